@@ -1,0 +1,29 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import { WsAdapter } from '@nestjs/platform-ws';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { loadConfig, startTracing } from '@tilemud/runtime';
+import { AppModule } from './app.module';
+import { GatewayConfigSchema } from './config';
+
+async function main(): Promise<void> {
+  const config = loadConfig(GatewayConfigSchema, process.env);
+  const tracing = startTracing({ serviceName: 'tilemud-gateway', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, file: config.OTEL_TRACES_FILE });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), { logger: ['error', 'warn'], bodyParser: true });
+  app.useWebSocketAdapter(new WsAdapter(app));
+  app.disable('x-powered-by');
+  const clientDist = config.CLIENT_DIST ?? join(__dirname, '..', '..', '..', 'client', 'dist');
+  if (existsSync(join(clientDist, 'index.html'))) app.useStaticAssets(clientDist, { index: 'index.html' });
+  app.enableShutdownHooks();
+  await app.listen(config.PORT, config.HOST);
+  const addr = app.getHttpServer().address();
+  console.log(JSON.stringify({ level: 30, name: 'gateway', msg: 'gateway ready', port: typeof addr === 'object' && addr ? addr.port : config.PORT }));
+  process.on('exit', () => void tracing.shutdown());
+}
+
+main().catch((err: Error) => {
+  console.error(`gateway failed to start: ${err.message}`);
+  process.exit(1);
+});

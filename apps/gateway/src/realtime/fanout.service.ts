@@ -1,0 +1,131 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Logger, Topology } from '@tilemud/runtime';
+import type { GatewayConfig } from '../config';
+import { CONFIG, LOGGER, NATS, TOPOLOGY } from '../tokens';
+import { Delta, mergeRuns } from './delta';
+
+/** What the fan-out needs of a client session. */
+export interface DeltaReceiver {
+  /** `encoded` is the shared frame, serialized once for every session of the world. */
+  receive(frame: Delta, encoded: string, parts: readonly Delta[]): void;
+}
+
+/**
+ * One world's audience. A delta is sent at once when the world has been quiet for
+ * FANOUT_INTERVAL_MS; deltas arriving sooner are merged into one frame sent when the interval
+ * ends. Each frame is encoded once and the same string goes to every session.
+ */
+class WorldChannel {
+  readonly sessions = new Set<DeltaReceiver>();
+  lastSeq = 0;
+  private pending: Delta[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private lastFlush = 0;
+  private readonly seqWaiters: Array<{ seq: number; resolve: () => void }> = [];
+
+  constructor(private readonly intervalMs: number) {}
+
+  push(d: Delta): void {
+    if (d.seq <= this.lastSeq) return; // a projector re-publishing after a restart
+    this.lastSeq = d.seq;
+    this.pending.push(d);
+    for (let i = this.seqWaiters.length - 1; i >= 0; i--) {
+      const w = this.seqWaiters[i]!;
+      if (w.seq <= d.seq) {
+        this.seqWaiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+    if (this.timer) return;
+    const wait = this.lastFlush + this.intervalMs - Date.now();
+    if (wait <= 0) this.flush();
+    else this.timer = setTimeout(() => this.flush(), wait);
+  }
+
+  /** Resolves when a delta reaching `seq` has been seen (its read-model rows are committed by then). */
+  reached(seq: number, timeoutMs: number): Promise<boolean> {
+    if (this.lastSeq >= seq) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const w = { seq, resolve: () => (clearTimeout(t), resolve(true)) };
+      const t = setTimeout(() => {
+        const i = this.seqWaiters.indexOf(w);
+        if (i >= 0) this.seqWaiters.splice(i, 1);
+        resolve(false);
+      }, timeoutMs);
+      this.seqWaiters.push(w);
+    });
+  }
+
+  private flush(): void {
+    this.timer = null;
+    this.lastFlush = Date.now();
+    const parts = this.pending;
+    this.pending = [];
+    for (const frame of mergeRuns(parts)) {
+      const encoded = JSON.stringify(frame);
+      for (const s of this.sessions) s.receive(frame, encoded, parts);
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
+
+@Injectable()
+export class FanoutService implements OnModuleInit, OnModuleDestroy {
+  private readonly channels = new Map<string, WorldChannel>();
+  private sub?: Subscription;
+  /** Frames sent, for the diagnostics and the load report. */
+  framesIn = 0;
+
+  constructor(
+    @Inject(NATS) private readonly nc: NatsConnection,
+    @Inject(TOPOLOGY) private readonly t: Topology,
+    @Inject(CONFIG) private readonly config: GatewayConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    this.sub = this.nc.subscribe(`${this.t.prefix}.deltas.>`, {
+      callback: (err, msg) => {
+        if (err) return;
+        try {
+          const d = msg.json<Delta>();
+          if (d?.type !== 'event.state_delta' || typeof d.seq !== 'number' || typeof d.prevSeq !== 'number') throw new Error('shape');
+          this.framesIn++;
+          this.channel(d.worldId).push(d);
+        } catch {
+          this.logger.warn({ subject: msg.subject }, 'malformed delta dropped');
+        }
+      },
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.sub?.unsubscribe();
+    for (const c of this.channels.values()) c.stop();
+  }
+
+  private channel(worldId: string): WorldChannel {
+    let c = this.channels.get(worldId);
+    if (!c) {
+      c = new WorldChannel(this.config.FANOUT_INTERVAL_MS);
+      this.channels.set(worldId, c);
+    }
+    return c;
+  }
+
+  join(worldId: string, s: DeltaReceiver): void {
+    this.channel(worldId).sessions.add(s);
+  }
+
+  leave(worldId: string, s: DeltaReceiver): void {
+    this.channels.get(worldId)?.sessions.delete(s);
+  }
+
+  reached(worldId: string, seq: number, timeoutMs: number): Promise<boolean> {
+    return this.channel(worldId).reached(seq, timeoutMs);
+  }
+}

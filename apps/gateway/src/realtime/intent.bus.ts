@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { jetstream, JetStreamClient } from '@nats-io/jetstream';
+import { headers, NatsConnection, Subscription } from '@nats-io/transport-node';
+import {
+  AckEnvelope,
+  AckEnvelopeSchema,
+  endSpan,
+  HEADER_RESEND,
+  injectTrace,
+  IntentEnvelope,
+  Logger,
+  SpanKind,
+  Topology,
+  tracer,
+} from '@tilemud/runtime';
+import { GATEWAY_ID, LOGGER, NATS, TOPOLOGY } from '../tokens';
+
+export type AckHandler = (ack: AckEnvelope) => void;
+
+/**
+ * The gateway's side of the intent pipeline: publishes validated intents to JetStream
+ * (msgID characterId:intentSeq for dedupe) and routes the sequencer's acks back to sessions.
+ */
+@Injectable()
+export class IntentBus implements OnModuleInit, OnModuleDestroy {
+  private readonly js: JetStreamClient;
+  private sub?: Subscription;
+  private readonly sessions = new Map<string, AckHandler>();
+  private readonly waiting = new Map<string, (ack: AckEnvelope) => void>();
+
+  constructor(
+    @Inject(NATS) private readonly nc: NatsConnection,
+    @Inject(TOPOLOGY) private readonly t: Topology,
+    @Inject(GATEWAY_ID) readonly gatewayId: string,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.js = jetstream(nc);
+  }
+
+  onModuleInit(): void {
+    this.sub = this.nc.subscribe(this.t.ackSubject(this.gatewayId), {
+      callback: (err, msg) => {
+        if (err) return;
+        let ack: AckEnvelope;
+        try {
+          ack = AckEnvelopeSchema.parse(msg.json());
+        } catch {
+          this.logger.warn('malformed ack dropped');
+          return;
+        }
+        if (ack.requestId) {
+          const w = this.waiting.get(ack.requestId);
+          if (w) {
+            this.waiting.delete(ack.requestId);
+            w(ack);
+          }
+          return;
+        }
+        this.sessions.get(ack.sessionId)?.(ack);
+      },
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.sub?.unsubscribe();
+  }
+
+  register(sessionId: string, handler: AckHandler): void {
+    this.sessions.set(sessionId, handler);
+  }
+
+  unregister(sessionId: string): void {
+    this.sessions.delete(sessionId);
+  }
+
+  /** Publishes a player's intent; its ack arrives later through the session's handler. */
+  async publish(env: Extract<IntentEnvelope, { kind: 'player' }>): Promise<void> {
+    const span = tracer().startSpan('gateway.intent', { kind: SpanKind.PRODUCER, attributes: { 'tilemud.world': env.worldId, 'tilemud.intent_seq': env.intentSeq } });
+    try {
+      const h = headers();
+      injectTrace(h, span);
+      const subject = this.t.intentSubject(env.worldId);
+      const data = JSON.stringify(env);
+      const pa = await this.js.publish(subject, data, { msgID: `${env.characterId}:${env.intentSeq}`, headers: h });
+      if (pa.duplicate) {
+        // JetStream already holds this intent. Send it on once more without a msgID so the sequencer,
+        // the one place that knows outcomes, answers it as a duplicate with the original result.
+        // Fresh headers: the first publish wrote its Nats-Msg-Id into `h`.
+        const again = headers();
+        injectTrace(again, span);
+        again.set(HEADER_RESEND, '1');
+        await this.js.publish(subject, data, { headers: again });
+      }
+      endSpan(span);
+    } catch (err) {
+      endSpan(span, err);
+      throw err;
+    }
+  }
+
+  /** Publishes an enter or leave for a session and waits for the sequencer's answer. */
+  async system(env: Omit<Extract<IntentEnvelope, { kind: 'system' }>, 'requestId' | 'gatewayId'>, timeoutMs: number): Promise<AckEnvelope> {
+    const requestId = randomUUID();
+    const full: IntentEnvelope = { ...env, requestId, gatewayId: this.gatewayId };
+    const answer = new Promise<AckEnvelope>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(requestId);
+        reject(new Error(`no answer to ${env.op} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting.set(requestId, (ack) => {
+        clearTimeout(timer);
+        resolve(ack);
+      });
+    });
+    answer.catch(() => undefined); // a publish failure below is the error the caller sees
+    const h = headers();
+    const span = tracer().startSpan(`gateway.${env.op}`, { kind: SpanKind.PRODUCER });
+    injectTrace(h, span);
+    try {
+      await this.js.publish(this.t.intentSubject(env.worldId), JSON.stringify(full), { msgID: `${env.op}:${requestId}`, headers: h });
+    } catch (err) {
+      this.waiting.delete(requestId);
+      endSpan(span, err);
+      throw err;
+    } finally {
+      if (span.isRecording()) endSpan(span);
+    }
+    return answer;
+  }
+}

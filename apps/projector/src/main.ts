@@ -1,0 +1,126 @@
+import { JsMsg, jetstream } from '@nats-io/jetstream';
+import {
+  connectNats,
+  createLogger,
+  createPool,
+  endSpan,
+  ensureTopology,
+  EventEnvelope,
+  EventEnvelopeSchema,
+  injectTrace,
+  loadConfig,
+  spanFromHeaders,
+  startTracing,
+  topology,
+  withTransaction,
+} from '@tilemud/runtime';
+import { headers } from '@nats-io/transport-node';
+import { ProjectorConfigSchema } from './config';
+import { Projector } from './projector';
+import { resetReadModels } from './read-model';
+
+async function main(): Promise<void> {
+  const config = loadConfig(ProjectorConfigSchema, process.env);
+  const tracing = startTracing({ serviceName: 'tilemud-projector', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, file: config.OTEL_TRACES_FILE });
+  const logger = createLogger('projector', config.LOG_LEVEL);
+  const pool = createPool(config.DATABASE_URL, 4);
+
+  if (process.argv.includes('--rebuild')) {
+    // Operators: drop the read models and fold the whole log again.
+    await withTransaction(pool, resetReadModels);
+    logger.info('read models dropped; rebuilding from the log');
+  }
+
+  const nc = await connectNats(config.NATS_URL, 'tilemud-projector');
+  const t = topology(config.NATS_PREFIX);
+  await ensureTopology(nc, t);
+  const js = jetstream(nc);
+  let traceSource: JsMsg | undefined;
+  const projector = new Projector(
+    pool,
+    (frame) => {
+      const h = headers();
+      h.set('Tilemud-Seq', String(frame.seq));
+      if (traceSource) {
+        const span = spanFromHeaders('projector.delta', traceSource.headers);
+        injectTrace(h, span);
+        endSpan(span);
+      }
+      nc.publish(t.deltaSubject(frame.worldId), JSON.stringify(frame), { headers: h });
+    },
+    logger,
+  );
+  await projector.loadCheckpoints();
+  const caughtUp = await projector.catchUp();
+  logger.info({ events: caughtUp }, 'read models caught up with the log');
+
+  const consumer = await js.consumers.get(t.eventsStream, t.projectorConsumer);
+  const messages = await consumer.consume({ max_messages: config.PROJECTOR_MAX_BATCH * 2 });
+  logger.info({ prefix: t.prefix }, 'projector ready');
+
+  const queue: JsMsg[] = [];
+  let draining = false;
+  const drain = async () => {
+    draining = true;
+    while (queue.length) {
+      const batch = queue.splice(0, config.PROJECTOR_MAX_BATCH);
+      const events: EventEnvelope[] = [];
+      for (const m of batch) {
+        const parsed = EventEnvelopeSchema.safeParse(safeJson(m));
+        if (parsed.success) events.push(parsed.data);
+        else {
+          logger.warn('poison event terminated');
+          m.term();
+        }
+      }
+      const span = spanFromHeaders('projector.project', batch[batch.length - 1]?.headers);
+      span.setAttribute('tilemud.events', events.length);
+      try {
+        traceSource = batch[batch.length - 1];
+        await projector.project(events);
+        batch.forEach((m) => m.ack());
+        endSpan(span);
+      } catch (err) {
+        endSpan(span, err);
+        logger.error({ err: (err as Error).message }, 'projection failed; will retry');
+        batch.forEach((m) => m.nak(1000));
+        await new Promise((r) => setTimeout(r, 1000));
+      } finally {
+        traceSource = undefined;
+      }
+    }
+    draining = false;
+  };
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'projector stopping');
+    await messages.close().catch(() => undefined);
+    await nc.drain().catch(() => undefined);
+    await pool.end().catch(() => undefined);
+    await tracing.shutdown().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  for await (const m of messages) {
+    queue.push(m);
+    if (!draining) void drain();
+  }
+}
+
+function safeJson(m: JsMsg): unknown {
+  try {
+    return m.json();
+  } catch {
+    return undefined;
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`projector failed to start: ${err.message}`);
+  process.exit(1);
+});

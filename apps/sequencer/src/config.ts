@@ -1,0 +1,11 @@
+import { z } from 'zod';
+import { BaseConfigSchema, intFromEnv } from '@tilemud/runtime';
+
+export const SequencerConfigSchema = BaseConfigSchema.extend({
+  /** Most intents in one group commit; a batch is whatever is waiting, up to this. */
+  SEQUENCER_MAX_BATCH: intFromEnv(500, 1, 10_000),
+  /** Intents pulled from JetStream ahead of the one being decided. */
+  SEQUENCER_PREFETCH: intFromEnv(2000, 1, 20_000),
+  OTEL_TRACES_FILE: z.string().optional(),
+});
+export type SequencerConfig = z.infer<typeof SequencerConfigSchema>;

@@ -1,0 +1,150 @@
+import type { Pool } from 'pg';
+import { evolve, getWorld, initialWorldState, WorldEvent, WorldState } from '@tilemud/domain';
+import { withTransaction } from '@tilemud/runtime';
+
+export interface EventRow {
+  worldId: string;
+  seq: number;
+  characterId: string | null;
+  intentSeq: number | null;
+  eventIndex: number;
+  type: string;
+  payload: Record<string, unknown>;
+  recordedAt: string;
+  traceId: string | null;
+  /** The W3C traceparent of the span that decided it (kept in memory only, for publishing). */
+  traceparent?: string;
+}
+
+export interface RejectionRow {
+  characterId: string;
+  intentSeq: number;
+  worldId: string;
+  code: string;
+  message: string;
+  details: Record<string, unknown> | null;
+  recordedAt: string;
+}
+
+export type StoredOutcome =
+  | { status: 'applied'; seq: number }
+  | { status: 'rejected'; code: string; message: string; details?: Record<string, unknown> };
+
+/** The PostgreSQL side of the sequencer: the append-only log and what is read back from it. */
+export class EventLog {
+  constructor(private readonly pool: Pool) {}
+
+  /** One transaction for the whole batch: all of it is durable, or none of it. */
+  async append(events: EventRow[], rejections: RejectionRow[]): Promise<void> {
+    if (events.length === 0 && rejections.length === 0) return;
+    await withTransaction(this.pool, async (c) => {
+      if (events.length) {
+        await c.query(
+          `INSERT INTO action_events (world_id, seq, character_id, intent_seq, event_index, type, payload, recorded_at, trace_id)
+           SELECT * FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::bigint[], $5::smallint[], $6::text[], $7::jsonb[], $8::timestamptz[], $9::text[])`,
+          [
+            events.map((e) => e.worldId),
+            events.map((e) => e.seq),
+            events.map((e) => e.characterId),
+            events.map((e) => e.intentSeq),
+            events.map((e) => e.eventIndex),
+            events.map((e) => e.type),
+            events.map((e) => JSON.stringify(e.payload)),
+            events.map((e) => e.recordedAt),
+            events.map((e) => e.traceId),
+          ],
+        );
+      }
+      if (rejections.length) {
+        await c.query(
+          `INSERT INTO intent_rejections (character_id, intent_seq, world_id, code, message, details, recorded_at)
+           SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[])
+           ON CONFLICT DO NOTHING`,
+          [
+            rejections.map((r) => r.characterId),
+            rejections.map((r) => r.intentSeq),
+            rejections.map((r) => r.worldId),
+            rejections.map((r) => r.code),
+            rejections.map((r) => r.message),
+            rejections.map((r) => (r.details ? JSON.stringify(r.details) : null)),
+            rejections.map((r) => r.recordedAt),
+          ],
+        );
+      }
+    });
+  }
+
+  /** Folds a world's whole log into its state. */
+  async loadWorld(worldId: string): Promise<{ state: WorldState; seq: number } | undefined> {
+    const map = getWorld(worldId);
+    if (!map) return undefined;
+    const { rows } = await this.pool.query<{ seq: string; type: string; payload: Record<string, unknown> }>(
+      'SELECT seq, type, payload FROM action_events WHERE world_id = $1 ORDER BY seq',
+      [worldId],
+    );
+    let state = initialWorldState(map);
+    let seq = 0;
+    for (const r of rows) {
+      const n = Number(r.seq);
+      if (n !== seq + 1) throw new Error(`world ${worldId}: log has a gap after seq ${seq}`);
+      state = evolve(state, { type: r.type, data: r.payload } as WorldEvent);
+      seq = n;
+    }
+    return { state, seq };
+  }
+
+  /** The highest intentSeq each character has had decided (applied or rejected). */
+  async lastIntentSeqs(): Promise<Map<string, number>> {
+    const { rows } = await this.pool.query<{ character_id: string; last: string }>(
+      `SELECT character_id, max(intent_seq) AS last FROM (
+         SELECT character_id, intent_seq FROM action_events WHERE intent_seq IS NOT NULL
+         UNION ALL SELECT character_id, intent_seq FROM intent_rejections) o
+       GROUP BY character_id`,
+    );
+    return new Map(rows.map((r) => [r.character_id, Number(r.last)]));
+  }
+
+  /** The original outcome of an intent, for answering its resend. */
+  async outcome(characterId: string, intentSeq: number): Promise<StoredOutcome | undefined> {
+    const applied = await this.pool.query<{ seq: string }>(
+      'SELECT max(seq) AS seq FROM action_events WHERE character_id = $1 AND intent_seq = $2',
+      [characterId, intentSeq],
+    );
+    if (applied.rows[0]?.seq) return { status: 'applied', seq: Number(applied.rows[0].seq) };
+    const rejected = await this.pool.query<{ code: string; message: string; details: Record<string, unknown> | null }>(
+      'SELECT code, message, details FROM intent_rejections WHERE character_id = $1 AND intent_seq = $2',
+      [characterId, intentSeq],
+    );
+    const r = rejected.rows[0];
+    if (!r) return undefined;
+    return r.details ? { status: 'rejected', code: r.code, message: r.message, details: r.details } : { status: 'rejected', code: r.code, message: r.message };
+  }
+
+  async eventsAfter(worldId: string, afterSeq: number, limit = 5000): Promise<EventRow[]> {
+    const { rows } = await this.pool.query(
+      `SELECT world_id, seq, character_id, intent_seq, event_index, type, payload, recorded_at, trace_id
+         FROM action_events WHERE world_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+      [worldId, afterSeq, limit],
+    );
+    return rows.map(rowToEvent);
+  }
+
+  async worldsInLog(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ world_id: string }>('SELECT DISTINCT world_id FROM action_events');
+    return rows.map((r) => r.world_id);
+  }
+}
+
+export function rowToEvent(r: Record<string, unknown>): EventRow {
+  return {
+    worldId: r.world_id as string,
+    seq: Number(r.seq),
+    characterId: (r.character_id as string | null) ?? null,
+    intentSeq: r.intent_seq === null ? null : Number(r.intent_seq),
+    eventIndex: Number(r.event_index),
+    type: r.type as string,
+    payload: r.payload as Record<string, unknown>,
+    recordedAt: new Date(r.recorded_at as string).toISOString(),
+    traceId: (r.trace_id as string | null) ?? null,
+  };
+}

@@ -1,0 +1,101 @@
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { headers } from '@nats-io/transport-node';
+import type { EventEnvelope, Logger, Topology } from '@tilemud/runtime';
+import type { EventLog, EventRow } from './event-log';
+
+export function toEnvelope(e: EventRow): EventEnvelope {
+  return {
+    worldId: e.worldId,
+    seq: e.seq,
+    type: e.type,
+    data: e.payload,
+    characterId: e.characterId,
+    intentSeq: e.intentSeq,
+    recordedAt: e.recordedAt,
+  };
+}
+
+/**
+ * Distributes committed events on the EVENTS stream, in seq order, each with msgID worldId:seq so
+ * a retry or a restart never publishes one twice. The log is the truth; this only copies it out.
+ */
+export class EventPublisher {
+  private queue: EventRow[] = [];
+  private running = false;
+  private readonly idle: Array<() => void> = [];
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly t: Topology,
+    private readonly log: EventLog,
+    private readonly logger: Logger,
+  ) {}
+
+  enqueue(events: EventRow[]): void {
+    this.queue.push(...events);
+    if (!this.running) void this.run();
+  }
+
+  /** Resolves once everything enqueued so far is on the stream. */
+  flushed(): Promise<void> {
+    return this.running || this.queue.length ? new Promise((r) => this.idle.push(r)) : Promise.resolve();
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    let backoff = 100;
+    while (this.queue.length) {
+      const batch = this.queue.slice(0, 500);
+      // Pipelined: publishes go out together, and the stream keeps their order on one connection.
+      const results = await Promise.allSettled(batch.map((e) => this.publishOne(e)));
+      const firstFailure = results.findIndex((r) => r.status === 'rejected');
+      if (firstFailure === -1) {
+        this.queue.splice(0, batch.length);
+        backoff = 100;
+        continue;
+      }
+      // Keep the failed one and everything after it; msgID dedupe absorbs any that did land.
+      this.queue.splice(0, firstFailure);
+      this.logger.warn({ err: (results[firstFailure] as PromiseRejectedResult).reason?.message, backoffMs: backoff }, 'event publish failed; retrying');
+      await new Promise((r) => setTimeout(r, backoff));
+      backoff = Math.min(backoff * 2, 5000);
+    }
+    this.running = false;
+    this.idle.splice(0).forEach((r) => r());
+  }
+
+  private async publishOne(e: EventRow): Promise<void> {
+    const h = headers();
+    const traceparent = e.traceparent ?? (e.traceId ? `00-${e.traceId}-${e.traceId.slice(0, 16)}-01` : undefined);
+    if (traceparent) h.set('traceparent', traceparent);
+    await this.js.publish(this.t.eventSubject(e.worldId), JSON.stringify(toEnvelope(e)), { msgID: `${e.worldId}:${e.seq}`, headers: h });
+  }
+
+  /** Events committed before a crash but never published: whatever the log has past the stream's last. */
+  async republishMissing(worldIds: string[]): Promise<number> {
+    let total = 0;
+    for (const worldId of worldIds) {
+      let after = await this.lastPublishedSeq(worldId);
+      for (;;) {
+        const rows = await this.log.eventsAfter(worldId, after);
+        if (!rows.length) break;
+        this.enqueue(rows);
+        total += rows.length;
+        after = rows[rows.length - 1]!.seq;
+      }
+    }
+    await this.flushed();
+    return total;
+  }
+
+  private async lastPublishedSeq(worldId: string): Promise<number> {
+    try {
+      const m = await this.jsm.streams.getMessage(this.t.eventsStream, { last_by_subj: this.t.eventSubject(worldId) });
+      return m ? (m.json<EventEnvelope>().seq ?? 0) : 0;
+    } catch (err) {
+      if (/no message found|not found/i.test((err as Error).message)) return 0;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import { jetstream } from '@nats-io/jetstream';
+import { connectNats, createLogger, createPool, ensureTopology, loadConfig, startTracing, topology } from '@tilemud/runtime';
+import { SequencerConfigSchema } from './config';
+import { EventLog } from './event-log';
+import { EventPublisher } from './event-publisher';
+import { Sequencer } from './sequencer';
+
+async function main(): Promise<void> {
+  const config = loadConfig(SequencerConfigSchema, process.env);
+  const tracing = startTracing({ serviceName: 'tilemud-sequencer', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, file: config.OTEL_TRACES_FILE });
+  const logger = createLogger('sequencer', config.LOG_LEVEL);
+  const pool = createPool(config.DATABASE_URL, 4);
+  const nc = await connectNats(config.NATS_URL, 'tilemud-sequencer');
+  const t = topology(config.NATS_PREFIX);
+  const jsm = await ensureTopology(nc, t);
+  const js = jetstream(nc);
+  const log = new EventLog(pool);
+  const publisher = new EventPublisher(js, jsm, t, log, logger);
+
+  // Committed but never published (a crash between the two): publish before taking new intents.
+  const republished = await publisher.republishMissing(await log.worldsInLog());
+  if (republished) logger.info({ republished }, 'published events the log had and the stream did not');
+
+  const sequencer = new Sequencer(nc, t, log, publisher, logger, { maxBatch: config.SEQUENCER_MAX_BATCH, failpoint: config.TILEMUD_FAILPOINT });
+  await sequencer.start();
+
+  const consumer = await js.consumers.get(t.intentsStream, t.sequencerConsumer);
+  const messages = await consumer.consume({ max_messages: config.SEQUENCER_PREFETCH });
+  logger.info({ prefix: t.prefix }, 'sequencer ready');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'sequencer stopping');
+    await messages.close().catch(() => undefined);
+    await publisher.flushed();
+    await nc.drain().catch(() => undefined);
+    await pool.end().catch(() => undefined);
+    await tracing.shutdown().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  for await (const m of messages) sequencer.enqueue(m);
+}
+
+main().catch((err: Error) => {
+  console.error(`sequencer failed to start: ${err.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import {
+  CharacterSchema,
+  ChatMessageSchema,
+  CoordinateSchema,
+  FacingSchema,
+  IdSchema,
+  InventoryItemSchema,
+  ItemSchema,
+} from './model';
+import type { SameUnion } from './type-assert';
+
+// One change of world state inside `event.state_delta.changes`: the op name
+// in `op`, its fields alongside.
+
+export const CharacterJoinedChangeSchema = z.object({
+  op: z.literal('character.joined'),
+  character: CharacterSchema,
+});
+export type CharacterJoinedChange = z.infer<typeof CharacterJoinedChangeSchema>;
+
+export const CharacterMovedChangeSchema = z.object({
+  op: z.literal('character.moved'),
+  id: IdSchema,
+  x: CoordinateSchema,
+  y: CoordinateSchema,
+  facing: FacingSchema,
+});
+export type CharacterMovedChange = z.infer<typeof CharacterMovedChangeSchema>;
+
+export const CharacterLeftChangeSchema = z.object({
+  op: z.literal('character.left'),
+  id: IdSchema,
+});
+export type CharacterLeftChange = z.infer<typeof CharacterLeftChangeSchema>;
+
+export const ChatMessageChangeSchema = z.object({
+  op: z.literal('chat.message'),
+  message: ChatMessageSchema,
+});
+export type ChatMessageChange = z.infer<typeof ChatMessageChangeSchema>;
+
+export const ItemPlacedChangeSchema = z.object({
+  op: z.literal('item.placed'),
+  item: ItemSchema,
+});
+export type ItemPlacedChange = z.infer<typeof ItemPlacedChangeSchema>;
+
+export const ItemRemovedChangeSchema = z.object({
+  op: z.literal('item.removed'),
+  itemId: IdSchema,
+});
+export type ItemRemovedChange = z.infer<typeof ItemRemovedChangeSchema>;
+
+/** The character's whole inventory after the change. */
+export const InventoryChangedChangeSchema = z.object({
+  op: z.literal('inventory.changed'),
+  characterId: IdSchema,
+  inventory: z.array(InventoryItemSchema),
+});
+export type InventoryChangedChange = z.infer<typeof InventoryChangedChangeSchema>;
+
+export const EmoteChangeSchema = z.object({
+  op: z.literal('emote'),
+  characterId: IdSchema,
+  emote: z.string().min(1),
+});
+export type EmoteChange = z.infer<typeof EmoteChangeSchema>;
+
+export const ChangeSchema = z.discriminatedUnion('op', [
+  CharacterJoinedChangeSchema,
+  CharacterMovedChangeSchema,
+  CharacterLeftChangeSchema,
+  ChatMessageChangeSchema,
+  ItemPlacedChangeSchema,
+  ItemRemovedChangeSchema,
+  InventoryChangedChangeSchema,
+  EmoteChangeSchema,
+]);
+export type Change = z.infer<typeof ChangeSchema>;
+export type ChangeOp = Change['op'];
+
+export const CHANGE_OPS = [
+  'character.joined',
+  'character.moved',
+  'character.left',
+  'chat.message',
+  'item.placed',
+  'item.removed',
+  'inventory.changed',
+  'emote',
+] as const;
+const changeOpsComplete: SameUnion<ChangeOp, (typeof CHANGE_OPS)[number]> = true;
+void changeOpsComplete;

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import {
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  USERNAME_MAX_LENGTH,
+  USERNAME_MIN_LENGTH,
+} from './limits';
+import { CharacterSchema, PlayerSchema, SnapshotSchema, WorldSummarySchema } from './model';
+import { SemverStringSchema } from './version';
+
+/** REST paths, all under `/api`. `:worldId` and `:id` are path parameters. */
+export const ApiRoute = {
+  REGISTER: '/api/auth/register',
+  LOGIN: '/api/auth/login',
+  GUEST: '/api/auth/guest',
+  BOOTSTRAP: '/api/session/bootstrap',
+  TICKET: '/api/session/ticket',
+  LOGOUT: '/api/session/logout',
+  HEALTH: '/api/health',
+  VERSION: '/api/version',
+  WORLD_SNAPSHOT: '/api/worlds/:worldId/snapshot',
+  CHARACTER: '/api/characters/:id',
+} as const;
+export type ApiRoute = (typeof ApiRoute)[keyof typeof ApiRoute];
+
+export const UsernameSchema = z
+  .string()
+  .min(USERNAME_MIN_LENGTH)
+  .max(USERNAME_MAX_LENGTH)
+  .regex(/^[A-Za-z0-9_]+$/, 'letters, digits and _ only');
+
+export const PasswordSchema = z.string().min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX_LENGTH);
+
+/** `POST /api/auth/register` → 201 AuthResponse; 400, 409 USERNAME_TAKEN. */
+export const RegisterRequestSchema = z.object({
+  username: UsernameSchema,
+  password: PasswordSchema,
+});
+export type RegisterRequest = z.infer<typeof RegisterRequestSchema>;
+
+/**
+ * `POST /api/auth/login` → 200 AuthResponse; 401 INVALID_CREDENTIALS, 429.
+ * Only bounded, not pattern-checked: a malformed name is just a wrong credential.
+ */
+export const LoginRequestSchema = z.object({
+  username: z.string().min(1).max(USERNAME_MAX_LENGTH),
+  password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
+});
+export type LoginRequest = z.infer<typeof LoginRequestSchema>;
+
+/** Answer of register, login and guest (`POST /api/auth/guest`, no body). */
+export const AuthResponseSchema = z.object({
+  accessToken: z.string().min(1),
+  tokenType: z.literal('Bearer'),
+  /** Seconds until the access token expires. */
+  expiresIn: z.number().int().positive(),
+  player: PlayerSchema,
+});
+export type AuthResponse = z.infer<typeof AuthResponseSchema>;
+
+/** `POST /api/session/bootstrap` (Bearer) → 200; 401, 426 VERSION_MISMATCH, 503 CAPACITY_EXCEEDED. */
+export const BootstrapRequestSchema = z.object({
+  clientVersion: z.string().min(1).max(256),
+});
+export type BootstrapRequest = z.infer<typeof BootstrapRequestSchema>;
+
+/** Where and with what to open the WebSocket: `${path}?ticket=${ticket}`. */
+export const WsTicketInfoSchema = z.object({
+  path: z.string().startsWith('/'),
+  ticket: z.string().min(1),
+  /** Seconds until the single-use ticket expires (at most 90). */
+  expiresIn: z.number().int().positive(),
+});
+export type WsTicketInfo = z.infer<typeof WsTicketInfoSchema>;
+
+export const BootstrapResponseSchema = z.object({
+  serverVersion: SemverStringSchema,
+  protocolVersion: SemverStringSchema,
+  player: PlayerSchema,
+  character: CharacterSchema,
+  world: WorldSummarySchema,
+  ws: WsTicketInfoSchema,
+});
+export type BootstrapResponse = z.infer<typeof BootstrapResponseSchema>;
+
+/** `POST /api/session/ticket` (Bearer) → 200, a fresh ticket for reconnecting. */
+export const TicketResponseSchema = z.object({
+  ticket: z.string().min(1),
+  /** Seconds until the single-use ticket expires (at most 90). */
+  expiresIn: z.number().int().positive(),
+});
+export type TicketResponse = z.infer<typeof TicketResponseSchema>;
+
+export const DependencyHealthSchema = z.object({
+  status: z.enum(['up', 'down']),
+  /** Duration of the last probe, in milliseconds. */
+  latencyMs: z.number().nonnegative(),
+});
+export type DependencyHealth = z.infer<typeof DependencyHealthSchema>;
+
+export const HEALTH_DEPENDENCIES = ['postgres', 'redis', 'nats'] as const;
+export const HealthDependencySchema = z.enum(HEALTH_DEPENDENCIES);
+export type HealthDependency = z.infer<typeof HealthDependencySchema>;
+
+/**
+ * `GET /api/health` → 200 `ok`/`degraded` (Redis down), or 503 `unavailable`
+ * (Postgres or NATS down).
+ */
+export const HealthResponseSchema = z.object({
+  status: z.enum(['ok', 'degraded', 'unavailable']),
+  serverVersion: SemverStringSchema,
+  dependencies: z.object({
+    postgres: DependencyHealthSchema,
+    redis: DependencyHealthSchema,
+    nats: DependencyHealthSchema,
+  }),
+});
+export type HealthResponse = z.infer<typeof HealthResponseSchema>;
+
+/** `GET /api/version` → 200. */
+export const VersionResponseSchema = z.object({
+  serverVersion: SemverStringSchema,
+  protocolVersion: SemverStringSchema,
+  minClientVersion: SemverStringSchema,
+});
+export type VersionResponse = z.infer<typeof VersionResponseSchema>;
+
+/**
+ * `GET /api/worlds/:worldId/snapshot` (Bearer) → 200 with `ETag` = world seq,
+ * 304 on a matching `If-None-Match`; 401, 403 FORBIDDEN, 404.
+ */
+export const SnapshotResponseSchema = SnapshotSchema;
+export type SnapshotResponse = z.infer<typeof SnapshotResponseSchema>;
+
+/** `GET /api/characters/:id` (Bearer) → 200 the caller's own character; 403 FORBIDDEN. */
+export const CharacterResponseSchema = CharacterSchema;
+export type CharacterResponse = z.infer<typeof CharacterResponseSchema>;

@@ -1,0 +1,43 @@
+import type { Direction, ItemDef, WorldMap } from './world-map';
+
+export interface InventoryItem {
+  id: string;
+  kind: string;
+}
+
+export interface CharacterState {
+  id: string;
+  name: string;
+  x: number;
+  y: number;
+  facing: Direction;
+  /** Present in the world now; a character that left keeps its last position for its return. */
+  online: boolean;
+  /** The session that last entered; a leave from an older session is ignored. */
+  sessionId: string;
+  inventory: readonly InventoryItem[];
+}
+
+/** One world's state, rebuilt by folding its events with evolve. Never mutated: evolve returns a new one. */
+export interface WorldState {
+  map: WorldMap;
+  characters: ReadonlyMap<string, CharacterState>;
+  items: ReadonlyMap<string, ItemDef>;
+}
+
+export function initialWorldState(map: WorldMap): WorldState {
+  return {
+    map,
+    characters: new Map(),
+    items: new Map(map.items.map((i) => [i.id, { ...i }])),
+  };
+}
+
+export function onlineCharacters(state: WorldState): CharacterState[] {
+  return [...state.characters.values()].filter((c) => c.online);
+}
+
+export function occupant(state: WorldState, x: number, y: number): CharacterState | undefined {
+  for (const c of state.characters.values()) if (c.online && c.x === x && c.y === y) return c;
+  return undefined;
+}

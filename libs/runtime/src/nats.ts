@@ -1,0 +1,123 @@
+import { AckPolicy, DeliverPolicy, jetstreamManager, JetStreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { connect, nanos, NatsConnection } from '@nats-io/transport-node';
+
+/**
+ * Every subject, stream and consumer name of one deployment, derived from its prefix,
+ * so a test run (or a second deployment) on the same NATS server never sees another's traffic.
+ */
+export interface Topology {
+  prefix: string;
+  intentsStream: string;
+  eventsStream: string;
+  intentSubject(worldId: string): string;
+  eventSubject(worldId: string): string;
+  deltaSubject(worldId: string): string;
+  ackSubject(gatewayId: string): string;
+  /** Operator and gateway broadcast (version raises, session ends) on every gateway. */
+  controlSubject: string;
+  sequencerConsumer: string;
+  projectorConsumer: string;
+}
+
+export function topology(prefix: string): Topology {
+  const upper = prefix.toUpperCase();
+  return {
+    prefix,
+    intentsStream: `${upper}_INTENTS`,
+    eventsStream: `${upper}_EVENTS`,
+    intentSubject: (w) => `${prefix}.intents.${w}`,
+    eventSubject: (w) => `${prefix}.events.${w}`,
+    deltaSubject: (w) => `${prefix}.deltas.${w}`,
+    ackSubject: (g) => `${prefix}.acks.${g}`,
+    controlSubject: `${prefix}.control`,
+    sequencerConsumer: `${upper}_SEQUENCER`,
+    projectorConsumer: `${upper}_PROJECTOR`,
+  };
+}
+
+export async function connectNats(url: string, name: string): Promise<NatsConnection> {
+  // Reconnect forever: a NATS restart must be ridden out, never crash the process.
+  return connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: false });
+}
+
+const MINUTE = 60_000;
+
+/**
+ * Creates or updates the streams and durable consumers; safe to run from every process at every start.
+ * INTENTS is a work queue (an intent is gone once the sequencer has acked it); EVENTS keeps a day of
+ * events for resume and replay (the PostgreSQL log keeps all of them and can refill it).
+ */
+export async function ensureTopology(nc: NatsConnection, t: Topology): Promise<JetStreamManager> {
+  const jsm = await jetstreamManager(nc);
+  await upsertStream(jsm, {
+    name: t.intentsStream,
+    subjects: [`${t.prefix}.intents.>`],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    max_age: nanos(60 * MINUTE),
+    duplicate_window: nanos(2 * MINUTE),
+  });
+  await upsertStream(jsm, {
+    name: t.eventsStream,
+    subjects: [`${t.prefix}.events.>`],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    max_age: nanos(24 * 60 * MINUTE),
+    duplicate_window: nanos(10 * MINUTE),
+    allow_direct: true,
+  });
+  await upsertConsumer(jsm, t.intentsStream, {
+    durable_name: t.sequencerConsumer,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(30_000),
+    max_ack_pending: 20_000,
+  });
+  await upsertConsumer(jsm, t.eventsStream, {
+    durable_name: t.projectorConsumer,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(30_000),
+    max_ack_pending: 20_000,
+  });
+  return jsm;
+}
+
+type StreamCfg = Parameters<JetStreamManager['streams']['add']>[0];
+type ConsumerCfg = Parameters<JetStreamManager['consumers']['add']>[1];
+
+async function upsertStream(jsm: JetStreamManager, cfg: StreamCfg & { name: string }): Promise<void> {
+  try {
+    await jsm.streams.info(cfg.name);
+    const { retention: _r, storage: _s, ...mutable } = cfg;
+    await jsm.streams.update(cfg.name, mutable);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await jsm.streams.add(cfg).catch(async (e) => {
+      // Another process created it between our look and our add.
+      if (!String((e as Error).message).includes('already in use')) throw e;
+    });
+  }
+}
+
+async function upsertConsumer(jsm: JetStreamManager, stream: string, cfg: ConsumerCfg & { durable_name: string }): Promise<void> {
+  try {
+    await jsm.consumers.info(stream, cfg.durable_name);
+    const { durable_name: _d, deliver_policy: _p, ack_policy: _a, ...mutable } = cfg;
+    await jsm.consumers.update(stream, cfg.durable_name, mutable);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await jsm.consumers.add(stream, cfg);
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: string; name?: string };
+  return /not found/i.test(e?.message ?? '') || e?.name === 'StreamNotFoundError' || e?.name === 'ConsumerNotFoundError';
+}
+
+/** Removes a deployment's streams (tests clean up their own prefix with it). */
+export async function destroyTopology(nc: NatsConnection, t: Topology): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  for (const s of [t.intentsStream, t.eventsStream]) await jsm.streams.delete(s).catch(() => false);
+}

@@ -1,0 +1,83 @@
+import { appendFileSync } from 'node:fs';
+import { context, propagation, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { ExportResult, ExportResultCode } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+// @opentelemetry/sdk-node is pinned to 0.223.x: it is the last line that supports Node 20
+// (0.300 and later need Node >= 22.15), and the project runs on Node 20, 22 and 24.
+import { NodeSDK, tracing } from '@opentelemetry/sdk-node';
+import type { MsgHdrs } from '@nats-io/transport-node';
+
+/** Writes finished spans as JSON lines: traces without a collector (and what the e2e tests read). */
+class JsonLinesSpanExporter implements tracing.SpanExporter {
+  constructor(private readonly file: string) {}
+  export(spans: tracing.ReadableSpan[], done: (r: ExportResult) => void): void {
+    const lines = spans.map((s) =>
+      JSON.stringify({
+        name: s.name,
+        traceId: s.spanContext().traceId,
+        spanId: s.spanContext().spanId,
+        parentSpanId: s.parentSpanContext?.spanId,
+        service: s.resource.attributes['service.name'],
+        attributes: s.attributes,
+        durationMs: s.duration[0] * 1e3 + s.duration[1] / 1e6,
+      }),
+    );
+    try {
+      if (lines.length) appendFileSync(this.file, lines.join('\n') + '\n');
+      done({ code: ExportResultCode.SUCCESS });
+    } catch (error) {
+      done({ code: ExportResultCode.FAILED, error: error as Error });
+    }
+  }
+  async shutdown(): Promise<void> {}
+}
+
+export interface TracingOptions {
+  serviceName: string;
+  /** OTLP/HTTP endpoint of a collector (OTEL_EXPORTER_OTLP_ENDPOINT). */
+  otlpEndpoint?: string;
+  /** A JSON-lines file to write spans to (OTEL_TRACES_FILE). */
+  file?: string;
+}
+
+/**
+ * Starts the OpenTelemetry SDK. Trace ids are made and propagated even with no exporter,
+ * so every ActionEvent records the trace of the intent that caused it.
+ */
+export function startTracing(opts: TracingOptions): { shutdown(): Promise<void> } {
+  const spanProcessors: tracing.SpanProcessor[] = [];
+  if (opts.otlpEndpoint) {
+    spanProcessors.push(new tracing.BatchSpanProcessor(new OTLPTraceExporter({ url: `${opts.otlpEndpoint.replace(/\/$/, '')}/v1/traces` })));
+  }
+  if (opts.file) spanProcessors.push(new tracing.SimpleSpanProcessor(new JsonLinesSpanExporter(opts.file)));
+  const sdk = new NodeSDK({ serviceName: opts.serviceName, spanProcessors, instrumentations: [] });
+  sdk.start();
+  return { shutdown: () => sdk.shutdown() };
+}
+
+export const tracer = () => trace.getTracer('tilemud');
+
+/** Copies the current trace context into NATS headers as W3C `traceparent`. */
+export function injectTrace(headers: MsgHdrs, span?: Span): void {
+  const ctx = span ? trace.setSpan(context.active(), span) : context.active();
+  propagation.inject(ctx, headers, { set: (h, k, v) => h.set(k, String(v)) });
+}
+
+/** Starts a span that continues the trace found in a message's headers. */
+export function spanFromHeaders(name: string, headers: MsgHdrs | undefined, kind = SpanKind.CONSUMER): Span {
+  const parent = headers
+    ? propagation.extract(context.active(), headers, {
+        get: (h, k) => (h.has(k) ? h.get(k) : undefined),
+        keys: (h) => h.keys(),
+      })
+    : context.active();
+  return tracer().startSpan(name, { kind }, parent);
+}
+
+export function endSpan(span: Span, error?: unknown): void {
+  if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+  span.end();
+}
+
+export { SpanKind };
+export type { Span };

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/**
+ * Messages between the apps (never seen by clients). Versioned by shape: every field is validated
+ * at the receiving edge, and a message that fails is terminated, not retried.
+ */
+const Id = z.string().min(1).max(128);
+const Uuid = z.uuid();
+
+export const ClientIntentSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('move'), direction: z.enum(['north', 'south', 'east', 'west']) }),
+  z.object({ type: z.literal('chat'), text: z.string().min(1).max(1000), channel: z.literal('world') }),
+]);
+
+export const IntentEnvelopeSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('player'),
+    worldId: Id,
+    characterId: Uuid,
+    intentSeq: z.number().int().positive(),
+    intent: ClientIntentSchema,
+    gatewayId: Id,
+    sessionId: Id,
+    receivedAt: z.number(),
+  }),
+  z.object({
+    kind: z.literal('system'),
+    worldId: Id,
+    characterId: Uuid,
+    op: z.enum(['enter', 'leave']),
+    name: z.string().min(1).max(64),
+    /** Null for a leave that is not tied to one session (an operator's kick). */
+    sessionId: Id.nullable(),
+    requestId: Id,
+    gatewayId: Id,
+  }),
+]);
+export type IntentEnvelope = z.infer<typeof IntentEnvelopeSchema>;
+export type PlayerIntentEnvelope = Extract<IntentEnvelope, { kind: 'player' }>;
+export type SystemIntentEnvelope = Extract<IntentEnvelope, { kind: 'system' }>;
+
+export const OutcomeErrorSchema = z.object({
+  code: z.string(),
+  category: z.string(),
+  message: z.string(),
+  retryable: z.boolean(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type OutcomeError = z.infer<typeof OutcomeErrorSchema>;
+
+/** The sequencer's answer to one intent, sent to the gateway that published it. */
+export const AckEnvelopeSchema = z.object({
+  sessionId: Id,
+  characterId: Id,
+  worldId: Id,
+  /** Present for player intents; system intents are matched by requestId. */
+  intentSeq: z.number().int().positive().optional(),
+  requestId: Id.optional(),
+  status: z.enum(['applied', 'rejected', 'duplicate']),
+  seq: z.number().int().nonnegative().optional(),
+  originalStatus: z.enum(['applied', 'rejected']).optional(),
+  error: OutcomeErrorSchema.optional(),
+});
+export type AckEnvelope = z.infer<typeof AckEnvelopeSchema>;
+
+/** One committed ActionEvent as the EVENTS stream carries it (msgID = worldId:seq). */
+export const EventEnvelopeSchema = z.object({
+  worldId: Id,
+  seq: z.number().int().positive(),
+  type: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  characterId: Id.nullable(),
+  intentSeq: z.number().int().positive().nullable(),
+  recordedAt: z.string(),
+});
+export type EventEnvelope = z.infer<typeof EventEnvelopeSchema>;
+
+/** Header naming a message's role when a NATS header is enough (a resent duplicate intent). */
+export const HEADER_RESEND = 'Tilemud-Resend';
