@@ -22,7 +22,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (e instanceof ApiError) return { status: e.status, body: e.body };
     const status = e instanceof HttpException ? e.getStatus() : Number((e as { status?: unknown })?.status);
     const type = (e as { type?: string })?.type;
-    if (type === 'entity.parse.failed') return { status: 400, body: makeError(ErrorCode.INVALID_JSON, 'request body is not valid JSON') };
+    // Nest turns body-parser's SyntaxError into a BadRequestException carrying its message.
+    const jsonSyntax = e instanceof HttpException && status === 400 && /JSON/i.test(e.message);
+    if (type === 'entity.parse.failed' || jsonSyntax) return { status: 400, body: makeError(ErrorCode.INVALID_JSON, 'request body is not valid JSON') };
     if (type === 'entity.too.large') return { status: 413, body: makeError(ErrorCode.VALIDATION_FAILED, 'request body is too large') };
     if (status === 404) return { status, body: makeError(ErrorCode.NOT_FOUND, 'no such endpoint') };
     if (status === 405) return { status, body: makeError(ErrorCode.NOT_FOUND, 'method not allowed here') };

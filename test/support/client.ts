@@ -1,0 +1,148 @@
+import WebSocket from 'ws';
+import { ServerMessage } from '@tilemud/contracts';
+
+export interface Guest {
+  accessToken: string;
+  player: { id: string; username: string };
+}
+
+export async function api<T = any>(baseUrl: string, method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: T; headers: Headers }> {
+  const res = await fetch(baseUrl + path, {
+    method,
+    headers: {
+      ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+      ...opts.headers,
+    },
+    body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
+  });
+  const text = await res.text();
+  let body: any = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body, headers: res.headers };
+}
+
+/** A scripted player speaking the wire contract over real REST and WebSocket. */
+export class TestClient {
+  ws?: WebSocket;
+  readonly received: any[] = [];
+  closed?: { code: number; reason: string };
+  guest?: Guest;
+  bootstrap?: any;
+  handshake?: any;
+  snapshot?: any;
+  lastSeq = 0;
+  intentSeq = 0;
+  private waiters: Array<{ pred: (m: any) => boolean; resolve: (m: any) => void }> = [];
+  private closeWaiters: Array<(c: { code: number; reason: string }) => void> = [];
+
+  constructor(
+    readonly baseUrl: string,
+    readonly wsUrl: string,
+  ) {}
+
+  async signIn(): Promise<this> {
+    const g = await api<Guest>(this.baseUrl, 'POST', '/api/auth/guest');
+    if (g.status !== 201) throw new Error(`guest: ${g.status} ${JSON.stringify(g.body)}`);
+    this.guest = g.body;
+    const b = await api(this.baseUrl, 'POST', '/api/session/bootstrap', { token: g.body.accessToken, body: { clientVersion: '1.0.0' } });
+    if (b.status !== 200) throw new Error(`bootstrap: ${b.status} ${JSON.stringify(b.body)}`);
+    this.bootstrap = b.body;
+    return this;
+  }
+
+  get characterId(): string {
+    return this.bootstrap.character.id;
+  }
+
+  /** Opens the socket with a ticket (the bootstrap one by default) without saying hello. */
+  async open(ticket: string = this.bootstrap.ws.ticket): Promise<this> {
+    const ws = new WebSocket(`${this.wsUrl}/ws?ticket=${encodeURIComponent(ticket)}`);
+    this.ws = ws;
+    ws.on('message', (data) => {
+      const m = JSON.parse(data.toString());
+      this.received.push(m);
+      if (m.type === 'event.state_delta') this.lastSeq = m.seq;
+      for (const w of [...this.waiters]) {
+        if (w.pred(m)) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve(m);
+        }
+      }
+    });
+    ws.on('close', (code, reason) => {
+      this.closed = { code, reason: reason.toString() };
+      this.closeWaiters.splice(0).forEach((r) => r(this.closed!));
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+      ws.once('close', () => resolve());
+    });
+    return this;
+  }
+
+  /** Opens, says hello and waits for the handshake ack and the full snapshot. */
+  async join(): Promise<this> {
+    if (!this.bootstrap) await this.signIn();
+    await this.open();
+    this.send({ type: 'hello', protocolVersion: '1.0.0' });
+    this.handshake = await this.waitFor((m) => m.type === 'event.ack' && m.ack === 'handshake');
+    this.snapshot = await this.waitFor((m) => m.type === 'event.state_delta' && m.full);
+    return this;
+  }
+
+  send(m: unknown): void {
+    this.ws!.send(typeof m === 'string' ? m : JSON.stringify(m));
+  }
+
+  /** Sends an intent with the next intentSeq and waits for its ack. */
+  async intent(type: 'intent.move' | 'intent.chat' | 'intent.action', payload: unknown, intentSeq = ++this.intentSeq): Promise<any> {
+    const from = this.received.length;
+    this.send({ type, intentSeq, payload });
+    return this.waitFor((m) => m.type === 'event.ack' && m.intentSeq === intentSeq, 10_000, from);
+  }
+
+  move(direction: 'north' | 'south' | 'east' | 'west'): Promise<any> {
+    return this.intent('intent.move', { direction });
+  }
+
+  /** The first message (already received from index `from`, or yet to come) that matches. */
+  waitFor(pred: (m: any) => boolean, timeoutMs = 10_000, from = 0): Promise<any> {
+    const seen = this.received.slice(from).find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const w = { pred, resolve: (m: any) => (clearTimeout(t), resolve(m)) };
+      const t = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        reject(new Error(`timed out waiting; received: ${JSON.stringify(this.received.slice(-5)).slice(0, 2000)}`));
+      }, timeoutMs);
+      this.waiters.push(w);
+    });
+  }
+
+  waitClose(timeoutMs = 10_000): Promise<{ code: number; reason: string }> {
+    if (this.closed) return Promise.resolve(this.closed);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('socket did not close')), timeoutMs);
+      this.closeWaiters.push((c) => (clearTimeout(t), resolve(c)));
+    });
+  }
+
+  messages<T extends ServerMessage['type']>(type: T): any[] {
+    return this.received.filter((m) => m.type === type);
+  }
+
+  async close(): Promise<void> {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) {
+      this.ws.close(1000);
+      await this.waitClose().catch(() => undefined);
+    }
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,121 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export type AppName = 'gateway' | 'sequencer' | 'projector';
+
+const ROOT = join(__dirname, '..', '..');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The environment every app of this test run shares (set by global-setup). */
+export function runEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    DATABASE_URL: process.env.DATABASE_URL,
+    NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    NATS_PREFIX: process.env.NATS_PREFIX,
+    REDIS_PREFIX: process.env.REDIS_PREFIX ?? process.env.NATS_PREFIX,
+    AUTH_SECRET: 'test-secret-test-secret-test-secret-0123',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
+    ...extra,
+  };
+}
+
+const READY: Record<AppName, string> = { gateway: 'gateway ready', sequencer: 'sequencer ready', projector: 'projector ready' };
+
+/** One app as a real child process, the way it deploys. */
+export class AppProcess {
+  proc?: ChildProcess;
+  output = '';
+  exited?: Promise<number | null>;
+
+  constructor(
+    readonly name: AppName,
+    private env: NodeJS.ProcessEnv,
+    private readonly args: string[] = [],
+  ) {}
+
+  async start(envOverride: Record<string, string | undefined> = {}, args = this.args): Promise<void> {
+    const env = { ...this.env, ...envOverride };
+    const proc = spawn(process.execPath, [join(ROOT, 'apps', this.name, 'dist', 'main.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    this.exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
+    const onData = (b: Buffer) => {
+      this.output += b.toString();
+      if (process.env.TEST_SHOW_APP_LOGS) process.stderr.write(`[${this.name}] ${b.toString()}`);
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.name} did not start:\n${this.output}`)), 20_000);
+      const check = () => {
+        if (this.output.includes(READY[this.name])) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      proc.stdout!.on('data', check);
+      proc.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`${this.name} exited (${code}) while starting:\n${this.output}`));
+      });
+      check();
+    });
+  }
+
+  /** kill -9: no cleanup, as a crash. */
+  async kill(): Promise<void> {
+    if (!this.proc || this.proc.exitCode !== null) return;
+    this.proc.kill('SIGKILL');
+    await this.exited;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.proc || this.proc.exitCode !== null || this.proc.signalCode) return;
+    this.proc.kill('SIGTERM');
+    const timer = setTimeout(() => this.proc?.kill('SIGKILL'), 8000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** The whole backend: sequencer, projector and a gateway on a free port. */
+export class TestSystem {
+  readonly apps: Record<AppName, AppProcess>;
+  baseUrl = '';
+  wsUrl = '';
+
+  constructor(private readonly extraEnv: Record<string, string> = {}) {
+    const env = runEnv(extraEnv);
+    this.apps = {
+      sequencer: new AppProcess('sequencer', env),
+      projector: new AppProcess('projector', env),
+      gateway: new AppProcess('gateway', env),
+    };
+  }
+
+  async start(): Promise<this> {
+    const port = await freePort();
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    this.wsUrl = `ws://127.0.0.1:${port}`;
+    await Promise.all([this.apps.sequencer.start(), this.apps.projector.start()]);
+    await this.apps.gateway.start({ PORT: String(port), HOST: '127.0.0.1' });
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await this.apps.gateway.stop();
+    await Promise.all([this.apps.sequencer.stop(), this.apps.projector.stop()]);
+  }
+}
