@@ -59,6 +59,36 @@ export class TestClient {
     return this.bootstrap.character.id;
   }
 
+  /** The world as this client sees it: characters by id, from the snapshot and every delta since. */
+  readonly characters = new Map<string, { id: string; x: number; y: number }>();
+  tiles: string[] = [];
+
+  private track(m: any): void {
+    if (m.full) {
+      this.characters.clear();
+      this.tiles = m.snapshot.world.tiles;
+      for (const c of m.snapshot.characters) this.characters.set(c.id, c);
+    }
+    for (const c of m.changes) {
+      if (c.op === 'character.joined') this.characters.set(c.character.id, c.character);
+      if (c.op === 'character.moved') this.characters.set(c.id, { ...this.characters.get(c.id)!, x: c.x, y: c.y });
+      if (c.op === 'character.left') this.characters.delete(c.id);
+    }
+  }
+
+  /** A direction this client's character can step in now (floor, nobody there). */
+  freeDirection(): 'north' | 'south' | 'east' | 'west' {
+    const me = this.characters.get(this.characterId)!;
+    const steps = { north: [0, -1], south: [0, 1], east: [1, 0], west: [-1, 0] } as const;
+    for (const [dir, [dx, dy]] of Object.entries(steps)) {
+      const x = me.x + dx;
+      const y = me.y + dy;
+      const taken = [...this.characters.values()].some((c) => c.x === x && c.y === y);
+      if (this.tiles[y]?.[x] === '.' && !taken) return dir as 'north';
+    }
+    throw new Error('boxed in');
+  }
+
   /** Opens the socket with a ticket (the bootstrap one by default) without saying hello. */
   async open(ticket: string = this.bootstrap.ws.ticket): Promise<this> {
     const ws = new WebSocket(`${this.wsUrl}/ws?ticket=${encodeURIComponent(ticket)}`);
@@ -66,7 +96,10 @@ export class TestClient {
     ws.on('message', (data) => {
       const m = JSON.parse(data.toString());
       this.received.push(m);
-      if (m.type === 'event.state_delta') this.lastSeq = m.seq;
+      if (m.type === 'event.state_delta') {
+        this.lastSeq = m.seq;
+        this.track(m);
+      }
       for (const w of [...this.waiters]) {
         if (w.pred(m)) {
           this.waiters.splice(this.waiters.indexOf(w), 1);

@@ -70,7 +70,9 @@ export async function ensureTopology(nc: NatsConnection, t: Topology): Promise<J
     durable_name: t.sequencerConsumer,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
-    ack_wait: nanos(30_000),
+    // Short: intents a crashed sequencer held come back to its successor within seconds.
+    // Redelivery is harmless (the sequencer answers a decided intent as a duplicate).
+    ack_wait: nanos(5_000),
     max_ack_pending: 20_000,
   });
   await upsertConsumer(jsm, t.eventsStream, {

@@ -1,0 +1,115 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, NatsConnection } from '@nats-io/transport-node';
+import type { Client } from 'pg';
+import { topology } from '@tilemud/runtime';
+import { sleep, TestClient } from '../support/client';
+import { db, dumpReadModels } from '../support/db';
+import { TestSystem } from '../support/system';
+
+/** World seqs of every message the EVENTS stream holds for a world, in stream order. */
+async function streamSeqs(nc: NatsConnection, worldId: string): Promise<number[]> {
+  const t = topology(process.env.NATS_PREFIX!);
+  const jsm = await jetstreamManager(nc);
+  const info = await jsm.streams.info(t.eventsStream);
+  const seqs: number[] = [];
+  for (let s = info.state.first_seq; s <= info.state.last_seq && info.state.messages > 0; s++) {
+    const m = await jsm.streams.getMessage(t.eventsStream, { seq: s }).catch(() => null);
+    if (m && m.subject === t.eventSubject(worldId)) seqs.push(m.json<{ seq: number }>().seq);
+  }
+  return seqs;
+}
+
+async function logMax(pg: Client, worldId: string): Promise<number> {
+  const { rows } = await pg.query('SELECT coalesce(max(seq), 0)::int AS max FROM action_events WHERE world_id = $1', [worldId]);
+  return rows[0].max;
+}
+
+describe('durability: nothing acked is lost, nothing is acked before it is durable', () => {
+  const system = new TestSystem();
+  let pg: Client;
+  let nc: NatsConnection;
+  let a: TestClient;
+  let b: TestClient;
+
+  beforeAll(async () => {
+    await system.start();
+    pg = await db();
+    nc = await connect({ servers: process.env.NATS_URL ?? '127.0.0.1:4222' });
+    a = await new TestClient(system.baseUrl, system.wsUrl).join();
+    b = await new TestClient(system.baseUrl, system.wsUrl).join();
+  }, 60_000);
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await system.stop();
+    await pg?.query('DROP TRIGGER IF EXISTS test_fail_append ON action_events').catch(() => undefined);
+    await pg?.end();
+    await nc?.close();
+  });
+
+  it('sends no applied ack when the PostgreSQL append fails, and applies the retry once it works', async () => {
+    // The append of this one character's events fails inside PostgreSQL, as a real fault would.
+    await pg.query(`CREATE OR REPLACE FUNCTION test_fail_append() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.character_id = '${a.characterId}' THEN RAISE EXCEPTION 'injected append failure'; END IF; RETURN NEW; END $$`);
+    await pg.query('CREATE TRIGGER test_fail_append BEFORE INSERT ON action_events FOR EACH ROW EXECUTE FUNCTION test_fail_append()');
+
+    const dir = a.freeDirection();
+    const refused = await a.move(dir);
+    expect(refused).toMatchObject({ status: 'rejected', error: { code: 'UNAVAILABLE', category: 'unavailable', retryable: true } });
+    // The other player in the same batch window is unaffected.
+    expect((await b.move(b.freeDirection())).status).toBe('applied');
+    await sleep(300);
+    expect(a.received.filter((m) => m.type === 'event.ack' && m.intentSeq === refused.intentSeq && m.status === 'applied')).toEqual([]);
+    const { rowCount } = await pg.query('SELECT 1 FROM action_events WHERE character_id = $1 AND intent_seq = $2', [a.characterId, refused.intentSeq]);
+    expect(rowCount).toBe(0);
+
+    await pg.query('DROP TRIGGER test_fail_append ON action_events');
+    const from = a.received.length;
+    a.send({ type: 'intent.move', intentSeq: refused.intentSeq, payload: { direction: dir } });
+    const retried = await a.waitFor((m) => m.type === 'event.ack' && m.intentSeq === refused.intentSeq, 10_000, from);
+    expect(retried).toMatchObject({ status: 'applied', seq: expect.any(Number) });
+    const rows = await pg.query('SELECT seq FROM action_events WHERE character_id = $1 AND intent_seq = $2', [a.characterId, refused.intentSeq]);
+    expect(rows.rows.map((r) => Number(r.seq))).toEqual([retried.seq]);
+  });
+
+  it('a sequencer killed after commit and before publish publishes the missing events on restart, each once', async () => {
+    await system.apps.sequencer.stop();
+    await system.apps.sequencer.start({ TILEMUD_FAILPOINT: 'sequencer.after_commit' });
+
+    const intentSeq = ++a.intentSeq;
+    a.send({ type: 'intent.move', intentSeq, payload: { direction: a.freeDirection() } });
+    await system.apps.sequencer.exited; // died on the spot, right after its commit
+    const committed = await pg.query('SELECT seq FROM action_events WHERE character_id = $1 AND intent_seq = $2', [a.characterId, intentSeq]);
+    expect(committed.rowCount).toBe(1);
+    const seq = Number(committed.rows[0].seq);
+    expect(await streamSeqs(nc, 'lobby')).not.toContain(seq); // never published
+    expect(a.received.some((m) => m.type === 'event.ack' && m.intentSeq === intentSeq)).toBe(false); // never acked
+
+    await system.apps.sequencer.start({ TILEMUD_FAILPOINT: undefined });
+    // The world sees it...
+    await b.waitFor((m) => m.type === 'event.state_delta' && m.seq >= seq && m.prevSeq < seq, 15_000);
+    // ...the intent, redelivered or resent, is answered with the seq it was committed at...
+    a.send({ type: 'intent.move', intentSeq, payload: { direction: 'north' } });
+    const ack = await a.waitFor((m) => m.type === 'event.ack' && m.intentSeq === intentSeq, 15_000);
+    expect(ack).toMatchObject({ status: 'duplicate', seq, originalStatus: 'applied' });
+    // ...and the stream holds every event of the log exactly once, in order.
+    const max = await logMax(pg, 'lobby');
+    expect(await streamSeqs(nc, 'lobby')).toEqual(Array.from({ length: max }, (_, i) => i + 1));
+  }, 60_000);
+
+  it('rebuilds the read models from the log to the same rows', async () => {
+    await a.intent('intent.chat', { text: 'before the rebuild', channel: 'world' });
+    const max = await logMax(pg, 'lobby');
+    const cp = async () => (await pg.query("SELECT coalesce(max(seq), 0)::int AS seq FROM projection_checkpoints WHERE world_id = 'lobby'")).rows[0].seq;
+    for (let i = 0; i < 100 && (await cp()) < max; i++) await sleep(50);
+    await system.apps.projector.stop();
+    const before = await dumpReadModels(pg);
+    expect(before.rm_characters.length).toBeGreaterThan(0);
+    expect(before.rm_chat.length).toBeGreaterThan(0);
+
+    await system.apps.projector.start({}, ['--rebuild']);
+    for (let i = 0; i < 100 && (await cp()) < max; i++) await sleep(50);
+    expect(await dumpReadModels(pg)).toEqual(before);
+  }, 30_000);
+});
