@@ -1,0 +1,102 @@
+// The per-run isolation global-setup.ts builds, checked against the real services:
+// a migrated database of this run's own, and JetStream streams and consumers under its prefix,
+// both safe to (re)create from every process at every start.
+import { readdirSync } from 'node:fs';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Client } from 'pg';
+import { migrate, MIGRATIONS_DIR } from '../../libs/runtime/src/migrate';
+import { connectNats, ensureTopology, topology } from '../../libs/runtime/src/nats';
+
+const runId = process.env.TILEMUD_TEST_RUN_ID!;
+const databaseUrl = process.env.DATABASE_URL!;
+const migrationFiles = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{3}_.+\.sql$/.test(f)).sort();
+
+describe('test run isolation', () => {
+  it('has a run id that is a valid prefix, shared by NATS and Redis', () => {
+    expect(runId).toMatch(/^[a-z][a-z0-9_]{0,31}$/);
+    expect(process.env.NATS_PREFIX).toBe(runId);
+    expect(process.env.REDIS_PREFIX).toBe(runId);
+    expect(new URL(databaseUrl).pathname).toBe(`/tilemud_${runId}`);
+  });
+
+  describe('database', () => {
+    let db: Client;
+
+    beforeAll(async () => {
+      db = new Client({ connectionString: databaseUrl });
+      await db.connect();
+    });
+    afterAll(async () => {
+      await db?.end();
+    });
+
+    it('is this run’s own database, migrated', async () => {
+      const { rows } = await db.query<{ db: string }>('SELECT current_database() AS db');
+      expect(rows[0]!.db).toBe(`tilemud_${runId}`);
+
+      const table = await db.query(`SELECT 1 FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'action_events'`);
+      expect(table.rowCount).toBe(1);
+
+      const versions = await db.query<{ version: string }>('SELECT version FROM schema_migrations ORDER BY version');
+      expect(migrationFiles.length).toBeGreaterThan(0);
+      expect(versions.rows.map((r) => r.version)).toEqual(migrationFiles);
+    });
+
+    it('migrating again applies nothing', async () => {
+      await expect(migrate(databaseUrl)).resolves.toEqual([]);
+      const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM schema_migrations');
+      expect(Number(rows[0]!.n)).toBe(migrationFiles.length);
+    });
+  });
+
+  describe('JetStream topology', () => {
+    const t = topology(runId);
+    let nc: NatsConnection;
+
+    beforeAll(async () => {
+      nc = await connectNats(process.env.NATS_URL!, `topology-test-${runId}`);
+    });
+    afterAll(async () => {
+      await nc?.close();
+    });
+
+    it('names every stream, consumer and subject after the run', () => {
+      const upper = runId.toUpperCase();
+      expect(t.intentsStream).toBe(`${upper}_INTENTS`);
+      expect(t.eventsStream).toBe(`${upper}_EVENTS`);
+      expect(t.sequencerConsumer.startsWith(upper)).toBe(true);
+      expect(t.projectorConsumer.startsWith(upper)).toBe(true);
+      expect(t.intentSubject('w1')).toBe(`${runId}.intents.w1`);
+      expect(t.eventSubject('w1')).toBe(`${runId}.events.w1`);
+    });
+
+    it('ensureTopology is idempotent on the same prefix', async () => {
+      await expect(ensureTopology(nc, t)).resolves.toBeDefined();
+      await expect(ensureTopology(nc, t)).resolves.toBeDefined();
+    });
+
+    it('has the two streams and the two durable consumers under the prefix', async () => {
+      const jsm = await jetstreamManager(nc);
+
+      const intents = await jsm.streams.info(t.intentsStream);
+      expect(intents.config.subjects).toEqual([`${runId}.intents.>`]);
+      const events = await jsm.streams.info(t.eventsStream);
+      expect(events.config.subjects).toEqual([`${runId}.events.>`]);
+
+      const ours = (await jsm.streams.names().next()).filter((n) => n.startsWith(`${runId.toUpperCase()}_`));
+      expect(ours.sort()).toEqual([t.eventsStream, t.intentsStream].sort());
+
+      const sequencer = await jsm.consumers.info(t.intentsStream, t.sequencerConsumer);
+      expect(sequencer.config.durable_name).toBe(t.sequencerConsumer);
+      const projector = await jsm.consumers.info(t.eventsStream, t.projectorConsumer);
+      expect(projector.config.durable_name).toBe(t.projectorConsumer);
+      for (const name of [sequencer.name, projector.name]) expect(name).toContain(runId.toUpperCase());
+
+      const intentConsumers = (await jsm.consumers.list(t.intentsStream).next()).map((c) => c.name);
+      expect(intentConsumers).toContain(t.sequencerConsumer);
+      const eventConsumers = (await jsm.consumers.list(t.eventsStream).next()).map((c) => c.name);
+      expect(eventConsumers).toContain(t.projectorConsumer);
+    });
+  });
+});
