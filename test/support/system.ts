@@ -34,6 +34,10 @@ export function runEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 const READY: Record<AppName, string> = { gateway: 'gateway ready', sequencer: 'sequencer ready', projector: 'projector ready' };
 
+const running = new Set<ChildProcess>();
+// A test that dies mid-way must not leave apps behind (they would re-create the run's streams).
+process.once('exit', () => running.forEach((p) => p.kill('SIGKILL')));
+
 /** One app as a real child process, the way it deploys. */
 export class AppProcess {
   proc?: ChildProcess;
@@ -42,7 +46,7 @@ export class AppProcess {
 
   constructor(
     readonly name: AppName,
-    private env: NodeJS.ProcessEnv,
+    readonly env: NodeJS.ProcessEnv,
     private readonly args: string[] = [],
   ) {}
 
@@ -50,7 +54,8 @@ export class AppProcess {
     const env = { ...this.env, ...envOverride };
     const proc = spawn(process.execPath, [join(ROOT, 'apps', this.name, 'dist', 'main.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
-    this.exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
+    running.add(proc);
+    this.exited = new Promise((resolve) => proc.once('exit', (code) => (running.delete(proc), resolve(code))));
     const onData = (b: Buffer) => {
       this.output += b.toString();
       if (process.env.TEST_SHOW_APP_LOGS) process.stderr.write(`[${this.name}] ${b.toString()}`);
@@ -99,9 +104,9 @@ export class TestSystem {
   constructor(private readonly extraEnv: Record<string, string> = {}) {
     const env = runEnv(extraEnv);
     this.apps = {
-      sequencer: new AppProcess('sequencer', env),
-      projector: new AppProcess('projector', env),
-      gateway: new AppProcess('gateway', env),
+      sequencer: new AppProcess('sequencer', { ...env }),
+      projector: new AppProcess('projector', { ...env }),
+      gateway: new AppProcess('gateway', { ...env }),
     };
   }
 
