@@ -13,6 +13,7 @@ import {
   startTracing,
   topology,
   withTransaction,
+  IntervalStats,
 } from '@tilemud/runtime';
 import { headers } from '@nats-io/transport-node';
 import { ProjectorConfigSchema } from './config';
@@ -58,6 +59,11 @@ async function main(): Promise<void> {
   const messages = await consumer.consume({ max_messages: config.PROJECTOR_MAX_BATCH * 2 });
   logger.info({ prefix: t.prefix }, 'projector ready');
 
+  const stats = new IntervalStats();
+  setInterval(() => {
+    const s = stats.flush();
+    if (s) logger.info({ stats: s }, 'projector stats (10 s)');
+  }, 10_000).unref();
   const queue: JsMsg[] = [];
   let draining = false;
   const drain = async () => {
@@ -77,7 +83,11 @@ async function main(): Promise<void> {
       span.setAttribute('tilemud.events', events.length);
       try {
         traceSource = batch[batch.length - 1];
+        const started = performance.now();
         await projector.project(events);
+        stats.time('projectMs', performance.now() - started);
+        stats.count('batches');
+        stats.count('events', events.length);
         batch.forEach((m) => m.ack());
         endSpan(span);
       } catch (err) {

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { eventToChanges, WorldEvent } from '@tilemud/domain';
 import { EventEnvelope, Logger, withTransaction } from '@tilemud/runtime';
-import { advance, applyEvent, PROJECTION } from './read-model';
+import { CharacterRow, foldEvents, loadCharacters, PROJECTION, writeBatch } from './read-model';
 
 export interface DeltaFrame {
   type: 'event.state_delta';
@@ -82,13 +82,17 @@ export class Projector {
       }
       plan.push({ worldId, from, events: [...unique.values()].sort((a, b) => a.seq - b.seq) });
     }
+    // synchronous_commit off: the read model is disposable and its checkpoint commits with it, so a
+    // crash may lose the last transactions, never half of one, and they are replayed from the log.
+    // Its commits then skip the fsync wait and stay off the queue the sequencer's durable ones wait in.
     await withTransaction(this.pool, async (c) => {
       for (const p of plan) {
-        for (const e of p.events) await applyEvent(c, e);
+        const ids = [...new Set(p.events.map((e) => e.data.characterId).filter((id): id is string => typeof id === 'string'))];
+        const known = new Map<string, CharacterRow>((await loadCharacters(c, ids)).map((r) => [r.id, r]));
         const last = p.events[p.events.length - 1]!;
-        await advance(c, p.worldId, last.seq, last.recordedAt);
+        await writeBatch(c, p.worldId, foldEvents((id) => known.get(id), p.events), last.seq, last.recordedAt);
       }
-    });
+    }, 'BEGIN; SET LOCAL synchronous_commit = off');
     for (const p of plan) {
       const last = p.events[p.events.length - 1]!.seq;
       this.checkpoints.set(p.worldId, last);

@@ -6,76 +6,139 @@ import type { EventEnvelope } from '@tilemud/runtime';
 export const PROJECTION = 'world_read_model';
 export const CHAT_KEEP = 50;
 
+export interface CharacterRow {
+  id: string;
+  name: string;
+  world_id: string;
+  x: number;
+  y: number;
+  facing: string;
+  online: boolean;
+  inventory: unknown[];
+  last_seq: number;
+  updated_at: string;
+}
+
+export interface ChatRow {
+  world_id: string;
+  seq: number;
+  message_id: string;
+  character_id: string;
+  name: string;
+  text: string;
+  at: string;
+}
+
+export interface BatchRows {
+  characters: CharacterRow[];
+  chat: ChatRow[];
+}
+
 /**
- * Applies one event to the read-model tables. Every value written comes from the event itself
- * (never now() or a random id), so replaying the log rebuilds the same rows byte for byte.
+ * Pure: the read-model rows a run of one world's events produces, given the rows as they were.
+ * Every value comes from the events (never now() or a random id), so replaying the log rebuilds
+ * the same rows byte for byte.
  */
-export async function applyEvent(c: PoolClient, e: EventEnvelope): Promise<void> {
-  const event = { type: e.type, data: e.data } as WorldEvent;
-  switch (event.type) {
-    case 'character.entered': {
-      const d = event.data;
-      await c.query(
-        `INSERT INTO rm_characters (id, name, world_id, x, y, facing, online, inventory, last_seq, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, true, $7, $8, $9)
-         ON CONFLICT (id) DO UPDATE SET name = $2, world_id = $3, x = $4, y = $5, facing = $6, online = true,
-           inventory = $7, last_seq = $8, updated_at = $9`,
-        [d.characterId, d.name, e.worldId, d.x, d.y, d.facing, JSON.stringify(d.inventory), e.seq, e.recordedAt],
-      );
-      return;
+export function foldEvents(before: (id: string) => CharacterRow | undefined, events: readonly EventEnvelope[]): BatchRows {
+  const touched = new Map<string, CharacterRow>();
+  const row = (id: string) => touched.get(id) ?? before(id);
+  const chat: ChatRow[] = [];
+  for (const e of events) {
+    const event = { type: e.type, data: e.data } as WorldEvent;
+    const meta = { last_seq: e.seq, updated_at: e.recordedAt };
+    switch (event.type) {
+      case 'character.entered': {
+        const d = event.data;
+        touched.set(d.characterId, { id: d.characterId, name: d.name, world_id: e.worldId, x: d.x, y: d.y, facing: d.facing, online: true, inventory: d.inventory, ...meta });
+        break;
+      }
+      case 'character.session_changed':
+        break;
+      case 'character.moved': {
+        const r = row(event.data.characterId);
+        if (r) touched.set(r.id, { ...r, x: event.data.x, y: event.data.y, facing: event.data.facing, ...meta });
+        break;
+      }
+      case 'character.left': {
+        const r = row(event.data.characterId);
+        if (r) touched.set(r.id, { ...r, online: false, ...meta });
+        break;
+      }
+      case 'chat.posted': {
+        const d = event.data;
+        chat.push({ world_id: e.worldId, seq: e.seq, message_id: d.messageId, character_id: d.characterId, name: d.name, text: d.text, at: d.at });
+        break;
+      }
+      default:
+        assertNever(event);
     }
-    case 'character.session_changed':
-      return;
-    case 'character.moved': {
-      const d = event.data;
-      await c.query('UPDATE rm_characters SET x = $2, y = $3, facing = $4, last_seq = $5, updated_at = $6 WHERE id = $1', [
-        d.characterId,
-        d.x,
-        d.y,
-        d.facing,
-        e.seq,
-        e.recordedAt,
-      ]);
-      return;
-    }
-    case 'character.left':
-      await c.query('UPDATE rm_characters SET online = false, last_seq = $2, updated_at = $3 WHERE id = $1', [event.data.characterId, e.seq, e.recordedAt]);
-      return;
-    case 'chat.posted': {
-      const d = event.data;
-      await c.query('INSERT INTO rm_chat (world_id, seq, message_id, character_id, name, text, at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-        e.worldId,
-        e.seq,
-        d.messageId,
-        d.characterId,
-        d.name,
-        d.text,
-        d.at,
-      ]);
-      await c.query(
-        `DELETE FROM rm_chat WHERE world_id = $1 AND seq < (
-           SELECT min(seq) FROM (SELECT seq FROM rm_chat WHERE world_id = $1 ORDER BY seq DESC LIMIT ${CHAT_KEEP}) keep)`,
-        [e.worldId],
-      );
-      return;
-    }
-    default:
-      assertNever(event);
+  }
+  return { characters: [...touched.values()], chat: chat.slice(-CHAT_KEEP) };
+}
+
+/** Writes one world's batch with its seq and checkpoint: one statement, plus the chat trim. */
+export async function writeBatch(c: PoolClient, worldId: string, rows: BatchRows, seq: number, at: string): Promise<void> {
+  const ch = rows.characters;
+  const chat = rows.chat;
+  await c.query(
+    `WITH up AS (
+       INSERT INTO rm_characters (id, name, world_id, x, y, facing, online, inventory, last_seq, updated_at)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::boolean[], $8::jsonb[], $9::bigint[], $10::timestamptz[])
+       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, world_id = EXCLUDED.world_id, x = EXCLUDED.x, y = EXCLUDED.y,
+         facing = EXCLUDED.facing, online = EXCLUDED.online, inventory = EXCLUDED.inventory, last_seq = EXCLUDED.last_seq,
+         updated_at = EXCLUDED.updated_at
+       RETURNING 1),
+     msg AS (
+       INSERT INTO rm_chat (world_id, seq, message_id, character_id, name, text, at)
+       SELECT * FROM unnest($11::text[], $12::bigint[], $13::text[], $14::uuid[], $15::text[], $16::text[], $17::timestamptz[])
+       RETURNING 1),
+     w AS (
+       INSERT INTO rm_worlds (world_id, seq, updated_at) VALUES ($18, $19, $20)
+       ON CONFLICT (world_id) DO UPDATE SET seq = EXCLUDED.seq, updated_at = EXCLUDED.updated_at
+       RETURNING 1)
+     INSERT INTO projection_checkpoints (projection, world_id, seq) VALUES ($21, $18, $19)
+     ON CONFLICT (projection, world_id) DO UPDATE SET seq = EXCLUDED.seq`,
+    [
+      ch.map((r) => r.id),
+      ch.map((r) => r.name),
+      ch.map((r) => r.world_id),
+      ch.map((r) => r.x),
+      ch.map((r) => r.y),
+      ch.map((r) => r.facing),
+      ch.map((r) => r.online),
+      ch.map((r) => JSON.stringify(r.inventory)),
+      ch.map((r) => r.last_seq),
+      ch.map((r) => r.updated_at),
+      chat.map((r) => r.world_id),
+      chat.map((r) => r.seq),
+      chat.map((r) => r.message_id),
+      chat.map((r) => r.character_id),
+      chat.map((r) => r.name),
+      chat.map((r) => r.text),
+      chat.map((r) => r.at),
+      worldId,
+      seq,
+      at,
+      PROJECTION,
+    ],
+  );
+  if (chat.length) {
+    await c.query(
+      `DELETE FROM rm_chat WHERE world_id = $1 AND seq < (
+         SELECT min(seq) FROM (SELECT seq FROM rm_chat WHERE world_id = $1 ORDER BY seq DESC LIMIT ${CHAT_KEEP}) keep)`,
+      [worldId],
+    );
   }
 }
 
-/** Advances the world's seq and this projection's checkpoint, in the same transaction as the rows. */
-export async function advance(c: PoolClient, worldId: string, seq: number, at: string): Promise<void> {
-  await c.query(
-    `INSERT INTO rm_worlds (world_id, seq, updated_at) VALUES ($1, $2, $3)
-     ON CONFLICT (world_id) DO UPDATE SET seq = $2, updated_at = $3`,
-    [worldId, seq, at],
+/** Rows of these characters as stored now. */
+export async function loadCharacters(c: PoolClient, ids: string[]): Promise<CharacterRow[]> {
+  if (!ids.length) return [];
+  const { rows } = await c.query(
+    `SELECT id, name, world_id, x, y, facing, online, inventory, last_seq::int AS last_seq, updated_at FROM rm_characters WHERE id = ANY($1::uuid[])`,
+    [ids],
   );
-  await c.query(
-    `INSERT INTO projection_checkpoints (projection, world_id, seq) VALUES ($1, $2, $3)
-     ON CONFLICT (projection, world_id) DO UPDATE SET seq = $3`,
-    [PROJECTION, worldId, seq],
-  );
+  return rows.map((r) => ({ ...r, updated_at: new Date(r.updated_at).toISOString() }) as CharacterRow);
 }
 
 /** Drops every read-model row and checkpoint; the next catch-up rebuilds them from the log. */

@@ -24,6 +24,11 @@ async function main(): Promise<void> {
   const sequencer = new Sequencer(nc, t, log, publisher, logger, { maxBatch: config.SEQUENCER_MAX_BATCH, failpoint: config.TILEMUD_FAILPOINT });
   await sequencer.start();
 
+  setInterval(() => {
+    const stats = sequencer.stats.flush();
+    if (stats) logger.info({ stats }, 'sequencer stats (10 s)');
+  }, 10_000).unref();
+
   const consumer = await js.consumers.get(t.intentsStream, t.sequencerConsumer);
   const messages = await consumer.consume({ max_messages: config.SEQUENCER_PREFETCH });
   logger.info({ prefix: t.prefix }, 'sequencer ready');

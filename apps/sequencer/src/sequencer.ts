@@ -12,6 +12,7 @@ import {
   Span,
   spanFromHeaders,
   Topology,
+  IntervalStats,
 } from '@tilemud/runtime';
 import type { EventLog, EventRow, RejectionRow, StoredOutcome } from './event-log';
 import type { EventPublisher } from './event-publisher';
@@ -48,6 +49,8 @@ export class Sequencer {
   private lastIntentSeq = new Map<string, number>();
   private readonly outcomes = new OutcomeCache();
   private readonly queue: JsMsg[] = [];
+  private readonly received = new WeakMap<JsMsg, number>();
+  readonly stats = new IntervalStats();
   private draining = false;
   private stale = false;
 
@@ -86,6 +89,7 @@ export class Sequencer {
   }
 
   enqueue(msg: JsMsg): void {
+    this.received.set(msg, performance.now());
     this.queue.push(msg);
     if (!this.draining) void this.drain();
   }
@@ -175,8 +179,15 @@ export class Sequencer {
       }
     }
 
+    const appendStart = performance.now();
     await this.log.append(events, rejections);
     failpoint(this.opts.failpoint, 'sequencer.after_commit');
+    const committedAt = performance.now();
+    this.stats.time('appendMs', committedAt - appendStart);
+    this.stats.count('batches');
+    this.stats.count('intents', msgs.length);
+    this.stats.count('events', events.length);
+    for (const m of msgs) this.stats.time('receivedToCommitMs', committedAt - (this.received.get(m) ?? committedAt));
 
     // Committed: memory follows the log, then the gateways hear of it, then the world does.
     for (const [id, w] of working) this.worlds.set(id, w);

@@ -6,3 +6,4 @@ export * from './nats';
 export * from './wire';
 export * from './tracing';
 export * from './failpoint';
+export * from './stats';

@@ -53,7 +53,10 @@ export async function ensureTopology(nc: NatsConnection, t: Topology): Promise<J
     name: t.intentsStream,
     subjects: [`${t.prefix}.intents.>`],
     retention: RetentionPolicy.Workqueue,
-    storage: StorageType.File,
+    // Memory: an intent is only a request until the sequencer commits it to PostgreSQL, and no client
+    // hears `applied` before that. A NATS crash loses undecided intents, which clients resend
+    // (same intentSeq, so at most once). File storage measured p99 publish 28-34 ms here.
+    storage: StorageType.Memory,
     max_age: nanos(60 * MINUTE),
     duplicate_window: nanos(2 * MINUTE),
   });
@@ -90,8 +93,16 @@ type ConsumerCfg = Parameters<JetStreamManager['consumers']['add']>[1];
 
 async function upsertStream(jsm: JetStreamManager, cfg: StreamCfg & { name: string }): Promise<void> {
   try {
-    await jsm.streams.info(cfg.name);
+    const current = await jsm.streams.info(cfg.name);
     const { retention: _r, storage: _s, ...mutable } = cfg;
+    if (current.config.storage !== cfg.storage) {
+      // Storage cannot be changed in place. Only a work queue may be recreated: what it holds is
+      // undecided requests; a log-like stream is never dropped here.
+      if (cfg.retention !== RetentionPolicy.Workqueue) throw new Error(`stream ${cfg.name} has storage ${current.config.storage}, expected ${cfg.storage}`);
+      await jsm.streams.delete(cfg.name);
+      await jsm.streams.add(cfg);
+      return;
+    }
     await jsm.streams.update(cfg.name, mutable);
   } catch (err) {
     if (!isNotFound(err)) throw err;

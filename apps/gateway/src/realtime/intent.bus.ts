@@ -13,6 +13,7 @@ import {
   SpanKind,
   Topology,
   tracer,
+  IntervalStats,
 } from '@tilemud/runtime';
 import { GATEWAY_ID, LOGGER, NATS, TOPOLOGY } from '../tokens';
 
@@ -28,6 +29,8 @@ export class IntentBus implements OnModuleInit, OnModuleDestroy {
   private sub?: Subscription;
   private readonly sessions = new Map<string, AckHandler>();
   private readonly waiting = new Map<string, (ack: AckEnvelope) => void>();
+  private readonly sentAt = new Map<string, number>();
+  readonly stats = new IntervalStats();
 
   constructor(
     @Inject(NATS) private readonly nc: NatsConnection,
@@ -57,6 +60,12 @@ export class IntentBus implements OnModuleInit, OnModuleDestroy {
           }
           return;
         }
+        const key = `${ack.sessionId}:${ack.intentSeq}`;
+        const sent = this.sentAt.get(key);
+        if (sent !== undefined) {
+          this.sentAt.delete(key);
+          this.stats.time('publishToAckMs', performance.now() - sent);
+        }
         this.sessions.get(ack.sessionId)?.(ack);
       },
     });
@@ -82,7 +91,11 @@ export class IntentBus implements OnModuleInit, OnModuleDestroy {
       injectTrace(h, span);
       const subject = this.t.intentSubject(env.worldId);
       const data = JSON.stringify(env);
+      const started = performance.now();
+      this.sentAt.set(`${env.sessionId}:${env.intentSeq}`, started);
+      if (this.sentAt.size > 100_000) this.sentAt.clear(); // acks that never came must not pile up
       const pa = await this.js.publish(subject, data, { msgID: `${env.characterId}:${env.intentSeq}`, headers: h });
+      this.stats.time('jsPublishMs', performance.now() - started);
       if (pa.duplicate) {
         // JetStream already holds this intent. Send it on once more without a msgID so the sequencer,
         // the one place that knows outcomes, answers it as a duplicate with the original result.

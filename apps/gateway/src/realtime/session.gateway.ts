@@ -32,6 +32,11 @@ export class SessionGateway implements OnGatewayConnection, OnApplicationShutdow
     private readonly characters: CharactersRepository,
   ) {}
 
+  private readonly statsTimer = setInterval(() => {
+    const stats = this.bus.stats.flush();
+    if (stats) this.logger.info({ stats, sessions: this.sessions.size }, 'gateway stats (10 s)');
+  }, 10_000).unref();
+
   handleConnection(ws: WebSocket, req: IncomingMessage): void {
     const ticket = new URL(req.url ?? '/', 'http://gateway').searchParams.get('ticket');
     const session = new ClientSession(ws, ticket, {
@@ -57,6 +62,7 @@ export class SessionGateway implements OnGatewayConnection, OnApplicationShutdow
   }
 
   onApplicationShutdown(): void {
+    clearInterval(this.statsTimer);
     for (const s of [...this.sessions]) s.terminate('shutdown', CloseCode.GOING_AWAY);
   }
 }
