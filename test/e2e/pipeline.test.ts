@@ -43,9 +43,10 @@ describe('the durable intent pipeline, end to end', () => {
   });
 
   it('refuses a move into a wall with a domain code and changes nothing', async () => {
+    // North from every spawn point of the lobby ends at a wall.
     let ack: any;
     for (let i = 0; i < 45; i++) {
-      ack = await a.move('west');
+      ack = await a.move('north');
       if (ack.status !== 'applied') break;
     }
     expect(ack).toMatchObject({ status: 'rejected', error: { code: 'MOVE_INTO_WALL', category: 'domain', retryable: false } });
@@ -54,27 +55,27 @@ describe('the durable intent pipeline, end to end', () => {
   });
 
   it('answers a resent intent as a duplicate with its original seq, changing nothing', async () => {
-    const original = await a.move('east');
+    const original = await a.move('south');
     expect(original.status).toBe('applied');
     const seqBefore = b.lastSeq;
     const from = a.received.length;
-    a.send({ type: 'intent.move', intentSeq: original.intentSeq, payload: { direction: 'east' } });
+    a.send({ type: 'intent.move', intentSeq: original.intentSeq, payload: { direction: 'south' } });
     const dup = await a.waitFor((m) => m.type === 'event.ack' && m.intentSeq === original.intentSeq, 10_000, from);
     expect(dup).toEqual({ type: 'event.ack', intentSeq: original.intentSeq, status: 'duplicate', seq: original.seq, originalStatus: 'applied' });
     // the world did not move on: the next real intent takes the very next seq
     await sleep(200);
-    const next = await a.move('west');
+    const next = await a.move('north');
     expect(next.seq).toBe(Math.max(seqBefore, original.seq) + 1);
   });
 
   it('answers a resent rejected intent with its original refusal', async () => {
     let ack: any;
     for (let i = 0; i < 45; i++) {
-      ack = await a.move('west');
+      ack = await a.move('north');
       if (ack.status !== 'applied') break;
     }
     const from = a.received.length;
-    a.send({ type: 'intent.move', intentSeq: ack.intentSeq, payload: { direction: 'west' } });
+    a.send({ type: 'intent.move', intentSeq: ack.intentSeq, payload: { direction: 'north' } });
     const dup = await a.waitFor((m) => m.type === 'event.ack' && m.intentSeq === ack.intentSeq, 10_000, from);
     expect(dup).toMatchObject({ status: 'duplicate', originalStatus: 'rejected', error: { code: 'MOVE_INTO_WALL' } });
   });

@@ -17,6 +17,8 @@ export const GatewayConfigSchema = BaseConfigSchema.extend({
   REDIS_PREFIX: z.string().optional(),
   /** Shortest gap between two delta frames to one world's clients; deltas in between are merged. */
   FANOUT_INTERVAL_MS: intFromEnv(10, 0, 1000),
+  /** Most frame writes per second to one world's sessions; a larger audience gets a longer interval. */
+  FANOUT_MAX_SENDS_PER_S: intFromEnv(10_000, 100, 1_000_000),
   /** A client with more than this many bytes unsent gets its deltas merged until it drains. */
   FANOUT_SLOW_CLIENT_BYTES: intFromEnv(256 * 1024, 1024, 64 * 1024 * 1024),
   /** How long the gateway waits for the sequencer to answer a join. */

@@ -12,7 +12,9 @@ async function main(): Promise<void> {
   const config = loadConfig(GatewayConfigSchema, process.env);
   const tracing = startTracing({ serviceName: 'tilemud-gateway', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, file: config.OTEL_TRACES_FILE });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), { logger: ['error', 'warn'], bodyParser: true });
-  app.useWebSocketAdapter(new WsAdapter(app));
+  // Frames are decoded by the session (with the contract's codec), not by Nest's {event, data}
+  // router: a parser that returns nothing keeps Nest from parsing every frame a second time.
+  app.useWebSocketAdapter(new WsAdapter(app, { messageParser: () => undefined }));
   app.disable('x-powered-by');
   const clientDist = config.CLIENT_DIST ?? join(__dirname, '..', '..', '..', 'client', 'dist');
   if (existsSync(join(clientDist, 'index.html'))) app.useStaticAssets(clientDist, { index: 'index.html' });

@@ -90,6 +90,7 @@ export class Sequencer {
 
   enqueue(msg: JsMsg): void {
     this.received.set(msg, performance.now());
+    this.stats.time('storedToReceivedMs', Date.now() - Number(msg.timestampNanos / 1_000_000n));
     this.queue.push(msg);
     if (!this.draining) void this.drain();
   }

@@ -1,5 +1,5 @@
 import type { WorldCommand } from './commands';
-import { decide } from './decide';
+import { decide, spawnIndex } from './decide';
 import type { WorldEvent } from './events';
 import { evolveAll } from './evolve';
 import { initialWorldState, WorldState } from './state';
@@ -29,22 +29,32 @@ function given(...events: WorldEvent[]) {
 
 const rejectionOf = (d: ReturnType<typeof decide>) => (d.ok ? null : d.rejection.code);
 
+// Which of the two spawn points each id draws (a stable hash), checked rather than assumed.
+const ids = { first: ['a', 'b', 'c', 'd', 'e', 'f'].find((id) => spawnIndex(id, 2) === 0)!, second: ['a', 'b', 'c', 'd', 'e', 'f'].find((id) => spawnIndex(id, 2) === 1)! };
+
 describe('entering a world', () => {
-  it('places a new character on the first free spawn point', () => {
-    expect(given().when({ type: 'enter', characterId: 'a', name: 'A', sessionId: 's1' })).toEqual({
+  it('spreads characters over spawn points by a stable hash of their id', () => {
+    expect(spawnIndex('some-id', 16)).toBe(spawnIndex('some-id', 16));
+    const counts = new Array(16).fill(0);
+    for (let i = 0; i < 1600; i++) counts[spawnIndex(`character-${i}`, 16)]++;
+    expect(Math.min(...counts)).toBeGreaterThan(50);
+  });
+
+  it("places a new character on its own spawn point", () => {
+    expect(given().when({ type: 'enter', characterId: ids.second, name: 'A', sessionId: 's1' })).toEqual({
       ok: true,
-      events: [entered('a', 1, 1, 's1')].map((e) => ({ ...e, data: { ...e.data, name: 'A' } })),
+      events: [entered(ids.second, 2, 1, 's1')].map((e) => ({ ...e, data: { ...e.data, name: 'A' } })),
     });
   });
 
-  it('skips an occupied spawn point', () => {
-    const d = given(entered('a', 1, 1)).when({ type: 'enter', characterId: 'b', name: 'B', sessionId: 's2' });
+  it('takes the next spawn point when its own is occupied', () => {
+    const d = given(entered('x', 1, 1)).when({ type: 'enter', characterId: ids.first, name: 'B', sessionId: 's2' });
     expect(d.ok && d.events[0]?.type === 'character.entered' && [d.events[0].data.x, d.events[0].data.y]).toEqual([2, 1]);
   });
 
-  it('falls back to the nearest free floor when every spawn point is taken', () => {
-    const d = given(entered('a', 1, 1), entered('b', 2, 1)).when({ type: 'enter', characterId: 'c', name: 'C', sessionId: 's3' });
-    expect(d.ok && d.events[0]?.type === 'character.entered' && [d.events[0].data.x, d.events[0].data.y]).toEqual([1, 2]);
+  it('falls back to the nearest free floor to its own spawn point when every spawn point is taken', () => {
+    const d = given(entered('x', 1, 1), entered('y', 2, 1)).when({ type: 'enter', characterId: ids.second, name: 'C', sessionId: 's3' });
+    expect(d.ok && d.events[0]?.type === 'character.entered' && [d.events[0].data.x, d.events[0].data.y]).toEqual([2, 2]);
   });
 
   it('refuses with WORLD_FULL when no floor is free', () => {

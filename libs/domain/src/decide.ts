@@ -54,7 +54,7 @@ function decideEnter(state: WorldState, cmd: Extract<WorldCommand, { type: 'ente
     if (known.sessionId === cmd.sessionId) return accept([]);
     return accept([{ type: 'character.session_changed', data: { characterId: known.id, sessionId: cmd.sessionId } }]);
   }
-  const at = known && isFree(state, known) ? { x: known.x, y: known.y } : findSpawn(state);
+  const at = known && isFree(state, known) ? { x: known.x, y: known.y } : findSpawn(state, cmd.characterId);
   if (!at) return reject('WORLD_FULL', 'no free tile to enter this world on');
   return accept([
     {
@@ -92,11 +92,25 @@ function isFree(state: WorldState, p: Point): boolean {
   return tileAt(state.map, p.x, p.y) === '.' && !occupant(state, p.x, p.y);
 }
 
-/** The first free spawn point, else the nearest free floor to the first spawn (breadth first). */
-export function findSpawn(state: WorldState): Point | undefined {
-  const free = state.map.spawns.find((s) => isFree(state, s));
-  if (free) return { x: free.x, y: free.y };
-  const start = state.map.spawns[0]!;
+/** FNV-1a: a stable spread of characters over spawn points, the same on every replay. */
+export function spawnIndex(characterId: string, spawns: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < characterId.length; i++) h = Math.imul(h ^ characterId.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % spawns;
+}
+
+/**
+ * The character's own spawn point (spread by its id) when free, else the next free one in turn,
+ * else the nearest free floor to its own spawn point (breadth first).
+ */
+export function findSpawn(state: WorldState, characterId: string): Point | undefined {
+  const spawns = state.map.spawns;
+  const first = spawnIndex(characterId, spawns.length);
+  for (let i = 0; i < spawns.length; i++) {
+    const s = spawns[(first + i) % spawns.length]!;
+    if (isFree(state, s)) return { x: s.x, y: s.y };
+  }
+  const start = spawns[first]!;
   const seen = new Set<string>([`${start.x},${start.y}`]);
   const queue: Point[] = [start];
   for (let i = 0; i < queue.length; i++) {

@@ -1,6 +1,6 @@
 import type { WorldEvent } from './events';
 import { assertNever } from './errors';
-import type { CharacterState, WorldState } from './state';
+import { CharacterState, tileKey, WorldState } from './state';
 
 /** Pure: the state after an event. Returns a new state and never touches the old one. */
 export function evolve(state: WorldState, event: WorldEvent): WorldState {
@@ -39,8 +39,12 @@ export function evolveAll(state: WorldState, events: readonly WorldEvent[]): Wor
 
 function withCharacter(state: WorldState, c: CharacterState): WorldState {
   const characters = new Map(state.characters);
+  const before = characters.get(c.id);
   characters.set(c.id, c);
-  return { ...state, characters };
+  const occupied = new Map(state.occupied);
+  if (before?.online && occupied.get(tileKey(before.x, before.y)) === c.id) occupied.delete(tileKey(before.x, before.y));
+  if (c.online) occupied.set(tileKey(c.x, c.y), c.id);
+  return { ...state, characters, occupied };
 }
 
 function update(state: WorldState, id: string, f: (c: CharacterState) => CharacterState): WorldState {

@@ -22,13 +22,18 @@ export interface CharacterState {
 export interface WorldState {
   map: WorldMap;
   characters: ReadonlyMap<string, CharacterState>;
+  /** Who stands where ("x,y" → character id), online characters only: occupancy in O(1). */
+  occupied: ReadonlyMap<string, string>;
   items: ReadonlyMap<string, ItemDef>;
 }
+
+export const tileKey = (x: number, y: number): string => `${x},${y}`;
 
 export function initialWorldState(map: WorldMap): WorldState {
   return {
     map,
     characters: new Map(),
+    occupied: new Map(),
     items: new Map(map.items.map((i) => [i.id, { ...i }])),
   };
 }
@@ -38,6 +43,6 @@ export function onlineCharacters(state: WorldState): CharacterState[] {
 }
 
 export function occupant(state: WorldState, x: number, y: number): CharacterState | undefined {
-  for (const c of state.characters.values()) if (c.online && c.x === x && c.y === y) return c;
-  return undefined;
+  const id = state.occupied.get(tileKey(x, y));
+  return id === undefined ? undefined : state.characters.get(id);
 }

@@ -240,7 +240,7 @@ export class ClientSession implements DeltaReceiver {
     } as ServerMessage);
   }
 
-  receive(frame: Delta, encoded: string, parts: readonly Delta[]): void {
+  receive(frame: Delta, encoded: Buffer, parts: readonly Delta[]): void {
     if (this.state === 'joining') {
       const last = this.buffered[this.buffered.length - 1]?.seq ?? -1;
       for (const p of parts) if (p.seq > last && p.seq <= frame.seq) this.buffered.push(p);
@@ -248,7 +248,8 @@ export class ClientSession implements DeltaReceiver {
     }
     if (this.state !== 'live' || frame.seq <= this.lastSeq) return;
     if (this.own === null && frame.prevSeq === this.lastSeq && this.ws.bufferedAmount < this.d.config.FANOUT_SLOW_CLIENT_BYTES) {
-      this.ws.send(encoded);
+      // The same bytes for every session; sent as a text frame.
+      this.ws.send(encoded, { binary: false });
       this.lastSeq = frame.seq;
       return;
     }

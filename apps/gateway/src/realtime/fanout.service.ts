@@ -7,14 +7,16 @@ import { Delta, mergeRuns } from './delta';
 
 /** What the fan-out needs of a client session. */
 export interface DeltaReceiver {
-  /** `encoded` is the shared frame, serialized once for every session of the world. */
-  receive(frame: Delta, encoded: string, parts: readonly Delta[]): void;
+  /** `encoded` is the shared frame, serialized to UTF-8 once for every session of the world. */
+  receive(frame: Delta, encoded: Buffer, parts: readonly Delta[]): void;
 }
 
 /**
- * One world's audience. A delta is sent at once when the world has been quiet for
- * FANOUT_INTERVAL_MS; deltas arriving sooner are merged into one frame sent when the interval
- * ends. Each frame is encoded once and the same string goes to every session.
+ * One world's audience. A delta is sent at once when the world has been quiet for the interval;
+ * deltas arriving sooner are merged into one frame sent when the interval ends. Each frame is
+ * encoded once and the same bytes go to every session. The interval is FANOUT_INTERVAL_MS, or
+ * longer when the audience is large: sessions x frames/s stays within FANOUT_MAX_SENDS_PER_S,
+ * since every frame costs one socket write per session.
  */
 class WorldChannel {
   readonly sessions = new Set<DeltaReceiver>();
@@ -24,7 +26,14 @@ class WorldChannel {
   private lastFlush = 0;
   private readonly seqWaiters: Array<{ seq: number; resolve: () => void }> = [];
 
-  constructor(private readonly intervalMs: number) {}
+  constructor(
+    private readonly minIntervalMs: number,
+    private readonly maxSendsPerSecond: number,
+  ) {}
+
+  get intervalMs(): number {
+    return Math.max(this.minIntervalMs, (1000 * this.sessions.size) / this.maxSendsPerSecond);
+  }
 
   push(d: Delta): void {
     if (d.seq <= this.lastSeq) return; // a projector re-publishing after a restart
@@ -63,7 +72,7 @@ class WorldChannel {
     const parts = this.pending;
     this.pending = [];
     for (const frame of mergeRuns(parts)) {
-      const encoded = JSON.stringify(frame);
+      const encoded = Buffer.from(JSON.stringify(frame));
       for (const s of this.sessions) s.receive(frame, encoded, parts);
     }
   }
@@ -111,7 +120,7 @@ export class FanoutService implements OnModuleInit, OnModuleDestroy {
   private channel(worldId: string): WorldChannel {
     let c = this.channels.get(worldId);
     if (!c) {
-      c = new WorldChannel(this.config.FANOUT_INTERVAL_MS);
+      c = new WorldChannel(this.config.FANOUT_INTERVAL_MS, this.config.FANOUT_MAX_SENDS_PER_S);
       this.channels.set(worldId, c);
     }
     return c;
