@@ -1,6 +1,6 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { decide, evolveAll, WorldCommand, WorldState } from '@tilemud/domain';
+import { decide, WorldCommand, WorldDraft, WorldState } from '@tilemud/domain';
 import {
   AckEnvelope,
   endSpan,
@@ -123,7 +123,8 @@ export class Sequencer {
   private async processBatch(msgs: JsMsg[]): Promise<void> {
     if (this.stale) await this.reload();
     const now = new Date().toISOString();
-    const working = new Map<string, World>();
+    // One draft per world per batch: decisions see the batch's earlier events; a failed commit drops it.
+    const working = new Map<string, { draft: WorldDraft; seq: number }>();
     const batchLast = new Map<string, number>();
     const events: EventRow[] = [];
     const rejections: RejectionRow[] = [];
@@ -139,7 +140,7 @@ export class Sequencer {
         decided.push({ msg, env, span, ack: { status: 'rejected', error: { code: 'WORLD_NOT_FOUND', category: 'not_found', message: `no world ${env.worldId}`, retryable: false } } });
         continue;
       }
-      const w = working.get(env.worldId) ?? { ...committed };
+      const w = working.get(env.worldId) ?? { draft: new WorldDraft(committed.state), seq: committed.seq };
       working.set(env.worldId, w);
 
       if (env.kind === 'player') {
@@ -150,7 +151,7 @@ export class Sequencer {
         }
         batchLast.set(env.characterId, env.intentSeq);
       }
-      const decision = decide(w.state, this.toCommand(env, now));
+      const decision = decide(w.draft.state, this.toCommand(env, now));
       const traceId = span.spanContext().traceId;
       const traceparent = `00-${traceId}-${span.spanContext().spanId}-01`;
       if (decision.ok) {
@@ -169,7 +170,7 @@ export class Sequencer {
           }),
         );
         w.seq += decision.events.length;
-        w.state = evolveAll(w.state, decision.events);
+        w.draft.apply(decision.events);
         decided.push({ msg, env, span, ack: { status: 'applied', seq: w.seq } });
       } else {
         const r = decision.rejection;
@@ -191,7 +192,7 @@ export class Sequencer {
     for (const m of msgs) this.stats.time('receivedToCommitMs', committedAt - (this.received.get(m) ?? committedAt));
 
     // Committed: memory follows the log, then the gateways hear of it, then the world does.
-    for (const [id, w] of working) this.worlds.set(id, w);
+    for (const [id, w] of working) this.worlds.set(id, { state: w.draft.state, seq: w.seq });
     for (const [c, s] of batchLast) this.lastIntentSeq.set(c, s);
     for (const d of decided) {
       if (d.env.kind !== 'player' || d.duplicate || !d.ack) continue;

@@ -37,7 +37,9 @@ export function topology(prefix: string): Topology {
 
 export async function connectNats(url: string, name: string): Promise<NatsConnection> {
   // Reconnect forever: a NATS restart must be ridden out, never crash the process.
-  return connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: false });
+  // noAsyncTraces: every request (each JetStream publish is one) would otherwise capture a stack
+  // trace up front; that measured 5% of the gateway's CPU at 500 intents/s.
+  return connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: false, noAsyncTraces: true });
 }
 
 const MINUTE = 60_000;

@@ -16,9 +16,10 @@ import type { GatewayConfig } from '../config';
 import type { TicketClaims, TicketStore } from '../session/ticket.store';
 import type { SnapshotService } from '../world/snapshot.service';
 import { after, Delta, mergeRuns } from './delta';
-import type { DeltaReceiver, FanoutService } from './fanout.service';
+import type { DeltaReceiver, EncodedFrame, FanoutService } from './fanout.service';
 import type { IntentBus } from './intent.bus';
 import { checkClientVersion } from './version-check';
+import { sendPrebuilt } from './ws-frame';
 
 export interface SessionDeps {
   config: GatewayConfig;
@@ -240,7 +241,7 @@ export class ClientSession implements DeltaReceiver {
     } as ServerMessage);
   }
 
-  receive(frame: Delta, encoded: Buffer, parts: readonly Delta[]): void {
+  receive(frame: Delta, encoded: EncodedFrame, parts: readonly Delta[]): void {
     if (this.state === 'joining') {
       const last = this.buffered[this.buffered.length - 1]?.seq ?? -1;
       for (const p of parts) if (p.seq > last && p.seq <= frame.seq) this.buffered.push(p);
@@ -248,8 +249,8 @@ export class ClientSession implements DeltaReceiver {
     }
     if (this.state !== 'live' || frame.seq <= this.lastSeq) return;
     if (this.own === null && frame.prevSeq === this.lastSeq && this.ws.bufferedAmount < this.d.config.FANOUT_SLOW_CLIENT_BYTES) {
-      // The same bytes for every session; sent as a text frame.
-      this.ws.send(encoded, { binary: false });
+      // The same bytes for every session.
+      sendPrebuilt(this.ws, encoded.wire, encoded.payload);
       this.lastSeq = frame.seq;
       return;
     }

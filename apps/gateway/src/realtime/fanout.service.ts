@@ -4,11 +4,18 @@ import type { Logger, Topology } from '@tilemud/runtime';
 import type { GatewayConfig } from '../config';
 import { CONFIG, LOGGER, NATS, TOPOLOGY } from '../tokens';
 import { Delta, mergeRuns } from './delta';
+import { textFrame } from './ws-frame';
+
+/** A delta as JSON bytes, and as a complete WebSocket frame around them. */
+export interface EncodedFrame {
+  payload: Buffer;
+  wire: Buffer;
+}
 
 /** What the fan-out needs of a client session. */
 export interface DeltaReceiver {
-  /** `encoded` is the shared frame, serialized to UTF-8 once for every session of the world. */
-  receive(frame: Delta, encoded: Buffer, parts: readonly Delta[]): void;
+  /** `encoded` is the shared frame, serialized once for every session of the world. */
+  receive(frame: Delta, encoded: EncodedFrame, parts: readonly Delta[]): void;
 }
 
 /**
@@ -72,7 +79,8 @@ class WorldChannel {
     const parts = this.pending;
     this.pending = [];
     for (const frame of mergeRuns(parts)) {
-      const encoded = Buffer.from(JSON.stringify(frame));
+      const payload = Buffer.from(JSON.stringify(frame));
+      const encoded = { payload, wire: textFrame(payload) };
       for (const s of this.sessions) s.receive(frame, encoded, parts);
     }
   }
