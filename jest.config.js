@@ -11,6 +11,13 @@ const swc = ['@swc/jest', {
 }];
 const moduleNameMapper = { '^@tilemud/(contracts|domain|runtime)$': '<rootDir>/libs/$1/src' };
 const base = { transform: { '^.+\\.(t|j)sx?$': swc }, moduleNameMapper, testEnvironment: 'node' };
+// The browser client: TSX with React's automatic runtime; component tests opt into jsdom per file.
+const swcClient = (tsx) => ['@swc/jest', {
+  jsc: { parser: { syntax: 'typescript', tsx }, transform: { react: { runtime: 'automatic' } }, target: 'es2022' },
+  module: { type: 'commonjs' },
+}];
+const client = { transform: { '^.+\\.tsx$': swcClient(true), '^.+\\.(t|j)s$': swcClient(false) }, moduleNameMapper: { ...moduleNameMapper, '\\.css$': '<rootDir>/client/test-support/style-stub.js' }, testEnvironment: 'node' };
+const world = { globalSetup: '<rootDir>/test/support/global-setup.ts', globalTeardown: '<rootDir>/test/support/global-teardown.ts' };
 
 module.exports = {
   testTimeout: 30000,
@@ -20,5 +27,8 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts', globalTeardown: '<rootDir>/test/support/global-teardown.ts' },
     { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts', globalTeardown: '<rootDir>/test/support/global-teardown.ts' },
+    { ...client, displayName: 'client', testMatch: ['<rootDir>/client/src/**/*.test.ts?(x)'] },
+    // Debian's chromium driven by playwright-core, against the three apps and the built client.
+    { ...base, ...world, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
   ],
 };

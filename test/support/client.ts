@@ -60,19 +60,90 @@ export class TestClient {
   }
 
   /** The world as this client sees it: characters by id, from the snapshot and every delta since. */
-  readonly characters = new Map<string, { id: string; x: number; y: number }>();
+  readonly characters = new Map<string, { id: string; x: number; y: number; inventory?: { id: string; kind: string }[] }>();
+  readonly items = new Map<string, { id: string; kind: string; x: number; y: number }>();
+  readonly emotes: { characterId: string; emote: string }[] = [];
   tiles: string[] = [];
+  worldId = '';
 
   private track(m: any): void {
     if (m.full) {
       this.characters.clear();
+      this.items.clear();
       this.tiles = m.snapshot.world.tiles;
+      this.worldId = m.worldId;
       for (const c of m.snapshot.characters) this.characters.set(c.id, c);
+      for (const i of m.snapshot.items) this.items.set(i.id, i);
     }
     for (const c of m.changes) {
       if (c.op === 'character.joined') this.characters.set(c.character.id, c.character);
       if (c.op === 'character.moved') this.characters.set(c.id, { ...this.characters.get(c.id)!, x: c.x, y: c.y });
       if (c.op === 'character.left') this.characters.delete(c.id);
+      if (c.op === 'item.placed') this.items.set(c.item.id, c.item);
+      if (c.op === 'item.removed') this.items.delete(c.itemId);
+      if (c.op === 'inventory.changed' && this.characters.has(c.characterId)) this.characters.set(c.characterId, { ...this.characters.get(c.characterId)!, inventory: c.inventory });
+      if (c.op === 'emote') this.emotes.push({ characterId: c.characterId, emote: c.emote });
+    }
+  }
+
+  /** This client's view of the world, for comparing clients: characters (with inventories) and items. */
+  view(): unknown {
+    const chars = [...this.characters.values()].map((c) => ({ id: c.id, x: c.x, y: c.y, inventory: c.inventory ?? [] })).sort((a, b) => a.id.localeCompare(b.id));
+    const items = [...this.items.values()].sort((a, b) => a.id.localeCompare(b.id));
+    return { worldId: this.worldId, characters: chars, items };
+  }
+
+  get me() {
+    return this.characters.get(this.characterId)!;
+  }
+
+  /**
+   * Walks to (x, y) one step at a time along a shortest path over floor, around other characters;
+   * re-plans when someone steps into the way. Resolves true when there.
+   */
+  async walkTo(x: number, y: number, maxSteps = 400): Promise<boolean> {
+    for (let i = 0; i < maxSteps; i++) {
+      const me = this.me;
+      if (me.x === x && me.y === y) return true;
+      const dir = this.firstStep(x, y);
+      if (!dir) {
+        await sleep(50);
+        continue;
+      }
+      const ack = await this.move(dir);
+      if (ack.status === 'applied') await this.waitFor(() => this.me.x !== me.x || this.me.y !== me.y, 5000, this.received.length).catch(() => undefined);
+      else await sleep(20);
+    }
+    return false;
+  }
+
+  private firstStep(tx: number, ty: number): 'north' | 'south' | 'east' | 'west' | undefined {
+    const me = this.me;
+    const taken = new Set([...this.characters.values()].filter((c) => c.id !== this.characterId).map((c) => `${c.x},${c.y}`));
+    const steps = { north: [0, -1], south: [0, 1], east: [1, 0], west: [-1, 0] } as const;
+    const prev = new Map<string, { from: string; dir: keyof typeof steps }>();
+    const start = `${me.x},${me.y}`;
+    const queue = [[me.x, me.y] as [number, number]];
+    const seen = new Set([start]);
+    while (queue.length) {
+      const [x, y] = queue.shift()!;
+      if (x === tx && y === ty) break;
+      for (const [dir, [dx, dy]] of Object.entries(steps) as [keyof typeof steps, readonly [number, number]][]) {
+        const nx = x + dx;
+        const ny = y + dy;
+        const key = `${nx},${ny}`;
+        if (seen.has(key) || this.tiles[ny]?.[nx] !== '.' || taken.has(key)) continue;
+        seen.add(key);
+        prev.set(key, { from: `${x},${y}`, dir });
+        queue.push([nx, ny]);
+      }
+    }
+    let key = `${tx},${ty}`;
+    if (!prev.has(key)) return undefined;
+    for (;;) {
+      const p = prev.get(key)!;
+      if (p.from === start) return p.dir;
+      key = p.from;
     }
   }
 

@@ -14,6 +14,7 @@ export async function dumpReadModels(c: Client): Promise<Record<string, string[]
     ['rm_characters', 'id'],
     ['rm_worlds', 'world_id'],
     ['rm_chat', 'world_id, seq'],
+    ['rm_items', 'world_id, id'],
     ['projection_checkpoints', 'projection, world_id'],
   ] as const) {
     const { rows } = await c.query(`SELECT row_to_json(t)::text AS row FROM (SELECT * FROM ${table} ORDER BY ${order}) t`);

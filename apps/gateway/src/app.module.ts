@@ -1,18 +1,25 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AdminController } from './admin/admin.controller';
 import { AuthController } from './auth/auth.controller';
 import { PlayersRepository } from './auth/players.repository';
 import { TokenService } from './auth/token.service';
 import type { GatewayConfig } from './config';
+import { ControlService } from './control/control.service';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { InfraLifecycle, infraProviders } from './infra.providers';
+import { RateLimiter } from './limits/rate-limiter.service';
 import { FanoutService } from './realtime/fanout.service';
 import { IntentBus } from './realtime/intent.bus';
+import { LocalSessions } from './realtime/local-sessions';
 import { SessionGateway } from './realtime/session.gateway';
 import { CharactersRepository } from './session/characters.repository';
+import { PresenceService } from './session/presence.service';
 import { SessionController } from './session/session.controller';
+import { SessionRegistry } from './session/session-registry';
 import { TicketStore } from './session/ticket.store';
 import { HealthService } from './system/health.service';
+import { MinVersionService } from './system/min-version.service';
 import { SystemController } from './system/system.controller';
 import { SnapshotService } from './world/snapshot.service';
 import { WorldController } from './world/world.controller';
@@ -22,7 +29,7 @@ export class AppModule {
   static forConfig(config: GatewayConfig): DynamicModule {
     return {
       module: AppModule,
-      controllers: [AuthController, SessionController, SystemController, WorldController],
+      controllers: [AuthController, SessionController, SystemController, WorldController, AdminController],
       providers: [
         ...infraProviders(config),
         InfraLifecycle,
@@ -31,6 +38,12 @@ export class AppModule {
         PlayersRepository,
         CharactersRepository,
         TicketStore,
+        SessionRegistry,
+        RateLimiter,
+        ControlService,
+        LocalSessions,
+        MinVersionService,
+        PresenceService,
         SnapshotService,
         HealthService,
         IntentBus,

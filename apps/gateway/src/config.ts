@@ -1,5 +1,17 @@
 import { z } from 'zod';
+import { DEFAULT_DOOR_LIMITS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_RATE_LIMITS, RateLimit } from '@tilemud/contracts';
 import { BaseConfigSchema, intFromEnv } from '@tilemud/runtime';
+
+/** `<count>/<window ms>`, e.g. `5/10000`: a token bucket of `count` refilled over the window. `0/…` turns it off. */
+const rateFromEnv = (def: RateLimit) =>
+  z
+    .string()
+    .regex(/^\d{1,7}\/\d{1,9}$/, 'expected <count>/<window ms>, e.g. 5/10000')
+    .transform((v): RateLimit => {
+      const [limit, windowMs] = v.split('/').map(Number) as [number, number];
+      return { limit, windowMs: Math.max(1, windowMs) };
+    })
+    .default({ limit: def.limit, windowMs: def.windowMs });
 
 export const GatewayConfigSchema = BaseConfigSchema.extend({
   PORT: intFromEnv(3000, 0, 65535),
@@ -10,7 +22,11 @@ export const GatewayConfigSchema = BaseConfigSchema.extend({
   AUTH_SECRET: z.string().min(32).optional(),
   ACCESS_TOKEN_TTL_S: intFromEnv(900, 30, 86_400),
   /** A WebSocket ticket is single use and expires after this (the contract allows at most 90 s). */
-  TICKET_TTL_S: intFromEnv(60, 5, 90),
+  TICKET_TTL_S: intFromEnv(60, 1, 90),
+  /** scrypt cost for new password hashes, as log2 N (N = 2^15 uses 32 MiB); stored with each hash. */
+  SCRYPT_LOG_N: intFromEnv(15, 10, 20),
+  /** Express `trust proxy`: unset = the socket's address is the client's; a hop count or `true` behind a load balancer. */
+  TRUST_PROXY: z.string().optional(),
   MIN_CLIENT_VERSION: z.string().regex(/^\d+\.\d+\.\d+$/).default('1.0.0'),
   HEARTBEAT_INTERVAL_MS: intFromEnv(15_000, 1000, 300_000),
   /** Redis key prefix; defaults to NATS_PREFIX. */
@@ -23,8 +39,21 @@ export const GatewayConfigSchema = BaseConfigSchema.extend({
   FANOUT_SLOW_CLIENT_BYTES: intFromEnv(256 * 1024, 1024, 64 * 1024 * 1024),
   /** How long the gateway waits for the sequencer to answer a join. */
   JOIN_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
-  /** Invalid frames within 10 s that close the socket with 4429. */
+  /** Invalid or rate-limited frames within 10 s that close the socket with 4429. */
   MAX_INVALID_FRAMES: intFromEnv(20, 1, 10_000),
+  /** A session with no intent for this long ends with `idle_timeout` (close 4408). */
+  IDLE_TIMEOUT_MS: intFromEnv(DEFAULT_IDLE_TIMEOUT_MS, 500, 7 * 24 * 3_600_000),
+  /** Most sockets this gateway holds; beyond it bootstrap answers 503 and a socket closes 4503. */
+  MAX_SESSIONS: intFromEnv(10_000, 1, 1_000_000),
+  /** Presence heartbeat interval; a session not refreshed for 3 intervals (a crashed gateway's) is dropped. */
+  PRESENCE_INTERVAL_MS: intFromEnv(5000, 100, 60_000),
+  RATE_LIMIT_CHAT: rateFromEnv(DEFAULT_RATE_LIMITS.chat),
+  RATE_LIMIT_MOVE: rateFromEnv(DEFAULT_RATE_LIMITS.move),
+  RATE_LIMIT_ACTION: rateFromEnv(DEFAULT_RATE_LIMITS.action),
+  RATE_LIMIT_LOGIN_USER: rateFromEnv(DEFAULT_DOOR_LIMITS.loginUser),
+  RATE_LIMIT_LOGIN_ADDRESS: rateFromEnv(DEFAULT_DOOR_LIMITS.loginAddress),
+  RATE_LIMIT_GUEST_ADDRESS: rateFromEnv(DEFAULT_DOOR_LIMITS.guestAddress),
+  RATE_LIMIT_REGISTER_ADDRESS: rateFromEnv(DEFAULT_DOOR_LIMITS.registerAddress),
   /** Directory with the built browser client (served at /); unset = client/dist when it exists. */
   CLIENT_DIST: z.string().optional(),
   OTEL_TRACES_FILE: z.string().optional(),

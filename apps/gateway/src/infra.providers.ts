@@ -19,7 +19,8 @@ export function infraProviders(config: GatewayConfig): Provider[] {
       provide: REDIS,
       useFactory: () =>
         // Never queue commands forever while Redis is down: fail fast so callers can degrade.
-        new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false, retryStrategy: (n) => Math.min(n * 200, 2000) }),
+        // A command Redis does not answer within a second fails too (a hung server, not only a dead one).
+        new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 1000, lazyConnect: false, retryStrategy: (n) => Math.min(n * 200, 2000) }),
     },
     {
       provide: NATS,

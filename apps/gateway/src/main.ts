@@ -16,6 +16,8 @@ async function main(): Promise<void> {
   // router: a parser that returns nothing keeps Nest from parsing every frame a second time.
   app.useWebSocketAdapter(new WsAdapter(app, { messageParser: () => undefined }));
   app.disable('x-powered-by');
+  // Behind a load balancer the client's address (for per-address limits) is in X-Forwarded-For.
+  if (config.TRUST_PROXY !== undefined) app.set('trust proxy', trustProxy(config.TRUST_PROXY));
   const clientDist = config.CLIENT_DIST ?? join(__dirname, '..', '..', '..', 'client', 'dist');
   if (existsSync(join(clientDist, 'index.html'))) app.useStaticAssets(clientDist, { index: 'index.html' });
   app.enableShutdownHooks();
@@ -23,6 +25,11 @@ async function main(): Promise<void> {
   const addr = app.getHttpServer().address();
   console.log(JSON.stringify({ level: 30, name: 'gateway', msg: 'gateway ready', port: typeof addr === 'object' && addr ? addr.port : config.PORT }));
   process.on('exit', () => void tracing.shutdown());
+}
+
+function trustProxy(v: string): boolean | number | string {
+  if (v === 'true' || v === 'false') return v === 'true';
+  return /^\d+$/.test(v) ? Number(v) : v;
 }
 
 main().catch((err: Error) => {

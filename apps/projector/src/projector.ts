@@ -43,7 +43,7 @@ export class Projector {
 
   /** Applies everything the log has past the checkpoints (at start, and after a reset). */
   async catchUp(): Promise<number> {
-    const { rows } = await this.pool.query<{ world_id: string }>('SELECT DISTINCT world_id FROM action_events');
+    const { rows } = await this.pool.query<{ world_id: string }>('SELECT DISTINCT world_id FROM action_events ORDER BY world_id');
     let total = 0;
     for (const { world_id } of rows) {
       for (;;) {

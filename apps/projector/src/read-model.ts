@@ -17,6 +17,16 @@ export interface CharacterRow {
   inventory: unknown[];
   last_seq: number;
   updated_at: string;
+  /** The hand-over epoch of the world the row is in: an older world's events never overwrite it. */
+  epoch: number;
+}
+
+export interface ItemRow {
+  world_id: string;
+  id: string;
+  kind: string;
+  x: number;
+  y: number;
 }
 
 export interface ChatRow {
@@ -32,6 +42,8 @@ export interface ChatRow {
 export interface BatchRows {
   characters: CharacterRow[];
   chat: ChatRow[];
+  /** Items placed (a row) or taken away (null), by id. */
+  items: Map<string, ItemRow | null>;
 }
 
 /**
@@ -42,28 +54,66 @@ export interface BatchRows {
 export function foldEvents(before: (id: string) => CharacterRow | undefined, events: readonly EventEnvelope[]): BatchRows {
   const touched = new Map<string, CharacterRow>();
   const row = (id: string) => touched.get(id) ?? before(id);
+  /** The row, when it is in the event's world: events of a world the character has left change nothing. */
+  const here = (id: string, worldId: string) => {
+    const r = row(id);
+    return r && r.world_id === worldId ? r : undefined;
+  };
   const chat: ChatRow[] = [];
+  const items = new Map<string, ItemRow | null>();
   for (const e of events) {
     const event = { type: e.type, data: e.data } as WorldEvent;
     const meta = { last_seq: e.seq, updated_at: e.recordedAt };
+    const set = (id: string, f: (r: CharacterRow) => CharacterRow) => {
+      const r = here(id, e.worldId);
+      if (r) touched.set(id, { ...f(r), ...meta });
+    };
     switch (event.type) {
+      case 'world.seeded':
+        for (const i of event.data.items) items.set(i.id, { world_id: e.worldId, id: i.id, kind: i.kind, x: i.x, y: i.y });
+        break;
       case 'character.entered': {
         const d = event.data;
-        touched.set(d.characterId, { id: d.characterId, name: d.name, world_id: e.worldId, x: d.x, y: d.y, facing: d.facing, online: true, inventory: d.inventory, ...meta });
+        const r = row(d.characterId);
+        if (r && r.world_id !== e.worldId) break;
+        touched.set(d.characterId, { id: d.characterId, name: d.name, world_id: e.worldId, x: d.x, y: d.y, facing: d.facing, online: true, inventory: d.inventory, epoch: r?.epoch ?? 0, ...meta });
+        break;
+      }
+      case 'character.arrived': {
+        const d = event.data;
+        const r = row(d.characterId);
+        if (r && r.epoch >= d.epoch) break;
+        touched.set(d.characterId, { id: d.characterId, name: d.name, world_id: e.worldId, x: d.x, y: d.y, facing: d.facing, online: true, inventory: d.inventory, epoch: d.epoch, ...meta });
+        break;
+      }
+      case 'character.departed': {
+        const r = here(event.data.characterId, e.worldId);
+        if (r && r.epoch < event.data.epoch) touched.set(r.id, { ...r, online: false, ...meta });
         break;
       }
       case 'character.session_changed':
+      case 'character.emoted':
         break;
-      case 'character.moved': {
-        const r = row(event.data.characterId);
-        if (r) touched.set(r.id, { ...r, x: event.data.x, y: event.data.y, facing: event.data.facing, ...meta });
+      case 'character.moved':
+        set(event.data.characterId, (r) => ({ ...r, x: event.data.x, y: event.data.y, facing: event.data.facing }));
+        break;
+      case 'character.left':
+        set(event.data.characterId, (r) => ({ ...r, online: false }));
+        break;
+      case 'item.picked_up':
+        items.set(event.data.item.id, null);
+        set(event.data.characterId, (r) => ({ ...r, inventory: event.data.inventory }));
+        break;
+      case 'item.dropped': {
+        const i = event.data.item;
+        items.set(i.id, { world_id: e.worldId, id: i.id, kind: i.kind, x: i.x, y: i.y });
+        set(event.data.characterId, (r) => ({ ...r, inventory: event.data.inventory }));
         break;
       }
-      case 'character.left': {
-        const r = row(event.data.characterId);
-        if (r) touched.set(r.id, { ...r, online: false, ...meta });
+      case 'inventory.item_removed':
+      case 'inventory.item_added':
+        set(event.data.characterId, (r) => ({ ...r, inventory: event.data.inventory }));
         break;
-      }
       case 'chat.posted': {
         const d = event.data;
         chat.push({ world_id: e.worldId, seq: e.seq, message_id: d.messageId, character_id: d.characterId, name: d.name, text: d.text, at: d.at });
@@ -73,20 +123,30 @@ export function foldEvents(before: (id: string) => CharacterRow | undefined, eve
         assertNever(event);
     }
   }
-  return { characters: [...touched.values()], chat: chat.slice(-CHAT_KEEP) };
+  return { characters: [...touched.values()], chat: chat.slice(-CHAT_KEEP), items };
 }
 
 /** Writes one world's batch with its seq and checkpoint: one statement, plus the chat trim. */
 export async function writeBatch(c: PoolClient, worldId: string, rows: BatchRows, seq: number, at: string): Promise<void> {
   const ch = rows.characters;
   const chat = rows.chat;
+  const placed = [...rows.items.values()].filter((i): i is ItemRow => i !== null);
+  const removed = [...rows.items.entries()].filter(([, i]) => i === null).map(([id]) => id);
   await c.query(
     `WITH up AS (
-       INSERT INTO rm_characters (id, name, world_id, x, y, facing, online, inventory, last_seq, updated_at)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::boolean[], $8::jsonb[], $9::bigint[], $10::timestamptz[])
+       INSERT INTO rm_characters (id, name, world_id, x, y, facing, online, inventory, last_seq, updated_at, epoch)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::boolean[], $8::jsonb[], $9::bigint[], $10::timestamptz[], $22::int[])
        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, world_id = EXCLUDED.world_id, x = EXCLUDED.x, y = EXCLUDED.y,
          facing = EXCLUDED.facing, online = EXCLUDED.online, inventory = EXCLUDED.inventory, last_seq = EXCLUDED.last_seq,
-         updated_at = EXCLUDED.updated_at
+         updated_at = EXCLUDED.updated_at, epoch = EXCLUDED.epoch
+       RETURNING 1),
+     gone AS (
+       DELETE FROM rm_items WHERE world_id = $18 AND id = ANY($23::text[])
+       RETURNING 1),
+     placed AS (
+       INSERT INTO rm_items (world_id, id, kind, x, y)
+       SELECT $18, * FROM unnest($24::text[], $25::text[], $26::int[], $27::int[])
+       ON CONFLICT (world_id, id) DO UPDATE SET kind = EXCLUDED.kind, x = EXCLUDED.x, y = EXCLUDED.y
        RETURNING 1),
      msg AS (
        INSERT INTO rm_chat (world_id, seq, message_id, character_id, name, text, at)
@@ -120,6 +180,12 @@ export async function writeBatch(c: PoolClient, worldId: string, rows: BatchRows
       seq,
       at,
       PROJECTION,
+      ch.map((r) => r.epoch),
+      removed,
+      placed.map((i) => i.id),
+      placed.map((i) => i.kind),
+      placed.map((i) => i.x),
+      placed.map((i) => i.y),
     ],
   );
   if (chat.length) {
@@ -135,7 +201,7 @@ export async function writeBatch(c: PoolClient, worldId: string, rows: BatchRows
 export async function loadCharacters(c: PoolClient, ids: string[]): Promise<CharacterRow[]> {
   if (!ids.length) return [];
   const { rows } = await c.query(
-    `SELECT id, name, world_id, x, y, facing, online, inventory, last_seq::int AS last_seq, updated_at FROM rm_characters WHERE id = ANY($1::uuid[])`,
+    `SELECT id, name, world_id, x, y, facing, online, inventory, last_seq::int AS last_seq, updated_at, epoch FROM rm_characters WHERE id = ANY($1::uuid[])`,
     [ids],
   );
   return rows.map((r) => ({ ...r, updated_at: new Date(r.updated_at).toISOString() }) as CharacterRow);
@@ -143,6 +209,6 @@ export async function loadCharacters(c: PoolClient, ids: string[]): Promise<Char
 
 /** Drops every read-model row and checkpoint; the next catch-up rebuilds them from the log. */
 export async function resetReadModels(c: PoolClient): Promise<void> {
-  await c.query('TRUNCATE rm_characters, rm_worlds, rm_chat');
+  await c.query('TRUNCATE rm_characters, rm_worlds, rm_chat, rm_items');
   await c.query('DELETE FROM projection_checkpoints WHERE projection = $1', [PROJECTION]);
 }

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { getWorld, initialWorldState, WorldDraft, WorldEvent, WorldState } from '@tilemud/domain';
+import { getWorld, Handover, initialWorldState, WorldDraft, WorldEvent, WorldState } from '@tilemud/domain';
 
 export interface EventRow {
   worldId: string;
@@ -26,7 +26,7 @@ export interface RejectionRow {
 }
 
 export type StoredOutcome =
-  | { status: 'applied'; seq: number }
+  | { status: 'applied'; seq: number; handover?: { toWorldId: string } }
   | { status: 'rejected'; code: string; message: string; details?: Record<string, unknown> };
 
 /** The PostgreSQL side of the sequencer: the append-only log and what is read back from it. */
@@ -103,11 +103,17 @@ export class EventLog {
 
   /** The original outcome of an intent, for answering its resend. */
   async outcome(characterId: string, intentSeq: number): Promise<StoredOutcome | undefined> {
-    const applied = await this.pool.query<{ seq: string }>(
-      'SELECT max(seq) AS seq FROM action_events WHERE character_id = $1 AND intent_seq = $2',
+    // The intent's last event: its seq is the ack's, and a departure there means a portal crossing.
+    const applied = await this.pool.query<{ seq: string; type: string; to: string | null }>(
+      `SELECT seq, type, payload->>'toWorldId' AS to FROM action_events WHERE character_id = $1 AND intent_seq = $2
+        ORDER BY event_index DESC LIMIT 1`,
       [characterId, intentSeq],
     );
-    if (applied.rows[0]?.seq) return { status: 'applied', seq: Number(applied.rows[0].seq) };
+    const last = applied.rows[0];
+    if (last) {
+      const seq = Number(last.seq);
+      return last.type === 'character.departed' && last.to ? { status: 'applied', seq, handover: { toWorldId: last.to } } : { status: 'applied', seq };
+    }
     const rejected = await this.pool.query<{ code: string; message: string; details: Record<string, unknown> | null }>(
       'SELECT code, message, details FROM intent_rejections WHERE character_id = $1 AND intent_seq = $2',
       [characterId, intentSeq],
@@ -124,6 +130,21 @@ export class EventLog {
       [worldId, afterSeq, limit],
     );
     return rows.map(rowToEvent);
+  }
+
+  /** Departures (the recorded first half of a portal crossing) whose arrival is not in the log. */
+  async pendingHandovers(olderThanMs: number): Promise<Handover[]> {
+    const { rows } = await this.pool.query<{ payload: Handover }>(
+      `SELECT d.payload FROM action_events d
+        WHERE d.type = 'character.departed' AND d.recorded_at < now() - make_interval(secs => $1::float8 / 1000)
+          AND NOT EXISTS (
+            SELECT 1 FROM action_events a
+             WHERE a.type = 'character.arrived' AND a.world_id = d.payload->>'toWorldId'
+               AND a.character_id = d.character_id AND a.payload->>'handoverId' = d.payload->>'handoverId')
+        ORDER BY d.recorded_at`,
+      [olderThanMs],
+    );
+    return rows.map((r) => r.payload);
   }
 
   async worldsInLog(): Promise<string[]> {

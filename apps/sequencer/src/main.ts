@@ -3,6 +3,7 @@ import { connectNats, createLogger, createPool, ensureTopology, loadConfig, star
 import { SequencerConfigSchema } from './config';
 import { EventLog } from './event-log';
 import { EventPublisher } from './event-publisher';
+import { Handovers } from './handovers';
 import { Sequencer } from './sequencer';
 
 async function main(): Promise<void> {
@@ -21,8 +22,13 @@ async function main(): Promise<void> {
   const republished = await publisher.republishMissing(await log.worldsInLog());
   if (republished) logger.info({ republished }, 'published events the log had and the stream did not');
 
-  const sequencer = new Sequencer(nc, t, log, publisher, logger, { maxBatch: config.SEQUENCER_MAX_BATCH, failpoint: config.TILEMUD_FAILPOINT });
+  const handovers = new Handovers(js, t, log, logger);
+  const sequencer = new Sequencer(nc, t, log, publisher, handovers, logger, { maxBatch: config.SEQUENCER_MAX_BATCH, failpoint: config.TILEMUD_FAILPOINT });
   await sequencer.start();
+  // Portal crossings recorded before a crash but not yet arrived: send them again, now and then
+  // every few seconds (an arrival is applied once whatever the number of sends).
+  await handovers.recover(0);
+  setInterval(() => void handovers.recover(2000).catch((err) => logger.warn({ err: (err as Error).message }, 'hand-over recovery failed')), 5000).unref();
 
   setInterval(() => {
     const stats = sequencer.stats.flush();

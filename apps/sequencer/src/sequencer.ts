@@ -1,21 +1,11 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { decide, WorldCommand, WorldDraft, WorldState } from '@tilemud/domain';
-import {
-  AckEnvelope,
-  endSpan,
-  failpoint,
-  IntentEnvelope,
-  IntentEnvelopeSchema,
-  Logger,
-  OutcomeError,
-  Span,
-  spanFromHeaders,
-  Topology,
-  IntervalStats,
-} from '@tilemud/runtime';
+import { decide, Handover, WorldDraft, WorldState } from '@tilemud/domain';
+import { endSpan, failpoint, IntentEnvelope, IntentEnvelopeSchema, IntervalStats, Logger, Span, spanFromHeaders, Topology } from '@tilemud/runtime';
 import type { EventLog, EventRow, RejectionRow, StoredOutcome } from './event-log';
 import type { EventPublisher } from './event-publisher';
+import type { Handovers } from './handovers';
+import { ackFor, atomicRollback, Outcome, RETRYABLE_DOMAIN_CODES, toCommand, unavailable } from './intents';
 import { OutcomeCache } from './outcome-cache';
 
 export interface SequencerOptions {
@@ -34,11 +24,9 @@ interface Decided {
   env: IntentEnvelope;
   span: Span;
   /** Filled after commit for resends whose original may be in this very batch. */
-  ack?: Omit<AckEnvelope, 'sessionId' | 'characterId' | 'worldId'>;
+  outcome?: Outcome;
   duplicate?: boolean;
 }
-
-const unavailable = (message: string): OutcomeError => ({ code: 'UNAVAILABLE', category: 'unavailable', message, retryable: true });
 
 /**
  * Owns worlds' sequences: decides intents against in-memory state, appends the batch's events to
@@ -50,15 +38,16 @@ export class Sequencer {
   private readonly outcomes = new OutcomeCache();
   private readonly queue: JsMsg[] = [];
   private readonly received = new WeakMap<JsMsg, number>();
-  readonly stats = new IntervalStats();
   private draining = false;
   private stale = false;
+  readonly stats = new IntervalStats();
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly t: Topology,
     private readonly log: EventLog,
     private readonly publisher: EventPublisher,
+    private readonly handovers: Handovers,
     private readonly logger: Logger,
     private readonly opts: SequencerOptions,
   ) {}
@@ -75,17 +64,23 @@ export class Sequencer {
     this.stale = false;
   }
 
+  /** A world's state, folded from its log; a world whose log is empty is seeded first. */
   private async world(worldId: string): Promise<World | undefined> {
     let w = this.worlds.get(worldId);
-    if (!w) {
-      w = await this.log.loadWorld(worldId);
-      if (w) this.worlds.set(worldId, w);
+    if (w) return w;
+    w = await this.log.loadWorld(worldId);
+    if (!w) return undefined;
+    if (w.seq === 0) {
+      const d = decide(w.state, { type: 'seed' });
+      if (d.ok && d.events.length) {
+        const rows = d.events.map((e, i) => ({ worldId, seq: i + 1, characterId: null, intentSeq: null, eventIndex: i, type: e.type, payload: e.data as Record<string, unknown>, recordedAt: new Date().toISOString(), traceId: null }));
+        await this.log.append(rows, []);
+        this.publisher.enqueue(rows);
+        w = { state: new WorldDraft(w.state).apply(d.events).state, seq: rows.length };
+      }
     }
+    this.worlds.set(worldId, w);
     return w;
-  }
-
-  worldSeq(worldId: string): number | undefined {
-    return this.worlds.get(worldId)?.seq;
   }
 
   enqueue(msg: JsMsg): void {
@@ -109,14 +104,14 @@ export class Sequencer {
       await this.processBatch(msgs);
     } catch (err) {
       // Group commit failed: memory may be ahead of the log. Reload, then retry each intent alone so
-      // one bad intent cannot refuse its neighbours; an intent that still fails is refused UNAVAILABLE.
+      // one bad intent cannot refuse its neighbours; an intent that still fails is refused.
       this.stale = true;
       this.logger.error({ err: (err as Error).message, batch: msgs.length }, 'append failed');
       if (msgs.length > 1) {
         for (const m of msgs) await this.process([m]);
         return;
       }
-      await this.refuseUnavailable(msgs[0]!, err as Error);
+      await this.refuse(msgs[0]!, err as Error);
     }
   }
 
@@ -129,6 +124,7 @@ export class Sequencer {
     const events: EventRow[] = [];
     const rejections: RejectionRow[] = [];
     const decided: Decided[] = [];
+    const departures: Handover[] = [];
 
     for (const msg of msgs) {
       const env = this.parse(msg);
@@ -137,7 +133,7 @@ export class Sequencer {
       span.setAttributes({ 'tilemud.world': env.worldId, 'tilemud.character': env.characterId });
       const committed = await this.world(env.worldId);
       if (!committed) {
-        decided.push({ msg, env, span, ack: { status: 'rejected', error: { code: 'WORLD_NOT_FOUND', category: 'not_found', message: `no world ${env.worldId}`, retryable: false } } });
+        decided.push({ msg, env, span, outcome: { status: 'rejected', error: { code: 'WORLD_NOT_FOUND', category: 'not_found', message: `no world ${env.worldId}`, retryable: false } } });
         continue;
       }
       const w = working.get(env.worldId) ?? { draft: new WorldDraft(committed.state), seq: committed.seq };
@@ -151,7 +147,7 @@ export class Sequencer {
         }
         batchLast.set(env.characterId, env.intentSeq);
       }
-      const decision = decide(w.draft.state, this.toCommand(env, now));
+      const decision = decide(w.draft.state, toCommand(env, now));
       const traceId = span.spanContext().traceId;
       const traceparent = `00-${traceId}-${span.spanContext().spanId}-01`;
       if (decision.ok) {
@@ -171,49 +167,57 @@ export class Sequencer {
         );
         w.seq += decision.events.length;
         w.draft.apply(decision.events);
-        decided.push({ msg, env, span, ack: { status: 'applied', seq: w.seq } });
+        const departed = decision.events.find((e) => e.type === 'character.departed');
+        if (departed?.type === 'character.departed') departures.push(departed.data);
+        decided.push({ msg, env, span, outcome: { status: 'applied', seq: w.seq, ...(departed?.type === 'character.departed' ? { handover: { toWorldId: departed.data.toWorldId } } : {}) } });
       } else {
         const r = decision.rejection;
         if (env.kind === 'player') {
           rejections.push({ characterId: env.characterId, intentSeq: env.intentSeq, worldId: env.worldId, code: r.code, message: r.message, details: r.details ?? null, recordedAt: now });
         }
-        decided.push({ msg, env, span, ack: { status: 'rejected', error: { code: r.code, category: 'domain', message: r.message, retryable: false, ...(r.details ? { details: r.details } : {}) } } });
+        const retryable = RETRYABLE_DOMAIN_CODES.has(r.code);
+        decided.push({ msg, env, span, outcome: { status: 'rejected', error: { code: r.code, category: 'domain', message: r.message, retryable, ...(r.details ? { details: r.details } : {}) } } });
       }
     }
 
     const appendStart = performance.now();
     await this.log.append(events, rejections);
     failpoint(this.opts.failpoint, 'sequencer.after_commit');
-    const committedAt = performance.now();
-    this.stats.time('appendMs', committedAt - appendStart);
-    this.stats.count('batches');
-    this.stats.count('intents', msgs.length);
-    this.stats.count('events', events.length);
-    for (const m of msgs) this.stats.time('receivedToCommitMs', committedAt - (this.received.get(m) ?? committedAt));
+    this.recordStats(msgs, events.length, appendStart);
 
     // Committed: memory follows the log, then the gateways hear of it, then the world does.
     for (const [id, w] of working) this.worlds.set(id, { state: w.draft.state, seq: w.seq });
     for (const [c, s] of batchLast) this.lastIntentSeq.set(c, s);
     for (const d of decided) {
-      if (d.env.kind !== 'player' || d.duplicate || !d.ack) continue;
-      this.outcomes.set(d.env.characterId, d.env.intentSeq, d.ack.status === 'applied' ? { status: 'applied', seq: d.ack.seq! } : { status: 'rejected', code: d.ack.error!.code, message: d.ack.error!.message, ...(d.ack.error!.details ? { details: d.ack.error!.details } : {}) });
+      if (d.env.kind === 'player' && !d.duplicate && d.outcome) this.outcomes.set(d.env.characterId, d.env.intentSeq, toStored(d.outcome));
     }
     for (const d of decided) {
-      if (d.duplicate && d.env.kind === 'player') d.ack = await this.duplicateAck(d.env.characterId, d.env.intentSeq);
-      this.reply(d.env, d.ack!);
+      if (d.duplicate && d.env.kind === 'player') d.outcome = await this.duplicateOutcome(d.env.characterId, d.env.intentSeq);
+      this.reply(d.env, d.outcome!);
       d.msg.ack();
       endSpan(d.span);
     }
     this.publisher.enqueue(events);
+    failpoint(this.opts.failpoint, 'sequencer.before_handover');
+    this.handovers.sendSoon(departures);
   }
 
-  private async duplicateAck(characterId: string, intentSeq: number): Promise<NonNullable<Decided['ack']>> {
+  private recordStats(msgs: JsMsg[], events: number, appendStart: number): void {
+    const committedAt = performance.now();
+    this.stats.time('appendMs', committedAt - appendStart);
+    this.stats.count('batches');
+    this.stats.count('intents', msgs.length);
+    this.stats.count('events', events);
+    for (const m of msgs) this.stats.time('receivedToCommitMs', committedAt - (this.received.get(m) ?? committedAt));
+  }
+
+  private async duplicateOutcome(characterId: string, intentSeq: number): Promise<Outcome> {
     const original: StoredOutcome | undefined = this.outcomes.get(characterId, intentSeq) ?? (await this.log.outcome(characterId, intentSeq));
     if (!original) {
       // Below the last decided intentSeq but never seen: skipped by the client. It can never apply now.
       return { status: 'duplicate', error: { code: 'INTENT_SEQ_STALE', category: 'conflict', message: 'intentSeq is not above the last accepted one', retryable: false } };
     }
-    if (original.status === 'applied') return { status: 'duplicate', seq: original.seq, originalStatus: 'applied' };
+    if (original.status === 'applied') return { status: 'duplicate', seq: original.seq, originalStatus: 'applied', ...(original.handover ? { handover: original.handover } : {}) };
     return {
       status: 'duplicate',
       originalStatus: 'rejected',
@@ -233,38 +237,31 @@ export class Sequencer {
     return undefined;
   }
 
-  private toCommand(env: IntentEnvelope, now: string): WorldCommand {
-    if (env.kind === 'system') {
-      return env.op === 'enter'
-        ? { type: 'enter', characterId: env.characterId, name: env.name, sessionId: env.sessionId ?? env.requestId }
-        : { type: 'leave', characterId: env.characterId, sessionId: env.sessionId };
-    }
-    const i = env.intent;
-    switch (i.type) {
-      case 'move':
-        return { type: 'move', characterId: env.characterId, direction: i.direction };
-      case 'chat':
-        return { type: 'chat', characterId: env.characterId, text: i.text, channel: i.channel, messageId: `${env.characterId}:${env.intentSeq}`, at: now };
-    }
-  }
-
-  private async refuseUnavailable(msg: JsMsg, err: Error): Promise<void> {
+  /**
+   * The append failed for this intent alone: it was not decided. A player resends it under the same
+   * intentSeq (UNAVAILABLE, or ACTION_ATOMIC_ROLLBACK for a multi-step action); a hand-over is
+   * redelivered by JetStream and, failing that, found again by the recovery scan.
+   */
+  private async refuse(msg: JsMsg, err: Error): Promise<void> {
     const env = this.parse(msg);
     if (!env) return;
-    this.reply(env, { status: 'rejected', error: unavailable('the event log is unavailable; retry the intent') });
-    // The intent was not decided: the client retries it under the same intentSeq.
+    if (env.kind === 'handover') {
+      msg.nak(1000);
+      return;
+    }
+    const multiStep = env.kind === 'player' && env.intent.type === 'action' && env.intent.payload.action === 'give';
+    this.reply(env, { status: 'rejected', error: multiStep ? atomicRollback() : unavailable('the event log is unavailable; retry the intent') });
     msg.ack();
     this.logger.warn({ err: err.message, characterId: env.characterId }, 'intent refused: append failed');
   }
 
-  private reply(env: IntentEnvelope, ack: NonNullable<Decided['ack']>): void {
-    const out: AckEnvelope = {
-      sessionId: env.sessionId ?? (env.kind === 'system' ? env.requestId : ''),
-      characterId: env.characterId,
-      worldId: env.worldId,
-      ...(env.kind === 'player' ? { intentSeq: env.intentSeq } : { requestId: env.requestId }),
-      ...ack,
-    };
-    this.nc.publish(this.t.ackSubject(env.gatewayId), JSON.stringify(out));
+  private reply(env: IntentEnvelope, outcome: Outcome): void {
+    const out = ackFor(env, outcome);
+    if (out) this.nc.publish(this.t.ackSubject(out.gatewayId), JSON.stringify(out.ack));
   }
+}
+
+function toStored(o: Outcome): StoredOutcome {
+  if (o.status === 'applied') return { status: 'applied', seq: o.seq!, ...(o.handover ? { handover: o.handover } : {}) };
+  return { status: 'rejected', code: o.error!.code, message: o.error!.message, ...(o.error!.details ? { details: o.error!.details } : {}) };
 }

@@ -28,6 +28,18 @@ export const DEFAULT_RATE_LIMITS = {
   action: { limit: 10, windowMs: 1_000 },
 } as const satisfies Record<string, RateLimit>;
 
+/** Default limits at the door (per username or per client address); beyond them 429 `RATE_LIMITED`. */
+export const DEFAULT_DOOR_LIMITS = {
+  /** Failed logins per username. */
+  loginUser: { limit: 5, windowMs: 5 * 60_000 },
+  /** Failed logins per client address. */
+  loginAddress: { limit: 20, windowMs: 5 * 60_000 },
+  /** Guest players created per client address. */
+  guestAddress: { limit: 30, windowMs: 60_000 },
+  /** Accounts registered per client address. */
+  registerAddress: { limit: 30, windowMs: 60_000 },
+} as const satisfies Record<string, RateLimit>;
+
 export const USERNAME_MIN_LENGTH = 3;
 export const USERNAME_MAX_LENGTH = 24;
 export const PASSWORD_MIN_LENGTH = 8;

@@ -20,6 +20,8 @@ export const ApiRoute = {
   VERSION: '/api/version',
   WORLD_SNAPSHOT: '/api/worlds/:worldId/snapshot',
   CHARACTER: '/api/characters/:id',
+  /** Addition: operator-only (role `admin`), raises the oldest accepted client at runtime. */
+  ADMIN_MIN_CLIENT_VERSION: '/api/admin/min-client-version',
 } as const;
 export type ApiRoute = (typeof ApiRoute)[keyof typeof ApiRoute];
 
@@ -135,3 +137,12 @@ export type SnapshotResponse = z.infer<typeof SnapshotResponseSchema>;
 /** `GET /api/characters/:id` (Bearer) → 200 the caller's own character; 403 FORBIDDEN. */
 export const CharacterResponseSchema = CharacterSchema;
 export type CharacterResponse = z.infer<typeof CharacterResponseSchema>;
+
+/**
+ * Addition: `POST /api/admin/min-client-version` (Bearer, role `admin`) → 200 VersionResponse.
+ * Every gateway ends its connected clients below the new minimum (`event.version_mismatch`, 4426).
+ */
+export const MinClientVersionRequestSchema = z.object({
+  minClientVersion: SemverStringSchema,
+});
+export type MinClientVersionRequest = z.infer<typeof MinClientVersionRequestSchema>;

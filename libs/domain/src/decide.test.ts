@@ -41,38 +41,38 @@ describe('entering a world', () => {
   });
 
   it("places a new character on its own spawn point", () => {
-    expect(given().when({ type: 'enter', characterId: ids.second, name: 'A', sessionId: 's1' })).toEqual({
+    expect(given().when({ type: 'enter', characterId: ids.second, name: 'A', sessionId: 's1', home: true })).toEqual({
       ok: true,
       events: [entered(ids.second, 2, 1, 's1')].map((e) => ({ ...e, data: { ...e.data, name: 'A' } })),
     });
   });
 
   it('takes the next spawn point when its own is occupied', () => {
-    const d = given(entered('x', 1, 1)).when({ type: 'enter', characterId: ids.first, name: 'B', sessionId: 's2' });
+    const d = given(entered('x', 1, 1)).when({ type: 'enter', characterId: ids.first, name: 'B', sessionId: 's2', home: true });
     expect(d.ok && d.events[0]?.type === 'character.entered' && [d.events[0].data.x, d.events[0].data.y]).toEqual([2, 1]);
   });
 
   it('falls back to the nearest free floor to its own spawn point when every spawn point is taken', () => {
-    const d = given(entered('x', 1, 1), entered('y', 2, 1)).when({ type: 'enter', characterId: ids.second, name: 'C', sessionId: 's3' });
+    const d = given(entered('x', 1, 1), entered('y', 2, 1)).when({ type: 'enter', characterId: ids.second, name: 'C', sessionId: 's3', home: true });
     expect(d.ok && d.events[0]?.type === 'character.entered' && [d.events[0].data.x, d.events[0].data.y]).toEqual([2, 2]);
   });
 
   it('refuses with WORLD_FULL when no floor is free', () => {
     const full = [entered('a', 1, 1), entered('b', 2, 1), entered('c', 1, 2), entered('d', 2, 2), entered('e', 3, 2)];
-    expect(rejectionOf(given(...full).when({ type: 'enter', characterId: 'f', name: 'F', sessionId: 's' }))).toBe('WORLD_FULL');
+    expect(rejectionOf(given(...full).when({ type: 'enter', characterId: 'f', name: 'F', sessionId: 's', home: true }))).toBe('WORLD_FULL');
   });
 
   it('returns a character to where it left', () => {
     const d = given(entered('a', 1, 1), { type: 'character.moved', data: { characterId: 'a', x: 2, y: 2, facing: 'east' } }, {
       type: 'character.left',
       data: { characterId: 'a' },
-    }).when({ type: 'enter', characterId: 'a', name: 'A', sessionId: 's9' });
+    }).when({ type: 'enter', characterId: 'a', name: 'A', sessionId: 's9', home: true });
     expect(d.ok && d.events[0]?.type === 'character.entered' && d.events[0].data).toMatchObject({ x: 2, y: 2, facing: 'east' });
   });
 
   it('is idempotent for the same session and records a new session otherwise', () => {
-    expect(given(entered('a', 1, 1, 's1')).when({ type: 'enter', characterId: 'a', name: 'A', sessionId: 's1' })).toEqual({ ok: true, events: [] });
-    expect(given(entered('a', 1, 1, 's1')).when({ type: 'enter', characterId: 'a', name: 'A', sessionId: 's2' })).toEqual({
+    expect(given(entered('a', 1, 1, 's1')).when({ type: 'enter', characterId: 'a', name: 'A', sessionId: 's1', home: true })).toEqual({ ok: true, events: [] });
+    expect(given(entered('a', 1, 1, 's1')).when({ type: 'enter', characterId: 'a', name: 'A', sessionId: 's2', home: true })).toEqual({
       ok: true,
       events: [{ type: 'character.session_changed', data: { characterId: 'a', sessionId: 's2' } }],
     });

@@ -1,6 +1,7 @@
 import type { WorldEvent } from './events';
 import { assertNever } from './errors';
 import { CharacterState, tileKey, WorldState } from './state';
+import type { ItemDef } from './world-map';
 
 /**
  * A private, mutable copy of a world's state that events are applied to in place: the maps are
@@ -10,12 +11,14 @@ import { CharacterState, tileKey, WorldState } from './state';
 export class WorldDraft {
   private readonly characters: Map<string, CharacterState>;
   private readonly occupied: Map<string, string>;
+  private readonly items: Map<string, ItemDef>;
   readonly state: WorldState;
 
   constructor(from: WorldState) {
     this.characters = new Map(from.characters);
     this.occupied = new Map(from.occupied);
-    this.state = { ...from, characters: this.characters, occupied: this.occupied };
+    this.items = new Map(from.items);
+    this.state = { ...from, characters: this.characters, occupied: this.occupied, items: this.items };
   }
 
   apply(events: readonly WorldEvent[]): this {
@@ -25,9 +28,13 @@ export class WorldDraft {
 
   private applyOne(event: WorldEvent): void {
     switch (event.type) {
+      case 'world.seeded':
+        for (const i of event.data.items) this.items.set(i.id, { ...i });
+        return;
       case 'character.entered': {
         const d = event.data;
-        this.put({ id: d.characterId, name: d.name, x: d.x, y: d.y, facing: d.facing, online: true, sessionId: d.sessionId, inventory: d.inventory });
+        const epoch = this.characters.get(d.characterId)?.epoch ?? 0;
+        this.put({ id: d.characterId, name: d.name, x: d.x, y: d.y, facing: d.facing, online: true, sessionId: d.sessionId, inventory: d.inventory, epoch });
         return;
       }
       case 'character.session_changed':
@@ -39,7 +46,26 @@ export class WorldDraft {
       case 'character.left':
         return this.update(event.data.characterId, (c) => ({ ...c, online: false }));
       case 'chat.posted':
+      case 'character.emoted':
         return;
+      case 'item.picked_up':
+        this.items.delete(event.data.item.id);
+        return this.update(event.data.characterId, (c) => ({ ...c, inventory: event.data.inventory }));
+      case 'item.dropped':
+        this.items.set(event.data.item.id, { ...event.data.item });
+        return this.update(event.data.characterId, (c) => ({ ...c, inventory: event.data.inventory }));
+      case 'inventory.item_removed':
+      case 'inventory.item_added':
+        return this.update(event.data.characterId, (c) => ({ ...c, inventory: event.data.inventory }));
+      case 'character.departed': {
+        const h = event.data;
+        return this.update(h.characterId, (c) => ({ ...c, online: false, epoch: h.epoch, departedTo: h.toWorldId }));
+      }
+      case 'character.arrived': {
+        const h = event.data;
+        this.put({ id: h.characterId, name: h.name, x: h.x, y: h.y, facing: h.facing, online: true, sessionId: h.sessionId, inventory: h.inventory, epoch: h.epoch });
+        return;
+      }
       default:
         assertNever(event);
     }

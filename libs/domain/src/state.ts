@@ -16,7 +16,14 @@ export interface CharacterState {
   /** The session that last entered; a leave from an older session is ignored. */
   sessionId: string;
   inventory: readonly InventoryItem[];
+  /** How many times it has changed worlds: a hand-over is applied once, by its epoch. */
+  epoch: number;
+  /** Set when it left this world through a portal: it belongs to that world now. */
+  departedTo?: string;
 }
+
+/** Most items a character carries. */
+export const INVENTORY_CAPACITY = 20;
 
 /** One world's state, rebuilt by folding its events with evolve. Never mutated: evolve returns a new one. */
 export interface WorldState {
@@ -34,8 +41,13 @@ export function initialWorldState(map: WorldMap): WorldState {
     map,
     characters: new Map(),
     occupied: new Map(),
-    items: new Map(map.items.map((i) => [i.id, { ...i }])),
+    // The map's items enter the world through its first event (world.seeded), like everything else.
+    items: new Map(),
   };
+}
+
+export function itemsAt(state: WorldState, x: number, y: number): ItemDef[] {
+  return [...state.items.values()].filter((i) => i.x === x && i.y === y);
 }
 
 export function onlineCharacters(state: WorldState): CharacterState[] {

@@ -10,7 +10,10 @@ const Uuid = z.uuid();
 export const ClientIntentSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('move'), direction: z.enum(['north', 'south', 'east', 'west']) }),
   z.object({ type: z.literal('chat'), text: z.string().min(1).max(1000), channel: z.literal('world') }),
+  // Actions are dispatched by name in the domain's registry, which validates each one's fields.
+  z.object({ type: z.literal('action'), payload: z.looseObject({ action: z.string().min(1).max(64) }) }),
 ]);
+export type ClientIntent = z.infer<typeof ClientIntentSchema>;
 
 export const IntentEnvelopeSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -31,11 +34,33 @@ export const IntentEnvelopeSchema = z.discriminatedUnion('kind', [
     name: z.string().min(1).max(64),
     /** Null for a leave that is not tied to one session (an operator's kick). */
     sessionId: Id.nullable(),
+    /** Entering the character's home world, where a character the world has never seen may start. */
+    home: z.boolean().optional(),
     requestId: Id,
     gatewayId: Id,
   }),
+  // The second half of a portal crossing, sent by the sequencer that recorded the departure.
+  z.object({
+    kind: z.literal('handover'),
+    worldId: Id,
+    characterId: Uuid,
+    handover: z.object({
+      handoverId: Id,
+      characterId: Uuid,
+      name: z.string().min(1).max(64),
+      sessionId: Id,
+      fromWorldId: Id,
+      toWorldId: Id,
+      toX: z.number().int().nonnegative(),
+      toY: z.number().int().nonnegative(),
+      facing: z.enum(['north', 'south', 'east', 'west']),
+      inventory: z.array(z.object({ id: Id, kind: Id })),
+      epoch: z.number().int().positive(),
+    }),
+  }),
 ]);
 export type IntentEnvelope = z.infer<typeof IntentEnvelopeSchema>;
+export type HandoverIntentEnvelope = Extract<IntentEnvelope, { kind: 'handover' }>;
 export type PlayerIntentEnvelope = Extract<IntentEnvelope, { kind: 'player' }>;
 export type SystemIntentEnvelope = Extract<IntentEnvelope, { kind: 'system' }>;
 
@@ -60,6 +85,8 @@ export const AckEnvelopeSchema = z.object({
   seq: z.number().int().nonnegative().optional(),
   originalStatus: z.enum(['applied', 'rejected']).optional(),
   error: OutcomeErrorSchema.optional(),
+  /** The intent took the character through a portal: it is on its way to this world. */
+  handover: z.object({ toWorldId: Id }).optional(),
 });
 export type AckEnvelope = z.infer<typeof AckEnvelopeSchema>;
 

@@ -10,6 +10,9 @@ export interface PlayerRow {
   roles: string[];
 }
 
+/** Names guests are drawn from; nobody registers one. */
+export const GUEST_PREFIX = 'guest_';
+
 @Injectable()
 export class PlayersRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
@@ -17,18 +20,40 @@ export class PlayersRepository {
   /** A guest gets a fresh player with a generated name; a collision just draws another. */
   async createGuest(): Promise<PlayerRow> {
     for (let attempt = 0; ; attempt++) {
-      const username = `guest_${randomBytes(4).toString('hex')}`;
-      const { rows } = await this.pool.query<PlayerRow>(
-        `INSERT INTO players (id, username, kind) VALUES ($1, $2, 'guest')
-         ON CONFLICT (username) DO NOTHING RETURNING id, username, kind, roles`,
-        [randomUUID(), username],
-      );
-      if (rows[0]) return rows[0];
+      const username = `${GUEST_PREFIX}${randomBytes(4).toString('hex')}`;
+      const row = await this.insert(username, 'guest', null);
+      if (row) return row;
       if (attempt > 5) throw new Error('could not draw a free guest name');
     }
   }
 
+  /** A registered player, or undefined when the name (in any case) is taken. */
+  async register(username: string, passwordHash: string): Promise<PlayerRow | undefined> {
+    return this.insert(username, 'registered', passwordHash);
+  }
+
+  private async insert(username: string, kind: PlayerRow['kind'], passwordHash: string | null): Promise<PlayerRow | undefined> {
+    // ON CONFLICT without a target covers both unique indexes (the name, and the name in lower case).
+    const { rows } = await this.pool.query<PlayerRow>(
+      `INSERT INTO players (id, username, kind, password_hash) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING RETURNING id, username, kind, roles`,
+      [randomUUID(), username, kind, passwordHash],
+    );
+    return rows[0];
+  }
+
+  /** A registered player and its password hash, by name in any case. */
+  async forLogin(username: string): Promise<(PlayerRow & { passwordHash: string }) | undefined> {
+    const { rows } = await this.pool.query<PlayerRow & { passwordHash: string }>(
+      `SELECT id, username, kind, roles, password_hash AS "passwordHash" FROM players
+       WHERE lower(username) = lower($1) AND kind = 'registered' AND password_hash IS NOT NULL`,
+      [username],
+    );
+    return rows[0];
+  }
+
   async byId(id: string): Promise<PlayerRow | undefined> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
     const { rows } = await this.pool.query<PlayerRow>('SELECT id, username, kind, roles FROM players WHERE id = $1', [id]);
     return rows[0];
   }

@@ -5,21 +5,28 @@ import { ErrorCode } from '@tilemud/contracts';
 import type { Logger } from '@tilemud/runtime';
 import type { GatewayConfig } from '../config';
 import { ApiError } from '../errors/api-error';
+import { SessionRegistry } from '../session/session-registry';
 import { CONFIG, LOGGER } from '../tokens';
 
 export interface Principal {
   playerId: string;
   username: string;
   roles: string[];
+  /** When the token was issued, epoch ms. */
+  issuedAt: number;
 }
 
-/** Signs and verifies short-lived access tokens (HS256 JWTs). */
+/** Signs and verifies short-lived access tokens (HS256 JWTs): subject = player id, with name and roles. */
 @Injectable()
 export class TokenService {
   private readonly key: Uint8Array;
   readonly ttlSeconds: number;
 
-  constructor(@Inject(CONFIG) config: GatewayConfig, @Inject(LOGGER) logger: Logger) {
+  constructor(
+    @Inject(CONFIG) config: GatewayConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly registry: SessionRegistry,
+  ) {
     if (config.AUTH_SECRET) this.key = new TextEncoder().encode(config.AUTH_SECRET);
     else {
       logger.warn('AUTH_SECRET is not set: using a random key; tokens die with this process and other gateways refuse them');
@@ -28,8 +35,9 @@ export class TokenService {
     this.ttlSeconds = config.ACCESS_TOKEN_TTL_S;
   }
 
-  async issue(p: Principal): Promise<string> {
-    return new SignJWT({ name: p.username, roles: p.roles })
+  async issue(p: Omit<Principal, 'issuedAt'>): Promise<string> {
+    // `ims`: the issue time in ms, so a logout refuses exactly the tokens issued before it.
+    return new SignJWT({ name: p.username, roles: p.roles, ims: Date.now() })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(p.playerId)
       .setIssuedAt()
@@ -39,13 +47,28 @@ export class TokenService {
   }
 
   async verify(token: string): Promise<Principal> {
+    let principal: Principal;
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: 'tilemud', algorithms: ['HS256'] });
       if (typeof payload.sub !== 'string' || typeof payload.name !== 'string') throw new Error('claims');
-      return { playerId: payload.sub, username: payload.name, roles: Array.isArray(payload.roles) ? payload.roles.map(String) : [] };
+      const issuedAt = typeof payload.ims === 'number' ? payload.ims : (payload.iat ?? 0) * 1000;
+      principal = { playerId: payload.sub, username: payload.name, roles: Array.isArray(payload.roles) ? payload.roles.map(String) : [], issuedAt };
     } catch (err) {
       if (err instanceof errors.JWTExpired) throw new ApiError(ErrorCode.AUTH_TOKEN_EXPIRED, 'the access token has expired');
       throw new ApiError(ErrorCode.AUTH_INVALID_TOKEN, 'the access token is not valid');
+    }
+    if (await this.signedOutSince(principal.playerId, principal.issuedAt)) throw new ApiError(ErrorCode.AUTH_INVALID_TOKEN, 'the player has signed out; sign in again');
+    return principal;
+  }
+
+  /** True when the player logged out after `issuedAt`. Redis down: not known, so not refused (play goes on). */
+  async signedOutSince(playerId: string, issuedAt: number): Promise<boolean> {
+    try {
+      const at = await this.registry.loggedOutAt(playerId);
+      return at !== undefined && issuedAt <= at;
+    } catch (err) {
+      this.logger.debug({ err: (err as Error).message }, 'logout check skipped: Redis unreachable');
+      return false;
     }
   }
 

@@ -29,6 +29,15 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (status === 404) return { status, body: makeError(ErrorCode.NOT_FOUND, 'no such endpoint') };
     if (status === 405) return { status, body: makeError(ErrorCode.NOT_FOUND, 'method not allowed here') };
     if (status >= 400 && status < 500) return { status, body: makeError(ErrorCode.VALIDATION_FAILED, 'the request is not valid') };
+    if (isDependencyDown(e)) return { status: 503, body: makeError(ErrorCode.UNAVAILABLE, 'a service this needs is unavailable; try again shortly') };
     return { status: 500, body: makeError(ErrorCode.INTERNAL, 'internal error') };
   }
+}
+
+/** Redis or PostgreSQL not reachable (ioredis fails fast with the offline queue off; pg cannot connect). */
+function isDependencyDown(e: unknown): boolean {
+  const err = e as { name?: string; code?: string; message?: string } | undefined;
+  if (!err) return false;
+  if (err.name === 'MaxRetriesPerRequestError' || /Stream isn't writeable|Connection is closed|Command timed out/.test(err.message ?? '')) return true;
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03'].includes(err.code ?? '') || /timeout exceeded when trying to connect/.test(err.message ?? '');
 }

@@ -8,36 +8,20 @@ import {
   ErrorCode,
   HELLO_TIMEOUT_MS,
   makeError,
-  PROTOCOL_VERSION,
   ServerMessage,
 } from '@tilemud/contracts';
-import type { AckEnvelope, Logger } from '@tilemud/runtime';
-import type { GatewayConfig } from '../config';
-import type { TicketClaims, TicketStore } from '../session/ticket.store';
-import type { SnapshotService } from '../world/snapshot.service';
-import { after, Delta, mergeRuns } from './delta';
-import type { DeltaReceiver, EncodedFrame, FanoutService } from './fanout.service';
-import type { IntentBus } from './intent.bus';
+import type { AckEnvelope, ClientIntent } from '@tilemud/runtime';
+import type { TicketClaims } from '../session/ticket.store';
+import type { Delta } from './delta';
+import { DeltaDelivery } from './delta-delivery';
+import type { DeltaReceiver, EncodedFrame } from './fanout.service';
+import type { SessionDeps, TerminationReason } from './session-deps';
+import { handshakeAck, intentAck, redeemTicket } from './session-door';
+import { LimitedIntent, SessionRules } from './session-rules';
 import { checkClientVersion } from './version-check';
-import { sendPrebuilt } from './ws-frame';
-
-export interface SessionDeps {
-  config: GatewayConfig;
-  logger: Logger;
-  tickets: TicketStore;
-  bus: IntentBus;
-  fanout: FanoutService;
-  snapshots: SnapshotService;
-  serverVersion: string;
-  /** The world the character is in (or enters first). */
-  worldOf(characterId: string): Promise<string>;
-  onClosed(s: ClientSession): void;
-}
+import { enterWorld } from './world-entry';
 
 type State = 'auth' | 'hello' | 'joining' | 'live' | 'closed';
-
-/** More changes than this waiting for a slow client: it gets a fresh full snapshot instead. */
-const MAX_OWN_CHANGES = 20_000;
 
 /**
  * One WebSocket: ticket, hello, join, then intents up and deltas down. Frames are handled one at a
@@ -47,52 +31,61 @@ export class ClientSession implements DeltaReceiver {
   readonly id = randomUUID();
   claims?: TicketClaims;
   worldId?: string;
+  /** The versions the client said hello with, checked again when the minimum is raised. */
+  hello?: { protocolVersion: string; clientVersion?: string | undefined };
+  /** When this session became its player's live one (epoch ms). */
+  liveSince = 0;
+  /** Settles once the character's leave has been answered (or given up on). */
+  leaving: Promise<void> = Promise.resolve();
   private state: State = 'auth';
-  private lastSeq = 0;
   private chain: Promise<void> = Promise.resolve();
-  private buffered: Delta[] = [];
-  private own: Delta[] | null = null;
-  private drainTimer: NodeJS.Timeout | null = null;
-  private readonly invalidAt: number[] = [];
-  private helloTimer: NodeJS.Timeout | null = null;
-  private heartbeat: NodeJS.Timeout | null = null;
-  private alive = true;
+  private readonly deltas: DeltaDelivery;
+  private readonly rules: SessionRules;
   private entered = false;
+  private replaced = false;
+  /** A portal crossing this session is following to its new world. */
+  private switching: Promise<void> | null = null;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly ticket: string | null,
     private readonly d: SessionDeps,
-  ) {}
+  ) {
+    this.deltas = new DeltaDelivery(ws, d.config.FANOUT_SLOW_CLIENT_BYTES, () => this.enqueue(() => this.sendSnapshot(0)));
+    this.rules = new SessionRules(ws, d.config, d.limiter, this);
+  }
 
   get isLive(): boolean {
     return this.state === 'live';
   }
 
   start(): void {
-    this.ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
-      this.chain = this.chain.then(() => this.onFrame(data, isBinary)).catch((err) => this.fail(err));
-    });
+    this.ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => this.enqueue(() => this.onFrame(data, isBinary)));
     this.ws.on('close', () => this.onClose());
     this.ws.on('error', () => undefined); // oversize frames (1009) and resets end in 'close'
-    this.ws.on('pong', () => (this.alive = true));
-    this.helloTimer = setTimeout(() => {
-      if (this.state === 'auth' || this.state === 'hello') {
-        this.sendError(makeError(ErrorCode.HELLO_TIMEOUT, `no hello within ${HELLO_TIMEOUT_MS} ms`));
-        this.close(CloseCode.HELLO_REQUIRED, 'no hello in time');
-      }
-    }, HELLO_TIMEOUT_MS);
-    this.chain = this.chain.then(() => this.authenticate()).catch((err) => this.fail(err));
+    this.ws.on('pong', () => this.rules.pong());
+    this.rules.awaitHello(() => {
+      if (this.state !== 'auth' && this.state !== 'hello') return;
+      this.sendError(makeError(ErrorCode.HELLO_TIMEOUT, `no hello within ${HELLO_TIMEOUT_MS} ms`));
+      this.close(CloseCode.HELLO_REQUIRED, 'no hello in time');
+    });
+    this.enqueue(() => this.authenticate());
+  }
+
+  private enqueue(step: () => Promise<void>): void {
+    this.chain = this.chain.then(step).catch((err) => this.fail(err));
   }
 
   private async authenticate(): Promise<void> {
-    const claims = this.ticket ? await this.d.tickets.redeem(this.ticket) : undefined;
-    if (!claims) {
-      this.sendError(makeError(ErrorCode.AUTH_INVALID_TICKET, 'the ticket is unknown, used or expired'));
-      this.close(CloseCode.BAD_TICKET, 'bad or expired ticket');
+    const redeemed = await redeemTicket(this.d.tickets, this.ticket);
+    if (this.state === 'closed') return;
+    if (!redeemed.ok) {
+      this.sendError(redeemed.error);
+      this.close(redeemed.code, redeemed.reason);
       return;
     }
-    this.claims = claims;
+    this.claims = redeemed.claims;
+    this.d.onAuthenticated(this);
     if (this.state === 'auth') this.state = 'hello';
   }
 
@@ -103,7 +96,7 @@ export class ClientSession implements DeltaReceiver {
       : decodeClientMessage(data.toString());
     if (!decoded.ok) {
       this.send({ type: 'event.error', ...('intentSeq' in decoded && decoded.intentSeq ? { intentSeq: decoded.intentSeq } : {}), error: decoded.error });
-      this.countInvalid();
+      this.rules.strike();
       return;
     }
     const msg = decoded.message;
@@ -120,68 +113,75 @@ export class ClientSession implements DeltaReceiver {
   }
 
   private async onHello(hello: Extract<ClientMessage, { type: 'hello' }>): Promise<void> {
-    if (this.helloTimer) clearTimeout(this.helloTimer);
-    const mismatch = checkClientVersion(hello, this.d.config.MIN_CLIENT_VERSION, this.d.serverVersion);
-    if (mismatch) {
-      this.send(mismatch);
-      this.close(CloseCode.VERSION_MISMATCH, 'update required');
-      return;
-    }
+    this.rules.helloReceived();
+    this.hello = { protocolVersion: hello.protocolVersion, clientVersion: hello.clientVersion };
+    if (!this.checkVersion(this.d.minClientVersion())) return;
+    await this.d.onHello(this);
+    if (this.state === 'closed') return;
     const claims = this.claims!;
-    this.worldId = await this.d.worldOf(claims.characterId);
+    const where = await this.d.worldOf(claims.characterId);
     this.state = 'joining';
     this.d.bus.register(this.id, (ack) => this.onAck(ack));
-    this.d.fanout.join(this.worldId, this);
-    let ack: AckEnvelope;
-    try {
-      ack = await this.d.bus.system(
-        { kind: 'system', op: 'enter', worldId: this.worldId, characterId: claims.characterId, name: claims.username, sessionId: this.id },
-        this.d.config.JOIN_TIMEOUT_MS,
-      );
-    } catch (err) {
-      this.d.logger.warn({ err: (err as Error).message, sessionId: this.id }, 'join failed');
-      this.sendError(makeError(ErrorCode.UNAVAILABLE, 'the world is not answering; try again shortly'));
-      this.close(CloseCode.UNAVAILABLE, 'unavailable');
-      return;
-    }
-    if (ack.status !== 'applied') {
-      const error = ack.error ? (ack.error as ErrorBody) : makeError(ErrorCode.UNAVAILABLE, 'could not enter the world');
-      this.sendError(error);
+    const entered = await enterWorld(
+      this.d.bus,
+      { characterId: claims.characterId, name: claims.username, sessionId: this.id, ...where },
+      this.d.config.JOIN_TIMEOUT_MS,
+    ).catch((err: Error) => ({ ok: false as const, error: makeError(ErrorCode.UNAVAILABLE, 'the world is not answering; try again shortly'), err }));
+    if (!entered.ok) {
+      this.d.logger.warn({ code: entered.error.code, sessionId: this.id }, 'join failed');
+      this.sendError(entered.error);
       this.close(CloseCode.UNAVAILABLE, 'could not enter the world');
       return;
     }
     this.entered = true;
-    await this.sendSnapshot(ack.seq ?? 0, () =>
-      this.send({
-        type: 'event.ack',
-        ack: 'handshake',
-        sessionId: this.id,
-        resumeToken: randomUUID(),
-        protocolVersion: PROTOCOL_VERSION,
-        heartbeatIntervalMs: this.d.config.HEARTBEAT_INTERVAL_MS,
-        worldId: this.worldId!,
-        resumed: false,
-      }),
-    );
-    this.startHeartbeat();
+    this.watch(entered.worldId);
+    this.d.onEntered(this);
+    await this.sendSnapshot(entered.seq, () => this.send(handshakeAck(this.id, this.worldId!, this.d.config.HEARTBEAT_INTERVAL_MS)));
+    this.rules.start();
+  }
+
+  /** Ends the session (4426) when its client is older than `minClientVersion`; true when it may stay. */
+  checkVersion(minClientVersion: string): boolean {
+    if (!this.hello || this.state === 'closed') return true;
+    const mismatch = checkClientVersion(this.hello, minClientVersion, this.d.serverVersion);
+    if (!mismatch) return true;
+    this.send(mismatch);
+    this.close(CloseCode.VERSION_MISMATCH, 'update required');
+    return false;
+  }
+
+  /** Follows a world's deltas (holding them until the next snapshot is sent). */
+  private watch(worldId: string): void {
+    if (this.worldId) this.d.fanout.leave(this.worldId, this);
+    this.worldId = worldId;
+    this.deltas.hold();
+    this.d.fanout.join(worldId, this);
   }
 
   /** Sends a full state at least as new as `minSeq`, then whatever deltas came meanwhile. */
   private async sendSnapshot(minSeq: number, before?: () => void): Promise<void> {
+    if (this.state === 'closed') return;
     this.state = 'joining';
-    this.buffered = [];
-    this.own = null;
+    this.deltas.hold();
     const worldId = this.worldId!;
     if (!(await this.d.fanout.reached(worldId, minSeq, 1000))) await this.d.snapshots.waitFor(worldId, minSeq);
     const loaded = await this.d.snapshots.load(worldId);
     if (!loaded || (this.state as State) === 'closed') return;
     before?.();
     this.send({ type: 'event.state_delta', worldId, seq: loaded.seq, prevSeq: loaded.seq, full: true, changes: [], snapshot: loaded.snapshot });
-    this.lastSeq = loaded.seq;
     this.state = 'live';
-    const pending = after(this.buffered, this.lastSeq);
-    this.buffered = [];
-    if (pending.length) this.enqueueOwn(pending);
+    this.deltas.release(loaded.seq);
+  }
+
+  /**
+   * The character went through a portal: stop the old world's deltas, wait until the new world
+   * has it, then send the new world's full state. Frames that arrive meanwhile wait their turn.
+   */
+  private async followHandover(toWorldId: string): Promise<void> {
+    const claims = this.claims!;
+    this.watch(toWorldId);
+    const arrivedAt = await this.d.snapshots.arrival(claims.characterId, toWorldId, this.d.config.JOIN_TIMEOUT_MS);
+    await this.sendSnapshot(arrivedAt ?? 0);
   }
 
   private async onMessage(msg: ClientMessage): Promise<void> {
@@ -196,22 +196,23 @@ export class ClientSession implements DeltaReceiver {
         await this.sendSnapshot(0);
         return;
       case 'intent.move':
-        return this.publish(msg.intentSeq, { type: 'move', direction: msg.payload.direction });
+        return this.publish('move', msg.intentSeq, { type: 'move', direction: msg.payload.direction });
       case 'intent.chat':
-        return this.publish(msg.intentSeq, { type: 'chat', text: msg.payload.text, channel: msg.payload.channel });
+        return this.publish('chat', msg.intentSeq, { type: 'chat', text: msg.payload.text, channel: msg.payload.channel });
       case 'intent.action':
-        this.send({
-          type: 'event.ack',
-          intentSeq: msg.intentSeq,
-          status: 'rejected',
-          error: makeError(ErrorCode.UNKNOWN_ACTION, `action ${msg.payload.action} is not available in this world`, { category: 'domain' }),
-        });
-        return;
+        return this.publish('action', msg.intentSeq, { type: 'action', payload: msg.payload });
     }
   }
 
-  private async publish(intentSeq: number, intent: { type: 'move'; direction: 'north' | 'south' | 'east' | 'west' } | { type: 'chat'; text: string; channel: 'world' }): Promise<void> {
+  /** Whatever the payload names, the intent is the session's own character's, in its world. */
+  private async publish(kind: LimitedIntent, intentSeq: number, intent: ClientIntent): Promise<void> {
     const claims = this.claims!;
+    const limited = await this.rules.admit(kind, claims.characterId);
+    if (limited) {
+      this.send({ type: 'event.error', intentSeq, error: limited });
+      this.rules.strike();
+      return;
+    }
     try {
       await this.d.bus.publish({
         kind: 'player',
@@ -231,80 +232,19 @@ export class ClientSession implements DeltaReceiver {
 
   private onAck(ack: AckEnvelope): void {
     if (ack.intentSeq === undefined) return;
-    this.send({
-      type: 'event.ack',
-      intentSeq: ack.intentSeq,
-      status: ack.status,
-      ...(ack.seq !== undefined ? { seq: ack.seq } : {}),
-      ...(ack.originalStatus ? { originalStatus: ack.originalStatus } : {}),
-      ...(ack.error ? { error: ack.error as ErrorBody } : {}),
-    } as ServerMessage);
+    this.send(intentAck({ ...ack, intentSeq: ack.intentSeq }));
+    // A resent portal move (the first ack lost with a crashed sequencer) carries the hand-over too.
+    if ((ack.status === 'applied' || ack.status === 'duplicate') && ack.handover && ack.handover.toWorldId !== this.worldId) {
+      const to = ack.handover.toWorldId;
+      const done = this.chain.then(() => this.followHandover(to));
+      this.switching = done.catch(() => undefined).finally(() => (this.switching = null));
+      this.chain = done.catch((err) => this.fail(err));
+    }
   }
 
   receive(frame: Delta, encoded: EncodedFrame, parts: readonly Delta[]): void {
-    if (this.state === 'joining') {
-      const last = this.buffered[this.buffered.length - 1]?.seq ?? -1;
-      for (const p of parts) if (p.seq > last && p.seq <= frame.seq) this.buffered.push(p);
-      return;
-    }
-    if (this.state !== 'live' || frame.seq <= this.lastSeq) return;
-    if (this.own === null && frame.prevSeq === this.lastSeq && this.ws.bufferedAmount < this.d.config.FANOUT_SLOW_CLIENT_BYTES) {
-      // The same bytes for every session.
-      sendPrebuilt(this.ws, encoded.wire, encoded.payload);
-      this.lastSeq = frame.seq;
-      return;
-    }
-    this.enqueueOwn(parts.filter((p) => p.seq > this.lastSeq && p.seq <= frame.seq && p.prevSeq >= frame.prevSeq));
-  }
-
-  /** A client that is behind (slow, or joined mid-frame) gets its own merged frames when it drains. */
-  private enqueueOwn(parts: Delta[]): void {
-    const pending = [...(this.own ?? []), ...parts];
-    const first = pending[0];
-    if (first && first.prevSeq > this.lastSeq) {
-      // This gateway missed deltas: the client cannot apply these. Start it over from a snapshot.
-      this.own = null;
-      this.chain = this.chain.then(() => this.sendSnapshot(0)).catch((err) => this.fail(err));
-      return;
-    }
-    if (pending.reduce((n, p) => n + p.changes.length, 0) > MAX_OWN_CHANGES) {
-      this.own = null;
-      this.chain = this.chain.then(() => this.sendSnapshot(0)).catch((err) => this.fail(err));
-      return;
-    }
-    this.own = pending;
-    this.drainOwn();
-  }
-
-  private drainOwn(): void {
-    if (!this.own || this.state !== 'live') return;
-    if (this.ws.bufferedAmount >= this.d.config.FANOUT_SLOW_CLIENT_BYTES) {
-      if (!this.drainTimer) this.drainTimer = setTimeout(() => ((this.drainTimer = null), this.drainOwn()), 20);
-      return;
-    }
-    for (const run of mergeRuns(after(this.own, this.lastSeq))) {
-      this.ws.send(JSON.stringify(run));
-      this.lastSeq = run.seq;
-    }
-    this.own = null;
-  }
-
-  private startHeartbeat(): void {
-    this.heartbeat = setInterval(() => {
-      if (!this.alive) {
-        this.ws.terminate();
-        return;
-      }
-      this.alive = false;
-      this.ws.ping();
-    }, this.d.config.HEARTBEAT_INTERVAL_MS);
-  }
-
-  private countInvalid(): void {
-    const now = Date.now();
-    this.invalidAt.push(now);
-    while (this.invalidAt.length && this.invalidAt[0]! < now - 10_000) this.invalidAt.shift();
-    if (this.invalidAt.length > this.d.config.MAX_INVALID_FRAMES) this.close(CloseCode.TOO_MANY_INVALID, 'too many invalid frames');
+    if (this.state === 'closed') return;
+    this.deltas.receive(frame, encoded, parts);
   }
 
   send(msg: ServerMessage | Record<string, unknown>): void {
@@ -316,8 +256,10 @@ export class ClientSession implements DeltaReceiver {
   }
 
   /** Ends the session with a reason the client can show, then closes. */
-  terminate(reason: 'idle_timeout' | 'logout' | 'replaced' | 'shutdown', code: number): void {
+  terminate(reason: TerminationReason, code: number): void {
+    if (this.state === 'closed') return;
     this.send({ type: 'event.session_terminated', reason });
+    this.replaced = reason === 'replaced';
     this.close(code, reason);
   }
 
@@ -335,15 +277,24 @@ export class ClientSession implements DeltaReceiver {
   private onClose(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    for (const t of [this.helloTimer, this.drainTimer]) if (t) clearTimeout(t);
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.rules.stop();
+    this.deltas.stop();
     this.d.bus.unregister(this.id);
     if (this.worldId) this.d.fanout.leave(this.worldId, this);
-    if (this.entered && this.claims && this.worldId) {
-      this.d.bus
-        .system({ kind: 'system', op: 'leave', worldId: this.worldId, characterId: this.claims.characterId, name: this.claims.username, sessionId: this.id }, 10_000)
-        .catch((err) => this.d.logger.warn({ err: (err as Error).message }, 'leave not confirmed'));
-    }
+    // A replaced session sends no leave: its successor has taken the character over (and should it
+    // never arrive, this session's presence entry expires and the reaper sends the leave).
+    if (this.entered && this.claims && this.replaced) this.d.onLeft(this, false);
+    else if (this.entered && this.claims) this.leaving = this.leaveWorld(this.claims);
     this.d.onClosed(this);
+  }
+
+  /** The character leaves the world it is in, after any portal crossing under way has landed. */
+  private async leaveWorld(claims: TicketClaims): Promise<void> {
+    if (this.switching) await this.switching;
+    const confirmed = await this.d.bus
+      .system({ kind: 'system', op: 'leave', worldId: this.worldId!, characterId: claims.characterId, name: claims.username, sessionId: this.id }, 10_000)
+      .then(() => true)
+      .catch((err) => (this.d.logger.warn({ err: (err as Error).message }, 'leave not confirmed'), false));
+    this.d.onLeft(this, confirmed);
   }
 }

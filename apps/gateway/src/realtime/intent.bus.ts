@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { jetstream, JetStreamClient } from '@nats-io/jetstream';
 import { headers, NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
@@ -24,7 +24,7 @@ export type AckHandler = (ack: AckEnvelope) => void;
  * (msgID characterId:intentSeq for dedupe) and routes the sequencer's acks back to sessions.
  */
 @Injectable()
-export class IntentBus implements OnModuleInit, OnModuleDestroy {
+export class IntentBus implements OnModuleInit, OnApplicationShutdown {
   private readonly js: JetStreamClient;
   private sub?: Subscription;
   private readonly sessions = new Map<string, AckHandler>();
@@ -71,7 +71,8 @@ export class IntentBus implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** Late (after the sessions' leaves were confirmed at module destroy): acks are heard until then. */
+  onApplicationShutdown(): void {
     this.sub?.unsubscribe();
   }
 

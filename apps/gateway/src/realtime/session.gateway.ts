@@ -1,36 +1,82 @@
 import type { IncomingMessage } from 'node:http';
-import { Inject, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, OnModuleDestroy } from '@nestjs/common';
 import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import type WebSocket from 'ws';
-import { CloseCode, MAX_FRAME_BYTES } from '@tilemud/contracts';
+import { CloseCode, ErrorCode, makeError, MAX_FRAME_BYTES } from '@tilemud/contracts';
 import type { Logger } from '@tilemud/runtime';
 import type { GatewayConfig } from '../config';
+import { ControlService } from '../control/control.service';
+import { RateLimiter } from '../limits/rate-limiter.service';
 import { CharactersRepository } from '../session/characters.repository';
+import { PresenceService } from '../session/presence.service';
+import { SessionRegistry } from '../session/session-registry';
 import { TicketStore } from '../session/ticket.store';
+import { MinVersionService } from '../system/min-version.service';
 import { SERVER_VERSION } from '../system/version';
 import { CONFIG, LOGGER } from '../tokens';
 import { SnapshotService } from '../world/snapshot.service';
 import { ClientSession } from './client-session';
 import { FanoutService } from './fanout.service';
 import { IntentBus } from './intent.bus';
+import { LocalSessions } from './local-sessions';
+import type { SessionDeps } from './session-deps';
+
+/** How long a shutting-down gateway waits for its sessions' leaves to be confirmed. */
+const SHUTDOWN_LEAVE_WAIT_MS = 3000;
 
 /**
  * `/ws`: each connection becomes a ClientSession. The ws server itself enforces the frame limit
- * (a larger frame closes with 1009) before any of our code reads it.
+ * (a larger frame closes with 1009) before any of our code reads it. The ticket in the upgrade
+ * URL is read here and never logged.
  */
 @WebSocketGateway({ path: '/ws', maxPayload: MAX_FRAME_BYTES })
-export class SessionGateway implements OnGatewayConnection, OnApplicationShutdown {
-  private readonly sessions = new Set<ClientSession>();
+export class SessionGateway implements OnGatewayConnection, OnModuleDestroy {
+  private readonly deps: SessionDeps;
 
   constructor(
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly tickets: TicketStore,
+    tickets: TicketStore,
     private readonly bus: IntentBus,
-    private readonly fanout: FanoutService,
-    private readonly snapshots: SnapshotService,
-    private readonly characters: CharactersRepository,
-  ) {}
+    fanout: FanoutService,
+    snapshots: SnapshotService,
+    characters: CharactersRepository,
+    limiter: RateLimiter,
+    private readonly sessions: LocalSessions,
+    private readonly registry: SessionRegistry,
+    private readonly presence: PresenceService,
+    private readonly control: ControlService,
+    minVersion: MinVersionService,
+  ) {
+    this.deps = {
+      config,
+      logger,
+      tickets,
+      bus,
+      fanout,
+      snapshots,
+      limiter,
+      serverVersion: SERVER_VERSION,
+      minClientVersion: () => minVersion.current,
+      worldOf: async (characterId) => {
+        const c = (await characters.byId(characterId))!;
+        return { worldId: (await characters.view(c)).worldId, homeWorldId: c.homeWorldId };
+      },
+      onAuthenticated: (s) => this.sessions.bind(s),
+      onHello: (s) => this.claim(s),
+      onEntered: (s) => this.presence.track(s),
+      onLeft: (s, confirmed) => void this.presence.untrack(s, confirmed),
+      onClosed: (s) => this.onClosed(s),
+    };
+    control.on('session_end', (m) => {
+      for (const s of m.sessionId ? [this.sessions.byId(m.sessionId)] : this.sessions.ofPlayer(m.playerId)) {
+        if (!s || s.claims?.playerId !== m.playerId || s.id === m.keepSessionId) continue;
+        // Without a session id (logout, or a replace while Redis was down) only sessions older than the message end.
+        if (!m.sessionId && (m.reason === 'logout' ? s.claims.issuedAt > m.at : s.liveSince > m.at)) continue;
+        s.terminate(m.reason, m.reason === 'logout' ? CloseCode.NORMAL : CloseCode.REPLACED);
+      }
+    });
+  }
 
   private readonly statsTimer = setInterval(() => {
     const stats = this.bus.stats.flush();
@@ -38,31 +84,51 @@ export class SessionGateway implements OnGatewayConnection, OnApplicationShutdow
   }, 10_000).unref();
 
   handleConnection(ws: WebSocket, req: IncomingMessage): void {
+    if (this.sessions.full) {
+      ws.send(JSON.stringify({ type: 'event.error', error: makeError(ErrorCode.CAPACITY_EXCEEDED, 'this server is full; try again later') }));
+      ws.close(CloseCode.UNAVAILABLE, 'at capacity');
+      return;
+    }
     const ticket = new URL(req.url ?? '/', 'http://gateway').searchParams.get('ticket');
-    const session = new ClientSession(ws, ticket, {
-      config: this.config,
-      logger: this.logger,
-      tickets: this.tickets,
-      bus: this.bus,
-      fanout: this.fanout,
-      snapshots: this.snapshots,
-      serverVersion: SERVER_VERSION,
-      worldOf: async (characterId) => {
-        const c = await this.characters.byId(characterId);
-        return c ? (await this.characters.view(c)).worldId : 'lobby';
-      },
-      onClosed: (s) => this.sessions.delete(s),
-    });
+    const session = new ClientSession(ws, ticket, this.deps);
     this.sessions.add(session);
     session.start();
+  }
+
+  /**
+   * The session becomes its player's one live session. The one it replaces is ended wherever it
+   * is: here directly, elsewhere by a broadcast naming it. Without Redis the broadcast names the
+   * player instead, and every gateway ends that player's sessions that went live before this one.
+   */
+  private async claim(s: ClientSession): Promise<void> {
+    const playerId = s.claims!.playerId;
+    s.liveSince = Date.now();
+    const base = { kind: 'session_end' as const, reason: 'replaced' as const, playerId, at: s.liveSince, from: this.bus.gatewayId };
+    for (const other of this.sessions.ofPlayer(playerId)) if (other !== s && other.liveSince > 0) other.terminate('replaced', CloseCode.REPLACED);
+    try {
+      const prev = await this.registry.claim(playerId, { sessionId: s.id, gatewayId: this.bus.gatewayId });
+      if (prev && prev.sessionId !== s.id && prev.gatewayId !== this.bus.gatewayId) this.control.publish({ ...base, sessionId: prev.sessionId });
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'session registry unreachable: replacing by broadcast');
+      this.control.publish({ ...base, keepSessionId: s.id });
+    }
+  }
+
+  private onClosed(s: ClientSession): void {
+    this.sessions.remove(s);
+    if (s.liveSince > 0) void this.registry.release(s.claims!.playerId, { sessionId: s.id, gatewayId: this.bus.gatewayId }).catch(() => undefined);
   }
 
   get count(): number {
     return this.sessions.size;
   }
 
-  onApplicationShutdown(): void {
+  /** Shutdown: every session is told (1001), and their leaves get a moment to be confirmed. */
+  async onModuleDestroy(): Promise<void> {
     clearInterval(this.statsTimer);
-    for (const s of [...this.sessions]) s.terminate('shutdown', CloseCode.GOING_AWAY);
+    const all = this.sessions.list();
+    for (const s of all) s.terminate('shutdown', CloseCode.GOING_AWAY);
+    const settled = Promise.all(all.map((s) => s.leaving));
+    await Promise.race([settled, new Promise((r) => setTimeout(r, SHUTDOWN_LEAVE_WAIT_MS).unref())]);
   }
 }

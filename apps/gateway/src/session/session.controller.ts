@@ -1,15 +1,18 @@
-import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
-import { BootstrapRequestSchema, BootstrapResponse, DEFAULT_WS_PATH, ErrorCode, PROTOCOL_VERSION, TicketResponse } from '@tilemud/contracts';
-import { Inject } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Inject, Post } from '@nestjs/common';
+import { BootstrapRequestSchema, BootstrapResponse, CloseCode, DEFAULT_WS_PATH, ErrorCode, PROTOCOL_VERSION, TicketResponse } from '@tilemud/contracts';
+import type { Logger } from '@tilemud/runtime';
 import { TokenService } from '../auth/token.service';
-import type { GatewayConfig } from '../config';
+import { ControlService } from '../control/control.service';
 import { ApiError } from '../errors/api-error';
 import { parseBody } from '../errors/parse';
+import { LocalSessions } from '../realtime/local-sessions';
 import { checkClientVersion } from '../realtime/version-check';
+import { MinVersionService } from '../system/min-version.service';
 import { SERVER_VERSION } from '../system/version';
-import { CONFIG } from '../tokens';
+import { LOGGER } from '../tokens';
 import { SnapshotService } from '../world/snapshot.service';
 import { CharactersRepository } from './characters.repository';
+import { SessionRegistry } from './session-registry';
 import { TicketStore } from './ticket.store';
 
 @Controller('api/session')
@@ -19,7 +22,11 @@ export class SessionController {
     private readonly characters: CharactersRepository,
     private readonly tickets: TicketStore,
     private readonly snapshots: SnapshotService,
-    @Inject(CONFIG) private readonly config: GatewayConfig,
+    private readonly sessions: LocalSessions,
+    private readonly registry: SessionRegistry,
+    private readonly control: ControlService,
+    private readonly minVersion: MinVersionService,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   /** Everything a client needs to join: its character (created on the first call), its world and a ticket. */
@@ -28,12 +35,13 @@ export class SessionController {
   async bootstrap(@Headers('authorization') auth: string | undefined, @Body() body: unknown): Promise<BootstrapResponse> {
     const principal = await this.tokens.fromHeader(auth);
     const { clientVersion } = parseBody(BootstrapRequestSchema, body);
-    const mismatch = checkClientVersion({ protocolVersion: clientVersion, clientVersion }, this.config.MIN_CLIENT_VERSION, SERVER_VERSION);
-    if (mismatch) {
-      throw new ApiError(ErrorCode.VERSION_MISMATCH, `client ${clientVersion} is not supported; update to ${this.config.MIN_CLIENT_VERSION} or later`, {
-        details: { minClientVersion: this.config.MIN_CLIENT_VERSION, protocolVersion: PROTOCOL_VERSION },
+    const min = this.minVersion.current;
+    if (checkClientVersion({ protocolVersion: clientVersion, clientVersion }, min, SERVER_VERSION)) {
+      throw new ApiError(ErrorCode.VERSION_MISMATCH, `client ${clientVersion} is not supported; update to ${min} or later`, {
+        details: { minClientVersion: min, protocolVersion: PROTOCOL_VERSION },
       });
     }
+    if (this.sessions.full) throw new ApiError(ErrorCode.CAPACITY_EXCEEDED, 'this server is full; try again later', { retryable: true });
     const identity = await this.characters.ensureFor(principal.playerId, principal.username);
     const character = await this.characters.view(identity);
     const world = await this.snapshots.summary(character.worldId);
@@ -57,5 +65,22 @@ export class SessionController {
     const identity = await this.characters.ensureFor(principal.playerId, principal.username);
     const ticket = await this.tickets.issue({ playerId: principal.playerId, username: principal.username, characterId: identity.id, roles: principal.roles });
     return { ticket, expiresIn: this.tickets.ttlSeconds };
+  }
+
+  /**
+   * Signs the player out everywhere: tokens and tickets issued until now are refused, and its live
+   * socket, on whichever gateway, ends with `logout`.
+   */
+  @Post('logout')
+  @HttpCode(204)
+  async logout(@Headers('authorization') auth: string | undefined): Promise<void> {
+    const principal = await this.tokens.fromHeader(auth);
+    const at = Date.now();
+    await this.registry.markLoggedOut(principal.playerId, at).catch((err: Error) => {
+      // Without Redis, tokens cannot be revoked; the live socket still ends.
+      this.logger.warn({ err: err.message }, 'logout not recorded: Redis unreachable');
+    });
+    for (const s of this.sessions.ofPlayer(principal.playerId)) s.terminate('logout', CloseCode.NORMAL);
+    this.control.publish({ kind: 'session_end', reason: 'logout', playerId: principal.playerId, at, from: 'gateway' });
   }
 }

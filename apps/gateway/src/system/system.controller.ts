@@ -1,16 +1,15 @@
-import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { PROTOCOL_VERSION, VersionResponse } from '@tilemud/contracts';
-import type { GatewayConfig } from '../config';
-import { CONFIG } from '../tokens';
 import { HealthService } from './health.service';
+import { MinVersionService } from './min-version.service';
 import { SERVER_VERSION } from './version';
 
 @Controller('api')
 export class SystemController {
   constructor(
     private readonly health: HealthService,
-    @Inject(CONFIG) private readonly config: GatewayConfig,
+    private readonly minVersion: MinVersionService,
   ) {}
 
   @Get('health')
@@ -21,6 +20,6 @@ export class SystemController {
 
   @Get('version')
   version(): VersionResponse {
-    return { serverVersion: SERVER_VERSION, protocolVersion: PROTOCOL_VERSION, minClientVersion: this.config.MIN_CLIENT_VERSION };
+    return { serverVersion: SERVER_VERSION, protocolVersion: PROTOCOL_VERSION, minClientVersion: this.minVersion.current };
   }
 }

@@ -34,6 +34,20 @@ export class SnapshotService {
     }
   }
 
+  /** Waits until the read model shows the character online in `worldId`; its seq there, or undefined. */
+  async arrival(characterId: string, worldId: string, timeoutMs: number): Promise<number | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+      const { rows } = await this.pool.query<{ last_seq: string }>(
+        'SELECT last_seq FROM rm_characters WHERE id = $1 AND world_id = $2 AND online',
+        [characterId, worldId],
+      );
+      if (rows[0]) return Number(rows[0].last_seq);
+      if (Date.now() > deadline) return undefined;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+
   async load(worldId: string): Promise<{ seq: number; snapshot: Snapshot } | undefined> {
     const map = getWorld(worldId);
     if (!map) return undefined;
@@ -50,6 +64,7 @@ export class SnapshotService {
           worldId,
           SNAPSHOT_CHAT_LIMIT,
         ]);
+        const items = await c.query('SELECT id, kind, x, y FROM rm_items WHERE world_id = $1 ORDER BY id', [worldId]);
         const characters: Character[] = chars.rows.map((r) => ({
           id: r.id,
           name: r.name,
@@ -66,7 +81,7 @@ export class SnapshotService {
           at: new Date(r.at).toISOString(),
         }));
         const world = { id: map.id, name: map.name, width: map.width, height: map.height, seq, tiles: [...map.tiles], portals: [...map.portals] };
-        return { seq, snapshot: { world, characters, items: [], chat: messages } };
+        return { seq, snapshot: { world, characters, items: items.rows, chat: messages } };
       },
       'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
     );

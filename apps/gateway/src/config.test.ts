@@ -1,0 +1,29 @@
+import { DEFAULT_DOOR_LIMITS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_RATE_LIMITS } from '@tilemud/contracts';
+import { loadConfig } from '@tilemud/runtime';
+import { GatewayConfigSchema } from './config';
+
+describe('gateway configuration', () => {
+  it("defaults to the contract's limits, idle timeout and capacity", () => {
+    const c = loadConfig(GatewayConfigSchema, {});
+    expect(c.RATE_LIMIT_CHAT).toEqual(DEFAULT_RATE_LIMITS.chat);
+    expect(c.RATE_LIMIT_MOVE).toEqual(DEFAULT_RATE_LIMITS.move);
+    expect(c.RATE_LIMIT_ACTION).toEqual(DEFAULT_RATE_LIMITS.action);
+    expect(c.RATE_LIMIT_LOGIN_USER).toEqual(DEFAULT_DOOR_LIMITS.loginUser);
+    expect(c.RATE_LIMIT_GUEST_ADDRESS).toEqual(DEFAULT_DOOR_LIMITS.guestAddress);
+    expect(c.IDLE_TIMEOUT_MS).toBe(DEFAULT_IDLE_TIMEOUT_MS);
+    expect(c.TICKET_TTL_S).toBeLessThanOrEqual(90);
+    expect(c.MAX_SESSIONS).toBeGreaterThan(0);
+  });
+
+  it('reads limits as <count>/<window ms>', () => {
+    const c = loadConfig(GatewayConfigSchema, { RATE_LIMIT_CHAT: '3/60000', RATE_LIMIT_MOVE: '0/1000' });
+    expect(c.RATE_LIMIT_CHAT).toEqual({ limit: 3, windowMs: 60_000 });
+    expect(c.RATE_LIMIT_MOVE.limit).toBe(0);
+  });
+
+  it('refuses a bad value, naming the variable', () => {
+    expect(() => loadConfig(GatewayConfigSchema, { RATE_LIMIT_CHAT: 'five' })).toThrow(/RATE_LIMIT_CHAT/);
+    expect(() => loadConfig(GatewayConfigSchema, { TICKET_TTL_S: '120' })).toThrow(/TICKET_TTL_S/);
+    expect(() => loadConfig(GatewayConfigSchema, { MAX_SESSIONS: '0' })).toThrow(/MAX_SESSIONS/);
+  });
+});

@@ -1,0 +1,91 @@
+import type WebSocket from 'ws';
+import { after, Delta, mergeRuns } from './delta';
+import type { EncodedFrame } from './fanout.service';
+import { sendPrebuilt } from './ws-frame';
+
+/** More changes than this waiting for a slow client: it gets a fresh full snapshot instead. */
+const MAX_OWN_CHANGES = 20_000;
+
+/**
+ * One session's stream of deltas: strictly in seq order, never a hole the client cannot see.
+ * While a snapshot is being prepared, deltas are held; afterwards the world's shared frame is
+ * written when it starts where the client is, and otherwise (slow socket, joined mid-frame)
+ * the client gets its own merged frames once it drains.
+ */
+export class DeltaDelivery {
+  lastSeq = 0;
+  private holding = true;
+  private held: Delta[] = [];
+  private own: Delta[] | null = null;
+  private drainTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly slowBytes: number,
+    /** Called when the client can only be helped by a new full snapshot. */
+    private readonly resnapshot: () => void,
+  ) {}
+
+  /** Hold deltas (a snapshot is on its way). */
+  hold(): void {
+    this.holding = true;
+    this.held = [];
+    this.own = null;
+  }
+
+  /** The snapshot at `seq` was sent: deliver what was held past it. */
+  release(seq: number): void {
+    this.lastSeq = seq;
+    this.holding = false;
+    const pending = after(this.held, seq);
+    this.held = [];
+    if (pending.length) this.enqueueOwn(pending);
+  }
+
+  receive(frame: Delta, encoded: EncodedFrame, parts: readonly Delta[]): void {
+    if (this.holding) {
+      const last = this.held[this.held.length - 1]?.seq ?? -1;
+      for (const p of parts) if (p.seq > last && p.seq <= frame.seq) this.held.push(p);
+      return;
+    }
+    if (frame.seq <= this.lastSeq) return;
+    if (this.own === null && frame.prevSeq === this.lastSeq && this.ws.bufferedAmount < this.slowBytes) {
+      if (sendPrebuilt(this.ws, encoded.wire, encoded.payload)) this.lastSeq = frame.seq;
+      return;
+    }
+    this.enqueueOwn(parts.filter((p) => p.seq > this.lastSeq && p.seq <= frame.seq && p.prevSeq >= frame.prevSeq));
+  }
+
+  private enqueueOwn(parts: Delta[]): void {
+    const pending = [...(this.own ?? []), ...parts];
+    const first = pending[0];
+    // A hole before the first (this gateway missed deltas) or too much backlog: start over.
+    if ((first && first.prevSeq > this.lastSeq) || pending.reduce((n, p) => n + p.changes.length, 0) > MAX_OWN_CHANGES) {
+      this.own = null;
+      this.resnapshot();
+      return;
+    }
+    this.own = pending;
+    this.drain();
+  }
+
+  private drain(): void {
+    if (!this.own || this.holding) return;
+    if (this.ws.bufferedAmount >= this.slowBytes) {
+      if (!this.drainTimer) this.drainTimer = setTimeout(() => ((this.drainTimer = null), this.drain()), 20);
+      return;
+    }
+    for (const run of mergeRuns(after(this.own, this.lastSeq))) {
+      if (this.ws.readyState !== 1) break;
+      this.ws.send(JSON.stringify(run));
+      this.lastSeq = run.seq;
+    }
+    this.own = null;
+  }
+
+  stop(): void {
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    this.own = null;
+    this.held = [];
+  }
+}

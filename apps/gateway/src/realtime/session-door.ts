@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import { CloseCode, ErrorBody, ErrorCode, HandshakeAck, makeError, PROTOCOL_VERSION, ServerMessage } from '@tilemud/contracts';
+import type { AckEnvelope } from '@tilemud/runtime';
+import { TicketClaims, TicketStore, TicketsUnavailable } from '../session/ticket.store';
+
+export type TicketOutcome = { ok: true; claims: TicketClaims } | { ok: false; error: ErrorBody; code: number; reason: string };
+
+/** The socket's ticket, redeemed once: its claims, or why the socket must close (4401, or 4503 without Redis). */
+export async function redeemTicket(tickets: TicketStore, ticket: string | null): Promise<TicketOutcome> {
+  try {
+    const claims = ticket ? await tickets.redeem(ticket) : undefined;
+    if (claims) return { ok: true, claims };
+  } catch (err) {
+    if (!(err instanceof TicketsUnavailable)) throw err;
+    return { ok: false, error: makeError(ErrorCode.UNAVAILABLE, 'sessions cannot be opened right now; try again shortly'), code: CloseCode.UNAVAILABLE, reason: 'unavailable' };
+  }
+  return { ok: false, error: makeError(ErrorCode.AUTH_INVALID_TICKET, 'the ticket is unknown, used or expired'), code: CloseCode.BAD_TICKET, reason: 'bad or expired ticket' };
+}
+
+export function handshakeAck(sessionId: string, worldId: string, heartbeatIntervalMs: number): HandshakeAck {
+  return { type: 'event.ack', ack: 'handshake', sessionId, resumeToken: randomUUID(), protocolVersion: PROTOCOL_VERSION, heartbeatIntervalMs, worldId, resumed: false };
+}
+
+/** The sequencer's answer to a player intent, as the client sees it. */
+export function intentAck(ack: AckEnvelope & { intentSeq: number }): ServerMessage {
+  return {
+    type: 'event.ack',
+    intentSeq: ack.intentSeq,
+    status: ack.status,
+    ...(ack.seq !== undefined ? { seq: ack.seq } : {}),
+    ...(ack.originalStatus ? { originalStatus: ack.originalStatus } : {}),
+    ...(ack.error ? { error: ack.error as ErrorBody } : {}),
+  } as ServerMessage;
+}

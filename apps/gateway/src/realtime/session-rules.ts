@@ -1,0 +1,100 @@
+import type WebSocket from 'ws';
+import { CloseCode, ErrorBody, ErrorCode, HELLO_TIMEOUT_MS, makeError, RateLimit } from '@tilemud/contracts';
+import type { GatewayConfig } from '../config';
+import type { RateLimiter } from '../limits/rate-limiter.service';
+
+export type LimitedIntent = 'chat' | 'move' | 'action';
+
+/** How a session is ended by its rules. */
+export interface RuleEnforcer {
+  close(code: number, reason: string): void;
+  terminate(reason: 'idle_timeout', code: number): void;
+}
+
+const INVALID_WINDOW_MS = 10_000;
+
+function describe(kind: LimitedIntent, l: RateLimit): string {
+  const window = l.windowMs % 1000 === 0 ? `${l.windowMs / 1000} s` : `${l.windowMs} ms`;
+  return `${kind}: ${l.limit} per ${window}`;
+}
+
+/**
+ * The rules a live socket is held to, apart from the protocol itself: intent rate limits (shared
+ * through Redis), the count of invalid or refused frames that closes it with 4429, the idle
+ * timeout (4408) and the WebSocket ping that finds dead peers.
+ */
+export class SessionRules {
+  private readonly strikes: number[] = [];
+  private lastIntentAt = Date.now();
+  private helloTimer: NodeJS.Timeout | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private alive = true;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly config: GatewayConfig,
+    private readonly limiter: RateLimiter,
+    private readonly session: RuleEnforcer,
+  ) {}
+
+  /** The first message must be a hello within HELLO_TIMEOUT_MS. */
+  awaitHello(onTimeout: () => void): void {
+    this.helloTimer = setTimeout(onTimeout, HELLO_TIMEOUT_MS);
+  }
+
+  helloReceived(): void {
+    if (this.helloTimer) clearTimeout(this.helloTimer);
+  }
+
+  /** Counts one invalid or refused frame; closes the socket (true) once there are too many. */
+  strike(): boolean {
+    const now = Date.now();
+    this.strikes.push(now);
+    while (this.strikes.length && this.strikes[0]! < now - INVALID_WINDOW_MS) this.strikes.shift();
+    if (this.strikes.length <= this.config.MAX_INVALID_FRAMES) return false;
+    this.session.close(CloseCode.TOO_MANY_INVALID, 'too many invalid or rate-limited frames');
+    return true;
+  }
+
+  /** An intent arrived: the session is not idle. Null when it may go on, else the refusal to send. */
+  async admit(kind: LimitedIntent, characterId: string): Promise<ErrorBody | null> {
+    this.lastIntentAt = Date.now();
+    const limit = kind === 'chat' ? this.config.RATE_LIMIT_CHAT : kind === 'move' ? this.config.RATE_LIMIT_MOVE : this.config.RATE_LIMIT_ACTION;
+    const d = await this.limiter.take(kind, characterId, limit);
+    if (d.allowed) return null;
+    return makeError(ErrorCode.RATE_LIMITED, describe(kind, limit), { retryAfterMs: d.retryAfterMs, details: { limit: kind } });
+  }
+
+  /** Starts the idle clock and the ping; called once the session is live. */
+  start(): void {
+    this.lastIntentAt = Date.now();
+    this.scheduleIdle();
+    this.heartbeat = setInterval(() => {
+      if (!this.alive) {
+        this.ws.terminate();
+        return;
+      }
+      this.alive = false;
+      this.ws.ping();
+    }, this.config.HEARTBEAT_INTERVAL_MS);
+  }
+
+  pong(): void {
+    this.alive = true;
+  }
+
+  private scheduleIdle(): void {
+    const due = this.lastIntentAt + this.config.IDLE_TIMEOUT_MS - Date.now();
+    this.idleTimer = setTimeout(() => {
+      if (Date.now() - this.lastIntentAt >= this.config.IDLE_TIMEOUT_MS) this.session.terminate('idle_timeout', CloseCode.IDLE_TIMEOUT);
+      else this.scheduleIdle();
+    }, Math.max(due, 10));
+  }
+
+  stop(): void {
+    this.helloReceived();
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+  }
+}

@@ -1,0 +1,140 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { CloseCode } from '@tilemud/contracts';
+import type { Logger } from '@tilemud/runtime';
+import type { GatewayConfig } from '../config';
+import type { ClientSession } from '../realtime/client-session';
+import { IntentBus } from '../realtime/intent.bus';
+import { CONFIG, GATEWAY_ID, LOGGER, REDIS } from '../tokens';
+import { SessionRegistry } from './session-registry';
+
+interface Entry {
+  characterId: string;
+  sessionId: string;
+  name: string;
+}
+
+/** How many missed heartbeats make an entry expire. */
+const EXPIRE_AFTER = 3;
+
+/**
+ * Who is in each world, across gateways: a sorted set per world (`<prefix>:presence:<worldId>`)
+ * of the sessions there, scored by their gateway's last heartbeat. Every PRESENCE_INTERVAL_MS
+ * each gateway refreshes its own sessions (and their claim as their player's live session) and
+ * drops entries 3 intervals old: those of a gateway that died without saying goodbye. For each
+ * one it drops (ZREM decides which gateway does) it sends the world a leave for that session, so
+ * the others see `character.left`; a leave naming a session the character has since replaced
+ * changes nothing.
+ */
+@Injectable()
+export class PresenceService implements OnModuleInit, OnModuleDestroy {
+  private readonly prefix: string;
+  private readonly tracked = new Map<ClientSession, { worldId: string; member: string } | null>();
+  private timer?: NodeJS.Timeout;
+  /** Heartbeats in a row that reached Redis; reaping waits for a few, so that after an outage
+   *  every gateway has had its turn to refresh before anyone's entries count as stale. */
+  private healthyTicks = 0;
+  private ticking = false;
+
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(CONFIG) private readonly config: GatewayConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(GATEWAY_ID) private readonly gatewayId: string,
+    private readonly registry: SessionRegistry,
+    private readonly bus: IntentBus,
+  ) {
+    this.prefix = `${config.REDIS_PREFIX ?? config.NATS_PREFIX}:presence:`;
+  }
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.tick(), this.config.PRESENCE_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** The session's character is in its world: list it, and keep it listed while the session lives. */
+  track(s: ClientSession): void {
+    this.tracked.set(s, null);
+    void this.tick();
+  }
+
+  /** The session ended. Its entry goes once its leave is confirmed; otherwise it expires, and a reaper sends the leave again. */
+  async untrack(s: ClientSession, leaveConfirmed: boolean): Promise<void> {
+    const listed = this.tracked.get(s);
+    this.tracked.delete(s);
+    if (listed && leaveConfirmed) await this.redis.zrem(this.key(listed.worldId), listed.member).catch(() => undefined);
+  }
+
+  /** Sessions listed in a world (fresh ones only), for operators and tests. */
+  async inWorld(worldId: string): Promise<Entry[]> {
+    const members = await this.redis.zrangebyscore(this.key(worldId), Date.now() - this.expiryMs, '+inf');
+    return members.map((m) => JSON.parse(m) as Entry);
+  }
+
+  private get expiryMs(): number {
+    return EXPIRE_AFTER * this.config.PRESENCE_INTERVAL_MS;
+  }
+
+  private key(worldId: string): string {
+    return this.prefix + worldId;
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      await this.heartbeat();
+      this.healthyTicks++;
+      if (this.healthyTicks > EXPIRE_AFTER) await this.reap();
+    } catch (err) {
+      if (this.healthyTicks > 0) this.logger.warn({ err: (err as Error).message }, 'presence: Redis unreachable');
+      this.healthyTicks = 0;
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    const now = Date.now();
+    const sessions = [...this.tracked.keys()].filter((s) => s.worldId && s.claims);
+    const multi = this.redis.multi();
+    for (const s of sessions) {
+      const claims = s.claims!;
+      const member = JSON.stringify({ characterId: claims.characterId, sessionId: s.id, name: claims.username } satisfies Entry);
+      const listed = this.tracked.get(s);
+      if (listed && listed.worldId !== s.worldId) multi.zrem(this.key(listed.worldId), listed.member);
+      multi.zadd(this.key(s.worldId!), now, member);
+      multi.sadd(`${this.prefix}worlds`, s.worldId!);
+      this.tracked.set(s, { worldId: s.worldId!, member });
+    }
+    await multi.exec();
+    // Each claim is refreshed on its own: one lost to a newer session ends this one, even if the
+    // broadcast that should have ended it never came.
+    const kept = await Promise.all(sessions.map((s) => this.registry.refresh(s.claims!.playerId, { sessionId: s.id, gatewayId: this.gatewayId })));
+    sessions.forEach((s, i) => {
+      if (!kept[i] && this.tracked.has(s)) s.terminate('replaced', CloseCode.REPLACED);
+    });
+  }
+
+  private async reap(): Promise<void> {
+    const before = Date.now() - this.expiryMs;
+    for (const worldId of await this.redis.smembers(`${this.prefix}worlds`)) {
+      for (const member of await this.redis.zrangebyscore(this.key(worldId), '-inf', before)) {
+        if ((await this.redis.zrem(this.key(worldId), member)) !== 1) continue; // another gateway took it
+        const e = JSON.parse(member) as Entry;
+        this.logger.info({ worldId, characterId: e.characterId, sessionId: e.sessionId }, 'presence expired: leaving the world for a lost session');
+        void this.bus
+          .system({ kind: 'system', op: 'leave', worldId, characterId: e.characterId, name: e.name, sessionId: e.sessionId }, 10_000)
+          .catch(async (err) => {
+            // The world did not answer: list the entry as expired again, so that a later round retries.
+            this.logger.warn({ err: (err as Error).message, characterId: e.characterId }, 'expired session leave not confirmed');
+            await this.redis.zadd(this.key(worldId), 0, member).catch(() => undefined);
+          });
+      }
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import type { WorldCommand } from '@tilemud/domain';
+import type { AckEnvelope, IntentEnvelope, OutcomeError } from '@tilemud/runtime';
+
+/** The acknowledgement fields that depend on the outcome. */
+export type Outcome = Omit<AckEnvelope, 'sessionId' | 'characterId' | 'worldId'>;
+
+/** An intent as the domain sees it: time and ids stamped here, never inside the domain. */
+export function toCommand(env: IntentEnvelope, now: string): WorldCommand {
+  switch (env.kind) {
+    case 'system':
+      return env.op === 'enter'
+        ? { type: 'enter', characterId: env.characterId, name: env.name, sessionId: env.sessionId ?? env.requestId, home: env.home ?? false }
+        : { type: 'leave', characterId: env.characterId, sessionId: env.sessionId };
+    case 'handover':
+      return { type: 'arrive', handover: env.handover };
+    case 'player': {
+      const i = env.intent;
+      switch (i.type) {
+        case 'move':
+          return { type: 'move', characterId: env.characterId, direction: i.direction };
+        case 'chat':
+          return { type: 'chat', characterId: env.characterId, text: i.text, channel: i.channel, messageId: `${env.characterId}:${env.intentSeq}`, at: now };
+        case 'action':
+          return { type: 'action', characterId: env.characterId, payload: i.payload };
+      }
+    }
+  }
+}
+
+/** Who hears about an intent's outcome, or undefined for a hand-over (no gateway waits on it). */
+export function ackFor(env: IntentEnvelope, outcome: Outcome): { gatewayId: string; ack: AckEnvelope } | undefined {
+  if (env.kind === 'handover') return undefined;
+  const ack: AckEnvelope = {
+    sessionId: env.kind === 'player' ? env.sessionId : (env.sessionId ?? env.requestId),
+    characterId: env.characterId,
+    worldId: env.worldId,
+    ...(env.kind === 'player' ? { intentSeq: env.intentSeq } : { requestId: env.requestId }),
+    ...outcome,
+  };
+  return { gatewayId: env.gatewayId, ack };
+}
+
+export const unavailable = (message: string): OutcomeError => ({ code: 'UNAVAILABLE', category: 'unavailable', message, retryable: true });
+
+/** A multi-step action whose append failed part way: nothing of it was kept. */
+export const atomicRollback = (): OutcomeError => ({
+  code: 'ACTION_ATOMIC_ROLLBACK',
+  category: 'domain',
+  message: 'the action could not be stored; nothing of it was kept. Retry it.',
+  retryable: true,
+  details: { cause: 'APPEND_FAILED' },
+});
+
+/** Retryable domain refusals: the world is in the middle of something that will finish by itself. */
+export const RETRYABLE_DOMAIN_CODES = new Set(['CHARACTER_IN_TRANSIT']);

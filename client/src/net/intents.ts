@@ -1,0 +1,63 @@
+import { ChatTextSchema, type Intent } from '@tilemud/contracts';
+import type { GameStore } from '../store/store';
+import type { Clock } from './clock';
+import type { IntentSeqCounter } from './intent-seq';
+
+/** An intent as the UI makes it; the intentSeq is given here. */
+export type IntentBody = { [K in Intent['type']]: Omit<Extract<Intent, { type: K }>, 'intentSeq'> }[Intent['type']];
+
+/** Holding a key repeats faster than the server's 20 moves per second allow. */
+export const MOVE_MIN_INTERVAL_MS = 80;
+/** Moves without an ack beyond which key presses are dropped rather than queued up. */
+export const MAX_MOVES_IN_FLIGHT = 5;
+
+/**
+ * Numbers intents and puts them on the wire. Moves and actions need a live socket (a step
+ * taken blind during an outage would land seconds later); chat is queued and sent on reconnect.
+ */
+export class Intents {
+  counter: IntentSeqCounter | null = null;
+  private lastMoveAt = -Infinity;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly store: () => GameStore | null,
+    /** Sends if the socket is live; false when it is not. */
+    private readonly trySend: (intent: Intent) => boolean,
+  ) {}
+
+  send(body: IntentBody, live: boolean): boolean {
+    const store = this.store();
+    if (!store || !this.counter) return false;
+    if (body.type === 'intent.move') {
+      const now = this.clock.now();
+      const unacked = store.getState().pending.filter((p) => p.intent.type === 'intent.move' && p.appliedSeq === undefined).length;
+      if (!live || now - this.lastMoveAt < MOVE_MIN_INTERVAL_MS || unacked >= MAX_MOVES_IN_FLIGHT) return false;
+      this.lastMoveAt = now;
+    } else if (body.type === 'intent.action') {
+      if (!live) return false;
+    } else {
+      const text = ChatTextSchema.safeParse(body.payload.text);
+      if (!text.success) {
+        store.dispatch({ type: 'notice', kind: 'error', text: text.error.issues[0]?.message ?? 'invalid message' });
+        return false;
+      }
+      body = { ...body, payload: { ...body.payload, text: text.data } };
+    }
+    const intent = { ...body, intentSeq: this.counter.next() } as Intent;
+    store.dispatch({ type: 'intent.queued', intent });
+    if (this.trySend(intent)) store.dispatch({ type: 'intent.sent', intentSeq: intent.intentSeq });
+    return true;
+  }
+
+  /** After a handshake: everything without an ack, oldest first, under its own intentSeq. */
+  flush(): void {
+    const store = this.store();
+    if (!store) return;
+    for (const p of store.getState().pending) {
+      if (p.appliedSeq !== undefined || p.sent) continue;
+      if (!this.trySend(p.intent)) return;
+      store.dispatch({ type: 'intent.sent', intentSeq: p.intent.intentSeq });
+    }
+  }
+}

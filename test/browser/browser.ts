@@ -1,0 +1,143 @@
+// Helpers for the browser tests: Debian's chromium driven by playwright-core (never a browser a
+// tool downloads), players signed in as guests, and what their pages show.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Direction, Snapshot } from '@tilemud/contracts';
+
+export const CHROMIUM = process.env.TILEMUD_CHROMIUM ?? '/usr/bin/chromium';
+export const ROOT = join(__dirname, '..', '..');
+export const CLIENT_DIST = join(ROOT, 'client', 'dist');
+export const ARTIFACTS = join(ROOT, 'test-artifacts');
+
+/** `describe`, or `describe.skip` with the reason printed when there is no chromium here. */
+export function describeWithBrowser(name: string, fn: () => void): void {
+  if (!existsSync(CHROMIUM)) {
+    process.stderr.write(`browser tests skipped: ${CHROMIUM} not found (apt-get install -y chromium)\n`);
+    describe.skip(name, fn);
+    return;
+  }
+  if (!existsSync(join(CLIENT_DIST, 'index.html'))) throw new Error(`${CLIENT_DIST}/index.html is missing: run \`npm run build\` first`);
+  describe(name, fn);
+}
+
+export async function launch(): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
+
+/** One person at the game: a browser context of their own, signed in as a guest, live. */
+export class Player {
+  private constructor(
+    readonly context: BrowserContext,
+    readonly page: Page,
+    readonly id: string,
+    readonly name: string,
+  ) {}
+
+  static async guest(browser: Browser, baseUrl: string): Promise<Player> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    page.on('pageerror', (err) => process.stderr.write(`[page error] ${err.message}\n`));
+    await page.goto(baseUrl + '/');
+    await page.getByTestId('guest').click();
+    await waitStatus(page, 'live');
+    const self = page.locator('[data-testid="online-entry"].self');
+    await self.waitFor();
+    return new Player(context, page, (await self.getAttribute('data-character-id'))!, (await self.getAttribute('data-name'))!);
+  }
+
+  /** Where `who` stands as this player's page lists it. */
+  async positionOf(who: string): Promise<{ x: number; y: number } | null> {
+    const el = this.page.locator(`[data-testid="online-entry"][data-character-id="${who}"]`);
+    if (!(await el.count())) return null;
+    return { x: Number(await el.getAttribute('data-x')), y: Number(await el.getAttribute('data-y')) };
+  }
+
+  position(): Promise<{ x: number; y: number }> {
+    return this.positionOf(this.id).then((p) => p!);
+  }
+
+  /** Waits until this page shows `who` at (x, y). */
+  async waitPosition(who: string, x: number, y: number, timeout = 10_000): Promise<void> {
+    await this.page.locator(`[data-testid="online-entry"][data-character-id="${who}"][data-x="${x}"][data-y="${y}"]`).waitFor({ timeout });
+  }
+
+  /** Until every intent this page sent has settled. */
+  async settled(timeout = 10_000): Promise<void> {
+    await this.page.locator('.game[data-in-flight="0"]').waitFor({ timeout });
+  }
+
+  async say(text: string): Promise<void> {
+    await this.page.getByTestId('chat-input').fill(text);
+    await this.page.getByTestId('chat-input').press('Enter');
+  }
+
+  async waitChat(text: string, timeout = 10_000): Promise<void> {
+    await this.page.locator('[data-testid="chat-message"]', { hasText: text }).waitFor({ timeout });
+  }
+
+  /** The world's full state over REST, with this player's token. */
+  snapshot(worldId = 'lobby'): Promise<Snapshot> {
+    return this.page.evaluate(async (w) => {
+      const auth = JSON.parse(sessionStorage.getItem('tilemud.auth')!);
+      const res = await fetch(`/api/worlds/${w}/snapshot`, { headers: { authorization: `Bearer ${auth.accessToken}` } });
+      return res.json();
+    }, worldId);
+  }
+
+  /** Walks a path of directions with the keyboard, each step shown (predicted) before the next. */
+  async walk(path: Direction[]): Promise<void> {
+    const keys: Record<Direction, string> = { north: 'ArrowUp', south: 'ArrowDown', east: 'ArrowRight', west: 'ArrowLeft' };
+    for (const d of path) {
+      const before = await this.position();
+      await this.page.keyboard.press(keys[d]);
+      const v = { north: [0, -1], south: [0, 1], east: [1, 0], west: [-1, 0] }[d];
+      await this.waitPosition(this.id, before.x + v[0]!, before.y + v[1]!, 5_000);
+      await this.page.waitForTimeout(90); // the client sends at most one move per 80 ms
+    }
+    await this.settled();
+  }
+
+  close(): Promise<void> {
+    return this.context.close();
+  }
+}
+
+export function waitStatus(page: Page, status: string, timeout = 20_000): Promise<unknown> {
+  return page.locator(`[data-testid="status"][data-status="${status}"]`).waitFor({ timeout });
+}
+
+type P = { x: number; y: number };
+const STEPS: Array<[Direction, number, number]> = [['north', 0, -1], ['south', 0, 1], ['east', 1, 0], ['west', -1, 0]];
+
+/** Shortest walk over floor from `from` to any tile `goal` accepts, around the characters in `blocked`. */
+export function findPath(snapshot: Snapshot, from: P, goal: (p: P) => boolean, blocked: P[] = []): Direction[] | null {
+  const { tiles, width, height } = snapshot.world;
+  const taken = new Set(blocked.map((b) => `${b.x},${b.y}`));
+  const prev = new Map<string, [string, Direction] | null>([[`${from.x},${from.y}`, null]]);
+  const queue: P[] = [from];
+  for (let i = 0; i < queue.length; i++) {
+    const p = queue[i]!;
+    if (goal(p)) {
+      const path: Direction[] = [];
+      for (let k = `${p.x},${p.y}`; prev.get(k); k = prev.get(k)![0]) path.unshift(prev.get(k)![1]);
+      return path;
+    }
+    for (const [d, dx, dy] of STEPS) {
+      const n = { x: p.x + dx, y: p.y + dy };
+      const key = `${n.x},${n.y}`;
+      if (n.x < 0 || n.y < 0 || n.x >= width || n.y >= height || prev.has(key) || taken.has(key) || tiles[n.y]![n.x] !== '.') continue;
+      prev.set(key, [`${p.x},${p.y}`, d]);
+      queue.push(n);
+    }
+  }
+  return null;
+}
+
+export const near = (a: P, b: P) => Math.abs(a.x - b.x) <= 1 && Math.abs(a.y - b.y) <= 1;

@@ -1,0 +1,123 @@
+import { sleep, TestClient } from '../support/client';
+import { TestSystem } from '../support/system';
+
+/** Many players asking for the same thing at the same moment: the sequence decides, once. */
+describe('contention is decided by sequence', () => {
+  const system = new TestSystem();
+  const clients: TestClient[] = [];
+
+  beforeAll(() => system.start(), 60_000);
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await system.stop();
+  });
+
+  const join = async (n: number) => {
+    const joined = await Promise.all(Array.from({ length: n }, () => new TestClient(system.baseUrl, system.wsUrl).join()));
+    clients.push(...joined);
+    return joined;
+  };
+  const leaveAll = async (cs: TestClient[]) => {
+    await Promise.all(cs.map((c) => c.close()));
+    clients.splice(0, clients.length, ...clients.filter((c) => !cs.includes(c)));
+  };
+
+  /** A w x h block of floor with no item, character or spawn in it, as the client sees the world. */
+  const openArea = (c: TestClient, w: number, h: number, avoid: Set<string> = new Set()) => {
+    const busy = new Set([...c.items.values(), ...c.characters.values()].map((p) => `${p.x},${p.y}`));
+    for (let y = 1; y + h < c.tiles.length; y++) {
+      for (let x = 1; x + w < c.tiles[0]!.length; x++) {
+        let ok = true;
+        for (let dy = 0; dy < h && ok; dy++) for (let dx = 0; dx < w && ok; dx++) {
+          const k = `${x + dx},${y + dy}`;
+          ok = c.tiles[y + dy]![x + dx] === '.' && !busy.has(k) && !avoid.has(k);
+        }
+        if (ok) return { x, y };
+      }
+    }
+    throw new Error('no open area');
+  };
+
+  /** Walks every client to its own tile, a few at a time, and checks they all got there. */
+  const place = async (cs: TestClient[], spots: { x: number; y: number }[]) => {
+    for (let i = 0; i < cs.length; i += 5) {
+      const batch = cs.slice(i, i + 5);
+      const done = await Promise.all(batch.map((c, j) => c.walkTo(spots[i + j]!.x, spots[i + j]!.y)));
+      expect(done.every(Boolean)).toBe(true);
+    }
+    await sleep(300);
+  };
+
+  /** Every client's view once the world is quiet: all must be equal. */
+  const views = async (cs: TestClient[]) => {
+    await sleep(500);
+    return cs.map((c) => JSON.stringify(c.view()));
+  };
+
+  it('players on every tile in reach of one item race for it: exactly one gets it, all see the same world', async () => {
+    const cs = await join(9);
+    // Bring one item to an open spot: the first player fetches the nearest and drops it there.
+    const [dealer] = cs;
+    const area = openArea(dealer!, 5, 5);
+    const item = [...dealer!.items.values()].sort((p, q) => Math.abs(p.x - dealer!.me.x) + Math.abs(p.y - dealer!.me.y) - (Math.abs(q.x - dealer!.me.x) + Math.abs(q.y - dealer!.me.y)))[0]!;
+    expect(await dealer!.walkTo(item.x, item.y)).toBe(true);
+    expect((await dealer!.intent('intent.action', { action: 'pickup', itemId: item.id })).status).toBe('applied');
+    const center = { x: area.x + 2, y: area.y + 2 };
+    expect(await dealer!.walkTo(center.x, center.y)).toBe(true);
+    await dealer!.waitFor(() => (dealer!.me.inventory ?? []).some((i) => i.id === item.id));
+    expect((await dealer!.intent('intent.action', { action: 'drop', itemId: item.id })).status).toBe('applied');
+    // The 9 tiles in reach: the item's own and its 8 neighbours; the dealer is already on the centre.
+    const ring = [[-1, -1], [0, -1], [1, -1], [-1, 0], [1, 0], [-1, 1], [0, 1], [1, 1]].map(([dx, dy]) => ({ x: center.x + dx!, y: center.y + dy! }));
+    await place(cs.slice(1), ring);
+
+    const acks = await Promise.all(cs.map((c) => c.intent('intent.action', { action: 'pickup', itemId: item.id })));
+    const winners = acks.filter((k) => k.status === 'applied');
+    expect(winners).toHaveLength(1);
+    expect(acks.filter((k) => k.status === 'rejected').map((k) => k.error.code)).toEqual(Array(8).fill('ITEM_NOT_FOUND'));
+    const v = await views(cs);
+    expect(new Set(v).size).toBe(1);
+    await leaveAll(cs);
+  }, 120_000);
+
+  it('20 players race for six items at once: every item is won exactly once and all snapshots are equal', async () => {
+    const cs = await join(20);
+    const [dealer] = cs;
+    // A 5 x 4 block of tiles, every one within reach of a 3 x 2 block of items in its middle.
+    const area = openArea(dealer!, 7, 6);
+    const block = { x: area.x + 2, y: area.y + 2 };
+    const itemSpots = [0, 1, 2].flatMap((dx) => [0, 1].map((dy) => ({ x: block.x + dx, y: block.y + dy })));
+    const taken: string[] = [];
+    for (const spot of itemSpots) {
+      const item = [...dealer!.items.values()]
+        .filter((i) => !itemSpots.some((s) => s.x === i.x && s.y === i.y))
+        .sort((p, q) => Math.abs(p.x - dealer!.me.x) + Math.abs(p.y - dealer!.me.y) - (Math.abs(q.x - dealer!.me.x) + Math.abs(q.y - dealer!.me.y)))[0]!;
+      expect(await dealer!.walkTo(item.x, item.y)).toBe(true);
+      expect((await dealer!.intent('intent.action', { action: 'pickup', itemId: item.id })).status).toBe('applied');
+      expect(await dealer!.walkTo(spot.x, spot.y)).toBe(true);
+      await dealer!.waitFor(() => (dealer!.me.inventory ?? []).some((i) => i.id === item.id));
+      expect((await dealer!.intent('intent.action', { action: 'drop', itemId: item.id })).status).toBe('applied');
+      taken.push(item.id);
+    }
+    const spots: { x: number; y: number }[] = [];
+    for (let dy = -1; dy <= 2; dy++) for (let dx = -1; dx <= 3; dx++) spots.push({ x: block.x + dx, y: block.y + dy });
+    // The dealer stands on the last item spot (in the block); everyone else takes a spot in order.
+    const others = cs.filter((c) => c !== dealer);
+    const free = spots.filter((s) => !(s.x === dealer!.me.x && s.y === dealer!.me.y));
+    await place(others, free);
+    for (const c of cs) for (const id of taken) expect(c.items.has(id)).toBe(true);
+
+    // Everyone asks for every item, all at once.
+    const acks = (await Promise.all(cs.map((c) => Promise.all(taken.map((id) => c.intent('intent.action', { action: 'pickup', itemId: id })))))).flat();
+    expect(acks.filter((k) => k.status === 'applied')).toHaveLength(taken.length);
+    // The rest lost the race, or asked for an item of the block that was out of their reach.
+    const codes = new Set(acks.filter((k) => k.status === 'rejected').map((k) => k.error.code));
+    expect(codes.has('ITEM_NOT_FOUND')).toBe(true);
+    expect([...codes].every((c) => c === 'ITEM_NOT_FOUND' || c === 'NOT_ADJACENT')).toBe(true);
+    const v = await views(cs);
+    expect(new Set(v).size).toBe(1);
+    const world = JSON.parse(v[0]!) as { characters: { inventory: { id: string }[] }[]; items: { id: string }[] };
+    const held = world.characters.flatMap((c) => c.inventory.map((i) => i.id)).filter((id) => taken.includes(id));
+    expect(held.sort()).toEqual([...taken].sort());
+    expect(world.items.filter((i) => taken.includes(i.id))).toEqual([]);
+  }, 180_000);
+});

@@ -1,0 +1,107 @@
+import type { Client } from 'pg';
+import { api, TestClient } from '../support/client';
+import { db } from '../support/db';
+import { TestSystem } from '../support/system';
+
+// The lobby's portal is at (62,20), reached from (61,20) going east; it leads to the meadow's
+// (2,12). The meadow's portal at (1,12), reached from (2,12) going west, leads back to (60,20).
+const LOBBY_APPROACH = { x: 61, y: 20 };
+const MEADOW_APPROACH = { x: 2, y: 12 };
+
+describe('worlds joined by portals', () => {
+  const system = new TestSystem();
+  let pg: Client;
+  const clients: TestClient[] = [];
+  const join = async () => {
+    const c = await new TestClient(system.baseUrl, system.wsUrl).join();
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    await system.start();
+    pg = await db();
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await system.stop();
+    await pg?.end();
+  });
+
+  /** Walks to the lobby portal and steps on: the next full state is the meadow's. */
+  const crossToMeadow = async (c: TestClient) => {
+    expect(await c.walkTo(LOBBY_APPROACH.x, LOBBY_APPROACH.y)).toBe(true);
+    const from = c.received.length;
+    const ack = await c.move('east');
+    expect(ack.status).toBe('applied');
+    await c.waitFor((m) => m.type === 'event.state_delta' && m.full && m.worldId === 'meadow', 15_000, from);
+    return ack;
+  };
+
+  it('a walk through a portal is seen by players in both worlds', async () => {
+    const watcherInMeadow = await join();
+    await crossToMeadow(watcherInMeadow);
+    expect(watcherInMeadow.worldId).toBe('meadow');
+    expect(await watcherInMeadow.walkTo(MEADOW_APPROACH.x + 3, MEADOW_APPROACH.y)).toBe(true); // off the arrival tile
+
+    const walker = await join();
+    const watcherInLobby = await join();
+    const heldBefore = walker.me.inventory ?? [];
+    await crossToMeadow(walker);
+    await watcherInLobby.waitFor((m) => m.type === 'event.state_delta' && m.worldId === 'lobby' && m.changes.some((c: any) => c.op === 'character.left' && c.id === walker.characterId));
+    const joined = await watcherInMeadow.waitFor((m) => m.type === 'event.state_delta' && m.worldId === 'meadow' && m.changes.some((c: any) => c.op === 'character.joined' && c.character.id === walker.characterId));
+    expect(joined.changes.find((c: any) => c.op === 'character.joined').character).toMatchObject({ worldId: 'meadow', inventory: heldBefore });
+    expect(walker.me).toMatchObject({ x: MEADOW_APPROACH.x, y: MEADOW_APPROACH.y });
+    expect(walker.characters.has(watcherInMeadow.characterId)).toBe(true);
+    // Deltas of the old world stopped for the walker.
+    const after = walker.received.length;
+    await watcherInLobby.move(watcherInLobby.freeDirection());
+    await new Promise((r) => setTimeout(r, 300));
+    expect(walker.received.slice(after).some((m) => m.type === 'event.state_delta' && m.worldId === 'lobby')).toBe(false);
+    const own = await api(system.baseUrl, 'GET', `/api/characters/${walker.characterId}`, { token: walker.guest!.accessToken });
+    expect(own.body.worldId).toBe('meadow');
+
+    // And back again.
+    expect(await walker.walkTo(MEADOW_APPROACH.x, MEADOW_APPROACH.y)).toBe(true);
+    const from = walker.received.length;
+    expect((await walker.move('west')).status).toBe('applied');
+    await walker.waitFor((m) => m.type === 'event.state_delta' && m.full && m.worldId === 'lobby', 15_000, from);
+    await watcherInLobby.waitFor((m) => m.type === 'event.state_delta' && m.worldId === 'lobby' && m.changes.some((c: any) => c.op === 'character.joined' && c.character.id === walker.characterId));
+  }, 120_000);
+
+  it('a crossing whose sequencer is killed between its commit and everything else ends in exactly one world', async () => {
+    const c = await join();
+    expect(await c.walkTo(LOBBY_APPROACH.x, LOBBY_APPROACH.y)).toBe(true);
+    await system.apps.sequencer.stop();
+    await system.apps.sequencer.start({ TILEMUD_FAILPOINT: 'sequencer.after_commit' });
+    const intentSeq = ++c.intentSeq;
+    c.send({ type: 'intent.move', intentSeq, payload: { direction: 'east' } });
+    await system.apps.sequencer.exited; // the departure is committed; no ack, no event published, no hand-over sent
+    const departed = await pg.query("SELECT payload FROM action_events WHERE character_id = $1 AND type = 'character.departed' ORDER BY seq DESC LIMIT 1", [c.characterId]);
+    expect(departed.rowCount).toBe(1);
+    const handoverId = departed.rows[0].payload.handoverId as string;
+    const arrivals = () => pg.query("SELECT world_id FROM action_events WHERE type = 'character.arrived' AND payload->>'handoverId' = $1", [handoverId]);
+    expect((await arrivals()).rowCount).toBe(0);
+
+    await system.apps.sequencer.start({ TILEMUD_FAILPOINT: undefined });
+    // The restarted sequencer finds the departure without an arrival and completes it; the client's
+    // intent, redelivered, is answered with the original outcome and the session follows it.
+    await c.waitFor((m) => m.type === 'event.state_delta' && m.full && m.worldId === 'meadow', 30_000);
+    expect((await arrivals()).rows).toEqual([{ world_id: 'meadow' }]);
+    const ack = await c.waitFor((m) => m.type === 'event.ack' && m.intentSeq === intentSeq, 15_000);
+    expect(ack).toMatchObject({ status: 'duplicate', originalStatus: 'applied' });
+    const row = await pg.query('SELECT world_id, online FROM rm_characters WHERE id = $1', [c.characterId]);
+    expect(row.rows).toEqual([{ world_id: 'meadow', online: true }]);
+
+    // A new session finds the character in the meadow, and the lobby will not take it back.
+    await c.close();
+    const again = new TestClient(system.baseUrl, system.wsUrl);
+    again.guest = c.guest;
+    const b = await api(system.baseUrl, 'POST', '/api/session/bootstrap', { token: c.guest!.accessToken, body: { clientVersion: '1.0.0' } });
+    expect(b.body.character.worldId).toBe('meadow');
+    again.bootstrap = b.body;
+    await again.join();
+    clients.push(again);
+    expect(again.handshake.worldId).toBe('meadow');
+  }, 120_000);
+});
