@@ -9,6 +9,7 @@ import {
   EventEnvelopeSchema,
   injectTrace,
   loadConfig,
+  Ownership,
   spanFromHeaders,
   startTracing,
   topology,
@@ -25,6 +26,12 @@ async function main(): Promise<void> {
   const tracing = startTracing({ serviceName: 'tilemud-projector', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, file: config.OTEL_TRACES_FILE });
   const logger = createLogger('projector', config.LOG_LEVEL);
   const pool = createPool(config.DATABASE_URL, 4);
+  // One writer of the read models: a second projector waits as a standby.
+  const ownership = new Ownership(config.DATABASE_URL, `${config.NATS_PREFIX}:projector`, logger);
+  await ownership.acquire((err) => {
+    logger.fatal({ err: err.message }, 'lost ownership of the read models; exiting');
+    process.exit(70);
+  });
 
   if (process.argv.includes('--rebuild')) {
     // Operators: drop the read models and fold the whole log again.
@@ -110,6 +117,7 @@ async function main(): Promise<void> {
     await messages.close().catch(() => undefined);
     await nc.drain().catch(() => undefined);
     await pool.end().catch(() => undefined);
+    await ownership.release();
     await tracing.shutdown().catch(() => undefined);
     process.exit(0);
   };

@@ -1,5 +1,5 @@
 import { jetstream } from '@nats-io/jetstream';
-import { connectNats, createLogger, createPool, ensureTopology, loadConfig, startTracing, topology } from '@tilemud/runtime';
+import { connectNats, createLogger, createPool, ensureTopology, loadConfig, Ownership, startTracing, topology } from '@tilemud/runtime';
 import { SequencerConfigSchema } from './config';
 import { EventLog } from './event-log';
 import { EventPublisher } from './event-publisher';
@@ -11,6 +11,13 @@ async function main(): Promise<void> {
   const tracing = startTracing({ serviceName: 'tilemud-sequencer', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, file: config.OTEL_TRACES_FILE });
   const logger = createLogger('sequencer', config.LOG_LEVEL);
   const pool = createPool(config.DATABASE_URL, 4);
+  // One writer: a second sequencer waits here as a standby until this one's process ends.
+  const ownership = new Ownership(config.DATABASE_URL, `${config.NATS_PREFIX}:sequencer`, logger);
+  await ownership.acquire((err) => {
+    // Without the lock another process may be taking over: stop writing at once, as a crash would.
+    logger.fatal({ err: err.message }, 'lost ownership of the worlds; exiting');
+    process.exit(70);
+  });
   const nc = await connectNats(config.NATS_URL, 'tilemud-sequencer');
   const t = topology(config.NATS_PREFIX);
   const jsm = await ensureTopology(nc, t);
@@ -48,6 +55,7 @@ async function main(): Promise<void> {
     await publisher.flushed();
     await nc.drain().catch(() => undefined);
     await pool.end().catch(() => undefined);
+    await ownership.release();
     await tracing.shutdown().catch(() => undefined);
     process.exit(0);
   };

@@ -7,3 +7,4 @@ export * from './wire';
 export * from './tracing';
 export * from './failpoint';
 export * from './stats';
+export * from './ownership';

@@ -1,0 +1,50 @@
+import type { Client } from 'pg';
+import { sleep, TestClient } from '../support/client';
+import { db } from '../support/db';
+import { AppProcess, runEnv, TestSystem } from '../support/system';
+
+/** One writer per role: a second sequencer or projector waits, and takes over when the first dies. */
+describe('ownership: a standby takes over from a killed owner', () => {
+  const system = new TestSystem();
+  const standbys: AppProcess[] = [];
+  let pg: Client;
+  let a: TestClient;
+  let b: TestClient;
+
+  beforeAll(async () => {
+    await system.start();
+    pg = await db();
+    a = await new TestClient(system.baseUrl, system.wsUrl).join();
+    b = await new TestClient(system.baseUrl, system.wsUrl).join();
+  }, 60_000);
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await Promise.all(standbys.map((s) => s.stop()));
+    await system.stop();
+    await pg?.end();
+  });
+
+  it.each(['sequencer', 'projector'] as const)('a second %s waits, then carries on when the first is killed', async (role) => {
+    const standby = new AppProcess(role, runEnv());
+    standbys.push(standby);
+    const ready = standby.start();
+    for (let i = 0; i < 100 && !standby.output.includes('waiting as a standby'); i++) await sleep(50);
+    expect(standby.output).toContain('waiting as a standby');
+
+    // The owner does the work while the standby waits.
+    const before = await a.move(a.freeDirection());
+    expect(before.status).toBe('applied');
+    await b.waitFor((m) => m.type === 'event.state_delta' && m.seq >= before.seq);
+
+    await system.apps[role].kill();
+    await ready; // the standby now owns the role
+    system.apps[role] = standby;
+
+    const after = await a.move(a.freeDirection());
+    expect(after).toMatchObject({ status: 'applied', seq: before.seq + 1 });
+    await b.waitFor((m) => m.type === 'event.state_delta' && m.seq >= after.seq, 15_000);
+    const gaps = await pg.query("SELECT count(*)::int AS n, max(seq)::int AS max FROM action_events WHERE world_id = 'lobby'");
+    expect(gaps.rows[0].n).toBe(gaps.rows[0].max);
+  }, 60_000);
+});
