@@ -1,5 +1,5 @@
 import { jetstream } from '@nats-io/jetstream';
-import { connectNats, createLogger, createPool, ensureTopology, loadConfig, Ownership, startTracing, topology } from '@tilemud/runtime';
+import { connectNats, createLogger, createPool, ensureTopology, loadConfig, Ownership, resetSequencerConsumer, startTracing, topology } from '@tilemud/runtime';
 import { SequencerConfigSchema } from './config';
 import { EventLog } from './event-log';
 import { EventPublisher } from './event-publisher';
@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   const nc = await connectNats(config.NATS_URL, 'tilemud-sequencer');
   const t = topology(config.NATS_PREFIX);
   const jsm = await ensureTopology(nc, t);
+  await resetSequencerConsumer(jsm, t);
   const js = jetstream(nc);
   const log = new EventLog(pool);
   const publisher = new EventPublisher(js, jsm, t, log, logger);

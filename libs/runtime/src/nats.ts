@@ -71,15 +71,7 @@ export async function ensureTopology(nc: NatsConnection, t: Topology): Promise<J
     duplicate_window: nanos(10 * MINUTE),
     allow_direct: true,
   });
-  await upsertConsumer(jsm, t.intentsStream, {
-    durable_name: t.sequencerConsumer,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    // Short: intents a crashed sequencer held come back to its successor within seconds.
-    // Redelivery is harmless (the sequencer answers a decided intent as a duplicate).
-    ack_wait: nanos(5_000),
-    max_ack_pending: 20_000,
-  });
+  await upsertConsumer(jsm, t.intentsStream, sequencerConsumerConfig(t));
   await upsertConsumer(jsm, t.eventsStream, {
     durable_name: t.projectorConsumer,
     ack_policy: AckPolicy.Explicit,
@@ -88,6 +80,31 @@ export async function ensureTopology(nc: NatsConnection, t: Topology): Promise<J
     max_ack_pending: 20_000,
   });
   return jsm;
+}
+
+function sequencerConsumerConfig(t: Topology): ConsumerCfg & { durable_name: string } {
+  return {
+    durable_name: t.sequencerConsumer,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    // Short: intents a crashed sequencer held come back to its successor within seconds.
+    // Redelivery is harmless (the sequencer answers a decided intent as a duplicate).
+    ack_wait: nanos(5_000),
+    max_ack_pending: 20_000,
+  };
+}
+
+/**
+ * Called by a sequencer once it owns the worlds: recreates its consumer so that every intent still
+ * in the work queue (those the previous owner never acked) is delivered again first and in stream
+ * order. Waiting for their redelivery instead would let newer intents of the same character be
+ * decided before them, and the older ones would then look stale.
+ */
+export async function resetSequencerConsumer(jsm: JetStreamManager, t: Topology): Promise<void> {
+  await jsm.consumers.delete(t.intentsStream, t.sequencerConsumer).catch((err) => {
+    if (!isNotFound(err)) throw err;
+  });
+  await jsm.consumers.add(t.intentsStream, sequencerConsumerConfig(t));
 }
 
 type StreamCfg = Parameters<JetStreamManager['streams']['add']>[0];
