@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 // `npm start`: the one command that brings up the whole system on this machine.
 //   1. makes sure PostgreSQL, Redis and NATS are up (infra/ensure-services.sh)
-//   2. builds the backend (and the browser client when client/ exists)
+//   2. builds the backend and the browser client (`npm run build` does both)
 //   3. applies the database migrations
 //   4. runs sequencer, projector and gateway as child processes, output prefixed per app
 // Ctrl-C (SIGINT) or SIGTERM stops all three: SIGTERM, up to 10 s grace, then SIGKILL.
 // If one app dies on its own, the others are stopped and this exits non-zero.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -43,7 +42,6 @@ function step(title, command, args) {
 
 step('checking services', 'bash', [join('infra', 'ensure-services.sh')]);
 step('building', NPM, ['run', 'build']);
-if (existsSync(join(ROOT, 'client', 'package.json'))) step('building client', NPM, ['run', 'build', '--prefix', 'client']);
 step('migrating', process.execPath, [join('libs', 'runtime', 'dist', 'migrate.cli.js')]);
 
 /** @type {Map<string, import('node:child_process').ChildProcess>} running apps by name */

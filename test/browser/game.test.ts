@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
 import type { Direction } from '@tilemud/contracts';
 import { TestSystem } from '../support/system';
-import { ARTIFACTS, CLIENT_DIST, describeWithBrowser, findPath, launch, Player, screenshot, waitStatus } from './browser';
+import { ARTIFACTS, CLIENT_DIST, describeWithBrowser, findPath, launch, near, Player, screenshot, waitStatus } from './browser';
 
 /** Two people play in real browsers against the three apps, each in a context of its own. */
 describeWithBrowser('the browser game', () => {
@@ -27,11 +27,6 @@ describeWithBrowser('the browser game', () => {
     await browser?.close();
     await system.stop();
   });
-
-  const restartGateway = async (env: Record<string, string> = {}) => {
-    await system.apps.gateway.stop();
-    await system.apps.gateway.start({ PORT: String(port), HOST: '127.0.0.1', ...env });
-  };
 
   it('times the page load to the first playable frame, and weighs the bundle', async () => {
     const page = a.page;
@@ -89,6 +84,76 @@ describeWithBrowser('the browser game', () => {
     await screenshot(b.page, 'game-chat');
   });
 
+  it('picks up an item and gives it to a neighbour', async () => {
+    // A walks to the nearest item and picks it up.
+    let snapshot = await a.snapshot();
+    const others = () => snapshot.characters.filter((c) => c.id !== a.id);
+    const start = await a.position();
+    const reachable = snapshot.items
+      .map((item) => ({ item, path: findPath(snapshot, start, (p) => near(p, item), others()) }))
+      .filter((r) => r.path)
+      .sort((x, y) => x.path!.length - y.path!.length);
+    expect(reachable.length).toBeGreaterThan(0);
+    const { item, path } = reachable[0]!;
+    await a.walk(path!);
+    const ground = a.page.locator(`[data-testid="ground-item"][data-item-id="${item.id}"]`);
+    await ground.getByRole('button', { name: 'Pick up' }).click();
+    await a.page.locator(`[data-testid="inventory-item"][data-item-id="${item.id}"]`).waitFor();
+    await a.settled();
+    expect(await ground.count()).toBe(0);
+
+    // B walks next to A; A gives the item to B.
+    snapshot = await b.snapshot();
+    const at = await a.position();
+    const toA = findPath(snapshot, (await b.position())!, (p) => near(p, at) && !(p.x === at.x && p.y === at.y), [at])!;
+    expect(toA).not.toBeNull();
+    await b.walk(toA);
+    const bAt = await b.position();
+    await a.waitPosition(b.id, bAt.x, bAt.y);
+    const mine = a.page.locator(`[data-testid="inventory-item"][data-item-id="${item.id}"]`);
+    await mine.getByTestId('give').click();
+    await b.page.locator(`[data-testid="inventory-item"][data-item-id="${item.id}"]`).waitFor();
+    await a.settled();
+    expect(await mine.count()).toBe(0);
+    await screenshot(a.page, 'items-giver');
+    await screenshot(b.page, 'items-receiver');
+  }, 90_000);
+
+  it('falls back to polling the snapshot when the socket cannot be opened', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    // A network that lets HTTP through but no WebSocket.
+    await context.addInitScript(() => {
+      class NoSocket {
+        static OPEN = 1;
+        readyState = 0;
+        onclose: ((ev: { code: number; reason: string }) => void) | null = null;
+        constructor() {
+          setTimeout(() => {
+            this.readyState = 3;
+            this.onclose?.({ code: 1006, reason: '' });
+          }, 20);
+        }
+        send() {}
+        close() {}
+      }
+      (window as unknown as { WebSocket: unknown }).WebSocket = NoSocket;
+    });
+    const page = await context.newPage();
+    await page.goto(system.baseUrl + '/');
+    await page.getByTestId('guest').click();
+    await waitStatus(page, 'offline', 20_000);
+    const entry = page.locator(`[data-testid="online-entry"][data-character-id="${a.id}"]`);
+    await entry.waitFor();
+    const from = await a.position();
+    const step = findPath(await a.snapshot(), from, (p) => Math.abs(p.x - from.x) + Math.abs(p.y - from.y) === 1, [(await a.positionOf(b.id))!])!;
+    await a.walk(step);
+    const to = await a.position();
+    await page.getByTestId('refresh').click();
+    await page.locator(`[data-testid="online-entry"][data-character-id="${a.id}"][data-x="${to.x}"][data-y="${to.y}"]`).waitFor({ timeout: 5_000 });
+    await screenshot(page, 'offline-polling');
+    await context.close();
+  }, 60_000);
+
   it('resumes by itself when the server drops the socket, with nothing lost', async () => {
     const before = await a.position();
     await a.page.keyboard.press('F3'); // diagnostics in the screenshots
@@ -118,7 +183,9 @@ describeWithBrowser('the browser game', () => {
   }, 90_000);
 
   it('shows "update required" when the server raises its minimum client version', async () => {
-    await restartGateway({ MIN_CLIENT_VERSION: '9.0.0' });
+    // This time the gateway dies without a word (no close frame: the browser sees 1006).
+    await system.apps.gateway.kill();
+    await system.apps.gateway.start({ PORT: String(port), HOST: '127.0.0.1', MIN_CLIENT_VERSION: '9.0.0' });
     const screen = a.page.getByTestId('update-required');
     await screen.waitFor({ timeout: 40_000 });
     expect(await screen.textContent()).toContain('oldest accepted: 9.0.0');

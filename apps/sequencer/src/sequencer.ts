@@ -215,7 +215,7 @@ export class Sequencer {
     const original: StoredOutcome | undefined = this.outcomes.get(characterId, intentSeq) ?? (await this.log.outcome(characterId, intentSeq));
     if (!original) {
       // Below the last decided intentSeq but never seen: skipped by the client. It can never apply now.
-      return { status: 'duplicate', error: { code: 'INTENT_SEQ_STALE', category: 'conflict', message: 'intentSeq is not above the last accepted one', retryable: false } };
+      return { status: 'duplicate', originalStatus: 'rejected', error: { code: 'INTENT_SEQ_STALE', category: 'conflict', message: 'intentSeq is not above the last accepted one', retryable: false } };
     }
     if (original.status === 'applied') return { status: 'duplicate', seq: original.seq, originalStatus: 'applied', ...(original.handover ? { handover: original.handover } : {}) };
     return {

@@ -27,10 +27,13 @@ function typingIn(target: EventTarget | null): boolean {
   return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
 }
 
-/** Arrow keys and WASD move (not while typing in a field); F3 or ` toggles diagnostics. */
-export function useKeyboard(onMove: (d: Direction) => void, onDiagnostics: () => void): void {
-  const handlers = useRef({ onMove, onDiagnostics });
-  handlers.current = { onMove, onDiagnostics };
+/**
+ * Arrow keys and WASD move (not while typing in a field); F3 or ` toggles diagnostics; Enter
+ * opens the chat.
+ */
+export function useKeyboard(onMove: (d: Direction) => void, onDiagnostics: () => void, onEnter: () => void): void {
+  const handlers = useRef({ onMove, onDiagnostics, onEnter });
+  handlers.current = { onMove, onDiagnostics, onEnter };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey) return;
@@ -40,6 +43,11 @@ export function useKeyboard(onMove: (d: Direction) => void, onDiagnostics: () =>
         return;
       }
       if (typingIn(e.target)) return;
+      if (e.key === 'Enter' && !(e.target instanceof HTMLButtonElement)) {
+        e.preventDefault();
+        handlers.current.onEnter();
+        return;
+      }
       const d = directionOf(e.key);
       if (!d) return;
       e.preventDefault();

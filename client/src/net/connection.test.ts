@@ -1,35 +1,6 @@
-import { Connection, type ConnectionOptions } from './connection';
-import { bootResponse, FakeApi, FakeClock, FakeSocket, flush, httpError, MemoryStorage, networkDown } from '../test/fakes';
+import { setupConnection as setup } from '../test/connection-harness';
+import { flush, networkDown } from '../test/fakes';
 import { applied, delta, full, handshake, ME, moved, OTHER } from '../test/fixtures';
-
-function setup(extra: Partial<ConnectionOptions> = {}) {
-  const clock = new FakeClock();
-  const api = new FakeApi();
-  const sockets: FakeSocket[] = [];
-  const storage = new MemoryStorage();
-  const conn = new Connection({
-    api,
-    token: 'tok',
-    socketFactory: (url, h) => {
-      const s = new FakeSocket(url, h);
-      sockets.push(s);
-      return s;
-    },
-    wsUrl: (path, ticket) => `ws://test${path}?ticket=${ticket}`,
-    clock,
-    random: () => 0.5, // no jitter: delays are exactly 1 s, 2 s, 4 s …
-    storage,
-    ...extra,
-  });
-  const last = () => sockets[sockets.length - 1]!;
-  /** Opens the latest socket and plays the server's side of a join. */
-  const join = (seq = 10, resumed = false) => {
-    last().open();
-    last().receive(handshake(resumed));
-    if (!resumed) last().receive(full(seq));
-  };
-  return { clock, api, sockets, storage, conn, last, join, status: () => conn.getView().status, game: () => conn.getView().game! };
-}
 
 describe('connection lifecycle', () => {
   it('bootstraps, opens the socket with the ticket, says hello and goes live', async () => {
@@ -153,6 +124,26 @@ describe('connection lifecycle', () => {
     expect(t.status()).toMatchObject({ kind: 'reconnecting', attempt: 1 });
   });
 
+  it('sends a rate-limited chat message again when the limit allows, and a stale one under a new intentSeq', async () => {
+    const t = setup();
+    t.conn.start();
+    await flush();
+    t.join();
+    t.conn.send({ type: 'intent.chat', payload: { text: 'wait for it', channel: 'world' } });
+    const first = t.last().ofType('intent.chat')[0]!;
+    t.last().receive({ type: 'event.error', intentSeq: first.intentSeq, error: { code: 'RATE_LIMITED', category: 'rate_limited', message: 'chat', retryable: true, retryAfterMs: 1800 } });
+    await t.clock.advance(1700);
+    expect(t.last().ofType('intent.chat')).toHaveLength(1);
+    await t.clock.advance(100);
+    expect(t.last().ofType('intent.chat')).toEqual([first, first]); // same intentSeq, as the server asks
+    t.last().receive({ type: 'event.ack', intentSeq: first.intentSeq, status: 'duplicate', originalStatus: 'rejected', error: { code: 'INTENT_SEQ_STALE', category: 'conflict', message: 'stale', retryable: false } });
+    const third = t.last().ofType('intent.chat')[2]!;
+    expect(third).toEqual({ ...first, intentSeq: first.intentSeq + 1 });
+    t.last().receive(applied(third.intentSeq, 11));
+    t.last().receive(delta(10, 11, [{ op: 'chat.message', message: { id: 'm1', from: { id: ME, name: 'Me' }, text: 'wait for it', at: '2025-01-01T00:00:00Z' } }]));
+    expect(t.game().pending).toEqual([]);
+  });
+
   it('keeps intentSeq increasing across a reload of the page', async () => {
     const t = setup();
     t.conn.start();
@@ -167,70 +158,5 @@ describe('connection lifecycle', () => {
     again.join();
     again.conn.send({ type: 'intent.chat', payload: { text: 'two', channel: 'world' } });
     expect(again.last().ofType('intent.chat')[0]!.intentSeq).toBe(first + 1);
-  });
-});
-
-describe('connection endings', () => {
-  it('shows update required on event.version_mismatch, and does not reconnect', async () => {
-    const t = setup();
-    t.conn.start();
-    await flush();
-    t.last().open();
-    t.last().receive({ type: 'event.version_mismatch', clientVersion: '1.0.0', serverVersion: '0.2.0', minClientVersion: '9.0.0', action: 'UPDATE_REQUIRED' });
-    t.last().drop(4426, 'update required');
-    expect(t.status()).toEqual({ kind: 'update_required', clientVersion: '1.0.0', minClientVersion: '9.0.0', serverVersion: '0.2.0' });
-    await t.clock.advance(60000);
-    expect(t.sockets).toHaveLength(1);
-  });
-
-  it('shows update required when bootstrap answers 426', async () => {
-    const t = setup();
-    t.api.failBootstrap = httpError(426, 'VERSION_MISMATCH', { minClientVersion: '9.0.0' });
-    t.conn.start();
-    await flush();
-    expect(t.status()).toMatchObject({ kind: 'update_required', minClientVersion: '9.0.0' });
-  });
-
-  it('ends the session when replaced, but rides out a server shutdown', async () => {
-    const t = setup();
-    t.conn.start();
-    await flush();
-    t.join();
-    t.last().receive({ type: 'event.session_terminated', reason: 'shutdown' });
-    t.last().drop(1001);
-    expect(t.status()).toMatchObject({ kind: 'reconnecting' });
-    await t.clock.advance(1000);
-    t.join();
-    t.last().receive({ type: 'event.session_terminated', reason: 'replaced' });
-    t.last().drop(4409);
-    expect(t.status()).toEqual({ kind: 'ended', reason: 'replaced' });
-    await t.clock.advance(60000);
-    expect(t.sockets).toHaveLength(2);
-    t.conn.reconnectNow(); // "play here again"
-    await flush();
-    expect(t.sockets).toHaveLength(3);
-  });
-
-  it('asks to sign in again when the token is refused', async () => {
-    const t = setup();
-    t.conn.start();
-    await flush();
-    t.join();
-    t.api.failTicket = httpError(401, 'AUTH_TOKEN_EXPIRED');
-    t.last().drop(1006);
-    await t.clock.advance(1000);
-    expect(t.status()).toEqual({ kind: 'ended', reason: 'signed_out' });
-  });
-
-  it('closes the socket and stops its timers when disposed', async () => {
-    const t = setup();
-    t.conn.start();
-    await flush();
-    t.join();
-    t.conn.dispose();
-    expect(t.last().closed).toBe(true);
-    await t.clock.advance(60000);
-    expect(t.sockets).toHaveLength(1);
-    expect(bootResponse().character.id).toBe(ME);
   });
 });

@@ -1,38 +1,18 @@
 import { CloseCode, PROTOCOL_VERSION, type BootstrapResponse, type ServerMessage } from '@tilemud/contracts';
-import type { Api } from '../api/endpoints';
-import { HttpError } from '../api/http';
 import type { GameEvent } from '../store/reduce';
 import { initialState } from '../store/state';
 import { createGameStore, type GameStore } from '../store/store';
 import { CLIENT_VERSION } from '../version';
 import { reconnectDelay } from './backoff';
-import type { Clock } from './clock';
 import { Heartbeat } from './heartbeat';
-import { IntentSeqCounter, type KeyValue } from './intent-seq';
+import { IntentSeqCounter } from './intent-seq';
 import { Intents, type IntentBody } from './intents';
 import { SnapshotPoller } from './poller';
-import type { GameSocket, SocketFactory } from './socket';
-import { describeClose, isTerminal, type ConnectionStatus, type ConnectionView, type Diagnostics } from './status';
+import type { ConnectionOptions } from './options';
+import type { GameSocket } from './socket';
+import { describeClose, failureStatus, isTerminal, type ConnectionStatus, type ConnectionView, type Diagnostics } from './status';
 
-export interface ConnectionOptions {
-  api: Api;
-  /** Bearer access token from sign-in. */
-  token: string;
-  socketFactory: SocketFactory;
-  /** Absolute WebSocket URL for a path and ticket. */
-  wsUrl(path: string, ticket: string): string;
-  clock: Clock;
-  random(): number;
-  storage: KeyValue | null;
-  /** Application ping interval (round-trip time, dead-socket detection). */
-  pingIntervalMs?: number;
-  /** Snapshot polling interval while the socket cannot be opened. */
-  pollIntervalMs?: number;
-  /** Sockets in a row that never opened (while REST answers) before polling starts. */
-  openFailuresBeforePolling?: number;
-  /** How long to wait for the full snapshot a resync asks for before asking again. */
-  resyncTimeoutMs?: number;
-}
+export type { ConnectionOptions } from './options';
 
 /**
  * The game's one connection: bootstrap, socket, hello (with resume), reconnects with backoff,
@@ -132,14 +112,9 @@ export class Connection {
       }
     } catch (err) {
       if (this.disposed) return;
-      if (err instanceof HttpError && err.status === 426) {
-        const d = err.body?.details ?? {};
-        this.update({ status: { kind: 'update_required', clientVersion: CLIENT_VERSION, minClientVersion: str(d.minClientVersion), serverVersion: str(d.serverVersion) } });
-      } else if (err instanceof HttpError && err.status === 401) {
-        this.update({ status: { kind: 'ended', reason: 'signed_out' } });
-      } else {
-        this.retryLater((err as Error).message);
-      }
+      const status = failureStatus(err);
+      if (status) this.update({ status });
+      else this.retryLater((err as Error).message);
     }
   }
 
@@ -198,6 +173,7 @@ export class Connection {
       default:
         this.dispatch({ type: 'server', message: m, now: this.o.clock.now() });
         if (m.type === 'event.ack' && m.ack === 'handshake') this.onLive();
+        else if (this.live) this.intents.sendWaiting();
         this.resyncIfGap();
     }
   }
@@ -209,7 +185,7 @@ export class Connection {
     this.poller?.stop();
     this.setStatus({ kind: 'live' });
     this.heartbeat.start();
-    this.intents.flush(); // what was in flight, with the same intentSeq, and what waited
+    this.intents.sendWaiting(); // what was in flight, with the same intentSeq, and what waited
   }
 
   private onClose(code: number, reason: string, opened: boolean): void {
@@ -263,9 +239,9 @@ export class Connection {
     if (this.retryTimer !== null) this.o.clock.clearTimeout(this.retryTimer);
     if (this.resyncTimer !== null) this.o.clock.clearTimeout(this.resyncTimer);
     this.retryTimer = this.resyncTimer = null;
+    this.intents.stop();
     this.heartbeat.stop();
     this.poller?.stop();
   }
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);

@@ -18,6 +18,7 @@ export const MAX_MOVES_IN_FLIGHT = 5;
 export class Intents {
   counter: IntentSeqCounter | null = null;
   private lastMoveAt = -Infinity;
+  private holdTimer: unknown = null;
 
   constructor(
     private readonly clock: Clock,
@@ -50,14 +51,41 @@ export class Intents {
     return true;
   }
 
-  /** After a handshake: everything without an ack, oldest first, under its own intentSeq. */
-  flush(): void {
+  /** Sends what waits to be sent, and comes back when a rate-limit hold ends. */
+  sendWaiting(): void {
+    this.stop();
+    const next = this.flush();
+    if (next !== null) this.holdTimer = this.clock.setTimeout(() => this.sendWaiting(), next - this.clock.now());
+  }
+
+  stop(): void {
+    if (this.holdTimer !== null) this.clock.clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+  }
+
+  /**
+   * Everything without an ack that is not on the wire, oldest first, under its own intentSeq
+   * (after a handshake; when a rate-limit hold ends). Returns the earliest hold still running.
+   */
+  private flush(): number | null {
     const store = this.store();
-    if (!store) return;
+    if (!store) return null;
+    const now = this.clock.now();
+    let nextHold: number | null = null;
     for (const p of store.getState().pending) {
       if (p.appliedSeq !== undefined || p.sent) continue;
-      if (!this.trySend(p.intent)) return;
-      store.dispatch({ type: 'intent.sent', intentSeq: p.intent.intentSeq });
+      if (p.holdUntil !== undefined && p.holdUntil > now) {
+        nextHold = Math.min(nextHold ?? Infinity, p.holdUntil);
+        continue;
+      }
+      let intent = p.intent;
+      if (p.renumber && this.counter) {
+        intent = { ...intent, intentSeq: this.counter.next() };
+        store.dispatch({ type: 'intent.renumbered', from: p.intent.intentSeq, to: intent.intentSeq });
+      }
+      if (!this.trySend(intent)) return nextHold;
+      store.dispatch({ type: 'intent.sent', intentSeq: intent.intentSeq });
     }
+    return nextHold;
   }
 }

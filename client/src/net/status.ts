@@ -1,5 +1,7 @@
 import type { BootstrapResponse, SessionTerminationReason } from '@tilemud/contracts';
+import { HttpError } from '../api/http';
 import type { GameState } from '../store/state';
+import { CLIENT_VERSION } from '../version';
 
 /** What the connection is doing, always shown to the player. */
 export type ConnectionStatus =
@@ -50,4 +52,16 @@ export function describeClose(code: number, reason: string): string {
     4503: 'server busy or unavailable',
   };
   return known[code] ?? (reason || `closed (${code})`);
+}
+
+/** The status a failed bootstrap or ticket request ends in, or null when it is worth retrying. */
+export function failureStatus(err: unknown): ConnectionStatus | null {
+  if (!(err instanceof HttpError)) return null;
+  if (err.status === 426) {
+    const d = err.body?.details ?? {};
+    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    return { kind: 'update_required', clientVersion: CLIENT_VERSION, minClientVersion: str(d.minClientVersion), serverVersion: str(d.serverVersion) };
+  }
+  if (err.status === 401) return { kind: 'ended', reason: 'signed_out' };
+  return null;
 }

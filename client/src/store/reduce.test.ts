@@ -88,16 +88,41 @@ describe('game store: server notices', () => {
   });
 
   it('tells the player why a chat message or action was refused, but not a blocked move', () => {
-    let s = send(liveState(), chatIntent(1, 'spam'));
-    s = run(s, { type: 'event.error', intentSeq: 1, error: { code: 'RATE_LIMITED', category: 'rate_limited', message: 'chat: 5 messages per 10 s', retryable: true } });
+    let s = send(liveState(), chatIntent(1, 'x'));
+    s = run(s, { type: 'event.ack', intentSeq: 1, status: 'rejected', error: { code: 'CHAT_TOO_LONG', category: 'validation', message: 'too long', retryable: false } });
     expect(s.pending).toEqual([]);
-    expect(s.notices.map((n) => n.text)).toEqual(['Message not sent: chat: 5 messages per 10 s']);
+    expect(s.notices.map((n) => n.text)).toEqual(['Message not sent: too long']);
     s = send(s, { type: 'intent.action', intentSeq: 2, payload: { action: 'pickup', itemId: 'apple1' } });
     s = run(s, rejected(2, 'NOT_ADJACENT'));
-    expect(s.notices.map((n) => n.text)).toEqual(['Message not sent: chat: 5 messages per 10 s', 'Pick up refused: not_adjacent']);
+    expect(s.notices.map((n) => n.text)).toEqual(['Message not sent: too long', 'Pick up refused: not_adjacent']);
     s = send(s, { type: 'intent.move', intentSeq: 3, payload: { direction: 'north' } });
     expect(run(s, rejected(3, 'MOVE_INTO_WALL')).notices).toHaveLength(2);
     expect(reduce(s, { type: 'notice.dismiss', id: s.notices[0]!.id }).notices).toHaveLength(1);
+  });
+
+  const limited = (intentSeq: number, retryAfterMs = 1800) => ({
+    type: 'event.error' as const,
+    intentSeq,
+    error: { code: 'RATE_LIMITED', category: 'rate_limited' as const, message: 'chat: 5 per 10 s', retryable: true, retryAfterMs },
+  });
+
+  it('holds a rate-limited chat message to send again after retryAfterMs; refuses a rate-limited move', () => {
+    let s = send(liveState(), chatIntent(1, 'sixth message'));
+    s = run(s, limited(1)); // `now` is 1000 in these tests
+    expect(s.pending).toEqual([expect.objectContaining({ sent: false, holdUntil: 2800 })]);
+    expect(s.notices).toEqual([]);
+    s = send(s, { type: 'intent.move', intentSeq: 2, payload: { direction: 'east' } });
+    s = run(s, { ...limited(2), error: { ...limited(2).error, message: 'move: 20 per 1 s' } });
+    expect(s.pending.map((p) => p.intent.intentSeq)).toEqual([1]);
+    expect(s.notices.map((n) => n.text)).toEqual(['Move refused: move: 20 per 1 s']);
+  });
+
+  it('gives a chat message whose intentSeq went stale a new one instead of dropping it', () => {
+    let s = send(liveState(), chatIntent(5, 'late'));
+    s = run(s, { type: 'event.ack', intentSeq: 5, status: 'duplicate', originalStatus: 'rejected', error: { code: 'INTENT_SEQ_STALE', category: 'conflict', message: 'stale', retryable: false } });
+    expect(s.pending).toEqual([expect.objectContaining({ sent: false, renumber: true })]);
+    s = run(s, { type: 'intent.renumbered', from: 5, to: 9 }, { type: 'intent.sent', intentSeq: 9 }, applied(9, 11));
+    expect(s.pending).toEqual([expect.objectContaining({ intent: chatIntent(9, 'late'), appliedSeq: 11, renumber: false })]);
   });
 
   it('keeps a chat message pending until the world has it', () => {

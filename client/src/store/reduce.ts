@@ -1,7 +1,7 @@
 import type { ErrorBody, EventStateDelta, Intent, ServerMessage, Snapshot } from '@tilemud/contracts';
 import { applyChanges, countMoves, sliceFromSnapshot } from './changes';
 import { ackOutcome, afterConnectionLost, afterDelta, afterSnapshot, predict, resolveAck } from './pending';
-import { NOTICES_KEEP, type GameState, type Notice } from './state';
+import { NOTICES_KEEP, type GameState, type Notice, type PendingIntent } from './state';
 
 /** Everything that changes the game state. `now` is the local clock, passed in to keep this pure. */
 export type GameEvent =
@@ -9,6 +9,8 @@ export type GameEvent =
   /** An intent was made (given its intentSeq); it is sent now or when the socket is live. */
   | { type: 'intent.queued'; intent: Intent }
   | { type: 'intent.sent'; intentSeq: number }
+  /** A stale intent was given a new intentSeq before being resent. */
+  | { type: 'intent.renumbered'; from: number; to: number }
   | { type: 'connection.lost' }
   | { type: 'resync.sent' }
   /** No full snapshot came for a resync: ask again. */
@@ -29,6 +31,13 @@ export function reduce(state: GameState, event: GameEvent): GameState {
       };
     case 'intent.sent':
       return { ...state, pending: state.pending.map((p) => (p.intent.intentSeq === event.intentSeq ? { ...p, sent: true } : p)) };
+    case 'intent.renumbered':
+      return {
+        ...state,
+        pending: state.pending.map((p) =>
+          p.intent.intentSeq === event.from ? { ...p, intent: { ...p.intent, intentSeq: event.to }, renumber: false, sent: false } : p,
+        ),
+      };
     case 'connection.lost':
       return { ...state, pending: afterConnectionLost(state.pending), gap: null };
     case 'resync.sent':
@@ -55,11 +64,25 @@ function onServer(state: GameState, m: ServerMessage, now: number): GameState {
         const session = { sessionId: m.sessionId, resumeToken: m.resumeToken, heartbeatIntervalMs: m.heartbeatIntervalMs, resumed: m.resumed };
         return { ...state, session, gap: null, awaitingSnapshot: !m.resumed || state.seq === null };
       }
-      return onIntentOutcome(state, m.intentSeq, ackOutcome(m));
+      {
+        const outcome = ackOutcome(m);
+        if (outcome.status === 'rejected' && outcome.error.code === 'INTENT_SEQ_STALE') {
+          // It never applied and never can under this intentSeq: a chat message goes again under a new one.
+          const held = hold(state, m.intentSeq, (p) => p.intent.type === 'intent.chat' && { sent: false, holdUntil: undefined, renumber: true });
+          if (held) return held;
+        }
+        return onIntentOutcome(state, m.intentSeq, outcome);
+      }
     case 'event.state_delta':
       return m.full ? applyFull(state, m.worldId, m.seq, m.snapshot!) : applyDelta(state, m, now);
     case 'event.error':
       if (m.intentSeq !== undefined && state.pending.some((p) => p.intent.intentSeq === m.intentSeq)) {
+        if (m.error.code === 'RATE_LIMITED') {
+          // Never published: a chat message waits and goes again; a move or action is just refused.
+          const holdUntil = now + (m.error.retryAfterMs ?? 2000);
+          const held = hold(state, m.intentSeq, (p) => p.intent.type === 'intent.chat' && { sent: false, holdUntil });
+          if (held) return held;
+        }
         return onIntentOutcome(state, m.intentSeq, { status: 'rejected', error: m.error });
       }
       return { ...state, lastError: m.error };
@@ -78,6 +101,14 @@ function onServer(state: GameState, m: ServerMessage, now: number): GameState {
       return unhandled;
     }
   }
+}
+
+/** Updates the pending intent `intentSeq` with what `change` gives for it; null when it gives nothing. */
+function hold(state: GameState, intentSeq: number, change: (p: PendingIntent) => Partial<PendingIntent> | false): GameState | null {
+  const p = state.pending.find((q) => q.intent.intentSeq === intentSeq);
+  const patch = p && change(p);
+  if (!p || !patch) return null;
+  return { ...state, pending: state.pending.map((q) => (q === p ? { ...q, ...patch } : q)) };
 }
 
 function applyFull(state: GameState, worldId: string, seq: number, snapshot: Snapshot): GameState {

@@ -20,6 +20,10 @@ export interface PendingIntent {
   uncertain: boolean;
   /** A move whose step a delta already showed before its ack came: not predicted again. */
   reflected: boolean;
+  /** Rate limited (chat): resent, unchanged, at this local time. */
+  holdUntil?: number;
+  /** Its intentSeq can no longer apply (INTENT_SEQ_STALE): resent under a new one. */
+  renumber?: boolean;
 }
 
 export interface Notice {

@@ -19,10 +19,12 @@ describe('ChatPanel', () => {
     const sent: string[] = [];
     render(<ChatPanel chat={[]} pending={[]} selfId="me" onSend={(t) => (sent.push(t), true)} />);
     const input = screen.getByLabelText('Message') as HTMLInputElement;
+    input.focus();
     fireEvent.change(input, { target: { value: 'hello there' } });
     fireEvent.submit(input.form!);
     expect(sent).toEqual(['hello there']);
     expect(input.value).toBe('');
+    expect(document.activeElement).not.toBe(input); // the arrow keys move again
   });
 
   it('keeps the text when it could not be sent', () => {

@@ -7,12 +7,14 @@ interface Props {
   pending: readonly PendingIntent[];
   selfId: string;
   onSend(text: string): boolean;
+  /** The message field, so Enter on the map can focus it. */
+  inputRef?: React.RefObject<HTMLInputElement | null>;
 }
 
 const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
 /** World chat. Every text is rendered as a text node: nothing a player writes is ever HTML. */
-export function ChatPanel({ chat, pending, selfId, onSend }: Props) {
+export function ChatPanel({ chat, pending, selfId, onSend, inputRef }: Props) {
   const [text, setText] = useState('');
   const list = useRef<HTMLOListElement>(null);
   useEffect(() => {
@@ -22,7 +24,10 @@ export function ChatPanel({ chat, pending, selfId, onSend }: Props) {
 
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
-    if (onSend(text)) setText('');
+    if (!onSend(text)) return;
+    setText('');
+    // Back to the map: the arrow keys move again (Enter comes back here).
+    (e.currentTarget as HTMLFormElement).querySelector('input')?.blur();
   };
 
   return (
@@ -38,6 +43,7 @@ export function ChatPanel({ chat, pending, selfId, onSend }: Props) {
           p.intent.type === 'intent.chat' ? (
             <li key={`p${p.intent.intentSeq}`} className="mine sending" data-testid="chat-pending" title="sending…">
               <b>you</b> <span className="text">{p.intent.payload.text}</span>
+              {p.holdUntil !== undefined ? <small> (waiting: too many messages)</small> : null}
             </li>
           ) : null,
         )}
@@ -46,9 +52,11 @@ export function ChatPanel({ chat, pending, selfId, onSend }: Props) {
         <input
           aria-label="Message"
           data-testid="chat-input"
+          ref={inputRef}
+          onKeyDown={(e) => e.key === 'Escape' && e.currentTarget.blur()}
           value={text}
           maxLength={CHAT_MAX_LENGTH * 2}
-          placeholder="Say something… (Enter)"
+          placeholder="Press Enter to chat"
           onChange={(e) => setText(e.target.value)}
         />
         <button type="submit" disabled={!text.trim()}>

@@ -1,5 +1,5 @@
 import type { ActionPayload, AuthResponse, Direction } from '@tilemud/contracts';
-import { useCallback, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import { api, useConnection } from '../hooks/useConnection';
 import { useKeyboard } from '../hooks/useKeyboard';
 import { actionPending, charactersInReach, itemsInReach, pendingChat, selfCharacter, visibleCharacters } from '../store/selectors';
@@ -21,7 +21,9 @@ export function Game({ auth, onSignOut }: { auth: AuthResponse; onSignOut(): voi
 
   const move = useCallback((direction: Direction) => connection?.send({ type: 'intent.move', payload: { direction } }), [connection]);
   const toggle = useCallback(() => setDiagnostics((d) => !d), []);
-  useKeyboard(move, toggle);
+  const chatInput = useRef<HTMLInputElement>(null);
+  const focusChat = useCallback(() => chatInput.current?.focus(), []);
+  useKeyboard(move, toggle, focusChat);
   const say = useCallback((text: string) => connection?.send({ type: 'intent.chat', payload: { text, channel: 'world' } }) ?? false, [connection]);
   const act = useCallback((payload: ActionPayload) => connection?.send({ type: 'intent.action', payload }), [connection]);
   const dismiss = useCallback((id: number) => connection?.dispatch({ type: 'notice.dismiss', id }), [connection]);
@@ -49,7 +51,7 @@ export function Game({ auth, onSignOut }: { auth: AuthResponse; onSignOut(): voi
       <main className="layout">
         <div className="stage">
           {game?.map ? <MapCanvas game={game} live={live} /> : <div className="map loading">Entering the world…</div>}
-          <p className="hint keys">Move with the arrow keys or WASD · F3 diagnostics</p>
+          <p className="hint keys">Move with the arrow keys or WASD · Enter to chat · F3 diagnostics</p>
           {diagnostics ? <Diagnostics view={view} api={api} /> : null}
           {game ? <Notices notices={game.notices} onDismiss={dismiss} /> : null}
         </div>
@@ -57,7 +59,7 @@ export function Game({ auth, onSignOut }: { auth: AuthResponse; onSignOut(): voi
           <div className="side">
             <OnlineList characters={visibleCharacters(game)} selfId={game.selfId} />
             <InventoryPanel self={self} reachableItems={itemsInReach(game)} neighbours={charactersInReach(game)} enabled={live && !actionPending(game)} onAction={act} />
-            <ChatPanel chat={game.chat} pending={pendingChat(game)} selfId={game.selfId} onSend={say} />
+            <ChatPanel chat={game.chat} pending={pendingChat(game)} selfId={game.selfId} onSend={say} inputRef={chatInput} />
           </div>
         ) : null}
       </main>

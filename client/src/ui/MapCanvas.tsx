@@ -34,8 +34,9 @@ export function MapCanvas({ game, live }: { game: GameState; live: boolean }) {
     if (!el || !map) return;
     const frame = requestAnimationFrame(() => {
       const dpr = window.devicePixelRatio || 1;
-      el.width = Math.round(size.w * dpr);
-      el.height = Math.round(size.h * dpr);
+      const w = Math.round(size.w * dpr);
+      const h = Math.round(size.h * dpr);
+      if (el.width !== w || el.height !== h) ((el.width = w), (el.height = h)); // resizing clears the canvas: only when needed
       const ctx = el.getContext('2d');
       if (!ctx) return;
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);

@@ -58,6 +58,7 @@ export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: 
   // Others first, the player on top.
   const ordered = [...s.characters].sort((a, b) => Number(a.id === s.selfId) - Number(b.id === s.selfId));
   for (const c of ordered) drawCharacter(ctx, c, c.id === s.selfId, px(c.x), py(c.y));
+  drawNames(ctx, ordered, s.selfId, px, py);
   for (const c of ordered) {
     const e = s.emotes[c.id];
     if (e && s.now - e.at < EMOTE_SHOW_MS) drawBubble(ctx, `*${emoteVerb(e.emote)}*`, px(c.x) + TILE / 2, py(c.y) - 22);
@@ -153,14 +154,33 @@ function drawCharacter(ctx: CanvasRenderingContext2D, c: Character, self: boolea
   ctx.beginPath();
   ctx.arc(cx + fx * (r - 3), cy + fy * (r - 3), 2.5, 0, Math.PI * 2);
   ctx.fill();
-  ctx.font = `${self ? 'bold ' : ''}11px system-ui, sans-serif`;
+}
+
+type Rect = { x: number; y: number; w: number; h: number };
+const overlaps = (a: Rect, b: Rect) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+
+/** Names above the characters; one that would cover a name already placed goes below instead. */
+function drawNames(ctx: CanvasRenderingContext2D, characters: readonly Character[], selfId: string, px: (x: number) => number, py: (y: number) => number): void {
+  const placed: Rect[] = [];
+  // The player's own name first, so it always gets the place above.
+  const order = [...characters].sort((a, b) => Number(b.id === selfId) - Number(a.id === selfId));
   ctx.textAlign = 'center';
   ctx.textBaseline = 'bottom';
   ctx.lineWidth = 3;
-  ctx.strokeStyle = 'rgba(0,0,0,0.85)';
-  ctx.strokeText(c.name, cx, Y - 1);
-  ctx.fillStyle = self ? COLORS.self : '#e8eef4';
-  ctx.fillText(c.name, cx, Y - 1);
+  for (const c of order) {
+    const self = c.id === selfId;
+    ctx.font = `${self ? 'bold ' : ''}11px system-ui, sans-serif`;
+    const w = ctx.measureText(c.name).width + 4;
+    const cx = px(c.x) + TILE / 2;
+    const above = { x: cx - w / 2, y: py(c.y) - 13, w, h: 13 };
+    const below = { x: cx - w / 2, y: py(c.y) + TILE, w, h: 13 };
+    const rect = placed.some((r) => overlaps(r, above)) ? below : above;
+    placed.push(rect);
+    ctx.strokeStyle = 'rgba(0,0,0,0.85)';
+    ctx.strokeText(c.name, cx, rect.y + 12);
+    ctx.fillStyle = self ? COLORS.self : '#e8eef4';
+    ctx.fillText(c.name, cx, rect.y + 12);
+  }
 }
 
 function drawBubble(ctx: CanvasRenderingContext2D, text: string, cx: number, bottom: number): void {
