@@ -38,14 +38,27 @@ describe('contention is decided by sequence', () => {
     throw new Error('no open area');
   };
 
-  /** Walks every client to its own tile, a few at a time, and checks they all got there. */
+  /**
+   * Walks every client to its own tile, one after another, filling the block row by row from the
+   * top so that no one walls off a spot still to be filled.
+   */
   const place = async (cs: TestClient[], spots: { x: number; y: number }[]) => {
-    for (let i = 0; i < cs.length; i += 5) {
-      const batch = cs.slice(i, i + 5);
-      const done = await Promise.all(batch.map((c, j) => c.walkTo(spots[i + j]!.x, spots[i + j]!.y)));
-      expect(done.every(Boolean)).toBe(true);
-    }
+    const ordered = [...spots].sort((p, q) => p.y - q.y || p.x - q.x);
+    for (const [i, c] of cs.entries()) expect(await c.walkTo(ordered[i]!.x, ordered[i]!.y, 1500)).toBe(true);
     await sleep(300);
+  };
+
+  /** The dealer fetches the nearest lying item it can reach (skipping any it cannot). */
+  const fetchNearest = async (c: TestClient, skip: (i: { x: number; y: number }) => boolean) => {
+    const byDistance = [...c.items.values()].filter((i) => !skip(i)).sort((p, q) => Math.abs(p.x - c.me.x) + Math.abs(p.y - c.me.y) - (Math.abs(q.x - c.me.x) + Math.abs(q.y - c.me.y)));
+    for (const item of byDistance.slice(0, 4)) {
+      if (!(await c.walkTo(item.x, item.y, 600))) continue;
+      if ((await c.intent('intent.action', { action: 'pickup', itemId: item.id })).status === 'applied') {
+        await c.waitFor(() => (c.me.inventory ?? []).some((i) => i.id === item.id));
+        return item;
+      }
+    }
+    throw new Error('the dealer could reach no item');
   };
 
   /** Every client's view once the world is quiet: all must be equal. */
@@ -59,12 +72,9 @@ describe('contention is decided by sequence', () => {
     // Bring one item to an open spot: the first player fetches the nearest and drops it there.
     const [dealer] = cs;
     const area = openArea(dealer!, 5, 5);
-    const item = [...dealer!.items.values()].sort((p, q) => Math.abs(p.x - dealer!.me.x) + Math.abs(p.y - dealer!.me.y) - (Math.abs(q.x - dealer!.me.x) + Math.abs(q.y - dealer!.me.y)))[0]!;
-    expect(await dealer!.walkTo(item.x, item.y)).toBe(true);
-    expect((await dealer!.intent('intent.action', { action: 'pickup', itemId: item.id })).status).toBe('applied');
+    const item = await fetchNearest(dealer!, () => false);
     const center = { x: area.x + 2, y: area.y + 2 };
-    expect(await dealer!.walkTo(center.x, center.y)).toBe(true);
-    await dealer!.waitFor(() => (dealer!.me.inventory ?? []).some((i) => i.id === item.id));
+    expect(await dealer!.walkTo(center.x, center.y, 1500)).toBe(true);
     expect((await dealer!.intent('intent.action', { action: 'drop', itemId: item.id })).status).toBe('applied');
     // The 9 tiles in reach: the item's own and its 8 neighbours; the dealer is already on the centre.
     const ring = [[-1, -1], [0, -1], [1, -1], [-1, 0], [1, 0], [-1, 1], [0, 1], [1, 1]].map(([dx, dy]) => ({ x: center.x + dx!, y: center.y + dy! }));
@@ -88,13 +98,8 @@ describe('contention is decided by sequence', () => {
     const itemSpots = [0, 1, 2].flatMap((dx) => [0, 1].map((dy) => ({ x: block.x + dx, y: block.y + dy })));
     const taken: string[] = [];
     for (const spot of itemSpots) {
-      const item = [...dealer!.items.values()]
-        .filter((i) => !itemSpots.some((s) => s.x === i.x && s.y === i.y))
-        .sort((p, q) => Math.abs(p.x - dealer!.me.x) + Math.abs(p.y - dealer!.me.y) - (Math.abs(q.x - dealer!.me.x) + Math.abs(q.y - dealer!.me.y)))[0]!;
-      expect(await dealer!.walkTo(item.x, item.y)).toBe(true);
-      expect((await dealer!.intent('intent.action', { action: 'pickup', itemId: item.id })).status).toBe('applied');
-      expect(await dealer!.walkTo(spot.x, spot.y)).toBe(true);
-      await dealer!.waitFor(() => (dealer!.me.inventory ?? []).some((i) => i.id === item.id));
+      const item = await fetchNearest(dealer!, (i) => itemSpots.some((s) => s.x === i.x && s.y === i.y));
+      expect(await dealer!.walkTo(spot.x, spot.y, 1500)).toBe(true);
       expect((await dealer!.intent('intent.action', { action: 'drop', itemId: item.id })).status).toBe('applied');
       taken.push(item.id);
     }
@@ -104,7 +109,8 @@ describe('contention is decided by sequence', () => {
     const others = cs.filter((c) => c !== dealer);
     const free = spots.filter((s) => !(s.x === dealer!.me.x && s.y === dealer!.me.y));
     await place(others, free);
-    for (const c of cs) for (const id of taken) expect(c.items.has(id)).toBe(true);
+    // Every client sees the six items before the race (deltas may still be on their way).
+    await Promise.all(cs.map((c) => c.waitFor(() => taken.every((id) => c.items.has(id)), 10_000)));
 
     // Everyone asks for every item, all at once.
     const acks = (await Promise.all(cs.map((c) => Promise.all(taken.map((id) => c.intent('intent.action', { action: 'pickup', itemId: id })))))).flat();

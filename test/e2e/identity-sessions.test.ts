@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import { api, sleep, TestClient } from '../support/client';
 import { TestSystem } from '../support/system';
 import { clientWithToken, expectAllValid, expectRestError, ExtraGateway, guest, joinAs, ledger, outputsOf, register, ticketFor, uniqueName } from './identity-helpers';
@@ -12,6 +13,7 @@ describe('identity: sessions', () => {
   const second = new ExtraGateway(env);
   const extras: ExtraGateway[] = [second];
   let observer: TestClient;
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
 
   beforeAll(async () => {
     await system.start();
@@ -23,6 +25,7 @@ describe('identity: sessions', () => {
     await observer?.close();
     for (const g of extras) await g.app.stop();
     await system.stop();
+    redis.disconnect();
   });
 
   const extra = async (e: Record<string, string>) => {
@@ -148,10 +151,14 @@ describe('identity: sessions', () => {
     const c = await joinAs(await guest(doomed.baseUrl, doomed.wsUrl));
     await observer.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((x: any) => x.op === 'character.joined' && x.character.id === c.characterId));
     await sleep(400); // at least one heartbeat listed it
+    const key = `${process.env.REDIS_PREFIX}:presence:${c.handshake.worldId}`;
+    const listed = async () => (await redis.zrange(key, 0, -1)).map((m) => JSON.parse(m)).filter((e) => e.characterId === c.characterId);
+    expect(await listed()).toEqual([{ characterId: c.characterId, sessionId: c.handshake.sessionId, name: c.bootstrap.player.username }]);
     await doomed.app.kill();
     const killedAt = Date.now();
     await observer.waitFor(leftOf(c.characterId), 8000);
     expect(Date.now() - killedAt).toBeGreaterThanOrEqual(600); // not before 3 heartbeats were missed
+    expect(await listed()).toEqual([]);
     expect(system.apps.gateway.output + second.app.output).toMatch(/presence expired/);
   });
 

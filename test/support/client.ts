@@ -102,19 +102,38 @@ export class TestClient {
    * re-plans when someone steps into the way. Resolves true when there.
    */
   async walkTo(x: number, y: number, maxSteps = 400): Promise<boolean> {
+    let stuck = 0;
     for (let i = 0; i < maxSteps; i++) {
       const me = this.me;
       if (me.x === x && me.y === y) return true;
-      const dir = this.firstStep(x, y);
+      // Two walkers wanting each other's tile in a narrow place would wait forever: after a few
+      // blocked tries, step aside at random and plan again.
+      const dir = stuck >= 3 ? this.randomFreeStep() : this.firstStep(x, y);
       if (!dir) {
-        await sleep(50);
+        stuck++;
+        await sleep(30 + Math.random() * 50);
         continue;
       }
       const ack = await this.move(dir);
-      if (ack.status === 'applied') await this.waitFor(() => this.me.x !== me.x || this.me.y !== me.y, 5000, this.received.length).catch(() => undefined);
-      else await sleep(20);
+      if (ack.status === 'applied') {
+        stuck = 0;
+        await this.waitFor(() => this.me.x !== me.x || this.me.y !== me.y, 5000, this.received.length).catch(() => undefined);
+      } else {
+        stuck++;
+        await sleep(20 + Math.random() * 30);
+      }
     }
     return false;
+  }
+
+  private randomFreeStep(): 'north' | 'south' | 'east' | 'west' | undefined {
+    const me = this.me;
+    const taken = new Set([...this.characters.values()].map((c) => `${c.x},${c.y}`));
+    const steps = { north: [0, -1], south: [0, 1], east: [1, 0], west: [-1, 0] } as const;
+    const free = (Object.entries(steps) as ['north', readonly [number, number]][]).filter(
+      ([, [dx, dy]]) => this.tiles[me.y + dy]?.[me.x + dx] === '.' && !taken.has(`${me.x + dx},${me.y + dy}`),
+    );
+    return free.length ? free[Math.floor(Math.random() * free.length)]![0] : undefined;
   }
 
   private firstStep(tx: number, ty: number): 'north' | 'south' | 'east' | 'west' | undefined {

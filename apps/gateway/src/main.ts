@@ -4,14 +4,18 @@ import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { loadConfig, startTracing } from '@tilemud/runtime';
+import { createLogger, loadConfig, startTracing } from '@tilemud/runtime';
 import { AppModule } from './app.module';
 import { GatewayConfigSchema } from './config';
+import { NestPinoLogger } from './errors/nest-logger';
 
 async function main(): Promise<void> {
   const config = loadConfig(GatewayConfigSchema, process.env);
   const tracing = startTracing({ serviceName: 'tilemud-gateway', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, file: config.OTEL_TRACES_FILE });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), { logger: ['error', 'warn'], bodyParser: true });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
+    logger: new NestPinoLogger(createLogger('gateway', config.LOG_LEVEL)),
+    bodyParser: true,
+  });
   // Frames are decoded by the session (with the contract's codec), not by Nest's {event, data}
   // router: a parser that returns nothing keeps Nest from parsing every frame a second time.
   app.useWebSocketAdapter(new WsAdapter(app, { messageParser: () => undefined }));

@@ -4,6 +4,5 @@ import { BaseConfigSchema, intFromEnv } from '@tilemud/runtime';
 export const ProjectorConfigSchema = BaseConfigSchema.extend({
   /** Most events folded into the read models in one transaction. */
   PROJECTOR_MAX_BATCH: intFromEnv(1000, 1, 20_000),
-  OTEL_TRACES_FILE: z.string().optional(),
 });
 export type ProjectorConfig = z.infer<typeof ProjectorConfigSchema>;

@@ -1,47 +1,18 @@
 import { JsMsg, jetstream } from '@nats-io/jetstream';
-import {
-  connectNats,
-  createLogger,
-  createPool,
-  endSpan,
-  ensureTopology,
-  EventEnvelope,
-  EventEnvelopeSchema,
-  injectTrace,
-  loadConfig,
-  Ownership,
-  spanFromHeaders,
-  startTracing,
-  topology,
-  withTransaction,
-  IntervalStats,
-} from '@tilemud/runtime';
+import { endSpan, EventEnvelope, EventEnvelopeSchema, injectTrace, IntervalStats, spanFromHeaders, startWorker, withTransaction } from '@tilemud/runtime';
 import { headers } from '@nats-io/transport-node';
 import { ProjectorConfigSchema } from './config';
 import { Projector } from './projector';
 import { resetReadModels } from './read-model';
 
 async function main(): Promise<void> {
-  const config = loadConfig(ProjectorConfigSchema, process.env);
-  const tracing = startTracing({ serviceName: 'tilemud-projector', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, file: config.OTEL_TRACES_FILE });
-  const logger = createLogger('projector', config.LOG_LEVEL);
-  const pool = createPool(config.DATABASE_URL, 4);
-  // One writer of the read models: a second projector waits as a standby.
-  const ownership = new Ownership(config.DATABASE_URL, `${config.NATS_PREFIX}:projector`, logger);
-  await ownership.acquire((err) => {
-    logger.fatal({ err: err.message }, 'lost ownership of the read models; exiting');
-    process.exit(70);
+  const { config, logger, pool, nc, t, onStop } = await startWorker('projector', ProjectorConfigSchema, async ({ logger, pool }) => {
+    if (process.argv.includes('--rebuild')) {
+      // Operators: drop the read models and fold the whole log again.
+      await withTransaction(pool, resetReadModels);
+      logger.info('read models dropped; rebuilding from the log');
+    }
   });
-
-  if (process.argv.includes('--rebuild')) {
-    // Operators: drop the read models and fold the whole log again.
-    await withTransaction(pool, resetReadModels);
-    logger.info('read models dropped; rebuilding from the log');
-  }
-
-  const nc = await connectNats(config.NATS_URL, 'tilemud-projector');
-  const t = topology(config.NATS_PREFIX);
-  await ensureTopology(nc, t);
   const js = jetstream(nc);
   let traceSource: JsMsg | undefined;
   const projector = new Projector(
@@ -109,20 +80,7 @@ async function main(): Promise<void> {
     draining = false;
   };
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'projector stopping');
-    await messages.close().catch(() => undefined);
-    await nc.drain().catch(() => undefined);
-    await pool.end().catch(() => undefined);
-    await ownership.release();
-    await tracing.shutdown().catch(() => undefined);
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  onStop(() => messages.close());
 
   for await (const m of messages) {
     queue.push(m);

@@ -6,6 +6,5 @@ export const SequencerConfigSchema = BaseConfigSchema.extend({
   SEQUENCER_MAX_BATCH: intFromEnv(500, 1, 10_000),
   /** Intents pulled from JetStream ahead of the one being decided. */
   SEQUENCER_PREFETCH: intFromEnv(2000, 1, 20_000),
-  OTEL_TRACES_FILE: z.string().optional(),
 });
 export type SequencerConfig = z.infer<typeof SequencerConfigSchema>;

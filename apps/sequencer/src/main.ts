@@ -1,5 +1,5 @@
 import { jetstream } from '@nats-io/jetstream';
-import { connectNats, createLogger, createPool, ensureTopology, loadConfig, Ownership, resetSequencerConsumer, startTracing, topology } from '@tilemud/runtime';
+import { resetSequencerConsumer, startWorker } from '@tilemud/runtime';
 import { SequencerConfigSchema } from './config';
 import { EventLog } from './event-log';
 import { EventPublisher } from './event-publisher';
@@ -7,20 +7,7 @@ import { Handovers } from './handovers';
 import { Sequencer } from './sequencer';
 
 async function main(): Promise<void> {
-  const config = loadConfig(SequencerConfigSchema, process.env);
-  const tracing = startTracing({ serviceName: 'tilemud-sequencer', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, file: config.OTEL_TRACES_FILE });
-  const logger = createLogger('sequencer', config.LOG_LEVEL);
-  const pool = createPool(config.DATABASE_URL, 4);
-  // One writer: a second sequencer waits here as a standby until this one's process ends.
-  const ownership = new Ownership(config.DATABASE_URL, `${config.NATS_PREFIX}:sequencer`, logger);
-  await ownership.acquire((err) => {
-    // Without the lock another process may be taking over: stop writing at once, as a crash would.
-    logger.fatal({ err: err.message }, 'lost ownership of the worlds; exiting');
-    process.exit(70);
-  });
-  const nc = await connectNats(config.NATS_URL, 'tilemud-sequencer');
-  const t = topology(config.NATS_PREFIX);
-  const jsm = await ensureTopology(nc, t);
+  const { config, logger, pool, nc, t, jsm, onStop } = await startWorker('sequencer', SequencerConfigSchema);
   await resetSequencerConsumer(jsm, t);
   const js = jetstream(nc);
   const log = new EventLog(pool);
@@ -47,21 +34,10 @@ async function main(): Promise<void> {
   const messages = await consumer.consume({ max_messages: config.SEQUENCER_PREFETCH });
   logger.info({ prefix: t.prefix }, 'sequencer ready');
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'sequencer stopping');
-    await messages.close().catch(() => undefined);
+  onStop(async () => {
+    await messages.close();
     await publisher.flushed();
-    await nc.drain().catch(() => undefined);
-    await pool.end().catch(() => undefined);
-    await ownership.release();
-    await tracing.shutdown().catch(() => undefined);
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
 
   for await (const m of messages) sequencer.enqueue(m);
 }

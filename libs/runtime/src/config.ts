@@ -13,6 +13,8 @@ export const BaseConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** OTLP/HTTP collector for traces, e.g. http://127.0.0.1:4318; unset = traces are not exported. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** Also write finished spans as JSON lines to this file (traces without a collector). */
+  OTEL_TRACES_FILE: z.string().optional(),
   /** Test-only fault injection, e.g. `sequencer.after_commit`; never set in production. */
   TILEMUD_FAILPOINT: z.string().optional(),
 });

@@ -8,3 +8,4 @@ export * from './tracing';
 export * from './failpoint';
 export * from './stats';
 export * from './ownership';
+export * from './worker';

@@ -1,20 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
-import {
-  ClientMessage,
-  CloseCode,
-  decodeClientMessage,
-  ErrorBody,
-  ErrorCode,
-  HELLO_TIMEOUT_MS,
-  makeError,
-  ServerMessage,
-} from '@tilemud/contracts';
+import { ClientMessage, CloseCode, decodeClientMessage, ErrorBody, ErrorCode, HELLO_TIMEOUT_MS, makeError, ServerMessage } from '@tilemud/contracts';
 import type { AckEnvelope, ClientIntent } from '@tilemud/runtime';
 import type { TicketClaims } from '../session/ticket.store';
 import type { Delta } from './delta';
 import { DeltaDelivery } from './delta-delivery';
 import type { DeltaReceiver, EncodedFrame } from './fanout.service';
+import { relayIntent } from './intent-relay';
 import type { SessionDeps, TerminationReason } from './session-deps';
 import { handshakeAck, intentAck, redeemTicket } from './session-door';
 import { LimitedIntent, SessionRules } from './session-rules';
@@ -120,6 +112,7 @@ export class ClientSession implements DeltaReceiver {
     if (this.state === 'closed') return;
     const claims = this.claims!;
     const where = await this.d.worldOf(claims.characterId);
+    if ((this.state as State) === 'closed') return;
     this.state = 'joining';
     this.d.bus.register(this.id, (ack) => this.onAck(ack));
     const entered = await enterWorld(
@@ -134,6 +127,12 @@ export class ClientSession implements DeltaReceiver {
       return;
     }
     this.entered = true;
+    if ((this.state as State) === 'closed') {
+      // The socket went while the world let the character in: take it out again (unless replaced).
+      this.worldId = entered.worldId;
+      if (!this.replaced) this.leaving = this.leaveWorld(claims);
+      return;
+    }
     this.watch(entered.worldId);
     this.d.onEntered(this);
     await this.sendSnapshot(entered.seq, () => this.send(handshakeAck(this.id, this.worldId!, this.d.config.HEARTBEAT_INTERVAL_MS)));
@@ -204,30 +203,12 @@ export class ClientSession implements DeltaReceiver {
     }
   }
 
-  /** Whatever the payload names, the intent is the session's own character's, in its world. */
   private async publish(kind: LimitedIntent, intentSeq: number, intent: ClientIntent): Promise<void> {
-    const claims = this.claims!;
-    const limited = await this.rules.admit(kind, claims.characterId);
-    if (limited) {
-      this.send({ type: 'event.error', intentSeq, error: limited });
-      this.rules.strike();
-      return;
-    }
-    try {
-      await this.d.bus.publish({
-        kind: 'player',
-        worldId: this.worldId!,
-        characterId: claims.characterId,
-        intentSeq,
-        intent,
-        gatewayId: this.d.bus.gatewayId,
-        sessionId: this.id,
-        receivedAt: Date.now(),
-      });
-    } catch (err) {
-      this.d.logger.warn({ err: (err as Error).message }, 'intent publish failed');
-      this.send({ type: 'event.ack', intentSeq, status: 'rejected', error: makeError(ErrorCode.UNAVAILABLE, 'the intent could not be queued; retry it') });
-    }
+    const who = { sessionId: this.id, characterId: this.claims!.characterId, worldId: this.worldId! };
+    const refused = await relayIntent(this.d, this.rules, who, kind, intentSeq, intent);
+    if (!refused) return;
+    this.send(refused.message);
+    if (refused.strike) this.rules.strike();
   }
 
   private onAck(ack: AckEnvelope): void {

@@ -64,7 +64,7 @@ export class SessionGateway implements OnGatewayConnection, OnModuleDestroy {
       },
       onAuthenticated: (s) => this.sessions.bind(s),
       onHello: (s) => this.claim(s),
-      onEntered: (s) => this.presence.track(s),
+      onEntered: (s) => this.presence.entered(s),
       onLeft: (s, confirmed) => void this.presence.untrack(s, confirmed),
       onClosed: (s) => this.onClosed(s),
     };
@@ -103,6 +103,7 @@ export class SessionGateway implements OnGatewayConnection, OnModuleDestroy {
   private async claim(s: ClientSession): Promise<void> {
     const playerId = s.claims!.playerId;
     s.liveSince = Date.now();
+    this.presence.track(s);
     const base = { kind: 'session_end' as const, reason: 'replaced' as const, playerId, at: s.liveSince, from: this.bus.gatewayId };
     for (const other of this.sessions.ofPlayer(playerId)) if (other !== s && other.liveSince > 0) other.terminate('replaced', CloseCode.REPLACED);
     try {
@@ -116,6 +117,7 @@ export class SessionGateway implements OnGatewayConnection, OnModuleDestroy {
 
   private onClosed(s: ClientSession): void {
     this.sessions.remove(s);
+    this.presence.forget(s);
     if (s.liveSince > 0) void this.registry.release(s.claims!.playerId, { sessionId: s.id, gatewayId: this.bus.gatewayId }).catch(() => undefined);
   }
 

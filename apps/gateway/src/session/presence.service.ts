@@ -56,10 +56,23 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** The session's character is in its world: list it, and keep it listed while the session lives. */
+  /**
+   * The session is its player's live one: keep its claim alive, and list it in its world once its
+   * character is there, while the session lives.
+   */
   track(s: ClientSession): void {
-    this.tracked.set(s, null);
+    if (!this.tracked.has(s)) this.tracked.set(s, null);
+  }
+
+  /** The character entered (or changed) its world: list it now rather than at the next beat. */
+  entered(s: ClientSession): void {
+    this.track(s);
     void this.tick();
+  }
+
+  /** A session that ended before its character was ever listed. */
+  forget(s: ClientSession): void {
+    if (this.tracked.get(s) === null) this.tracked.delete(s);
   }
 
   /** The session ended. Its entry goes once its leave is confirmed; otherwise it expires, and a reaper sends the leave again. */
@@ -67,12 +80,6 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     const listed = this.tracked.get(s);
     this.tracked.delete(s);
     if (listed && leaveConfirmed) await this.redis.zrem(this.key(listed.worldId), listed.member).catch(() => undefined);
-  }
-
-  /** Sessions listed in a world (fresh ones only), for operators and tests. */
-  async inWorld(worldId: string): Promise<Entry[]> {
-    const members = await this.redis.zrangebyscore(this.key(worldId), Date.now() - this.expiryMs, '+inf');
-    return members.map((m) => JSON.parse(m) as Entry);
   }
 
   private get expiryMs(): number {
@@ -100,9 +107,10 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
 
   private async heartbeat(): Promise<void> {
     const now = Date.now();
-    const sessions = [...this.tracked.keys()].filter((s) => s.worldId && s.claims);
+    const sessions = [...this.tracked.keys()].filter((s) => s.claims);
     const multi = this.redis.multi();
     for (const s of sessions) {
+      if (!s.worldId) continue; // not in a world yet
       const claims = s.claims!;
       const member = JSON.stringify({ characterId: claims.characterId, sessionId: s.id, name: claims.username } satisfies Entry);
       const listed = this.tracked.get(s);
