@@ -15,7 +15,8 @@ describe('the ActionEvent log', () => {
     intentSeq,
     eventIndex,
     type: 'chat.posted',
-    payload: { n: seq },
+    // A well-formed event: projectors replay every world of the log, this test's included.
+    payload: { messageId: `${who}:${seq}`, characterId: who, name: 'Ann', channel: 'world', text: `line ${seq}`, at: '2026-01-01T00:00:00.000Z' },
     recordedAt: new Date().toISOString(),
     traceId: null,
   });

@@ -1,3 +1,5 @@
+// @nats-io/transport-node and @nats-io/jetstream are pinned to 3.3.1: 3.4.0 pulls in
+// @nats-io/nuid 3, which requires Node >= 22, and the project runs on Node 20, 22 and 24.
 import { AckPolicy, DeliverPolicy, jetstreamManager, JetStreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { connect, nanos, NatsConnection } from '@nats-io/transport-node';
 
