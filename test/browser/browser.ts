@@ -10,13 +10,9 @@ export const ROOT = join(__dirname, '..', '..');
 export const CLIENT_DIST = join(ROOT, 'client', 'dist');
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
 
-/** `describe`, or `describe.skip` with the reason printed when there is no chromium here. */
+/** `describe` for tests that need Debian's chromium; without it they fail, saying how to install it. */
 export function describeWithBrowser(name: string, fn: () => void): void {
-  if (!existsSync(CHROMIUM)) {
-    process.stderr.write(`browser tests skipped: ${CHROMIUM} not found (apt-get install -y chromium)\n`);
-    describe.skip(name, fn);
-    return;
-  }
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: the browser tests need Debian's chromium (apt-get install -y chromium; .ci/run installs it)`);
   if (!existsSync(join(CLIENT_DIST, 'index.html'))) throw new Error(`${CLIENT_DIST}/index.html is missing: run \`npm run build\` first`);
   describe(name, fn);
 }

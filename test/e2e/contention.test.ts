@@ -50,8 +50,7 @@ describe('contention is decided by sequence', () => {
 
   /** The dealer fetches the nearest lying item it can reach (skipping any it cannot). */
   const fetchNearest = async (c: TestClient, skip: (i: { x: number; y: number }) => boolean) => {
-    const byDistance = [...c.items.values()].filter((i) => !skip(i)).sort((p, q) => Math.abs(p.x - c.me.x) + Math.abs(p.y - c.me.y) - (Math.abs(q.x - c.me.x) + Math.abs(q.y - c.me.y)));
-    for (const item of byDistance.slice(0, 4)) {
+    for (const item of c.itemsByDistance(skip).slice(0, 4)) {
       if (!(await c.walkTo(item.x, item.y, 600))) continue;
       if ((await c.intent('intent.action', { action: 'pickup', itemId: item.id })).status === 'applied') {
         await c.waitFor(() => (c.me.inventory ?? []).some((i) => i.id === item.id));

@@ -2,7 +2,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, NatsConnection } from '@nats-io/transport-node';
 import type { Client } from 'pg';
 import { topology } from '@tilemud/runtime';
-import { sleep, TestClient } from '../support/client';
+import { sleep, TestClient, joinPlayer } from '../support/client';
 import { db, dumpReadModels } from '../support/db';
 import { TestSystem } from '../support/system';
 
@@ -35,8 +35,8 @@ describe('durability: nothing acked is lost, nothing is acked before it is durab
     await system.start();
     pg = await db();
     nc = await connect({ servers: process.env.NATS_URL ?? '127.0.0.1:4222' });
-    a = await new TestClient(system.baseUrl, system.wsUrl).join();
-    b = await new TestClient(system.baseUrl, system.wsUrl).join();
+    a = await joinPlayer(system);
+    b = await joinPlayer(system);
   }, 60_000);
 
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import { api, sleep, TestClient } from '../support/client';
+import { api, sleep, TestClient, joinPlayer } from '../support/client';
 import { db } from '../support/db';
 import { TestSystem } from '../support/system';
 
@@ -15,8 +15,8 @@ describe('gameplay: pickup, drop, give, emote', () => {
   beforeAll(async () => {
     await system.start();
     pg = await db();
-    a = await new TestClient(system.baseUrl, system.wsUrl).join();
-    b = await new TestClient(system.baseUrl, system.wsUrl).join();
+    a = await joinPlayer(system);
+    b = await joinPlayer(system);
   }, 60_000);
 
   afterAll(async () => {
@@ -29,8 +29,7 @@ describe('gameplay: pickup, drop, give, emote', () => {
 
   const act = (c: TestClient, payload: Record<string, unknown>) => c.intent('intent.action', payload);
   /** The lying item nearest to the client (by walking distance, roughly). */
-  const nearestItem = (c: TestClient) =>
-    [...c.items.values()].sort((p, q) => Math.abs(p.x - c.me.x) + Math.abs(p.y - c.me.y) - (Math.abs(q.x - c.me.x) + Math.abs(q.y - c.me.y)))[0]!;
+  const nearestItem = (c: TestClient) => c.itemsByDistance()[0]!;
   const fetchItem = async (c: TestClient) => {
     const item = nearestItem(c);
     expect(await c.walkTo(item.x, item.y)).toBe(true);

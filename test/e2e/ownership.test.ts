@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import { sleep, TestClient } from '../support/client';
+import { sleep, TestClient, joinPlayer } from '../support/client';
 import { db } from '../support/db';
 import { AppProcess, runEnv, TestSystem } from '../support/system';
 
@@ -14,8 +14,8 @@ describe('ownership: a standby takes over from a killed owner', () => {
   beforeAll(async () => {
     await system.start();
     pg = await db();
-    a = await new TestClient(system.baseUrl, system.wsUrl).join();
-    b = await new TestClient(system.baseUrl, system.wsUrl).join();
+    a = await joinPlayer(system);
+    b = await joinPlayer(system);
   }, 60_000);
   afterAll(async () => {
     await a?.close();

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { ErrorBodySchema, RestErrorSchema, ServerMessageSchema } from '@tilemud/contracts';
-import { api, sleep, TestClient } from '../support/client';
+import { api, sleep, TestClient, joinPlayer } from '../support/client';
 import { TestSystem } from '../support/system';
 
 /** Two players over real REST and WebSocket against the three apps running as processes. */
@@ -11,8 +11,8 @@ describe('the durable intent pipeline, end to end', () => {
 
   beforeAll(async () => {
     await system.start();
-    a = await new TestClient(system.baseUrl, system.wsUrl).join();
-    b = await new TestClient(system.baseUrl, system.wsUrl).join();
+    a = await joinPlayer(system);
+    b = await joinPlayer(system);
   }, 60_000);
 
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import { api, TestClient } from '../support/client';
+import { api, TestClient, joinPlayer } from '../support/client';
 import { db } from '../support/db';
 import { TestSystem } from '../support/system';
 
@@ -13,7 +13,7 @@ describe('worlds joined by portals', () => {
   let pg: Client;
   const clients: TestClient[] = [];
   const join = async () => {
-    const c = await new TestClient(system.baseUrl, system.wsUrl).join();
+    const c = await joinPlayer(system);
     clients.push(c);
     return c;
   };

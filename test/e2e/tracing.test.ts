@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from 'pg';
-import { sleep, TestClient } from '../support/client';
+import { sleep, TestClient, joinPlayer } from '../support/client';
 import { db } from '../support/db';
 import { TestSystem } from '../support/system';
 
@@ -30,7 +30,7 @@ describe('OpenTelemetry traces across the three apps', () => {
     }
     await system.start();
     pg = await db();
-    a = await new TestClient(system.baseUrl, system.wsUrl).join();
+    a = await joinPlayer(system);
   }, 60_000);
 
   afterAll(async () => {

@@ -97,6 +97,12 @@ export class TestClient {
     return this.characters.get(this.characterId)!;
   }
 
+  /** Lying items, nearest first (by straight steps), leaving out those `skip` says. */
+  itemsByDistance(skip: (i: { x: number; y: number }) => boolean = () => false) {
+    const d = (i: { x: number; y: number }) => Math.abs(i.x - this.me.x) + Math.abs(i.y - this.me.y);
+    return [...this.items.values()].filter((i) => !skip(i)).sort((p, q) => d(p) - d(q));
+  }
+
   /**
    * Walks to (x, y) one step at a time along a shortest path over floor, around other characters;
    * re-plans when someone steps into the way. Resolves true when there.
@@ -266,6 +272,11 @@ export class TestClient {
       await this.waitClose().catch(() => undefined);
     }
   }
+}
+
+/** A new guest player who has joined the system's world over a real socket. */
+export function joinPlayer(system: { baseUrl: string; wsUrl: string }): Promise<TestClient> {
+  return new TestClient(system.baseUrl, system.wsUrl).join();
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
