@@ -186,8 +186,8 @@ export class TestClient {
   }
 
   /** Opens the socket with a ticket (the bootstrap one by default) without saying hello. */
-  async open(ticket: string = this.bootstrap.ws.ticket): Promise<this> {
-    const ws = new WebSocket(`${this.wsUrl}/ws?ticket=${encodeURIComponent(ticket)}`);
+  async open(ticket: string = this.bootstrap.ws.ticket, wsUrl = this.wsUrl): Promise<this> {
+    const ws = new WebSocket(`${wsUrl}/ws?ticket=${encodeURIComponent(ticket)}`);
     this.ws = ws;
     ws.on('message', (data) => {
       const m = JSON.parse(data.toString());
@@ -223,6 +223,39 @@ export class TestClient {
     this.handshake = await this.waitFor((m) => m.type === 'event.ack' && m.ack === 'handshake');
     this.snapshot = await this.waitFor((m) => m.type === 'event.state_delta' && m.full);
     return this;
+  }
+
+  /** The connection is lost without a close frame (as a network drop looks to the server). */
+  drop(): void {
+    this.ws?.terminate();
+  }
+
+  /**
+   * Reconnects (to `via`, another gateway, if given) with a fresh ticket and `hello.resume` from
+   * where this client is; resolves with the handshake ack. The token is this client's latest.
+   */
+  async resume(via: { baseUrl: string; wsUrl: string } = this, lastSeq = this.lastSeq, token: string = this.handshake.resumeToken): Promise<any> {
+    const t = await api(via.baseUrl, 'POST', '/api/session/ticket', { token: this.guest!.accessToken });
+    if (t.status !== 200) throw new Error(`ticket: ${t.status} ${JSON.stringify(t.body)}`);
+    const from = this.received.length;
+    if (this.ws && this.ws.readyState !== WebSocket.CLOSED) await this.waitClose();
+    await this.open(t.body.ticket, via.wsUrl);
+    this.closed = undefined;
+    this.send({ type: 'hello', protocolVersion: '1.0.0', resume: { token, lastSeq } });
+    this.handshake = await this.waitFor((m) => m.type === 'event.ack' && m.ack === 'handshake', 10_000, from);
+    return this.handshake;
+  }
+
+  /** The deltas received from index `from` on: each must start where the one before ended (or be full). */
+  chainBreaks(from = 0): string[] {
+    const breaks: string[] = [];
+    let seq: number | undefined;
+    for (const m of this.received.slice(from)) {
+      if (m.type !== 'event.state_delta') continue;
+      if (!m.full && seq !== undefined && m.prevSeq !== seq) breaks.push(`${m.prevSeq} after ${seq}`);
+      seq = m.seq;
+    }
+    return breaks;
   }
 
   send(m: unknown): void {

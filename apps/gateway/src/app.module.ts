@@ -15,12 +15,14 @@ import { LocalSessions } from './realtime/local-sessions';
 import { SessionGateway } from './realtime/session.gateway';
 import { CharactersRepository } from './session/characters.repository';
 import { PresenceService } from './session/presence.service';
+import { ResumeStore } from './session/resume.store';
 import { SessionController } from './session/session.controller';
 import { SessionRegistry } from './session/session-registry';
 import { TicketStore } from './session/ticket.store';
 import { HealthService } from './system/health.service';
 import { MinVersionService } from './system/min-version.service';
 import { SystemController } from './system/system.controller';
+import { ReplayService } from './world/replay.service';
 import { SnapshotService } from './world/snapshot.service';
 import { WorldController } from './world/world.controller';
 
@@ -45,6 +47,8 @@ export class AppModule {
         MinVersionService,
         PresenceService,
         SnapshotService,
+        ReplayService,
+        ResumeStore,
         HealthService,
         IntentBus,
         FanoutService,

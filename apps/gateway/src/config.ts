@@ -29,6 +29,14 @@ export const GatewayConfigSchema = BaseConfigSchema.extend({
   TRUST_PROXY: z.string().optional(),
   MIN_CLIENT_VERSION: z.string().regex(/^\d+\.\d+\.\d+$/).default('1.0.0'),
   HEARTBEAT_INTERVAL_MS: intFromEnv(15_000, 1000, 300_000),
+  /** After a socket drops, its character stays in the world and its resume token stays valid this long. */
+  RESUME_WINDOW_MS: intFromEnv(60_000, 0, 3_600_000),
+  /** Most missed events a resume or resync replays; further behind, the client gets a full snapshot. */
+  RESUME_MAX_REPLAY_EVENTS: intFromEnv(5000, 0, 1_000_000),
+  /** How often the gateway checks PostgreSQL, Redis and NATS (each change is told to every client). */
+  DEPENDENCY_CHECK_INTERVAL_MS: intFromEnv(1000, 100, 60_000),
+  /** Longest a snapshot waits for the read model to reach the log's head before it is built from the log. */
+  FRESHNESS_WAIT_MS: intFromEnv(1500, 0, 60_000),
   /** Redis key prefix; defaults to NATS_PREFIX. */
   REDIS_PREFIX: z.string().optional(),
   /** Shortest gap between two delta frames to one world's clients; deltas in between are merged. */

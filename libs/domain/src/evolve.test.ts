@@ -1,5 +1,5 @@
 import type { WorldEvent } from './events';
-import { evolve, evolveAll, WorldDraft } from './evolve';
+import { evolve, evolveAll, foldLog, WorldDraft } from './evolve';
 import { initialWorldState, occupant } from './state';
 import { parseWorldDefinition } from './world-map';
 
@@ -36,5 +36,18 @@ describe('evolve', () => {
     const draft = new WorldDraft(committed).apply([{ type: 'character.left', data: { characterId: 'a' } }]);
     expect(draft.state.characters.get('a')?.online).toBe(false);
     expect(committed.characters.get('a')?.online).toBe(true);
+  });
+});
+
+describe('foldLog', () => {
+  it('folds logged rows in order and refuses a gap', () => {
+    const rows = [
+      { seq: 1, type: 'character.entered', payload: entered('a', 0).data },
+      { seq: 2, type: 'character.moved', payload: { characterId: 'a', x: 1, y: 0, facing: 'east' } },
+    ];
+    const { state, seq } = foldLog(map, rows);
+    expect(seq).toBe(2);
+    expect(state.characters.get('a')).toMatchObject({ x: 1, online: true });
+    expect(() => foldLog(map, [rows[1]!])).toThrow(/gap after seq 0/);
   });
 });

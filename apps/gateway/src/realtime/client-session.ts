@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { ClientMessage, CloseCode, decodeClientMessage, ErrorBody, ErrorCode, HELLO_TIMEOUT_MS, makeError, ServerMessage } from '@tilemud/contracts';
 import type { AckEnvelope, ClientIntent } from '@tilemud/runtime';
+import type { ResumeRecord } from '../session/resume.store';
 import type { TicketClaims } from '../session/ticket.store';
+import { freshSnapshot, missedDeltas } from './catch-up';
 import type { Delta } from './delta';
 import { DeltaDelivery } from './delta-delivery';
 import type { DeltaReceiver, EncodedFrame } from './fanout.service';
@@ -29,6 +31,10 @@ export class ClientSession implements DeltaReceiver {
   liveSince = 0;
   /** Settles once the character's leave has been answered (or given up on). */
   leaving: Promise<void> = Promise.resolve();
+  /** This session's resume token (rotated at each handshake). */
+  resumeToken?: string;
+  /** Why the session was ended by the server, when it was: decides whether the character lingers. */
+  private ended?: TerminationReason;
   private state: State = 'auth';
   private chain: Promise<void> = Promise.resolve();
   private readonly deltas: DeltaDelivery;
@@ -43,7 +49,7 @@ export class ClientSession implements DeltaReceiver {
     private readonly ticket: string | null,
     private readonly d: SessionDeps,
   ) {
-    this.deltas = new DeltaDelivery(ws, d.config.FANOUT_SLOW_CLIENT_BYTES, () => this.enqueue(() => this.sendSnapshot(0)));
+    this.deltas = new DeltaDelivery(ws, d.config.FANOUT_SLOW_CLIENT_BYTES, () => this.enqueue(() => this.sync(0)));
     this.rules = new SessionRules(ws, d.config, d.limiter, this);
   }
 
@@ -108,6 +114,7 @@ export class ClientSession implements DeltaReceiver {
     this.rules.helloReceived();
     this.hello = { protocolVersion: hello.protocolVersion, clientVersion: hello.clientVersion };
     if (!this.checkVersion(this.d.minClientVersion())) return;
+    const resumed = hello.resume ? await this.claimResume(hello.resume.token) : undefined;
     await this.d.onHello(this);
     if (this.state === 'closed') return;
     const claims = this.claims!;
@@ -115,6 +122,8 @@ export class ClientSession implements DeltaReceiver {
     if ((this.state as State) === 'closed') return;
     this.state = 'joining';
     this.d.bus.register(this.id, (ack) => this.onAck(ack));
+    // A resumed character is still in its world (the old session lingers): entering again only
+    // hands it to this session, and the others see nothing.
     const entered = await enterWorld(
       this.d.bus,
       { characterId: claims.characterId, name: claims.username, sessionId: this.id, ...where },
@@ -135,8 +144,27 @@ export class ClientSession implements DeltaReceiver {
     }
     this.watch(entered.worldId);
     this.d.onEntered(this);
-    await this.sendSnapshot(entered.seq, () => this.send(handshakeAck(this.id, this.worldId!, this.d.config.HEARTBEAT_INTERVAL_MS)));
+    const token = await this.d.resume.issue(this.resumeRecord());
+    if ((this.state as State) === 'closed') return void this.d.resume.revoke(claims.playerId, token);
+    this.resumeToken = token;
+    // Replay only into the world the client was shown; a portal crossed meanwhile means a snapshot.
+    const replayFrom = resumed && resumed.worldId === entered.worldId ? hello.resume!.lastSeq : undefined;
+    await this.sync(entered.seq, replayFrom, (replayed) => this.send(handshakeAck(this.id, this.worldId!, this.d.config.HEARTBEAT_INTERVAL_MS, token, replayed)));
+    if (replayFrom !== undefined) this.d.logger.info({ sessionId: this.id, from: resumed!.sessionId, lastSeq: replayFrom }, 'session resumed');
     this.rules.start();
+  }
+
+  /** The token's record when it is good for this player's character (it is used up either way). */
+  private async claimResume(token: string): Promise<ResumeRecord | undefined> {
+    const rec = await this.d.resume.claim(this.claims!.playerId, token).catch((err: Error) => {
+      this.d.logger.warn({ err: err.message }, 'resume store unreachable: the client gets a full snapshot');
+      return undefined;
+    });
+    return rec && rec.playerId === this.claims!.playerId && rec.characterId === this.claims!.characterId ? rec : undefined;
+  }
+
+  resumeRecord(): ResumeRecord {
+    return { playerId: this.claims!.playerId, characterId: this.claims!.characterId, sessionId: this.id, worldId: this.worldId! };
   }
 
   /** Ends the session (4426) when its client is older than `minClientVersion`; true when it may stay. */
@@ -157,16 +185,28 @@ export class ClientSession implements DeltaReceiver {
     this.d.fanout.join(worldId, this);
   }
 
-  /** Sends a full state at least as new as `minSeq`, then whatever deltas came meanwhile. */
-  private async sendSnapshot(minSeq: number, before?: () => void): Promise<void> {
+  /**
+   * Brings the client up to date: the deltas it missed since `replayFrom` when they can be
+   * replayed, else a full state at least as new as `minSeq`; then whatever deltas came meanwhile.
+   * `before` runs first, told which of the two follows.
+   */
+  private async sync(minSeq: number, replayFrom?: number, before?: (replayed: boolean) => void): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'joining';
     this.deltas.hold();
     const worldId = this.worldId!;
-    if (!(await this.d.fanout.reached(worldId, minSeq, 1000))) await this.d.snapshots.waitFor(worldId, minSeq);
-    const loaded = await this.d.snapshots.load(worldId);
+    const missed = replayFrom === undefined ? undefined : await missedDeltas(this.d, worldId, replayFrom);
+    if ((this.state as State) === 'closed') return;
+    if (missed) {
+      before?.(true);
+      for (const f of missed.frames) this.send(f);
+      this.state = 'live';
+      this.deltas.release(missed.upTo);
+      return;
+    }
+    const loaded = await freshSnapshot(this.d, worldId, minSeq);
     if (!loaded || (this.state as State) === 'closed') return;
-    before?.();
+    before?.(false);
     this.send({ type: 'event.state_delta', worldId, seq: loaded.seq, prevSeq: loaded.seq, full: true, changes: [], snapshot: loaded.snapshot });
     this.state = 'live';
     this.deltas.release(loaded.seq);
@@ -180,7 +220,7 @@ export class ClientSession implements DeltaReceiver {
     const claims = this.claims!;
     this.watch(toWorldId);
     const arrivedAt = await this.d.snapshots.arrival(claims.characterId, toWorldId, this.d.config.JOIN_TIMEOUT_MS);
-    await this.sendSnapshot(arrivedAt ?? 0);
+    await this.sync(arrivedAt ?? 0);
   }
 
   private async onMessage(msg: ClientMessage): Promise<void> {
@@ -192,7 +232,7 @@ export class ClientSession implements DeltaReceiver {
         this.send({ type: 'pong', ts: msg.ts, serverTime: Date.now() });
         return;
       case 'resync':
-        await this.sendSnapshot(0);
+        await this.sync(0, msg.lastSeq);
         return;
       case 'intent.move':
         return this.publish('move', msg.intentSeq, { type: 'move', direction: msg.payload.direction });
@@ -240,6 +280,7 @@ export class ClientSession implements DeltaReceiver {
   terminate(reason: TerminationReason, code: number): void {
     if (this.state === 'closed') return;
     this.send({ type: 'event.session_terminated', reason });
+    this.ended = reason;
     this.replaced = reason === 'replaced';
     this.close(code, reason);
   }
@@ -262,11 +303,33 @@ export class ClientSession implements DeltaReceiver {
     this.deltas.stop();
     this.d.bus.unregister(this.id);
     if (this.worldId) this.d.fanout.leave(this.worldId, this);
-    // A replaced session sends no leave: its successor has taken the character over (and should it
-    // never arrive, this session's presence entry expires and the reaper sends the leave).
-    if (this.entered && this.claims && this.replaced) this.d.onLeft(this, false);
-    else if (this.entered && this.claims) this.leaving = this.leaveWorld(this.claims);
+    if (this.entered && this.claims) this.exitWorld(this.claims);
     this.d.onClosed(this);
+  }
+
+  /**
+   * What becomes of the character once the socket is gone. Replaced: nothing (its successor has
+   * it; should it never arrive, presence expiry sends the leave). Logged out or idle: it leaves
+   * now. Otherwise (a dropped or timed-out socket, a gateway shutting down) it stays for the
+   * resume window, so that a client coming back on any gateway finds it where it was and the
+   * others see no leave and rejoin; then it leaves (a leave naming this session changes nothing
+   * once a resumed session has the character).
+   */
+  private exitWorld(claims: TicketClaims): void {
+    const token = this.resumeToken;
+    if (this.replaced) {
+      if (token) void this.d.resume.revoke(claims.playerId, token);
+      this.d.onLeft(this, false);
+      return;
+    }
+    if (this.ended === 'logout' || this.ended === 'idle_timeout' || this.d.config.RESUME_WINDOW_MS === 0 || !token) {
+      if (token) void this.d.resume.revoke(claims.playerId, token);
+      this.leaving = this.leaveWorld(claims);
+      return;
+    }
+    void this.d.resume.linger(token, this.resumeRecord());
+    this.d.onLinger(this);
+    setTimeout(() => void this.leaveWorld(claims), this.d.config.RESUME_WINDOW_MS).unref();
   }
 
   /** The character leaves the world it is in, after any portal crossing under way has landed. */

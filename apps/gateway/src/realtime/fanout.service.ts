@@ -142,6 +142,11 @@ export class FanoutService implements OnModuleInit, OnModuleDestroy {
     this.channels.get(worldId)?.sessions.delete(s);
   }
 
+  /** The last seq this gateway has seen of a world's deltas (always the end of a projector frame). */
+  seen(worldId: string): number {
+    return this.channels.get(worldId)?.lastSeq ?? 0;
+  }
+
   reached(worldId: string, seq: number, timeoutMs: number): Promise<boolean> {
     return this.channel(worldId).reached(seq, timeoutMs);
   }

@@ -1,7 +1,9 @@
 import type { Logger } from '@tilemud/runtime';
 import type { GatewayConfig } from '../config';
 import type { RateLimiter } from '../limits/rate-limiter.service';
+import type { ResumeStore } from '../session/resume.store';
 import type { TicketStore } from '../session/ticket.store';
+import type { ReplayService } from '../world/replay.service';
 import type { SnapshotService } from '../world/snapshot.service';
 import type { ClientSession } from './client-session';
 import type { FanoutService } from './fanout.service';
@@ -15,6 +17,8 @@ export interface SessionDeps {
   bus: IntentBus;
   fanout: FanoutService;
   snapshots: SnapshotService;
+  replay: ReplayService;
+  resume: ResumeStore;
   limiter: RateLimiter;
   serverVersion: string;
   /** The oldest client accepted now (an operator may raise it while sessions run). */
@@ -27,6 +31,8 @@ export interface SessionDeps {
   onHello(s: ClientSession): Promise<void>;
   /** The character is in its world (presence starts). */
   onEntered(s: ClientSession): void;
+  /** The socket dropped: the character stays in its world for the resume window (presence keeps it listed). */
+  onLinger(s: ClientSession): void;
   /** The character's leave was sent; `confirmed` when the world applied it. */
   onLeft(s: ClientSession, confirmed: boolean): void;
   onClosed(s: ClientSession): void;

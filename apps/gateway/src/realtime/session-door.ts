@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { CloseCode, ErrorBody, ErrorCode, HandshakeAck, makeError, PROTOCOL_VERSION, ServerMessage } from '@tilemud/contracts';
 import type { AckEnvelope } from '@tilemud/runtime';
 import { TicketClaims, TicketStore, TicketsUnavailable } from '../session/ticket.store';
@@ -17,8 +16,9 @@ export async function redeemTicket(tickets: TicketStore, ticket: string | null):
   return { ok: false, error: makeError(ErrorCode.AUTH_INVALID_TICKET, 'the ticket is unknown, used or expired'), code: CloseCode.BAD_TICKET, reason: 'bad or expired ticket' };
 }
 
-export function handshakeAck(sessionId: string, worldId: string, heartbeatIntervalMs: number): HandshakeAck {
-  return { type: 'event.ack', ack: 'handshake', sessionId, resumeToken: randomUUID(), protocolVersion: PROTOCOL_VERSION, heartbeatIntervalMs, worldId, resumed: false };
+/** `resumed`: the missed deltas follow (replayed), rather than a full snapshot. */
+export function handshakeAck(sessionId: string, worldId: string, heartbeatIntervalMs: number, resumeToken: string, resumed: boolean): HandshakeAck {
+  return { type: 'event.ack', ack: 'handshake', sessionId, resumeToken, protocolVersion: PROTOCOL_VERSION, heartbeatIntervalMs, worldId, resumed };
 }
 
 /** The sequencer's answer to a player intent, as the client sees it. */

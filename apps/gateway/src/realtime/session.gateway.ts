@@ -9,11 +9,13 @@ import { ControlService } from '../control/control.service';
 import { RateLimiter } from '../limits/rate-limiter.service';
 import { CharactersRepository } from '../session/characters.repository';
 import { PresenceService } from '../session/presence.service';
+import { ResumeStore } from '../session/resume.store';
 import { SessionRegistry } from '../session/session-registry';
 import { TicketStore } from '../session/ticket.store';
 import { MinVersionService } from '../system/min-version.service';
 import { SERVER_VERSION } from '../system/version';
 import { CONFIG, LOGGER } from '../tokens';
+import { ReplayService } from '../world/replay.service';
 import { SnapshotService } from '../world/snapshot.service';
 import { ClientSession } from './client-session';
 import { FanoutService } from './fanout.service';
@@ -47,6 +49,8 @@ export class SessionGateway implements OnGatewayConnection, OnModuleDestroy {
     private readonly presence: PresenceService,
     private readonly control: ControlService,
     minVersion: MinVersionService,
+    replay: ReplayService,
+    resume: ResumeStore,
   ) {
     this.deps = {
       config,
@@ -55,6 +59,8 @@ export class SessionGateway implements OnGatewayConnection, OnModuleDestroy {
       bus,
       fanout,
       snapshots,
+      replay,
+      resume,
       limiter,
       serverVersion: SERVER_VERSION,
       minClientVersion: () => minVersion.current,
@@ -65,6 +71,7 @@ export class SessionGateway implements OnGatewayConnection, OnModuleDestroy {
       onAuthenticated: (s) => this.sessions.bind(s),
       onHello: (s) => this.claim(s),
       onEntered: (s) => this.presence.entered(s),
+      onLinger: (s) => this.presence.linger(s),
       onLeft: (s, confirmed) => void this.presence.untrack(s, confirmed),
       onClosed: (s) => this.onClosed(s),
     };

@@ -6,6 +6,7 @@ import type { GatewayConfig } from '../config';
 import type { ClientSession } from '../realtime/client-session';
 import { IntentBus } from '../realtime/intent.bus';
 import { CONFIG, GATEWAY_ID, LOGGER, REDIS } from '../tokens';
+import { ResumeStore } from './resume.store';
 import { SessionRegistry } from './session-registry';
 
 interface Entry {
@@ -21,7 +22,8 @@ const EXPIRE_AFTER = 3;
  * Who is in each world, across gateways: a sorted set per world (`<prefix>:presence:<worldId>`)
  * of the sessions there, scored by their gateway's last heartbeat. Every PRESENCE_INTERVAL_MS
  * each gateway refreshes its own sessions (and their claim as their player's live session) and
- * drops entries 3 intervals old: those of a gateway that died without saying goodbye. For each
+ * drops entries 3 intervals plus the resume window old: those of a gateway that died without
+ * saying goodbye, whose clients have had their window to resume elsewhere. For each
  * one it drops (ZREM decides which gateway does) it sends the world a leave for that session, so
  * the others see `character.left`; a leave naming a session the character has since replaced
  * changes nothing.
@@ -30,6 +32,8 @@ const EXPIRE_AFTER = 3;
 export class PresenceService implements OnModuleInit, OnModuleDestroy {
   private readonly prefix: string;
   private readonly tracked = new Map<ClientSession, { worldId: string; member: string } | null>();
+  /** Sessions whose socket is gone but whose character stays for the resume window: still listed, no longer live. */
+  private readonly lingering = new Set<ClientSession>();
   private timer?: NodeJS.Timeout;
   /** Heartbeats in a row that reached Redis; reaping waits for a few, so that after an outage
    *  every gateway has had its turn to refresh before anyone's entries count as stale. */
@@ -43,6 +47,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     @Inject(GATEWAY_ID) private readonly gatewayId: string,
     private readonly registry: SessionRegistry,
     private readonly bus: IntentBus,
+    private readonly resume: ResumeStore,
   ) {
     this.prefix = `${config.REDIS_PREFIX ?? config.NATS_PREFIX}:presence:`;
   }
@@ -70,6 +75,14 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     void this.tick();
   }
 
+  /**
+   * The socket is gone, the character stays until the resume window passes: its entry is kept
+   * fresh, but the session no longer holds its player's claim (a resumed session takes it).
+   */
+  linger(s: ClientSession): void {
+    if (this.tracked.has(s)) this.lingering.add(s);
+  }
+
   /** A session that ended before its character was ever listed. */
   forget(s: ClientSession): void {
     if (this.tracked.get(s) === null) this.tracked.delete(s);
@@ -79,11 +92,12 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   async untrack(s: ClientSession, leaveConfirmed: boolean): Promise<void> {
     const listed = this.tracked.get(s);
     this.tracked.delete(s);
+    this.lingering.delete(s);
     if (listed && leaveConfirmed) await this.redis.zrem(this.key(listed.worldId), listed.member).catch(() => undefined);
   }
 
   private get expiryMs(): number {
-    return EXPIRE_AFTER * this.config.PRESENCE_INTERVAL_MS;
+    return EXPIRE_AFTER * this.config.PRESENCE_INTERVAL_MS + this.config.RESUME_WINDOW_MS;
   }
 
   private key(worldId: string): string {
@@ -120,11 +134,13 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       this.tracked.set(s, { worldId: s.worldId!, member });
     }
     await multi.exec();
+    const live = sessions.filter((s) => !this.lingering.has(s));
+    await this.resume.refresh(live.filter((s) => s.resumeToken && s.worldId).map((s) => ({ token: s.resumeToken!, rec: s.resumeRecord() })));
     // Each claim is refreshed on its own: one lost to a newer session ends this one, even if the
     // broadcast that should have ended it never came.
-    const kept = await Promise.all(sessions.map((s) => this.registry.refresh(s.claims!.playerId, { sessionId: s.id, gatewayId: this.gatewayId })));
-    sessions.forEach((s, i) => {
-      if (!kept[i] && this.tracked.has(s)) s.terminate('replaced', CloseCode.REPLACED);
+    const kept = await Promise.all(live.map((s) => this.registry.refresh(s.claims!.playerId, { sessionId: s.id, gatewayId: this.gatewayId })));
+    live.forEach((s, i) => {
+      if (!kept[i] && this.tracked.has(s) && !this.lingering.has(s)) s.terminate('replaced', CloseCode.REPLACED);
     });
   }
 

@@ -43,7 +43,9 @@ export class SessionController {
     }
     if (this.sessions.full) throw new ApiError(ErrorCode.CAPACITY_EXCEEDED, 'this server is full; try again later', { retryable: true });
     const identity = await this.characters.ensureFor(principal.playerId, principal.username);
-    const character = await this.characters.view(identity);
+    let character = await this.characters.view(identity);
+    // Fresh: the character as of every event logged so far (its own acks included), not older.
+    if (await this.snapshots.catchUp(character.worldId)) character = await this.characters.view(identity);
     const world = await this.snapshots.summary(character.worldId);
     if (!world) throw new ApiError(ErrorCode.WORLD_NOT_FOUND, `world ${character.worldId} does not exist`);
     const ticket = await this.tickets.issue({ playerId: principal.playerId, username: principal.username, characterId: identity.id, roles: principal.roles });

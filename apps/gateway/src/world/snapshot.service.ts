@@ -2,16 +2,81 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { Character, ChatMessage, Snapshot, WorldSummary } from '@tilemud/contracts';
 import { SNAPSHOT_CHAT_LIMIT } from '@tilemud/contracts';
-import { getWorld } from '@tilemud/domain';
-import { withTransaction } from '@tilemud/runtime';
-import { PG_POOL } from '../tokens';
+import { foldLog, getWorld, WorldMap } from '@tilemud/domain';
+import { Logger, withTransaction } from '@tilemud/runtime';
+import type { GatewayConfig } from '../config';
+import { CONFIG, LOGGER, PG_POOL } from '../tokens';
 
 const PROJECTION = 'world_read_model';
 
-/** Reads a world from the read model, consistently (one repeatable-read transaction) at one seq. */
+export type LoadedSnapshot = { seq: number; snapshot: Snapshot };
+
+/**
+ * Reads a world from the read model, consistently (one repeatable-read transaction) at one seq.
+ * `fresh` never answers older than the log was when asked: it waits for the read model to catch
+ * up, and when it does not in FRESHNESS_WAIT_MS (the projector down or far behind), folds the
+ * world from the log instead.
+ */
 @Injectable()
 export class SnapshotService {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(CONFIG) private readonly config: GatewayConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** The world's last logged seq (what every ack so far is at or below). */
+  async head(worldId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM action_events WHERE world_id = $1', [worldId]);
+    return rows[0]?.seq ? Number(rows[0].seq) : 0;
+  }
+
+  /** Waits (up to FRESHNESS_WAIT_MS) for the read model to reach the log's head; true if it had to wait. */
+  async catchUp(worldId: string): Promise<boolean> {
+    const target = await this.head(worldId);
+    if ((await this.seq(worldId)) >= target) return false;
+    await this.waitFor(worldId, target, this.config.FRESHNESS_WAIT_MS);
+    return true;
+  }
+
+  /** A snapshot at least as new as `minSeq` and as the log's head now. */
+  async fresh(worldId: string, minSeq = 0): Promise<LoadedSnapshot | undefined> {
+    if (!getWorld(worldId)) return undefined;
+    const target = Math.max(minSeq, await this.head(worldId));
+    if (await this.waitFor(worldId, target, this.config.FRESHNESS_WAIT_MS)) {
+      const loaded = await this.load(worldId);
+      if (loaded && loaded.seq >= target) return loaded;
+    }
+    this.logger.warn({ worldId, target }, 'read model behind the log: snapshot built from the log');
+    return this.fromLog(worldId);
+  }
+
+  /** The world folded from its log with the domain's own evolve: slower, never behind. */
+  async fromLog(worldId: string): Promise<LoadedSnapshot | undefined> {
+    const map = getWorld(worldId);
+    if (!map) return undefined;
+    return withTransaction(
+      this.pool,
+      async (c) => {
+        const events = await c.query<{ seq: string; type: string; payload: unknown }>('SELECT seq, type, payload FROM action_events WHERE world_id = $1 ORDER BY seq', [worldId]);
+        const { state, seq } = foldLog(map, events.rows.map((r) => ({ seq: Number(r.seq), type: r.type, payload: r.payload })));
+        const characters: Character[] = [...state.characters.values()]
+          .filter((ch) => ch.online)
+          .sort(byId)
+          .map((ch) => ({ id: ch.id, name: ch.name, worldId, x: ch.x, y: ch.y, facing: ch.facing, inventory: ch.inventory.map((i) => ({ id: i.id, kind: i.kind })) }));
+        const items = [...state.items.values()].sort(byId).map((i) => ({ id: i.id, kind: i.kind, x: i.x, y: i.y }));
+        const chat = events.rows
+          .filter((r) => r.type === 'chat.posted')
+          .slice(-SNAPSHOT_CHAT_LIMIT)
+          .map((r) => {
+            const d = r.payload as { messageId: string; characterId: string; name: string; text: string; at: string };
+            return { id: d.messageId, from: { id: d.characterId, name: d.name }, text: d.text, at: new Date(d.at).toISOString() };
+          });
+        return assemble(map, seq, characters, items, chat);
+      },
+      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+    );
+  }
 
   async seq(worldId: string): Promise<number> {
     const { rows } = await this.pool.query<{ seq: string }>('SELECT seq FROM projection_checkpoints WHERE projection = $1 AND world_id = $2', [PROJECTION, worldId]);
@@ -48,7 +113,7 @@ export class SnapshotService {
     }
   }
 
-  async load(worldId: string): Promise<{ seq: number; snapshot: Snapshot } | undefined> {
+  async load(worldId: string): Promise<LoadedSnapshot | undefined> {
     const map = getWorld(worldId);
     if (!map) return undefined;
     return withTransaction(
@@ -80,10 +145,16 @@ export class SnapshotService {
           text: r.text,
           at: new Date(r.at).toISOString(),
         }));
-        const world = { id: map.id, name: map.name, width: map.width, height: map.height, seq, tiles: [...map.tiles], portals: [...map.portals] };
-        return { seq, snapshot: { world, characters, items: items.rows, chat: messages } };
+        return assemble(map, seq, characters, items.rows, messages);
       },
       'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
     );
   }
+}
+
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+function assemble(map: WorldMap, seq: number, characters: Character[], items: Snapshot['items'], chat: ChatMessage[]): LoadedSnapshot {
+  const world = { id: map.id, name: map.name, width: map.width, height: map.height, seq, tiles: [...map.tiles], portals: [...map.portals] };
+  return { seq, snapshot: { world, characters, items, chat } };
 }

@@ -23,7 +23,7 @@ export class WorldController {
     const summary = await this.snapshots.summary(worldId);
     if (!summary) throw new ApiError(ErrorCode.WORLD_NOT_FOUND, `world ${worldId} does not exist`);
     if (own.worldId !== worldId) throw new ApiError(ErrorCode.FORBIDDEN, 'that is not your world');
-    const loaded = (await this.snapshots.load(worldId))!;
+    const loaded = (await this.snapshots.fresh(worldId))!;
     const etag = `"${loaded.seq}"`;
     res.setHeader('ETag', etag);
     res.setHeader('Cache-Control', 'no-cache');

@@ -1,0 +1,25 @@
+import type { Snapshot } from '@tilemud/contracts';
+import type { Delta } from './delta';
+import type { SessionDeps } from './session-deps';
+
+/**
+ * What brings a client's view of a world up to date: the deltas it missed since `lastSeq`
+ * (`upTo` is where the live stream takes over), or undefined when they cannot be replayed.
+ * `upTo` is a frame boundary of the live stream: the last delta this gateway has seen, or the
+ * read model's checkpoint (a projector frame ends there), whichever is further.
+ */
+export async function missedDeltas(d: SessionDeps, worldId: string, lastSeq: number): Promise<{ frames: Delta[]; upTo: number } | undefined> {
+  const upTo = Math.max(d.fanout.seen(worldId), await d.snapshots.seq(worldId));
+  const frames = await d.replay.between(worldId, lastSeq, upTo, d.config.RESUME_MAX_REPLAY_EVENTS);
+  return frames ? { frames, upTo } : undefined;
+}
+
+/**
+ * A full state at least as new as `minSeq` (the client's own acks) and as the log's head when
+ * asked: from the read model once it has caught up, else built from the log (see SnapshotService).
+ */
+export async function freshSnapshot(d: SessionDeps, worldId: string, minSeq: number): Promise<{ seq: number; snapshot: Snapshot } | undefined> {
+  // The quick path: this gateway has already seen the read model pass `minSeq`.
+  if (minSeq > 0) await d.fanout.reached(worldId, minSeq, d.config.FRESHNESS_WAIT_MS);
+  return d.snapshots.fresh(worldId, minSeq);
+}

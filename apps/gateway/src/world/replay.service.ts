@@ -1,0 +1,56 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
+import type { Change } from '@tilemud/contracts';
+import { eventToChanges, WorldEvent } from '@tilemud/domain';
+import type { Delta } from '../realtime/delta';
+import { PG_POOL } from '../tokens';
+
+/** Changes per replayed frame: a long replay goes as several frames, each applied in turn. */
+const CHANGES_PER_FRAME = 2000;
+
+/**
+ * A client's missed deltas, rebuilt from the event log (the log keeps every event, so "retained"
+ * is bounded only by RESUME_MAX_REPLAY_EVENTS). The changes are the projector's own
+ * (`eventToChanges`, pure), so a replayed frame is what the client would have received live.
+ */
+@Injectable()
+export class ReplayService {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  /**
+   * Frames covering lastSeq+1..upTo in order, or undefined when that is more than `max` events
+   * (the client is better served by a full snapshot) or the log does not hold all of them.
+   */
+  async between(worldId: string, lastSeq: number, upTo: number, max: number): Promise<Delta[] | undefined> {
+    if (upTo < lastSeq || upTo - lastSeq > max) return undefined;
+    if (upTo === lastSeq) return [];
+    const { rows } = await this.pool.query<{ seq: string; type: WorldEvent['type']; payload: unknown }>(
+      'SELECT seq, type, payload FROM action_events WHERE world_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq',
+      [worldId, lastSeq, upTo],
+    );
+    if (rows.length !== upTo - lastSeq) return undefined;
+    return framesOf(
+      worldId,
+      lastSeq,
+      rows.map((r) => ({ seq: Number(r.seq), changes: eventToChanges(worldId, { type: r.type, data: r.payload } as WorldEvent) as Change[] })),
+    );
+  }
+}
+
+/** Consecutive events as frames of at most CHANGES_PER_FRAME changes, each starting where the last ended. */
+export function framesOf(worldId: string, lastSeq: number, events: Array<{ seq: number; changes: Change[] }>): Delta[] {
+  const frames: Delta[] = [];
+  let current: Delta | null = null;
+  let prev = lastSeq;
+  for (const e of events) {
+    if (!current || current.changes.length + e.changes.length > CHANGES_PER_FRAME) {
+      if (current) frames.push(current);
+      current = { type: 'event.state_delta', worldId, seq: e.seq, prevSeq: prev, full: false, changes: [] };
+    }
+    current.changes.push(...e.changes);
+    current.seq = e.seq;
+    prev = e.seq;
+  }
+  if (current) frames.push(current);
+  return frames;
+}

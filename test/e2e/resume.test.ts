@@ -1,0 +1,185 @@
+import { ServerMessageSchema } from '@tilemud/contracts';
+import { joinPlayer, sleep, TestClient } from '../support/client';
+import { TestSystem } from '../support/system';
+import { ExtraGateway } from './identity-helpers';
+
+const WINDOW_MS = 4000;
+const changesOf = (c: TestClient, from: number, id: string, op: string) =>
+  c.received.slice(from).filter((m) => m.type === 'event.state_delta' && m.changes?.some((x: any) => x.op === op && (x.id ?? x.character?.id) === id));
+
+/**
+ * Resume: a client that lost its socket comes back (on the same or another gateway) with its
+ * token and last seq, and gets exactly what it missed; its character never left the world.
+ */
+describe('resume after a lost connection', () => {
+  const env = { RESUME_WINDOW_MS: String(WINDOW_MS), PRESENCE_INTERVAL_MS: '300', RESUME_MAX_REPLAY_EVENTS: '200' };
+  const system = new TestSystem(env);
+  const second = new ExtraGateway(env);
+  let watcher: TestClient;
+  let mover: TestClient;
+
+  beforeAll(async () => {
+    await system.start();
+    await second.start();
+    watcher = await joinPlayer(system);
+    mover = await joinPlayer(system);
+  }, 60_000);
+
+  afterAll(async () => {
+    await watcher?.close();
+    await mover?.close();
+    await second.app.stop();
+    await system.stop();
+  });
+
+  /** One applied move of `mover`, once its own view has caught up (so the next direction is right). */
+  async function step(): Promise<number> {
+    for (let tries = 0; tries < 5; tries++) {
+      const ack = await mover.move(mover.freeDirection());
+      if (ack.status !== 'applied') continue;
+      await mover.waitFor((m) => m.type === 'event.state_delta' && m.seq >= ack.seq);
+      return ack.seq;
+    }
+    throw new Error('the mover cannot move');
+  }
+
+  /** `c` loses its socket; meanwhile `mover` makes `n` moves. */
+  async function missWhileAway(c: TestClient, n: number): Promise<void> {
+    c.drop();
+    await c.waitClose();
+    for (let i = 0; i < n; i++) await step();
+  }
+
+  /** What a newly joined client sees of the world, to compare a resumed client's view with. */
+  async function freshView(): Promise<unknown> {
+    const fresh = await joinPlayer(system);
+    await sleep(200);
+    const view = fresh.view() as { characters: { id: string }[] };
+    await fresh.close();
+    return { ...view, characters: view.characters.filter((c) => c.id !== fresh.characterId) };
+  }
+
+  it('replays the missed deltas in order after a short disconnect, and the others see no leave or rejoin', async () => {
+    const c = await joinPlayer(system);
+    const seqBefore = c.lastSeq;
+    const watcherFrom = watcher.received.length;
+    await missWhileAway(c, 5);
+    const from = c.received.length;
+    const ack = await c.resume();
+    expect(ack).toMatchObject({ type: 'event.ack', ack: 'handshake', resumed: true, worldId: 'lobby' });
+    expect(ack.resumeToken).not.toBe(c.received.find((m) => m.ack === 'handshake').resumeToken); // rotated
+    // No full snapshot: deltas continuing from where the client was, covering the 5 moves.
+    await c.waitFor((m) => m.type === 'event.state_delta' && m.seq >= mover.lastSeq, 5000, from);
+    const after = c.received.slice(from).filter((m) => m.type === 'event.state_delta');
+    expect(after.some((m) => m.full)).toBe(false);
+    expect(after[0].prevSeq).toBe(seqBefore);
+    expect(c.chainBreaks()).toEqual([]);
+    for (const m of c.received) expect(ServerMessageSchema.safeParse(m).success).toBe(true);
+    // Play goes on from the resumed socket.
+    expect((await c.move(c.freeDirection())).status).toBe('applied');
+    await sleep(300);
+    expect(changesOf(watcher, watcherFrom, c.characterId, 'character.left')).toEqual([]);
+    expect(changesOf(watcher, watcherFrom, c.characterId, 'character.joined')).toEqual([]);
+    const { characters } = (await freshView()) as { characters: { id: string }[] };
+    expect(characters.map((x) => x.id)).toContain(c.characterId);
+    await c.close();
+  });
+
+  it('ends with the same view as a client that joined fresh', async () => {
+    const c = await joinPlayer(system);
+    await missWhileAway(c, 8);
+    await c.resume();
+    expect((await c.move(c.freeDirection())).status).toBe('applied');
+    await sleep(300);
+    const mine = c.view() as { characters: unknown[] };
+    expect(await freshView()).toEqual(mine);
+    await c.close();
+  });
+
+  it('resumes on a second gateway instance', async () => {
+    const c = await joinPlayer(system);
+    const watcherFrom = watcher.received.length;
+    const seqBefore = c.lastSeq;
+    await missWhileAway(c, 3);
+    const from = c.received.length;
+    const ack = await c.resume(second);
+    expect(ack).toMatchObject({ resumed: true });
+    const first = await c.waitFor((m) => m.type === 'event.state_delta', 5000, from);
+    expect(first).toMatchObject({ full: false, prevSeq: seqBefore });
+    expect((await c.move(c.freeDirection())).status).toBe('applied');
+    expect(c.chainBreaks()).toEqual([]);
+    await sleep(300);
+    expect(changesOf(watcher, watcherFrom, c.characterId, 'character.left')).toEqual([]);
+    await c.close();
+  });
+
+  it('answers intents resent after the reconnect as duplicates with their original outcome', async () => {
+    const c = await joinPlayer(system);
+    const sent = await c.move(c.freeDirection());
+    expect(sent.status).toBe('applied');
+    // The move went out, the socket dropped before the client saw more; it resends on resume.
+    c.drop();
+    await c.waitClose();
+    await c.resume();
+    const again = await c.intent('intent.move', { direction: 'north' }, sent.intentSeq);
+    expect(again).toMatchObject({ intentSeq: sent.intentSeq, status: 'duplicate', originalStatus: 'applied', seq: sent.seq });
+    await c.close();
+  });
+
+  it('sends a full snapshot (resumed:false) when the missed events exceed what is replayed', async () => {
+    const c = await joinPlayer(system);
+    await missWhileAway(c, 0);
+    // More events than RESUME_MAX_REPLAY_EVENTS (200) happen while it is away.
+    for (let i = 0; i < 210; i++) await step();
+    const from = c.received.length;
+    expect(await c.resume()).toMatchObject({ resumed: false });
+    const state = await c.waitFor((m) => m.type === 'event.state_delta', 5000, from);
+    expect(state.full).toBe(true);
+    await c.close();
+  });
+
+  it('a resync on a gap replays from the seq asked', async () => {
+    const c = await joinPlayer(system);
+    const at = c.lastSeq;
+    for (let i = 0; i < 3; i++) await step();
+    await c.waitFor((m) => m.type === 'event.state_delta' && m.seq >= at + 3);
+    const from = c.received.length;
+    c.send({ type: 'resync', lastSeq: at });
+    const replay = await c.waitFor((m) => m.type === 'event.state_delta', 5000, from);
+    expect(replay).toMatchObject({ full: false, prevSeq: at });
+    expect(replay.seq).toBeGreaterThanOrEqual(at + 3);
+    await c.close();
+  });
+
+  it('after the window: the token is spent, the character has left, and a reconnect gets a full snapshot', async () => {
+    const c = await joinPlayer(system);
+    const watcherFrom = watcher.received.length;
+    c.drop();
+    await c.waitClose();
+    await watcher.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((x: any) => x.op === 'character.left' && x.id === c.characterId), WINDOW_MS + 5000, watcherFrom);
+    const from = c.received.length;
+    expect(await c.resume()).toMatchObject({ resumed: false });
+    expect(await c.waitFor((m) => m.type === 'event.state_delta', 5000, from)).toMatchObject({ full: true });
+    // Back in the world: the others see it join again.
+    await watcher.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((x: any) => x.op === 'character.joined' && x.character.id === c.characterId), 5000, watcherFrom);
+    await c.close();
+  });
+
+  it('refuses a used token or another player\'s: a full snapshot, never someone else\'s session', async () => {
+    const c = await joinPlayer(system);
+    const token = c.handshake.resumeToken;
+    c.drop();
+    await c.waitClose();
+    expect(await c.resume(system, c.lastSeq, token)).toMatchObject({ resumed: true });
+    c.drop();
+    await c.waitClose();
+    const from = c.received.length;
+    expect(await c.resume(system, c.lastSeq, token)).toMatchObject({ resumed: false }); // single use
+    expect(await c.waitFor((m) => m.type === 'event.state_delta', 5000, from)).toMatchObject({ full: true });
+    // Another player's live token does nothing for this one.
+    c.drop();
+    await c.waitClose();
+    expect(await c.resume(system, c.lastSeq, watcher.handshake.resumeToken)).toMatchObject({ resumed: false, sessionId: expect.any(String) });
+    await c.close();
+  });
+});
