@@ -50,6 +50,13 @@ describe('resume after a lost connection', () => {
     for (let i = 0; i < n; i++) await step();
   }
 
+  /** A player who has joined, once the watcher has seen it join (so later checks see only what follows). */
+  async function joinSeen(): Promise<TestClient> {
+    const c = await joinPlayer(system);
+    await watcher.waitFor((m) => m.type === 'event.state_delta' && m.changes?.some((x: any) => x.op === 'character.joined' && x.character.id === c.characterId));
+    return c;
+  }
+
   /** What a newly joined client sees of the world, to compare a resumed client's view with. */
   async function freshView(): Promise<unknown> {
     const fresh = await joinPlayer(system);
@@ -60,7 +67,7 @@ describe('resume after a lost connection', () => {
   }
 
   it('replays the missed deltas in order after a short disconnect, and the others see no leave or rejoin', async () => {
-    const c = await joinPlayer(system);
+    const c = await joinSeen();
     const seqBefore = c.lastSeq;
     const watcherFrom = watcher.received.length;
     await missWhileAway(c, 5);
@@ -97,7 +104,7 @@ describe('resume after a lost connection', () => {
   });
 
   it('resumes on a second gateway instance', async () => {
-    const c = await joinPlayer(system);
+    const c = await joinSeen();
     const watcherFrom = watcher.received.length;
     const seqBefore = c.lastSeq;
     await missWhileAway(c, 3);
@@ -152,7 +159,7 @@ describe('resume after a lost connection', () => {
   });
 
   it('after the window: the token is spent, the character has left, and a reconnect gets a full snapshot', async () => {
-    const c = await joinPlayer(system);
+    const c = await joinSeen();
     const watcherFrom = watcher.received.length;
     c.drop();
     await c.waitClose();

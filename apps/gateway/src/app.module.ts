@@ -19,6 +19,7 @@ import { ResumeStore } from './session/resume.store';
 import { SessionController } from './session/session.controller';
 import { SessionRegistry } from './session/session-registry';
 import { TicketStore } from './session/ticket.store';
+import { DependencyMonitor } from './system/dependency-monitor.service';
 import { HealthService } from './system/health.service';
 import { MinVersionService } from './system/min-version.service';
 import { SystemController } from './system/system.controller';
@@ -50,6 +51,7 @@ export class AppModule {
         ReplayService,
         ResumeStore,
         HealthService,
+        DependencyMonitor,
         IntentBus,
         FanoutService,
         SessionGateway,

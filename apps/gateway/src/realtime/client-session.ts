@@ -62,6 +62,7 @@ export class ClientSession implements DeltaReceiver {
     this.ws.on('close', () => this.onClose());
     this.ws.on('error', () => undefined); // oversize frames (1009) and resets end in 'close'
     this.ws.on('pong', () => this.rules.pong());
+    for (const n of this.d.health.notices()) this.send(n); // told at connect what is down now
     this.rules.awaitHello(() => {
       if (this.state !== 'auth' && this.state !== 'hello') return;
       this.sendError(makeError(ErrorCode.HELLO_TIMEOUT, `no hello within ${HELLO_TIMEOUT_MS} ms`));
@@ -114,6 +115,13 @@ export class ClientSession implements DeltaReceiver {
     this.rules.helloReceived();
     this.hello = { protocolVersion: hello.protocolVersion, clientVersion: hello.clientVersion };
     if (!this.checkVersion(this.d.minClientVersion())) return;
+    // Entering needs the log and the bus: say so now, before a resume token is spent on it.
+    const down = this.d.health.refusal();
+    if (down) {
+      this.sendError(down);
+      this.close(CloseCode.UNAVAILABLE, 'unavailable');
+      return;
+    }
     const resumed = hello.resume ? await this.claimResume(hello.resume.token) : undefined;
     await this.d.onHello(this);
     if (this.state === 'closed') return;

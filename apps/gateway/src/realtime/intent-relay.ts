@@ -17,6 +17,9 @@ export async function relayIntent(
   intentSeq: number,
   intent: ClientIntent,
 ): Promise<{ message: ServerMessage; strike: boolean } | null> {
+  // PostgreSQL or NATS down: refused at once (retryable) rather than left to time out.
+  const down = d.health.refusal();
+  if (down) return { message: { type: 'event.ack', intentSeq, status: 'rejected', error: down }, strike: false };
   const limited = await rules.admit(kind, who.characterId);
   if (limited) return { message: { type: 'event.error', intentSeq, error: limited }, strike: true };
   try {

@@ -1,3 +1,4 @@
+import type { ErrorBody, EventDegraded } from '@tilemud/contracts';
 import type { Logger } from '@tilemud/runtime';
 import type { GatewayConfig } from '../config';
 import type { RateLimiter } from '../limits/rate-limiter.service';
@@ -20,6 +21,8 @@ export interface SessionDeps {
   replay: ReplayService;
   resume: ResumeStore;
   limiter: RateLimiter;
+  /** Dependency health: notices for a new socket, and whether intents are refused now. */
+  health: { notices(): EventDegraded[]; refusal(): ErrorBody | undefined };
   serverVersion: string;
   /** The oldest client accepted now (an operator may raise it while sessions run). */
   minClientVersion(): string;

@@ -12,6 +12,7 @@ import { PresenceService } from '../session/presence.service';
 import { ResumeStore } from '../session/resume.store';
 import { SessionRegistry } from '../session/session-registry';
 import { TicketStore } from '../session/ticket.store';
+import { DependencyMonitor } from '../system/dependency-monitor.service';
 import { MinVersionService } from '../system/min-version.service';
 import { SERVER_VERSION } from '../system/version';
 import { CONFIG, LOGGER } from '../tokens';
@@ -51,6 +52,7 @@ export class SessionGateway implements OnGatewayConnection, OnModuleDestroy {
     minVersion: MinVersionService,
     replay: ReplayService,
     resume: ResumeStore,
+    health: DependencyMonitor,
   ) {
     this.deps = {
       config,
@@ -62,6 +64,7 @@ export class SessionGateway implements OnGatewayConnection, OnModuleDestroy {
       replay,
       resume,
       limiter,
+      health,
       serverVersion: SERVER_VERSION,
       minClientVersion: () => minVersion.current,
       worldOf: async (characterId) => {

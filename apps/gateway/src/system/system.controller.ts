@@ -1,14 +1,14 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { PROTOCOL_VERSION, VersionResponse } from '@tilemud/contracts';
-import { HealthService } from './health.service';
+import { DependencyMonitor } from './dependency-monitor.service';
 import { MinVersionService } from './min-version.service';
 import { SERVER_VERSION } from './version';
 
 @Controller('api')
 export class SystemController {
   constructor(
-    private readonly health: HealthService,
+    private readonly health: DependencyMonitor,
     private readonly minVersion: MinVersionService,
   ) {}
 

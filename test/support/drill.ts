@@ -1,0 +1,168 @@
+import type { Client } from 'pg';
+import WebSocket from 'ws';
+import { api, sleep } from './client';
+import { dumpReadModels } from './db';
+import type { TestSystem } from './system';
+
+type Endpoint = { baseUrl: string; wsUrl: string };
+
+/**
+ * A player that keeps playing through faults: sends a move every tick, reconnects (fresh ticket,
+ * `hello.resume` with its token and last seq) whenever its socket drops, and resends every intent
+ * not yet answered under its original intentSeq. Records every answer, every delta's arrival and
+ * every `event.degraded` notice.
+ */
+export class DrillPlayer {
+  ws?: WebSocket;
+  token = '';
+  characterId = '';
+  nextSeq = 1;
+  readonly pending = new Map<number, { dir: string; sentAt: number }>();
+  readonly answers = new Map<number, { status: string; seq?: number; code?: string; at: number }>();
+  reconnects = 0;
+  resumed = 0;
+  /** Arrival times of incremental deltas (to see when the world starts moving again). */
+  readonly deltaTimes: number[] = [];
+  readonly notices: Array<{ dependency: string; status: string; at: number }> = [];
+  private resumeToken?: string;
+  private lastSeq?: number;
+  private stopped = false;
+  private live = false;
+
+  constructor(private readonly at: Endpoint) {}
+
+  async start(): Promise<void> {
+    const g = await api(this.at.baseUrl, 'POST', '/api/auth/guest');
+    this.token = g.body.accessToken;
+    const b = await api(this.at.baseUrl, 'POST', '/api/session/bootstrap', { token: this.token, body: { clientVersion: '1.0.0' } });
+    this.characterId = b.body.character.id;
+    await this.connect(b.body.ws.ticket);
+    for (let i = 0; i < 200 && !this.live; i++) await sleep(25);
+  }
+
+  private async connect(ticket: string): Promise<void> {
+    const ws = new WebSocket(`${this.at.wsUrl}/ws?ticket=${encodeURIComponent(ticket)}`);
+    this.ws = ws;
+    ws.on('open', () =>
+      ws.send(JSON.stringify({ type: 'hello', protocolVersion: '1.0.0', ...(this.resumeToken && this.lastSeq !== undefined ? { resume: { token: this.resumeToken, lastSeq: this.lastSeq } } : {}) })),
+    );
+    ws.on('message', (d) => this.onMessage(ws, JSON.parse(d.toString())));
+    ws.on('close', () => {
+      this.live = false;
+      if (!this.stopped) void this.reconnect();
+    });
+    ws.on('error', () => undefined);
+  }
+
+  private onMessage(ws: WebSocket, m: any): void {
+    if (m.type === 'event.ack' && m.ack === 'handshake') {
+      this.resumeToken = m.resumeToken;
+      if (m.resumed) this.resumed++;
+      this.live = true;
+      // Resend what was never answered: the server answers each once, as new or as a duplicate.
+      for (const [intentSeq, p] of this.pending) ws.send(JSON.stringify({ type: 'intent.move', intentSeq, payload: { direction: p.dir } }));
+    }
+    if (m.type === 'event.state_delta') {
+      this.lastSeq = m.seq;
+      if (!m.full) this.deltaTimes.push(Date.now());
+    }
+    if (m.type === 'event.degraded') this.notices.push({ dependency: m.dependency, status: m.status, at: Date.now() });
+    if (m.type === 'event.ack' && typeof m.intentSeq === 'number') {
+      this.pending.delete(m.intentSeq);
+      this.answers.set(m.intentSeq, { status: m.status, seq: m.seq, code: m.error?.code, at: Date.now() });
+    }
+  }
+
+  private async reconnect(): Promise<void> {
+    for (let attempt = 0; !this.stopped; attempt++) {
+      await sleep(Math.min(200 * 2 ** attempt, 2000));
+      try {
+        const t = await api(this.at.baseUrl, 'POST', '/api/session/ticket', { token: this.token });
+        if (t.status !== 200) continue;
+        this.reconnects++;
+        await this.connect(t.body.ticket);
+        return;
+      } catch {
+        /* the gateway is down: try again */
+      }
+    }
+  }
+
+  /** One new move; and, as a real client does, resends any intent unanswered for `retryMs`. */
+  tick(retryMs = 3000): void {
+    const now = Date.now();
+    if (this.live && this.ws?.readyState === WebSocket.OPEN) {
+      for (const [intentSeq, p] of this.pending) {
+        if (now - p.sentAt < retryMs) continue;
+        p.sentAt = now;
+        this.ws.send(JSON.stringify({ type: 'intent.move', intentSeq, payload: { direction: p.dir } }));
+      }
+    }
+    const dir = ['north', 'south', 'east', 'west'][Math.floor(Math.random() * 4)]!;
+    const intentSeq = this.nextSeq++;
+    this.pending.set(intentSeq, { dir, sentAt: Date.now() });
+    if (this.live && this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'intent.move', intentSeq, payload: { direction: dir } }));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.ws?.close(1000);
+  }
+}
+
+export const acksOf = (players: DrillPlayer[]) =>
+  players.flatMap((p) => [...p.answers.entries()].map(([intentSeq, a]) => ({ characterId: p.characterId, intentSeq, ...a })));
+
+/** Waits until every player's intents have been answered (or `ms` passed). */
+export async function settle(players: DrillPlayer[], ms = 10_000): Promise<void> {
+  for (let i = 0; i < ms / 50 && players.some((p) => p.pending.size > 0); i++) await sleep(50);
+}
+
+/**
+ * Checks the log against what the players were told: every intent acked as applied (first time,
+ * or as a duplicate of an applied one) is in the log exactly once, at its seq, and each world's
+ * seqs are gapless. Returns the figures for the drill's report.
+ */
+export async function auditLog(pg: Client, players: DrillPlayer[]) {
+  const acked = acksOf(players);
+  const appliedAcks = acked.filter((a) => a.status === 'applied' || (a.status === 'duplicate' && a.seq !== undefined));
+  const { rows } = await pg.query<{ character_id: string; intent_seq: string; n: number; seq: string }>(
+    // One intent may be several events (a portal step is a move and a departure): count its first.
+    `SELECT character_id, intent_seq, count(*) FILTER (WHERE event_index = 0)::int AS n, max(seq) AS seq FROM action_events
+      WHERE character_id = ANY($1::uuid[]) AND intent_seq IS NOT NULL GROUP BY character_id, intent_seq`,
+    [players.map((p) => p.characterId)],
+  );
+  const inLog = new Map(rows.map((r) => [`${r.character_id}:${r.intent_seq}`, r]));
+  const lost = appliedAcks.filter((a) => !inLog.has(`${a.characterId}:${a.intentSeq}`));
+  const wrongSeq = appliedAcks.filter((a) => Number(inLog.get(`${a.characterId}:${a.intentSeq}`)?.seq) !== a.seq);
+  const duplicated = rows.filter((r) => r.n !== 1);
+  const worlds = await pg.query<{ world_id: string; n: number; max: number }>('SELECT world_id, count(*)::int AS n, max(seq)::int AS max FROM action_events GROUP BY world_id ORDER BY world_id');
+  const gaps = worlds.rows.filter((w) => w.n !== w.max);
+  const report = {
+    players: players.length,
+    intentsSent: players.reduce((n, p) => n + p.nextSeq - 1, 0),
+    answered: acked.length,
+    applied: appliedAcks.length,
+    rejected: acked.filter((a) => a.status === 'rejected').length,
+    answersByCode: acked.filter((a) => a.code).reduce<Record<string, number>>((m, a) => ({ ...m, [a.code!]: (m[a.code!] ?? 0) + 1 }), {}),
+    unanswered: players.reduce((n, p) => n + p.pending.size, 0),
+    lost: lost.length,
+    duplicatedInLog: duplicated.length,
+    ackSeqMismatches: wrongSeq.length,
+    logEventsByWorld: Object.fromEntries(worlds.rows.map((r) => [r.world_id, { events: r.n, maxSeq: r.max }])),
+    reconnects: players.reduce((n, p) => n + p.reconnects, 0),
+    resumed: players.reduce((n, p) => n + p.resumed, 0),
+  };
+  return { report, lost, duplicated, wrongSeq, gaps, logMax: worlds.rows.reduce((t, r) => t + r.max, 0) };
+}
+
+/** The read models the projector built (through whatever happened) equal a rebuild from the log. */
+export async function expectProjectionsEqualRebuild(system: TestSystem, pg: Client, logMax: number): Promise<void> {
+  const cp = async () => (await pg.query('SELECT coalesce(sum(seq), 0)::int AS seq FROM projection_checkpoints')).rows[0].seq;
+  for (let i = 0; i < 200 && (await cp()) < logMax; i++) await sleep(50);
+  await system.apps.projector.stop();
+  const live = await dumpReadModels(pg);
+  await system.apps.projector.start({}, ['--rebuild']);
+  for (let i = 0; i < 200 && (await cp()) < logMax; i++) await sleep(50);
+  expect(await dumpReadModels(pg)).toEqual(live);
+}
