@@ -12,7 +12,7 @@ const changesOf = (c: TestClient, from: number, id: string, op: string) =>
  * token and last seq, and gets exactly what it missed; its character never left the world.
  */
 describe('resume after a lost connection', () => {
-  const env = { RESUME_WINDOW_MS: String(WINDOW_MS), PRESENCE_INTERVAL_MS: '300', RESUME_MAX_REPLAY_EVENTS: '200' };
+  const env = { RESUME_WINDOW_MS: String(WINDOW_MS), PRESENCE_INTERVAL_MS: '300', RESUME_MAX_REPLAY_EVENTS: '200', HEARTBEAT_INTERVAL_MS: '1000' };
   const system = new TestSystem(env);
   const second = new ExtraGateway(env);
   let watcher: TestClient;
@@ -116,6 +116,22 @@ describe('resume after a lost connection', () => {
     expect((await c.move(c.freeDirection())).status).toBe('applied');
     expect(c.chainBreaks()).toEqual([]);
     await sleep(300);
+    expect(changesOf(watcher, watcherFrom, c.characterId, 'character.left')).toEqual([]);
+    await c.close();
+  });
+
+  it('closes a socket that stops answering pings, and its session can resume with its character still there', async () => {
+    const c = new TestClient(system.baseUrl, system.wsUrl);
+    c.autoPong = false;
+    await c.join();
+    await watcher.waitFor((m) => m.type === 'event.state_delta' && m.changes?.some((x: any) => x.op === 'character.joined' && x.character.id === c.characterId));
+    const watcherFrom = watcher.received.length;
+    const started = Date.now();
+    await c.waitClose(5000); // two heartbeat intervals without a pong
+    expect(Date.now() - started).toBeLessThan(4000);
+    c.autoPong = true;
+    expect(await c.resume()).toMatchObject({ resumed: true });
+    expect((await c.move(c.freeDirection())).status).toBe('applied');
     expect(changesOf(watcher, watcherFrom, c.characterId, 'character.left')).toEqual([]);
     await c.close();
   });

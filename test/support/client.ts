@@ -37,6 +37,8 @@ export class TestClient {
   snapshot?: any;
   lastSeq = 0;
   intentSeq = 0;
+  /** False: the socket stops answering the server's pings (as a half-dead connection does). */
+  autoPong = true;
   private waiters: Array<{ pred: (m: any) => boolean; resolve: (m: any) => void }> = [];
   private closeWaiters: Array<(c: { code: number; reason: string }) => void> = [];
 
@@ -187,7 +189,7 @@ export class TestClient {
 
   /** Opens the socket with a ticket (the bootstrap one by default) without saying hello. */
   async open(ticket: string = this.bootstrap.ws.ticket, wsUrl = this.wsUrl): Promise<this> {
-    const ws = new WebSocket(`${wsUrl}/ws?ticket=${encodeURIComponent(ticket)}`);
+    const ws = new WebSocket(`${wsUrl}/ws?ticket=${encodeURIComponent(ticket)}`, { autoPong: this.autoPong });
     this.ws = ws;
     ws.on('message', (data) => {
       const m = JSON.parse(data.toString());

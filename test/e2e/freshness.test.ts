@@ -1,0 +1,75 @@
+import { Pool } from 'pg';
+import { SnapshotService } from '../../apps/gateway/src/world/snapshot.service';
+import { api, joinPlayer, TestClient } from '../support/client';
+import { runEnv, TestSystem } from '../support/system';
+
+const WAIT_MS = 400;
+
+/**
+ * Freshness: a snapshot (REST, join, resync) is never older than the log was when it was asked
+ * for, so never older than the asker's own acks, even with the read model stalled behind.
+ */
+describe('freshness: snapshots never older than the log', () => {
+  const system = new TestSystem({ FRESHNESS_WAIT_MS: String(WAIT_MS) });
+  const pool = new Pool({ connectionString: runEnv().DATABASE_URL, max: 2 });
+  const quiet = { warn: () => undefined, info: () => undefined } as never;
+  const snapshots = new SnapshotService(pool, { FRESHNESS_WAIT_MS: WAIT_MS } as never, quiet);
+  let a: TestClient;
+
+  beforeAll(async () => {
+    await system.start();
+    a = await joinPlayer(system);
+  }, 60_000);
+
+  afterAll(async () => {
+    system.apps.projector.proc?.kill('SIGCONT');
+    await a?.close();
+    await system.stop();
+    await pool.end();
+  });
+
+  const stall = () => system.apps.projector.proc!.kill('SIGSTOP');
+  const unstall = () => system.apps.projector.proc!.kill('SIGCONT');
+  const sorted = (s: any) => ({ ...s, characters: [...s.characters].sort((x: any, y: any) => x.id.localeCompare(y.id)), items: [...s.items].sort((x: any, y: any) => x.id.localeCompare(y.id)) });
+
+  it('with the projector stalled, REST and join snapshots still show every acked move', async () => {
+    stall();
+    try {
+      let ack: any;
+      for (let i = 0; i < 3; i++) {
+        ack = await a.move(a.freeDirection());
+        expect(ack.status).toBe('applied');
+        // No deltas while the projector is stalled: follow its own moves from the log.
+        const { rows } = await pool.query(`SELECT payload FROM action_events WHERE world_id = 'lobby' AND seq = $1`, [ack.seq]);
+        a.characters.set(a.characterId, { ...a.me, x: rows[0].payload.x, y: rows[0].payload.y });
+      }
+      const { rows } = await pool.query(`SELECT payload FROM action_events WHERE character_id = $1 AND type = 'character.moved' ORDER BY seq DESC LIMIT 1`, [a.characterId]);
+      const at = { x: rows[0].payload.x, y: rows[0].payload.y };
+
+      const rest = await api(system.baseUrl, 'GET', '/api/worlds/lobby/snapshot', { token: a.guest!.accessToken });
+      expect(rest.status).toBe(200);
+      expect(rest.body.world.seq).toBeGreaterThanOrEqual(ack.seq);
+      expect(rest.body.characters.find((c: any) => c.id === a.characterId)).toMatchObject(at);
+      expect(rest.headers.get('etag')).toBe(`"${rest.body.world.seq}"`);
+
+      // A player joining now sees it where the log says, not where the stalled read model does.
+      const b = await joinPlayer(system);
+      expect(b.snapshot.seq).toBeGreaterThanOrEqual(ack.seq);
+      expect(b.snapshot.snapshot.characters.find((c: any) => c.id === a.characterId)).toMatchObject(at);
+      expect(b.snapshot.snapshot.characters.map((c: any) => c.id)).toContain(b.characterId);
+      await b.close();
+      expect(system.apps.gateway.output).toMatch(/snapshot built from the log/);
+    } finally {
+      unstall();
+    }
+  });
+
+  it('once caught up, the read model and the log give the same snapshot', async () => {
+    const head = Number((await pool.query(`SELECT max(seq) AS s FROM action_events WHERE world_id = 'lobby'`)).rows[0].s);
+    expect(await snapshots.waitFor('lobby', head, 10_000)).toBe(true);
+    const fromReadModel = await snapshots.load('lobby');
+    const fromLog = await snapshots.fromLog('lobby');
+    expect(fromLog!.seq).toBe(fromReadModel!.seq);
+    expect(sorted(fromLog!.snapshot)).toEqual(sorted(fromReadModel!.snapshot));
+  });
+});
