@@ -1,6 +1,26 @@
-import type { Snapshot } from '@tilemud/contracts';
+import type { EventStateDelta, Snapshot } from '@tilemud/contracts';
 import type { Delta } from './delta';
 import type { SessionDeps } from './session-deps';
+
+/** What to send a client so that the live deltas after `seq` continue its view. */
+export interface CaughtUp {
+  /** True: the missed deltas; false: one full state. */
+  replayed: boolean;
+  frames: Array<Delta | EventStateDelta>;
+  seq: number;
+}
+
+/**
+ * The deltas the client missed since `replayFrom` when they can be replayed, else a full state at
+ * least as new as `minSeq`; undefined when the world does not exist.
+ */
+export async function catchUp(d: SessionDeps, worldId: string, minSeq: number, replayFrom?: number): Promise<CaughtUp | undefined> {
+  const missed = replayFrom === undefined ? undefined : await missedDeltas(d, worldId, replayFrom);
+  if (missed) return { replayed: true, frames: missed.frames, seq: missed.upTo };
+  const loaded = await freshSnapshot(d, worldId, minSeq);
+  if (!loaded) return undefined;
+  return { replayed: false, frames: [{ type: 'event.state_delta', worldId, seq: loaded.seq, prevSeq: loaded.seq, full: true, changes: [], snapshot: loaded.snapshot }], seq: loaded.seq };
+}
 
 /**
  * What brings a client's view of a world up to date: the deltas it missed since `lastSeq`
@@ -8,7 +28,7 @@ import type { SessionDeps } from './session-deps';
  * `upTo` is a frame boundary of the live stream: the last delta this gateway has seen, or the
  * read model's checkpoint (a projector frame ends there), whichever is further.
  */
-export async function missedDeltas(d: SessionDeps, worldId: string, lastSeq: number): Promise<{ frames: Delta[]; upTo: number } | undefined> {
+async function missedDeltas(d: SessionDeps, worldId: string, lastSeq: number): Promise<{ frames: Delta[]; upTo: number } | undefined> {
   const upTo = Math.max(d.fanout.seen(worldId), await d.snapshots.seq(worldId));
   const frames = await d.replay.between(worldId, lastSeq, upTo, d.config.RESUME_MAX_REPLAY_EVENTS);
   return frames ? { frames, upTo } : undefined;
@@ -18,7 +38,7 @@ export async function missedDeltas(d: SessionDeps, worldId: string, lastSeq: num
  * A full state at least as new as `minSeq` (the client's own acks) and as the log's head when
  * asked: from the read model once it has caught up, else built from the log (see SnapshotService).
  */
-export async function freshSnapshot(d: SessionDeps, worldId: string, minSeq: number): Promise<{ seq: number; snapshot: Snapshot } | undefined> {
+async function freshSnapshot(d: SessionDeps, worldId: string, minSeq: number): Promise<{ seq: number; snapshot: Snapshot } | undefined> {
   // The quick path: this gateway has already seen the read model pass `minSeq`.
   if (minSeq > 0) await d.fanout.reached(worldId, minSeq, d.config.FRESHNESS_WAIT_MS);
   return d.snapshots.fresh(worldId, minSeq);

@@ -4,13 +4,14 @@ import { ClientMessage, CloseCode, decodeClientMessage, ErrorBody, ErrorCode, HE
 import type { AckEnvelope, ClientIntent } from '@tilemud/runtime';
 import type { ResumeRecord } from '../session/resume.store';
 import type { TicketClaims } from '../session/ticket.store';
-import { freshSnapshot, missedDeltas } from './catch-up';
+import { catchUp } from './catch-up';
 import type { Delta } from './delta';
 import { DeltaDelivery } from './delta-delivery';
 import type { DeltaReceiver, EncodedFrame } from './fanout.service';
 import { relayIntent } from './intent-relay';
 import type { SessionDeps, TerminationReason } from './session-deps';
-import { handshakeAck, intentAck, redeemTicket } from './session-door';
+import { claimResume, handshakeAck, intentAck, redeemTicket } from './session-door';
+import { exitPlan, sendLeave } from './session-exit';
 import { LimitedIntent, SessionRules } from './session-rules';
 import { checkClientVersion } from './version-check';
 import { enterWorld } from './world-entry';
@@ -122,7 +123,7 @@ export class ClientSession implements DeltaReceiver {
       this.close(CloseCode.UNAVAILABLE, 'unavailable');
       return;
     }
-    const resumed = hello.resume ? await this.claimResume(hello.resume.token) : undefined;
+    const resumed = hello.resume ? await claimResume(this.d, this.claims!, hello.resume.token) : undefined;
     await this.d.onHello(this);
     if (this.state === 'closed') return;
     const claims = this.claims!;
@@ -162,15 +163,6 @@ export class ClientSession implements DeltaReceiver {
     this.rules.start();
   }
 
-  /** The token's record when it is good for this player's character (it is used up either way). */
-  private async claimResume(token: string): Promise<ResumeRecord | undefined> {
-    const rec = await this.d.resume.claim(this.claims!.playerId, token).catch((err: Error) => {
-      this.d.logger.warn({ err: err.message }, 'resume store unreachable: the client gets a full snapshot');
-      return undefined;
-    });
-    return rec && rec.playerId === this.claims!.playerId && rec.characterId === this.claims!.characterId ? rec : undefined;
-  }
-
   resumeRecord(): ResumeRecord {
     return { playerId: this.claims!.playerId, characterId: this.claims!.characterId, sessionId: this.id, worldId: this.worldId! };
   }
@@ -202,22 +194,12 @@ export class ClientSession implements DeltaReceiver {
     if (this.state === 'closed') return;
     this.state = 'joining';
     this.deltas.hold();
-    const worldId = this.worldId!;
-    const missed = replayFrom === undefined ? undefined : await missedDeltas(this.d, worldId, replayFrom);
-    if ((this.state as State) === 'closed') return;
-    if (missed) {
-      before?.(true);
-      for (const f of missed.frames) this.send(f);
-      this.state = 'live';
-      this.deltas.release(missed.upTo);
-      return;
-    }
-    const loaded = await freshSnapshot(this.d, worldId, minSeq);
-    if (!loaded || (this.state as State) === 'closed') return;
-    before?.(false);
-    this.send({ type: 'event.state_delta', worldId, seq: loaded.seq, prevSeq: loaded.seq, full: true, changes: [], snapshot: loaded.snapshot });
+    const caught = await catchUp(this.d, this.worldId!, minSeq, replayFrom);
+    if (!caught || (this.state as State) === 'closed') return;
+    before?.(caught.replayed);
+    for (const f of caught.frames) this.send(f);
     this.state = 'live';
-    this.deltas.release(loaded.seq);
+    this.deltas.release(caught.seq);
   }
 
   /**
@@ -315,27 +297,17 @@ export class ClientSession implements DeltaReceiver {
     this.d.onClosed(this);
   }
 
-  /**
-   * What becomes of the character once the socket is gone. Replaced: nothing (its successor has
-   * it; should it never arrive, presence expiry sends the leave). Logged out or idle: it leaves
-   * now. Otherwise (a dropped or timed-out socket, a gateway shutting down) it stays for the
-   * resume window, so that a client coming back on any gateway finds it where it was and the
-   * others see no leave and rejoin; then it leaves (a leave naming this session changes nothing
-   * once a resumed session has the character).
-   */
+  /** What becomes of the character once the socket is gone (see `exitPlan`). */
   private exitWorld(claims: TicketClaims): void {
     const token = this.resumeToken;
-    if (this.replaced) {
+    const plan = exitPlan({ replaced: this.replaced, ended: this.ended, hasResumeToken: !!token }, this.d.config.RESUME_WINDOW_MS);
+    if (plan !== 'linger') {
       if (token) void this.d.resume.revoke(claims.playerId, token);
-      this.d.onLeft(this, false);
+      if (plan === 'handed_over') this.d.onLeft(this, false);
+      else this.leaving = this.leaveWorld(claims);
       return;
     }
-    if (this.ended === 'logout' || this.ended === 'idle_timeout' || this.d.config.RESUME_WINDOW_MS === 0 || !token) {
-      if (token) void this.d.resume.revoke(claims.playerId, token);
-      this.leaving = this.leaveWorld(claims);
-      return;
-    }
-    void this.d.resume.linger(token, this.resumeRecord());
+    void this.d.resume.linger(token!, this.resumeRecord());
     this.d.onLinger(this);
     setTimeout(() => void this.leaveWorld(claims), this.d.config.RESUME_WINDOW_MS).unref();
   }
@@ -343,10 +315,6 @@ export class ClientSession implements DeltaReceiver {
   /** The character leaves the world it is in, after any portal crossing under way has landed. */
   private async leaveWorld(claims: TicketClaims): Promise<void> {
     if (this.switching) await this.switching;
-    const confirmed = await this.d.bus
-      .system({ kind: 'system', op: 'leave', worldId: this.worldId!, characterId: claims.characterId, name: claims.username, sessionId: this.id }, 10_000)
-      .then(() => true)
-      .catch((err) => (this.d.logger.warn({ err: (err as Error).message }, 'leave not confirmed'), false));
-    this.d.onLeft(this, confirmed);
+    this.d.onLeft(this, await sendLeave(this.d, { worldId: this.worldId!, characterId: claims.characterId, name: claims.username, sessionId: this.id }));
   }
 }

@@ -1,6 +1,8 @@
 import { CloseCode, ErrorBody, ErrorCode, HandshakeAck, makeError, PROTOCOL_VERSION, ServerMessage } from '@tilemud/contracts';
 import type { AckEnvelope } from '@tilemud/runtime';
+import type { ResumeRecord } from '../session/resume.store';
 import { TicketClaims, TicketStore, TicketsUnavailable } from '../session/ticket.store';
+import type { SessionDeps } from './session-deps';
 
 export type TicketOutcome = { ok: true; claims: TicketClaims } | { ok: false; error: ErrorBody; code: number; reason: string };
 
@@ -14,6 +16,18 @@ export async function redeemTicket(tickets: TicketStore, ticket: string | null):
     return { ok: false, error: makeError(ErrorCode.UNAVAILABLE, 'sessions cannot be opened right now; try again shortly'), code: CloseCode.UNAVAILABLE, reason: 'unavailable' };
   }
   return { ok: false, error: makeError(ErrorCode.AUTH_INVALID_TICKET, 'the ticket is unknown, used or expired'), code: CloseCode.BAD_TICKET, reason: 'bad or expired ticket' };
+}
+
+/**
+ * The resume token's record when it is good for this player's character (it is spent either
+ * way). Without Redis there is none: the client gets a full snapshot instead of a replay.
+ */
+export async function claimResume(d: SessionDeps, claims: TicketClaims, token: string): Promise<ResumeRecord | undefined> {
+  const rec = await d.resume.claim(claims.playerId, token).catch((err: Error) => {
+    d.logger.warn({ err: err.message }, 'resume store unreachable: the client gets a full snapshot');
+    return undefined;
+  });
+  return rec && rec.characterId === claims.characterId ? rec : undefined;
 }
 
 /** `resumed`: the missed deltas follow (replayed), rather than a full snapshot. */
