@@ -3,18 +3,23 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
 import type { Direction } from '@tilemud/contracts';
-import { TestSystem } from '../support/system';
+import { runEnv, TestSystem } from '../support/system';
+import { TcpProxy } from '../support/tcp-proxy';
 import { ARTIFACTS, CLIENT_DIST, describeWithBrowser, findPath, launch, near, Player, screenshot, waitStatus } from './browser';
 
 /** Two people play in real browsers against the three apps, each in a context of its own. */
 describeWithBrowser('the browser game', () => {
-  const system = new TestSystem();
+  // Redis through a proxy of our own, so that one test can cut it for this suite's gateway only.
+  const redis = TcpProxy.for(runEnv().REDIS_URL!);
+  let system: TestSystem;
   let browser: Browser;
   let a: Player;
   let b: Player;
   let port = 0;
 
   beforeAll(async () => {
+    await redis.start();
+    system = new TestSystem({ RESUME_WINDOW_MS: '30000', DEPENDENCY_CHECK_INTERVAL_MS: '250', REDIS_URL: redis.rewrite(runEnv().REDIS_URL!) });
     system.apps.gateway.env.CLIENT_DIST = CLIENT_DIST;
     await system.start();
     port = Number(new URL(system.baseUrl).port);
@@ -25,7 +30,8 @@ describeWithBrowser('the browser game', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await system.stop();
+    await system?.stop();
+    await redis.close();
   });
 
   it('times the page load to the first playable frame, and weighs the bundle', async () => {
@@ -178,9 +184,31 @@ describeWithBrowser('the browser game', () => {
     const after = await a.position();
     await b.waitPosition(a.id, after.x, after.y);
     expect(await a.page.locator('[data-key="reconnect attempts"] dd').textContent()).not.toBe('0');
+    // It came back as the same session's continuation: a resume, not a new join.
+    expect(await a.page.locator('[data-key="session"] dd').textContent()).toContain('(resumed)');
     await screenshot(a.page, 'resumed');
     await a.page.keyboard.press('F3');
   }, 90_000);
+
+  it('shows a banner while Redis is down, play going on, and takes it down when Redis is back', async () => {
+    redis.cut();
+    try {
+      const banner = a.page.getByTestId('degraded-banner');
+      await banner.waitFor({ timeout: 10_000 });
+      expect(await banner.textContent()).toContain('(redis)');
+      await screenshot(a.page, 'degraded-redis');
+      // Play goes on without Redis.
+      const from = await a.position();
+      const snapshot = await a.snapshot();
+      const step = findPath(snapshot, from, (p) => Math.abs(p.x - from.x) + Math.abs(p.y - from.y) === 1, [(await a.positionOf(b.id))!])!;
+      await a.walk(step);
+      const to = await a.position();
+      await b.waitPosition(a.id, to.x, to.y);
+    } finally {
+      redis.restore();
+    }
+    await a.page.getByTestId('degraded-banner').waitFor({ state: 'detached', timeout: 10_000 });
+  }, 60_000);
 
   it('shows "update required" when the server raises its minimum client version', async () => {
     // This time the gateway dies without a word (no close frame: the browser sees 1006).
