@@ -66,6 +66,7 @@ describe('crash drill: kill -9 each app under load', () => {
     expect(audit.wrongSeq).toEqual([]);
     expect(audit.gaps).toEqual([]); // gapless in every world
     expect(audit.report.unanswered).toBe(0);
+    expect(players.flatMap((p) => p.chainErrors)).toEqual([]); // no client got an event twice, or missed one
     // Projections converge: what the projector built through the crashes equals a rebuild from the log.
     await expectProjectionsEqualRebuild(system, pg, audit.logMax);
   }, 120_000);

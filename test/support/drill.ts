@@ -24,6 +24,8 @@ export class DrillPlayer {
   /** Arrival times of incremental deltas (to see when the world starts moving again). */
   readonly deltaTimes: number[] = [];
   readonly notices: Array<{ dependency: string; status: string; at: number }> = [];
+  /** Deltas that did not continue from the last seq held: an event sent twice, or a hole. */
+  readonly chainErrors: Array<{ prevSeq: number; held: number | undefined }> = [];
   private resumeToken?: string;
   private lastSeq?: number;
   private stopped = false;
@@ -63,6 +65,7 @@ export class DrillPlayer {
       for (const [intentSeq, p] of this.pending) ws.send(JSON.stringify({ type: 'intent.move', intentSeq, payload: { direction: p.dir } }));
     }
     if (m.type === 'event.state_delta') {
+      if (!m.full && m.prevSeq !== this.lastSeq) this.chainErrors.push({ prevSeq: m.prevSeq, held: this.lastSeq });
       this.lastSeq = m.seq;
       if (!m.full) this.deltaTimes.push(Date.now());
     }
@@ -152,6 +155,7 @@ export async function auditLog(pg: Client, players: DrillPlayer[]) {
     logEventsByWorld: Object.fromEntries(worlds.rows.map((r) => [r.world_id, { events: r.n, maxSeq: r.max }])),
     reconnects: players.reduce((n, p) => n + p.reconnects, 0),
     resumed: players.reduce((n, p) => n + p.resumed, 0),
+    deltaChainErrors: players.reduce((n, p) => n + p.chainErrors.length, 0),
   };
   return { report, lost, duplicated, wrongSeq, gaps, logMax: worlds.rows.reduce((t, r) => t + r.max, 0) };
 }
