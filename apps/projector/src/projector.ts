@@ -21,6 +21,12 @@ export type DeltaSink = (frame: DeltaFrame) => void;
  */
 export class Projector {
   private readonly checkpoints = new Map<string, number>();
+  /**
+   * A batch failed: its commit may have landed all the same (the connection died after COMMIT
+   * reached the server), leaving the checkpoints in memory behind the database, and applying those
+   * events again would insert their chat lines twice. The next batch reads the checkpoints first.
+   */
+  private stale = false;
 
   constructor(
     private readonly pool: Pool,
@@ -29,12 +35,14 @@ export class Projector {
   ) {}
 
   async loadCheckpoints(): Promise<void> {
-    this.checkpoints.clear();
     const { rows } = await this.pool.query<{ world_id: string; seq: string }>(
       'SELECT world_id, seq FROM projection_checkpoints WHERE projection = $1',
       [PROJECTION],
     );
+    // Replaced only once read: a failed read must not leave the projector believing it is at 0.
+    this.checkpoints.clear();
     for (const r of rows) this.checkpoints.set(r.world_id, Number(r.seq));
+    this.stale = false;
   }
 
   checkpoint(worldId: string): number {
@@ -61,6 +69,16 @@ export class Projector {
    * fills gaps from the log, and commits all of it at once.
    */
   async project(incoming: EventEnvelope[]): Promise<void> {
+    if (this.stale) await this.loadCheckpoints();
+    try {
+      await this.projectFresh(incoming);
+    } catch (err) {
+      this.stale = true;
+      throw err;
+    }
+  }
+
+  private async projectFresh(incoming: EventEnvelope[]): Promise<void> {
     const byWorld = new Map<string, EventEnvelope[]>();
     for (const e of incoming) {
       if (e.seq <= this.checkpoint(e.worldId)) continue;

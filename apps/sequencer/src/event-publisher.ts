@@ -1,7 +1,9 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import { headers } from '@nats-io/transport-node';
+import { headers, NatsConnection } from '@nats-io/transport-node';
 import type { EventEnvelope, Logger, Topology } from '@tilemud/runtime';
 import type { EventLog, EventRow } from './event-log';
+
+const RECONNECTED = 'NATS reconnected; publishing again';
 
 export function toEnvelope(e: EventRow): EventEnvelope {
   return {
@@ -23,6 +25,8 @@ export class EventPublisher {
   private queue: EventRow[] = [];
   private running = false;
   private readonly idle: Array<() => void> = [];
+  /** Fails the publishes waiting for their acks, or ends the wait before a retry (see `retryOnReconnect`). */
+  private abandon?: (err: Error) => void;
 
   constructor(
     private readonly js: JetStreamClient,
@@ -37,6 +41,17 @@ export class EventPublisher {
     if (!this.running) void this.run();
   }
 
+  /**
+   * After a NATS reconnect, the publishes still waiting for their acks are sent again at once:
+   * they went out on the dead connection, and would otherwise be retried only once their request
+   * timed out (5 s), holding every later event (and so every delta) back until then.
+   */
+  retryOnReconnect(nc: NatsConnection): void {
+    void (async () => {
+      for await (const s of nc.status()) if (s.type === 'reconnect') this.abandon?.(new Error(RECONNECTED));
+    })();
+  }
+
   /** Resolves once everything enqueued so far is on the stream. */
   flushed(): Promise<void> {
     return this.running || this.queue.length ? new Promise((r) => this.idle.push(r)) : Promise.resolve();
@@ -48,18 +63,32 @@ export class EventPublisher {
     while (this.queue.length) {
       const batch = this.queue.slice(0, 500);
       // Pipelined: publishes go out together, and the stream keeps their order on one connection.
-      const results = await Promise.allSettled(batch.map((e) => this.publishOne(e)));
+      const abandoned = new Promise<never>((_, reject) => (this.abandon = reject));
+      abandoned.catch(() => undefined);
+      const results = await Promise.allSettled(batch.map((e) => Promise.race([this.publishOne(e), abandoned])));
+      this.abandon = undefined;
       const firstFailure = results.findIndex((r) => r.status === 'rejected');
       if (firstFailure === -1) {
         this.queue.splice(0, batch.length);
         backoff = 100;
         continue;
       }
-      // Keep the failed one and everything after it; msgID dedupe absorbs any that did land.
+      // Keep the failed one and everything after it; msgID dedupe absorbs any that did land. Nothing
+      // committed is ever dropped here: through a NATS outage this retries until the stream has it,
+      // at most 2 s apart so that events flow again soon after NATS is back.
       this.queue.splice(0, firstFailure);
-      this.logger.warn({ err: (results[firstFailure] as PromiseRejectedResult).reason?.message, backoffMs: backoff }, 'event publish failed; retrying');
-      await new Promise((r) => setTimeout(r, backoff));
-      backoff = Math.min(backoff * 2, 5000);
+      const err = (results[firstFailure] as PromiseRejectedResult).reason as Error | undefined;
+      if (err?.message === RECONNECTED) {
+        backoff = 100;
+        continue;
+      }
+      this.logger.warn({ err: err?.message, backoffMs: backoff, waiting: this.queue.length }, 'event publish failed; retrying');
+      await new Promise<void>((r) => {
+        this.abandon = () => r(); // a reconnect ends the wait too
+        setTimeout(r, backoff);
+      });
+      this.abandon = undefined;
+      backoff = Math.min(backoff * 2, 2000);
     }
     this.running = false;
     this.idle.splice(0).forEach((r) => r());

@@ -1,5 +1,6 @@
 import type { WorldCommand } from '@tilemud/domain';
 import type { AckEnvelope, IntentEnvelope, OutcomeError } from '@tilemud/runtime';
+import type { StoredOutcome } from './event-log';
 
 /** The acknowledgement fields that depend on the outcome. */
 export type Outcome = Omit<AckEnvelope, 'sessionId' | 'characterId' | 'worldId'>;
@@ -53,3 +54,20 @@ export const atomicRollback = (): OutcomeError => ({
 
 /** Retryable domain refusals: the world is in the middle of something that will finish by itself. */
 export const RETRYABLE_DOMAIN_CODES = new Set(['CHARACTER_IN_TRANSIT']);
+
+/** A give is two steps: its failed append is answered ACTION_ATOMIC_ROLLBACK (nothing of it kept). */
+export function isMultiStep(env: IntentEnvelope): boolean {
+  return env.kind === 'player' && env.intent.type === 'action' && env.intent.payload.action === 'give';
+}
+
+/**
+ * A resend's original outcome could not be read after the batch committed: nothing may throw
+ * there (the batch's other intents are already acked), so it is answered retryable, and its next
+ * resend is answered with the original.
+ */
+export const lookupFailed: Outcome = { status: 'rejected', error: unavailable('the original outcome could not be read; retry the intent') };
+
+export function toStored(o: Outcome): StoredOutcome {
+  if (o.status === 'applied') return { status: 'applied', seq: o.seq!, ...(o.handover ? { handover: o.handover } : {}) };
+  return { status: 'rejected', code: o.error!.code, message: o.error!.message, ...(o.error!.details ? { details: o.error!.details } : {}) };
+}

@@ -1,45 +1,62 @@
 import { jetstream } from '@nats-io/jetstream';
-import { resetSequencerConsumer, startWorker } from '@tilemud/runtime';
+import { startWorker } from '@tilemud/runtime';
 import { SequencerConfigSchema } from './config';
 import { EventLog } from './event-log';
 import { EventPublisher } from './event-publisher';
 import { Handovers } from './handovers';
+import { IntentFeed } from './intent-feed';
 import { Sequencer } from './sequencer';
 
 async function main(): Promise<void> {
-  const { config, logger, pool, nc, t, jsm, onStop } = await startWorker('sequencer', SequencerConfigSchema);
-  await resetSequencerConsumer(jsm, t);
+  const w = await startWorker('sequencer', SequencerConfigSchema);
+  const { config, logger, pool, nc, t, jsm } = w;
   const js = jetstream(nc);
   const log = new EventLog(pool);
   const publisher = new EventPublisher(js, jsm, t, log, logger);
-
-  // Committed but never published (a crash between the two): publish before taking new intents.
-  const republished = await publisher.republishMissing(await log.worldsInLog());
-  if (republished) logger.info({ republished }, 'published events the log had and the stream did not');
-
   const handovers = new Handovers(js, t, log, logger);
   const sequencer = new Sequencer(nc, t, log, publisher, handovers, logger, { maxBatch: config.SEQUENCER_MAX_BATCH, failpoint: config.TILEMUD_FAILPOINT });
-  await sequencer.start();
-  // Portal crossings recorded before a crash but not yet arrived: send them again, now and then
-  // every few seconds (an arrival is applied once whatever the number of sends).
-  await handovers.recover(0);
-  setInterval(() => void handovers.recover(2000).catch((err) => logger.warn({ err: (err as Error).message }, 'hand-over recovery failed')), 5000).unref();
+  const feed = new IntentFeed(js, jsm, t, sequencer, logger, config.SEQUENCER_PREFETCH);
+
+  // The same steps take the worlds at start, after a standby takes over, and after an outage.
+  await w.run({
+    pause: (why) => {
+      sequencer.pause();
+      // Another process owns the worlds: leave every intent to it. (While PostgreSQL is merely
+      // unreachable intents keep coming in, to be answered without a decision.)
+      if (why === 'standby') void feed.stop();
+    },
+    recover: async () => {
+      await feed.stop();
+      await sequencer.recover();
+      await feed.reset();
+      // Committed but never published (a crash between the two, or a publish lost in an outage):
+      // publish before taking new intents.
+      const republished = await publisher.republishMissing(await log.worldsInLog());
+      if (republished) logger.info({ republished }, 'published events the log had and the stream did not');
+      // Portal crossings recorded but not yet arrived: send them again (an arrival applies once).
+      await handovers.recover(0);
+    },
+    resume: () => {
+      sequencer.resume();
+      feed.start();
+    },
+  });
+  feed.watchReconnects(nc, w.active);
+  publisher.retryOnReconnect(nc);
+  setInterval(() => {
+    if (w.active()) void handovers.recover(2000).catch((err) => logger.warn({ err: (err as Error).message }, 'hand-over recovery failed'));
+  }, 5000).unref();
 
   setInterval(() => {
     const stats = sequencer.stats.flush();
     if (stats) logger.info({ stats }, 'sequencer stats (10 s)');
   }, 10_000).unref();
-
-  const consumer = await js.consumers.get(t.intentsStream, t.sequencerConsumer);
-  const messages = await consumer.consume({ max_messages: config.SEQUENCER_PREFETCH });
   logger.info({ prefix: t.prefix }, 'sequencer ready');
 
-  onStop(async () => {
-    await messages.close();
+  w.onStop(async () => {
+    await feed.stop();
     await publisher.flushed();
   });
-
-  for await (const m of messages) sequencer.enqueue(m);
 }
 
 main().catch((err: Error) => {

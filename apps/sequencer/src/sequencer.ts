@@ -5,8 +5,10 @@ import { endSpan, failpoint, IntentEnvelope, IntentEnvelopeSchema, IntervalStats
 import type { EventLog, EventRow, RejectionRow, StoredOutcome } from './event-log';
 import type { EventPublisher } from './event-publisher';
 import type { Handovers } from './handovers';
-import { ackFor, atomicRollback, Outcome, RETRYABLE_DOMAIN_CODES, toCommand, unavailable } from './intents';
+import { ackFor, lookupFailed, Outcome, RETRYABLE_DOMAIN_CODES, toCommand, toStored } from './intents';
 import { OutcomeCache } from './outcome-cache';
+import { isUnreachable } from './outage';
+import { Refusals } from './refusals';
 
 export interface SequencerOptions {
   /** Most intents decided and committed in one transaction. A batch never waits to fill. */
@@ -31,6 +33,7 @@ interface Decided {
 /**
  * Owns worlds' sequences: decides intents against in-memory state, appends the batch's events to
  * PostgreSQL in one transaction, and only after that commit acks the gateways and publishes events.
+ * Paused (the role's lock lost with PostgreSQL), it decides and appends nothing (see `Refusals`).
  */
 export class Sequencer {
   private readonly worlds = new Map<string, World>();
@@ -39,7 +42,11 @@ export class Sequencer {
   private readonly queue: JsMsg[] = [];
   private readonly received = new WeakMap<JsMsg, number>();
   private draining = false;
+  private drained: Array<() => void> = [];
   private stale = false;
+  /** The role's lock is not held (PostgreSQL unreachable, or another process owns the worlds). */
+  private paused = false;
+  private readonly refusals: Refusals;
   readonly stats = new IntervalStats();
 
   constructor(
@@ -50,18 +57,70 @@ export class Sequencer {
     private readonly handovers: Handovers,
     private readonly logger: Logger,
     private readonly opts: SequencerOptions,
-  ) {}
+  ) {
+    this.refusals = new Refusals(
+      (m) => this.parse(m),
+      (env, outcome) => this.reply(env, outcome),
+      logger,
+    );
+  }
 
-  async start(): Promise<void> {
+  /** Stops deciding at once: from now on intents are answered without a decision (`Refusals.holdBack`). */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /**
+   * Holding the worlds again (or for the first time), still paused: forgets everything and reloads
+   * it from the log, once the batch under way (if any) has finished. Another owner may have
+   * appended meanwhile, and an append cut off by the outage may have committed after all.
+   */
+  async recover(): Promise<void> {
+    await this.idle();
+    this.worlds.clear();
     await this.reload();
   }
 
-  /** Rebuilds everything from the log: at start, and after a failed append left memory unsure. */
+  resume(): void {
+    this.paused = false;
+    this.refusals.outage.over();
+    if (this.queue.length && !this.draining) void this.drain();
+  }
+
+  /** Gives back the intents received but not yet taken into a batch (the intake stopped). */
+  returnQueued(): void {
+    for (const m of this.queue.splice(0)) m.nak();
+  }
+
+  /** Resolves when no batch is being decided or appended. */
+  idle(): Promise<void> {
+    return this.draining ? new Promise((r) => this.drained.push(r)) : Promise.resolve();
+  }
+
+  /**
+   * Rebuilds memory from the log: at start, after a pause, and after a failed append left memory
+   * unsure. A failed append may in fact have committed (the connection died after COMMIT reached
+   * the server): whatever the log holds past what memory knew of a world is published now, so no
+   * committed event is left off the stream.
+   */
   private async reload(): Promise<void> {
+    const lastIntentSeq = await this.log.lastIntentSeqs();
+    // Memory is dropped only once the log has answered: a reload that fails keeps what it knew.
+    for (const [worldId, w] of this.worlds) await this.publishLanded(worldId, w.seq);
     this.worlds.clear();
     this.outcomes.clear();
-    this.lastIntentSeq = await this.log.lastIntentSeqs();
+    this.lastIntentSeq = lastIntentSeq;
     this.stale = false;
+  }
+
+  private async publishLanded(worldId: string, knownSeq: number): Promise<void> {
+    for (let after = knownSeq; ; ) {
+      const rows = await this.log.eventsAfter(worldId, after);
+      if (!rows.length) return;
+      this.logger.warn({ worldId, fromSeq: rows[0]!.seq, events: rows.length }, 'a failed append had committed; publishing its events');
+      this.publisher.enqueue(rows);
+      after = rows[rows.length - 1]!.seq;
+    }
   }
 
   /** A world's state, folded from its log; a world whose log is empty is seeded first. */
@@ -96,23 +155,39 @@ export class Sequencer {
       while (this.queue.length) await this.process(this.queue.splice(0, this.opts.maxBatch));
     } finally {
       this.draining = false;
+      this.drained.splice(0).forEach((r) => r());
     }
   }
 
   private async process(msgs: JsMsg[]): Promise<void> {
+    if (this.paused) return this.refusals.holdBack(msgs);
     try {
       await this.processBatch(msgs);
+      this.refusals.outage.over();
     } catch (err) {
       // Group commit failed: memory may be ahead of the log. Reload, then retry each intent alone so
-      // one bad intent cannot refuse its neighbours; an intent that still fails is refused.
+      // one bad intent cannot refuse its neighbours; an intent that still fails is refused. Unless
+      // PostgreSQL itself is away: every intent would fail alike, so the batch is answered at once.
       this.stale = true;
+      if (isUnreachable(err)) return this.unreachable(msgs, err as Error);
       this.logger.error({ err: (err as Error).message, batch: msgs.length }, 'append failed');
-      if (msgs.length > 1) {
-        for (const m of msgs) await this.process([m]);
-        return;
+      if (msgs.length === 1) return this.refusals.refuse(msgs[0]!, err as Error);
+      for (const [i, m] of msgs.entries()) {
+        try {
+          await this.processBatch([m]);
+        } catch (e) {
+          this.stale = true;
+          if (isUnreachable(e)) return this.unreachable(msgs.slice(i), e as Error);
+          this.refusals.refuse(m, e as Error);
+        }
       }
-      await this.refuse(msgs[0]!, err as Error);
     }
+  }
+
+  /** PostgreSQL itself failed, not an intent: answer the rest of the batch at once, then wait a little. */
+  private async unreachable(msgs: JsMsg[], err: Error): Promise<void> {
+    this.refusals.holdBack(msgs, err);
+    await this.refusals.outage.backoff();
   }
 
   private async processBatch(msgs: JsMsg[]): Promise<void> {
@@ -192,7 +267,7 @@ export class Sequencer {
       if (d.env.kind === 'player' && !d.duplicate && d.outcome) this.outcomes.set(d.env.characterId, d.env.intentSeq, toStored(d.outcome));
     }
     for (const d of decided) {
-      if (d.duplicate && d.env.kind === 'player') d.outcome = await this.duplicateOutcome(d.env.characterId, d.env.intentSeq);
+      if (d.duplicate && d.env.kind === 'player') d.outcome = await this.duplicateOutcome(d.env.characterId, d.env.intentSeq).catch(() => lookupFailed);
       this.reply(d.env, d.outcome!);
       d.msg.ack();
       endSpan(d.span);
@@ -237,31 +312,9 @@ export class Sequencer {
     return undefined;
   }
 
-  /**
-   * The append failed for this intent alone: it was not decided. A player resends it under the same
-   * intentSeq (UNAVAILABLE, or ACTION_ATOMIC_ROLLBACK for a multi-step action); a hand-over is
-   * redelivered by JetStream and, failing that, found again by the recovery scan.
-   */
-  private async refuse(msg: JsMsg, err: Error): Promise<void> {
-    const env = this.parse(msg);
-    if (!env) return;
-    if (env.kind === 'handover') {
-      msg.nak(1000);
-      return;
-    }
-    const multiStep = env.kind === 'player' && env.intent.type === 'action' && env.intent.payload.action === 'give';
-    this.reply(env, { status: 'rejected', error: multiStep ? atomicRollback() : unavailable('the event log is unavailable; retry the intent') });
-    msg.ack();
-    this.logger.warn({ err: err.message, characterId: env.characterId }, 'intent refused: append failed');
-  }
-
   private reply(env: IntentEnvelope, outcome: Outcome): void {
     const out = ackFor(env, outcome);
     if (out) this.nc.publish(this.t.ackSubject(out.gatewayId), JSON.stringify(out.ack));
   }
 }
 
-function toStored(o: Outcome): StoredOutcome {
-  if (o.status === 'applied') return { status: 'applied', seq: o.seq!, ...(o.handover ? { handover: o.handover } : {}) };
-  return { status: 'rejected', code: o.error!.code, message: o.error!.message, ...(o.error!.details ? { details: o.error!.details } : {}) };
-}

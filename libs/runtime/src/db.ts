@@ -1,9 +1,17 @@
 import { Pool, PoolClient } from 'pg';
 
-export function createPool(connectionString: string, max = 10): Pool {
-  const pool = new Pool({ connectionString, max, connectionTimeoutMillis: 5000 });
+/**
+ * A pool that survives PostgreSQL going away: connecting gives up after 5 s, and a query after
+ * `queryTimeoutMs` (a silent network partition must fail a query, not hang it forever).
+ */
+export function createPool(connectionString: string, max = 10, queryTimeoutMs = 30_000): Pool {
+  const pool = new Pool({ connectionString, max, connectionTimeoutMillis: 5000, query_timeout: queryTimeoutMs });
   // An idle client losing its connection (PostgreSQL restarting) must not crash the process.
   pool.on('error', () => undefined);
+  // Nor one that dies while checked out (inside a transaction, between its statements): pg-pool
+  // listens for its 'error' only while it is idle. The failure still reaches the caller through
+  // its query, and the pool drops the broken client when it is released.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

@@ -5,9 +5,28 @@ import { BaseConfigSchema, loadConfig } from './config';
 import { createPool } from './db';
 import { createLogger, Logger } from './logger';
 import { connectNats, ensureTopology, Topology, topology } from './nats';
-import { Ownership } from './ownership';
+import { Hold, Ownership } from './ownership';
 import { startTracing } from './tracing';
 import type { JetStreamManager } from '@nats-io/jetstream';
+
+export type Role = 'sequencer' | 'projector';
+
+/** How a role's work goes off and on again around the lock; each app says what that means for it. */
+export interface RoleControl {
+  /**
+   * The lock is not held: stop the role's work at once (no append, no decision, no read-model
+   * write). `unreachable`: PostgreSQL could not be reached; `standby`: another process holds the
+   * role now, so take no messages at all until `resume`. Called again when the reason changes.
+   */
+  pause(why: 'unreachable' | 'standby'): void;
+  /**
+   * Holding the lock, still paused: reload whatever memory may have got wrong while it was away
+   * (and, at start, everything). Tried again with backoff while it throws and the lock is held.
+   */
+  recover(): Promise<void>;
+  /** Recovered and still the owner: carry on. */
+  resume(): void;
+}
 
 export interface Worker<C> {
   config: C;
@@ -16,17 +35,26 @@ export interface Worker<C> {
   nc: NatsConnection;
   t: Topology;
   jsm: JetStreamManager;
+  /**
+   * Recovers and resumes the role under the lock taken at start, and from then on keeps it: when
+   * the lock's connection ends the role is paused, the lock taken back (a standby while another
+   * process holds it), recovered and resumed. Resolves once the role first runs.
+   */
+  run(control: RoleControl): Promise<void>;
+  /** Whether the role is running now (held, recovered, not paused). */
+  active(): boolean;
   /** Runs `close` steps (in order) once, on SIGINT or SIGTERM, then exits 0. */
   onStop(close: () => Promise<unknown>): void;
 }
 
 /**
  * The start of a background app that owns a role (the sequencer, the projector): configuration,
- * traces, logs, a pool, the role's ownership (a standby waits here), NATS and its topology.
- * Losing ownership later ends the process at once, as a crash would: another may be taking over.
+ * traces, logs, a pool, the role's ownership (a standby waits here, and so does a process started
+ * while PostgreSQL is down), NATS and its topology. Losing ownership later pauses the role rather
+ * than end the process: see `Worker.run`.
  */
 export async function startWorker<S extends typeof BaseConfigSchema>(
-  role: 'sequencer' | 'projector',
+  role: Role,
   schema: S,
   beforeNats?: (w: { config: z.infer<S>; logger: Logger; pool: Pool }) => Promise<void>,
 ): Promise<Worker<z.infer<S>>> {
@@ -35,19 +63,22 @@ export async function startWorker<S extends typeof BaseConfigSchema>(
   const logger = createLogger(role, config.LOG_LEVEL);
   const pool = createPool(config.DATABASE_URL, 4);
   const ownership = new Ownership(config.DATABASE_URL, `${config.NATS_PREFIX}:${role}`, logger);
-  await ownership.acquire((err) => {
-    logger.fatal({ err: err.message }, `lost ownership of the ${role} role; exiting`);
-    process.exit(70);
+  const hold = await ownership.acquire({
+    onUnreachable: (err, attempt) => {
+      if (attempt === 1) logger.warn({ err: err.message }, `postgres unreachable: waiting for it to take the ${role} role`);
+    },
   });
   await beforeNats?.({ config, logger, pool });
   const nc = await connectNats(config.NATS_URL, `tilemud-${role}`);
   const t = topology(config.NATS_PREFIX);
   const jsm = await ensureTopology(nc, t);
+  const keeper = new RoleKeeper(role, ownership, hold, logger);
   const closers: Array<() => Promise<unknown>> = [];
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    keeper.stop();
     logger.info({ signal }, `${role} stopping`);
     for (const close of closers) await close().catch(() => undefined);
     await nc.drain().catch(() => undefined);
@@ -58,5 +89,79 @@ export async function startWorker<S extends typeof BaseConfigSchema>(
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
-  return { config, logger, pool, nc, t, jsm, onStop: (close) => closers.push(close) };
+  return { config, logger, pool, nc, t, jsm, run: (control) => keeper.run(control), active: () => keeper.active, onStop: (close) => closers.push(close) };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Pauses the role when its lock's connection ends and resumes it once the lock is held again and
+ * memory reloaded: a PostgreSQL outage is ridden out by the process instead of ending it. There is
+ * still one writer per role: a process works only while it holds the lock and has recovered under
+ * that very hold, and the log's primary key refuses an append that raced the pause.
+ */
+class RoleKeeper {
+  active = false;
+  private stopped = false;
+
+  constructor(
+    private readonly role: Role,
+    private readonly ownership: Ownership,
+    private hold: Hold,
+    private readonly logger: Logger,
+  ) {}
+
+  run(control: RoleControl): Promise<void> {
+    return new Promise((started) => void this.keep(control, started));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.active = false;
+  }
+
+  private async keep(control: RoleControl, started: () => void): Promise<void> {
+    let pausedAt: number | undefined;
+    for (;;) {
+      if (await this.recover(control)) {
+        if (pausedAt !== undefined) this.logger.info({ role: this.role, downMs: Date.now() - pausedAt }, `${this.role} resumed`);
+        pausedAt = undefined;
+        started();
+        const err = await this.hold.lost;
+        if (this.stopped) return;
+        this.active = false;
+        control.pause('unreachable');
+        pausedAt = Date.now();
+        this.logger.warn({ role: this.role, err: err.message }, `postgres unreachable: ${this.role} paused`);
+      }
+      try {
+        this.hold = await this.ownership.acquire({
+          onStandby: () => control.pause('standby'),
+          // Once paused, that line said it all; a role lost before it first ran says so here.
+          onUnreachable: (err, attempt) => {
+            if (attempt === 1 && pausedAt === undefined) this.logger.warn({ err: err.message }, `postgres unreachable: waiting for it to take the ${this.role} role`);
+          },
+        });
+      } catch {
+        return; // released: the process is stopping
+      }
+    }
+  }
+
+  /** Recovers under the current hold, retrying while it fails; false when the lock went first. */
+  private async recover(control: RoleControl): Promise<boolean> {
+    for (let retryMs = 250; this.hold.held && !this.stopped; retryMs = Math.min(retryMs * 2, 2000)) {
+      try {
+        await control.recover();
+        if (!this.hold.held || this.stopped) return false;
+        this.active = true;
+        control.resume();
+        return true;
+      } catch (err) {
+        this.logger.warn({ role: this.role, err: (err as Error).message, retryMs }, `${this.role} recovery failed; retrying`);
+        await sleep(retryMs);
+      }
+    }
+    return false;
+  }
 }

@@ -1,0 +1,86 @@
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { ConsumerLoop, Logger, resetSequencerConsumer, Topology } from '@tilemud/runtime';
+import type { Sequencer } from './sequencer';
+
+/**
+ * The sequencer's intake from the INTENTS work queue. Whenever the order of delivery may have been
+ * broken (this process took the worlds, took them back after an outage, or NATS reconnected and
+ * intents in flight were lost), `reset` recreates the consumer, so that every intent still in the
+ * queue comes again first and in stream order. Left to JetStream, an intent lost in flight would
+ * come back only after ack_wait, behind newer intents of the same player, and then look stale.
+ * Every change goes through one queue, so a stop, a reset and a start never interleave.
+ */
+export class IntentFeed {
+  private readonly loop: ConsumerLoop;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly t: Topology,
+    private readonly sequencer: Sequencer,
+    private readonly logger: Logger,
+    prefetch: number,
+  ) {
+    this.loop = new ConsumerLoop(js, t.intentsStream, t.sequencerConsumer, { max_messages: prefetch }, (m) => sequencer.enqueue(m), logger);
+  }
+
+  start(): void {
+    void this.serially(async () => this.loop.start());
+  }
+
+  /** Takes no more intents; those received and not yet in a batch go back to the queue. */
+  stop(): Promise<void> {
+    return this.serially(() => this.halt());
+  }
+
+  /** Stops, and recreates the consumer once the batch under way is done. Start it again after. */
+  reset(): Promise<void> {
+    return this.serially(async () => {
+      await this.halt();
+      await this.sequencer.idle();
+      await resetSequencerConsumer(this.jsm, this.t);
+    });
+  }
+
+  /**
+   * After each NATS reconnect: the active owner resets the consumer and starts again (retrying
+   * while JetStream does not answer yet). A paused process is no owner, so it leaves the consumer
+   * alone and only consumes afresh (if it consumes at all); its recovery will reset it.
+   */
+  watchReconnects(nc: NatsConnection, active: () => boolean): void {
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type !== 'reconnect') continue;
+        if (active()) void this.restartAfterReconnect(active);
+        else void this.serially(() => this.loop.restart());
+      }
+    })();
+  }
+
+  private async restartAfterReconnect(active: () => boolean): Promise<void> {
+    for (let retryMs = 250; active(); retryMs = Math.min(retryMs * 2, 2000)) {
+      try {
+        await this.reset();
+        if (active()) this.start();
+        this.logger.info('NATS reconnected: intents consumer recreated');
+        return;
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message, retryMs }, 'NATS reconnected but the intents consumer could not be recreated yet');
+        await new Promise((r) => setTimeout(r, retryMs));
+      }
+    }
+  }
+
+  private async halt(): Promise<void> {
+    await this.loop.stop();
+    this.sequencer.returnQueued();
+  }
+
+  private serially<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(step, step);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,69 @@
+import type { JsMsg } from '@nats-io/jetstream';
+import type { IntentEnvelope, Logger } from '@tilemud/runtime';
+import { atomicRollback, isMultiStep, Outcome, unavailable } from './intents';
+import { Outage } from './outage';
+
+/** How long an enter, leave or hand-over waits before JetStream offers it again while the log is away. */
+const HOLD_DELAY_MS = 2000;
+
+/**
+ * The sequencer's answers to intents it could not decide, because the event log could not take
+ * them. None of them is ever `applied`: that ack waits for a commit.
+ */
+export class Refusals {
+  readonly outage: Outage;
+
+  constructor(
+    /** The intent in a message, or undefined for a poison one (which it terminates). */
+    private readonly parse: (msg: JsMsg) => IntentEnvelope | undefined,
+    private readonly reply: (env: IntentEnvelope, outcome: Outcome) => void,
+    private readonly logger: Logger,
+  ) {
+    this.outage = new Outage(logger);
+  }
+
+  /**
+   * Answers intents without deciding them, while the log cannot be written (paused, or an append
+   * just failed for want of PostgreSQL). A player's intent is refused UNAVAILABLE (retryable) rather
+   * than held: nothing of it was recorded, so the client may send it again under the same intentSeq
+   * and it applies once (or, if a commit cut off by the outage had in fact landed, it is answered
+   * `duplicate` with its seq); the player hears at once that nothing happened, whereas a move held
+   * through an outage of unknown length would land long after it was meant (the client never takes
+   * steps blind either, client/src/net/intents.ts). An enter, a leave or a hand-over is nak'd for redelivery instead: a hand-over must arrive, and
+   * the gateway takes any answer to a leave as done, so they are decided once the log is back.
+   */
+  holdBack(msgs: JsMsg[], err?: Error): void {
+    let refused = 0;
+    let held = 0;
+    for (const msg of msgs) {
+      const env = this.parse(msg);
+      if (!env) continue;
+      if (env.kind !== 'player') {
+        msg.nak(HOLD_DELAY_MS);
+        held++;
+        continue;
+      }
+      this.reply(env, { status: 'rejected', error: err && isMultiStep(env) ? atomicRollback() : unavailable('the event log is unavailable; retry the intent') });
+      msg.ack();
+      refused++;
+    }
+    this.outage.answered(refused, held, err);
+  }
+
+  /**
+   * The append failed for this intent alone: it was not decided. A player resends it under the same
+   * intentSeq (UNAVAILABLE, or ACTION_ATOMIC_ROLLBACK for a multi-step action); a hand-over is
+   * redelivered by JetStream and, failing that, found again by the recovery scan.
+   */
+  refuse(msg: JsMsg, err: Error): void {
+    const env = this.parse(msg);
+    if (!env) return;
+    if (env.kind === 'handover') {
+      msg.nak(1000);
+      return;
+    }
+    this.reply(env, { status: 'rejected', error: isMultiStep(env) ? atomicRollback() : unavailable('the event log is unavailable; retry the intent') });
+    msg.ack();
+    this.logger.warn({ err: err.message, characterId: env.characterId }, 'intent refused: append failed');
+  }
+}
