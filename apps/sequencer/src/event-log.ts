@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { getWorld, Handover, initialWorldState, WorldDraft, WorldEvent, WorldState } from '@tilemud/domain';
+import { foldLog, getWorld, Handover, WorldState } from '@tilemud/domain';
 
 export interface EventRow {
   worldId: string;
@@ -79,15 +79,7 @@ export class EventLog {
       'SELECT seq, type, payload FROM action_events WHERE world_id = $1 ORDER BY seq',
       [worldId],
     );
-    const draft = new WorldDraft(initialWorldState(map));
-    let seq = 0;
-    for (const r of rows) {
-      const n = Number(r.seq);
-      if (n !== seq + 1) throw new Error(`world ${worldId}: log has a gap after seq ${seq}`);
-      draft.apply([{ type: r.type, data: r.payload } as WorldEvent]);
-      seq = n;
-    }
-    return { state: draft.state, seq };
+    return foldLog(map, rows.map((r) => ({ seq: Number(r.seq), type: r.type, payload: r.payload })));
   }
 
   /** The highest intentSeq each character has had decided (applied or rejected). */
