@@ -522,6 +522,7 @@ async function setupSession(s) {
     setup.latency.guest.record(t1 - t0);
     if (typeof guest.accessToken !== 'string') throw new SetupError('no accessToken');
     s.playerId = guest.player?.id ?? null;
+    s.accessToken = guest.accessToken;
 
     stage = 'bootstrap';
     const boot = await postJson('/api/session/bootstrap', { clientVersion: CLIENT_VERSION }, guest.accessToken, [200]);
@@ -690,6 +691,10 @@ function progress() {
 
 async function closeAll() {
   const open = sessions.filter((s) => s.ws !== null && !s.closed);
+  // The players quit (logout): their characters leave at once instead of staying for the resume
+  // window, so that the next run starts from the same world as this one did.
+  for (const s of open) s.closedByHarness = true;
+  await Promise.all(open.map((s) => (s.accessToken ? postJson('/api/session/logout', undefined, s.accessToken, [204]).catch(() => undefined) : undefined)));
   for (const s of open) {
     s.closedByHarness = true;
     try {
