@@ -1,7 +1,7 @@
-import { createConnection, createServer, Server, Socket } from 'node:net';
 import { ErrorBodySchema } from '@tilemud/contracts';
 import { api, sleep, TestClient } from '../support/client';
-import { freePort, TestSystem } from '../support/system';
+import { runEnv, TestSystem } from '../support/system';
+import { TcpProxy } from '../support/tcp-proxy';
 import { apiFrom, CONTRACT_LIMITS, expectAllValid, expectRestError, ExtraGateway, guest, joinAs, ledger, outputsOf, ticketFor, uniqueName } from './identity-helpers';
 
 /** Sends `n` intents back to back (no waiting) and collects, per intentSeq, its ack or its refusal. */
@@ -34,38 +34,12 @@ function expectLimited(errors: any[], kind: string, maxRetryMs: number): void {
   }
 }
 
-/** A TCP relay to Redis that the test can cut, to take Redis away from one gateway only. */
-class RedisRelay {
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-  private readonly target = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-
-  async up(): Promise<void> {
-    this.port ||= await freePort();
-    this.server = createServer((client) => {
-      const upstream = createConnection(Number(this.target.port || 6379), this.target.hostname);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('error', () => undefined);
-        s.on('close', () => (this.sockets.delete(s), client.destroy(), upstream.destroy()));
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-  }
-
-  async down(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise((resolve) => this.server?.close(resolve));
-  }
-}
-
 /** The contract's limits over a real socket and REST, shared through Redis, and without Redis. */
 describe('identity: rate limits', () => {
   const system = new TestSystem({ ...CONTRACT_LIMITS, LOG_LEVEL: 'debug' });
   const extras: ExtraGateway[] = [];
-  const relay = new RedisRelay();
+  // Redis through a proxy of our own, to take it away from one gateway only.
+  const relay = TcpProxy.for(runEnv().REDIS_URL!);
 
   beforeAll(async () => {
     await system.start();
@@ -73,7 +47,7 @@ describe('identity: rate limits', () => {
 
   afterAll(async () => {
     for (const g of extras) await g.app.stop();
-    await relay.down().catch(() => undefined);
+    await relay.close();
     await system.stop();
   });
 
@@ -155,11 +129,11 @@ describe('identity: rate limits', () => {
   });
 
   it('with Redis unreachable, play goes on and the limits hold in process; they are shared again once it is back', async () => {
-    await relay.up();
-    const g = await new ExtraGateway({ ...CONTRACT_LIMITS, REDIS_URL: `redis://127.0.0.1:${relay.port}` }).start();
+    await relay.start();
+    const g = await new ExtraGateway({ ...CONTRACT_LIMITS, REDIS_URL: relay.rewrite(runEnv().REDIS_URL!) }).start();
     extras.push(g);
     const c = await joinAs(await guest(g.baseUrl, g.wsUrl));
-    await relay.down();
+    relay.cut();
     await sleep(300);
     const health = await api(g.baseUrl, 'GET', '/api/health');
     expect(health.body).toMatchObject({ status: 'degraded', dependencies: { redis: { status: 'down' } } });
@@ -168,17 +142,32 @@ describe('identity: rate limits', () => {
     const { acked, limited } = await burst(c, 7, (i) => ({ type: 'intent.chat', payload: { text: `offline ${i}`, channel: 'world' } }));
     expect(acked.filter((a) => a.status === 'applied').length).toBe(5);
     expectLimited(limited, 'chat', 2000);
-    // a new session cannot be opened without Redis (no ticket), in the error shape
+    // A player can still (re)connect: the ticket is signed instead of stored, and used once.
     const t = await api(g.baseUrl, 'POST', '/api/session/ticket', { token: c.guest!.accessToken });
-    expectRestError(t, 503, 'UNAVAILABLE');
-    expect(c.closed).toBeUndefined();
+    expect(t.status).toBe(200);
+    expect(t.body.ticket).toMatch(/^s1\./);
+    const again = new TestClient(g.baseUrl, g.wsUrl);
+    again.guest = c.guest;
+    again.bootstrap = c.bootstrap;
+    again.intentSeq = c.intentSeq; // the same character: its intentSeq goes on
+    await again.open(t.body.ticket);
+    again.send({ type: 'hello', protocolVersion: '1.0.0' });
+    await again.waitFor((m) => m.type === 'event.state_delta' && m.full);
+    expect(again.messages('event.degraded')).toEqual([expect.objectContaining({ dependency: 'redis', status: 'degraded' })]); // told at connect
+    expect(await c.waitClose()).toMatchObject({ code: 4409 }); // the older socket was replaced
+    const reused = new TestClient(g.baseUrl, g.wsUrl);
+    await reused.open(t.body.ticket);
+    expect(await reused.waitClose()).toMatchObject({ code: 4401 });
+    const forged = new TestClient(g.baseUrl, g.wsUrl);
+    await forged.open(t.body.ticket.replace(/.$/, (ch: string) => (ch === 'A' ? 'B' : 'A')));
+    expect(await forged.waitClose()).toMatchObject({ code: 4401 });
 
-    await relay.up();
+    relay.restore();
     for (let i = 0; i < 50 && (await api(g.baseUrl, 'GET', '/api/health')).body.status !== 'ok'; i++) await sleep(100);
     expect((await api(g.baseUrl, 'GET', '/api/health')).body.status).toBe('ok');
-    expect((await c.move(c.freeDirection())).status).toBe('applied');
+    expect((await again.move(again.freeDirection())).status).toBe('applied');
     expect(g.app.output).toMatch(/limiting in process/);
-    await c.close();
+    await again.close();
   });
 
   it('leaks no token, ticket or password into any log', () => {
