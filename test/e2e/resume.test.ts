@@ -1,5 +1,7 @@
 import { ServerMessageSchema } from '@tilemud/contracts';
-import { joinPlayer, sleep, TestClient } from '../support/client';
+import type { Client } from 'pg';
+import { api, joinPlayer, sleep, TestClient } from '../support/client';
+import { db } from '../support/db';
 import { TestSystem } from '../support/system';
 import { ExtraGateway } from './identity-helpers';
 
@@ -17,9 +19,11 @@ describe('resume after a lost connection', () => {
   const second = new ExtraGateway(env);
   let watcher: TestClient;
   let mover: TestClient;
+  let pg: Client;
 
   beforeAll(async () => {
     await system.start();
+    pg = await db();
     await second.start();
     watcher = await joinPlayer(system);
     mover = await joinPlayer(system);
@@ -30,6 +34,7 @@ describe('resume after a lost connection', () => {
     await mover?.close();
     await second.app.stop();
     await system.stop();
+    await pg?.end();
   });
 
   /** One applied move of `mover`, once its own view has caught up (so the next direction is right). */
@@ -186,6 +191,31 @@ describe('resume after a lost connection', () => {
     // Back in the world: the others see it join again.
     await watcher.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((x: any) => x.op === 'character.joined' && x.character.id === c.characterId), 5000, watcherFrom);
     await c.close();
+  });
+
+  it('a logout while the character waits out its window takes it out at once', async () => {
+    const c = await joinSeen();
+    const watcherFrom = watcher.received.length;
+    c.drop();
+    await c.waitClose();
+    await sleep(300);
+    const started = Date.now();
+    expect((await api(system.baseUrl, 'POST', '/api/session/logout', { token: c.guest!.accessToken })).status).toBe(204);
+    await watcher.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((x: any) => x.op === 'character.left' && x.id === c.characterId), 3000, watcherFrom);
+    expect(Date.now() - started).toBeLessThan(WINDOW_MS);
+  });
+
+  it('a socket dropped just as its character steps through a portal: the leave follows it to the new world', async () => {
+    const c = await joinSeen();
+    expect(await c.walkTo(61, 20)).toBe(true); // beside the lobby's portal at (62,20)
+    c.send({ type: 'intent.move', intentSeq: ++c.intentSeq, payload: { direction: 'east' } });
+    c.drop(); // before its ack: the session never follows the crossing
+    await c.waitClose();
+    const online = async () => (await pg.query('SELECT world_id, online FROM rm_characters WHERE id = $1', [c.characterId])).rows[0];
+    for (let i = 0; i < 100 && (await online())?.world_id !== 'meadow'; i++) await sleep(50);
+    expect(await online()).toEqual({ world_id: 'meadow', online: true }); // crossed, still there in the window
+    for (let i = 0; i < (WINDOW_MS + 8000) / 100 && (await online()).online; i++) await sleep(100);
+    expect(await online()).toEqual({ world_id: 'meadow', online: false }); // and left from there after it
   });
 
   it('refuses a used token or another player\'s: a full snapshot, never someone else\'s session', async () => {

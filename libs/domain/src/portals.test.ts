@@ -52,6 +52,8 @@ describe('portals: a two-step hand-over', () => {
     const enter: WorldCommand = { type: 'enter', characterId: 'a', name: 'Ann', sessionId: 's2', home: true };
     expect(decide(after, enter)).toMatchObject({ ok: false, rejection: { code: 'WORLD_MOVED', details: { toWorldId: 'there' } } });
     expect(decide(after, { type: 'move', characterId: 'a', direction: 'west' })).toMatchObject({ ok: false, rejection: { code: 'NOT_IN_WORLD' } });
+    // A leave sent to the old world (its socket dropped as it crossed) is pointed at the new one.
+    expect(decide(after, { type: 'leave', characterId: 'a', sessionId: 's1' })).toMatchObject({ ok: false, rejection: { code: 'WORLD_MOVED', details: { toWorldId: 'there' } } });
   });
 
   it('the new world takes the character once, on the arrival tile, with its inventory', () => {

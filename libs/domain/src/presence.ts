@@ -83,6 +83,8 @@ export function decideEnter(state: WorldState, cmd: Extract<WorldCommand, { type
 
 export function decideLeave(state: WorldState, cmd: Extract<WorldCommand, { type: 'leave' }>): D {
   const c = state.characters.get(cmd.characterId);
+  // Gone through a portal (perhaps just as its socket dropped): the leave belongs to that world.
+  if (c?.departedTo) return reject('WORLD_MOVED', `the character is in world ${c.departedTo} now`, { toWorldId: c.departedTo });
   if (!c?.online) return accept([]);
   // A leave from a session that has since been replaced must not remove the new one.
   if (cmd.sessionId !== null && cmd.sessionId !== c.sessionId) return accept([]);

@@ -1,4 +1,4 @@
-import type { EventStateDelta, Snapshot } from '@tilemud/contracts';
+import type { EventStateDelta } from '@tilemud/contracts';
 import type { Delta } from './delta';
 import type { SessionDeps } from './session-deps';
 
@@ -17,7 +17,8 @@ export interface CaughtUp {
 export async function catchUp(d: SessionDeps, worldId: string, minSeq: number, replayFrom?: number): Promise<CaughtUp | undefined> {
   const missed = replayFrom === undefined ? undefined : await missedDeltas(d, worldId, replayFrom);
   if (missed) return { replayed: true, frames: missed.frames, seq: missed.upTo };
-  const loaded = await freshSnapshot(d, worldId, minSeq);
+  // A full state at least as new as `minSeq` (the client's own acks) and as the log's head now.
+  const loaded = await d.snapshots.fresh(worldId, minSeq);
   if (!loaded) return undefined;
   return { replayed: false, frames: [{ type: 'event.state_delta', worldId, seq: loaded.seq, prevSeq: loaded.seq, full: true, changes: [], snapshot: loaded.snapshot }], seq: loaded.seq };
 }
@@ -32,14 +33,4 @@ async function missedDeltas(d: SessionDeps, worldId: string, lastSeq: number): P
   const upTo = Math.max(d.fanout.seen(worldId), await d.snapshots.seq(worldId));
   const frames = await d.replay.between(worldId, lastSeq, upTo, d.config.RESUME_MAX_REPLAY_EVENTS);
   return frames ? { frames, upTo } : undefined;
-}
-
-/**
- * A full state at least as new as `minSeq` (the client's own acks) and as the log's head when
- * asked: from the read model once it has caught up, else built from the log (see SnapshotService).
- */
-async function freshSnapshot(d: SessionDeps, worldId: string, minSeq: number): Promise<{ seq: number; snapshot: Snapshot } | undefined> {
-  // The quick path: this gateway has already seen the read model pass `minSeq`.
-  if (minSeq > 0) await d.fanout.reached(worldId, minSeq, d.config.FRESHNESS_WAIT_MS);
-  return d.snapshots.fresh(worldId, minSeq);
 }

@@ -26,6 +26,10 @@ export class ClientSession implements DeltaReceiver {
   readonly id = randomUUID();
   claims?: TicketClaims;
   worldId?: string;
+  /** The world whose state the client was last sent (worldId runs ahead of it during a crossing). */
+  private shownWorldId?: string;
+  /** Set while the socket is gone and the character waits out the resume window. */
+  private lingerTimer?: NodeJS.Timeout;
   /** The versions the client said hello with, checked again when the minimum is raised. */
   hello?: { protocolVersion: string; clientVersion?: string | undefined };
   /** When this session became its player's live one (epoch ms). */
@@ -50,7 +54,7 @@ export class ClientSession implements DeltaReceiver {
     private readonly ticket: string | null,
     private readonly d: SessionDeps,
   ) {
-    this.deltas = new DeltaDelivery(ws, d.config.FANOUT_SLOW_CLIENT_BYTES, () => this.enqueue(() => this.sync(0)));
+    this.deltas = new DeltaDelivery(ws, d.config.FANOUT_SLOW_CLIENT_BYTES, (from) => this.enqueue(() => this.sync(0, from)));
     this.rules = new SessionRules(ws, d.config, d.limiter, this);
   }
 
@@ -164,7 +168,7 @@ export class ClientSession implements DeltaReceiver {
   }
 
   resumeRecord(): ResumeRecord {
-    return { playerId: this.claims!.playerId, characterId: this.claims!.characterId, sessionId: this.id, worldId: this.worldId! };
+    return { playerId: this.claims!.playerId, characterId: this.claims!.characterId, sessionId: this.id, worldId: this.shownWorldId ?? this.worldId! };
   }
 
   /** Ends the session (4426) when its client is older than `minClientVersion`; true when it may stay. */
@@ -197,6 +201,7 @@ export class ClientSession implements DeltaReceiver {
     const caught = await catchUp(this.d, this.worldId!, minSeq, replayFrom);
     if (!caught || (this.state as State) === 'closed') return;
     before?.(caught.replayed);
+    this.shownWorldId = this.worldId;
     for (const f of caught.frames) this.send(f);
     this.state = 'live';
     this.deltas.release(caught.seq);
@@ -222,7 +227,8 @@ export class ClientSession implements DeltaReceiver {
         this.send({ type: 'pong', ts: msg.ts, serverTime: Date.now() });
         return;
       case 'resync':
-        await this.sync(0, msg.lastSeq);
+        // A seq of the world the client holds; mid-crossing it is about to get the new world anyway.
+        await this.sync(0, this.shownWorldId === this.worldId ? msg.lastSeq : undefined);
         return;
       case 'intent.move':
         return this.publish('move', msg.intentSeq, { type: 'move', direction: msg.payload.direction });
@@ -309,7 +315,29 @@ export class ClientSession implements DeltaReceiver {
     }
     void this.d.resume.linger(token!, this.resumeRecord());
     this.d.onLinger(this);
-    setTimeout(() => void this.leaveWorld(claims), this.d.config.RESUME_WINDOW_MS).unref();
+    this.lingerTimer = setTimeout(() => {
+      this.lingerTimer = undefined;
+      void this.leaveWorld(claims);
+    }, this.d.config.RESUME_WINDOW_MS);
+    this.lingerTimer.unref();
+  }
+
+  get lingering(): boolean {
+    return this.lingerTimer !== undefined;
+  }
+
+  /**
+   * Ends the resume window early: the player logged out (the character leaves now and the token is
+   * spent), or another session of the player has entered on this gateway (it has the character:
+   * nothing to leave, only books to close).
+   */
+  endLinger(why: 'logout' | 'handed_over'): void {
+    if (!this.lingerTimer || !this.claims) return;
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    if (this.resumeToken) void this.d.resume.revoke(this.claims.playerId, this.resumeToken);
+    if (why === 'logout') this.leaving = this.leaveWorld(this.claims);
+    else this.d.onLeft(this, true);
   }
 
   /** The character leaves the world it is in, after any portal crossing under way has landed. */

@@ -22,8 +22,12 @@ export class DeltaDelivery {
   constructor(
     private readonly ws: WebSocket,
     private readonly slowBytes: number,
-    /** Called when the client can only be helped by a new full snapshot. */
-    private readonly resnapshot: () => void,
+    /**
+     * Called when the live stream cannot continue the client's view: with its last seq when the
+     * deltas after it are to be replayed from the log (a hole this gateway missed, or a frame
+     * starting before it), without one when only a full snapshot helps (too far behind).
+     */
+    private readonly catchUp: (fromSeq?: number) => void,
   ) {}
 
   /** Hold deltas (a snapshot is on its way). */
@@ -59,10 +63,16 @@ export class DeltaDelivery {
   private enqueueOwn(parts: Delta[]): void {
     const pending = [...(this.own ?? []), ...parts];
     const first = pending[0];
-    // A hole before the first (this gateway missed deltas) or too much backlog: start over.
-    if ((first && first.prevSeq > this.lastSeq) || pending.reduce((n, p) => n + p.changes.length, 0) > MAX_OWN_CHANGES) {
+    if (pending.reduce((n, p) => n + p.changes.length, 0) > MAX_OWN_CHANGES) {
       this.own = null;
-      this.resnapshot();
+      this.catchUp();
+      return;
+    }
+    // A hole before the first (this gateway missed deltas), or a first that starts before the
+    // client's seq (its snapshot was folded from the log, between two projector frames).
+    if (first && first.prevSeq !== this.lastSeq) {
+      this.own = null;
+      this.catchUp(this.lastSeq);
       return;
     }
     this.own = pending;

@@ -17,11 +17,11 @@ export async function relayIntent(
   intentSeq: number,
   intent: ClientIntent,
 ): Promise<{ message: ServerMessage; strike: boolean } | null> {
+  const limited = await rules.admit(kind, who.characterId); // counts as activity (idle clock) either way
+  if (limited) return { message: { type: 'event.error', intentSeq, error: limited }, strike: true };
   // PostgreSQL or NATS down: refused at once (retryable) rather than left to time out.
   const down = d.health.refusal();
   if (down) return { message: { type: 'event.ack', intentSeq, status: 'rejected', error: down }, strike: false };
-  const limited = await rules.admit(kind, who.characterId);
-  if (limited) return { message: { type: 'event.error', intentSeq, error: limited }, strike: true };
   try {
     await d.bus.publish({ kind: 'player', worldId: who.worldId, characterId: who.characterId, intentSeq, intent, gatewayId: d.bus.gatewayId, sessionId: who.sessionId, receivedAt: Date.now() });
     return null;

@@ -8,6 +8,8 @@ import type { ClientSession } from './client-session';
 export class LocalSessions {
   private readonly all = new Map<string, ClientSession>();
   private readonly byPlayer = new Map<string, Set<ClientSession>>();
+  /** Sessions whose socket is gone but whose character waits out the resume window, by player. */
+  private readonly lingeringByPlayer = new Map<string, Set<ClientSession>>();
 
   constructor(@Inject(CONFIG) private readonly config: GatewayConfig) {}
 
@@ -39,6 +41,26 @@ export class LocalSessions {
     if (!set) return;
     set.delete(s);
     if (!set.size) this.byPlayer.delete(playerId!);
+  }
+
+  linger(s: ClientSession): void {
+    const playerId = s.claims!.playerId;
+    let set = this.lingeringByPlayer.get(playerId);
+    if (!set) this.lingeringByPlayer.set(playerId, (set = new Set()));
+    set.add(s);
+  }
+
+  /** The character left, or was handed over: the session is gone for good. */
+  unlinger(s: ClientSession): void {
+    const playerId = s.claims?.playerId;
+    const set = playerId ? this.lingeringByPlayer.get(playerId) : undefined;
+    if (!set) return;
+    set.delete(s);
+    if (!set.size) this.lingeringByPlayer.delete(playerId!);
+  }
+
+  lingeringOf(playerId: string): ClientSession[] {
+    return [...(this.lingeringByPlayer.get(playerId) ?? [])];
   }
 
   ofPlayer(playerId: string): ClientSession[] {

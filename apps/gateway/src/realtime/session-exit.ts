@@ -1,4 +1,5 @@
 import type { SessionDeps, TerminationReason } from './session-deps';
+import { leaveWorld } from './world-entry';
 
 /** What becomes of a character once its session's socket is gone. */
 export type ExitPlan = 'handed_over' | 'leave_now' | 'linger';
@@ -18,8 +19,7 @@ export function exitPlan(s: { replaced: boolean; ended?: TerminationReason; hasR
 
 /** Sends the character's leave for this session; true once the world has applied it. */
 export function sendLeave(d: SessionDeps, who: { worldId: string; characterId: string; name: string; sessionId: string }): Promise<boolean> {
-  return d.bus
-    .system({ kind: 'system', op: 'leave', ...who }, 10_000)
+  return leaveWorld(d.bus, who, 10_000)
     .then(() => true)
     .catch((err) => (d.logger.warn({ err: (err as Error).message }, 'leave not confirmed'), false));
 }

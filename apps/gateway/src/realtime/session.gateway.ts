@@ -73,9 +73,19 @@ export class SessionGateway implements OnGatewayConnection, OnModuleDestroy {
       },
       onAuthenticated: (s) => this.sessions.bind(s),
       onHello: (s) => this.claim(s),
-      onEntered: (s) => this.presence.entered(s),
-      onLinger: (s) => this.presence.linger(s),
-      onLeft: (s, confirmed) => void this.presence.untrack(s, confirmed),
+      onEntered: (s) => {
+        this.presence.entered(s);
+        // An older session of this player lingering here: this one has the character now.
+        for (const old of this.sessions.lingeringOf(s.claims!.playerId)) if (old !== s) old.endLinger('handed_over');
+      },
+      onLinger: (s) => {
+        this.sessions.linger(s);
+        this.presence.linger(s);
+      },
+      onLeft: (s, confirmed) => {
+        this.sessions.unlinger(s);
+        void this.presence.untrack(s, confirmed);
+      },
       onClosed: (s) => this.onClosed(s),
     };
     control.on('session_end', (m) => {
@@ -85,6 +95,8 @@ export class SessionGateway implements OnGatewayConnection, OnModuleDestroy {
         if (!m.sessionId && (m.reason === 'logout' ? s.claims.issuedAt > m.at : s.liveSince > m.at)) continue;
         s.terminate(m.reason, m.reason === 'logout' ? CloseCode.NORMAL : CloseCode.REPLACED);
       }
+      // A logout also takes out a character whose socket is gone but is waiting out its resume window.
+      if (m.reason === 'logout') for (const s of this.sessions.lingeringOf(m.playerId)) if (s.claims!.issuedAt <= m.at) s.endLinger('logout');
     });
   }
 

@@ -37,3 +37,18 @@ export async function enterWorld(
   }
   return { ok: false, error: makeError(ErrorCode.UNAVAILABLE, 'the world is not answering; try again shortly') };
 }
+
+/**
+ * Takes a session's character out of its world: true once a world has answered. The world named
+ * may be out of date (the character crossed a portal as its socket dropped): the old world
+ * answers WORLD_MOVED, and the leave follows it.
+ */
+export async function leaveWorld(bus: IntentBus, who: { worldId: string; characterId: string; name: string; sessionId: string }, timeoutMs: number): Promise<void> {
+  let worldId = who.worldId;
+  for (let hops = 0; hops < 10; hops++) {
+    const ack = await bus.system({ kind: 'system', op: 'leave', ...who, worldId }, timeoutMs);
+    const to = ack.error?.details?.toWorldId;
+    if (ack.status !== 'rejected' || ack.error?.code !== 'WORLD_MOVED' || typeof to !== 'string') return;
+    worldId = to;
+  }
+}

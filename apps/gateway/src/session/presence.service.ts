@@ -5,6 +5,7 @@ import type { Logger } from '@tilemud/runtime';
 import type { GatewayConfig } from '../config';
 import type { ClientSession } from '../realtime/client-session';
 import { IntentBus } from '../realtime/intent.bus';
+import { leaveWorld } from '../realtime/world-entry';
 import { CONFIG, GATEWAY_ID, LOGGER, REDIS } from '../tokens';
 import { ResumeStore } from './resume.store';
 import { SessionRegistry } from './session-registry';
@@ -39,6 +40,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
    *  every gateway has had its turn to refresh before anyone's entries count as stale. */
   private healthyTicks = 0;
   private ticking = false;
+  private tickAgain = false;
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
@@ -72,7 +74,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   /** The character entered (or changed) its world: list it now rather than at the next beat. */
   entered(s: ClientSession): void {
     this.track(s);
-    void this.tick();
+    if (this.ticking) this.tickAgain = true; // the beat under way may have missed it
+    else void this.tick();
   }
 
   /**
@@ -83,9 +86,9 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     if (this.tracked.has(s)) this.lingering.add(s);
   }
 
-  /** A session that ended before its character was ever listed. */
+  /** A session that ended before its character was ever listed (a lingering one is listed at the next beat). */
   forget(s: ClientSession): void {
-    if (this.tracked.get(s) === null) this.tracked.delete(s);
+    if (this.tracked.get(s) === null && !this.lingering.has(s)) this.tracked.delete(s);
   }
 
   /** The session ended. Its entry goes once its leave is confirmed; otherwise it expires, and a reaper sends the leave again. */
@@ -116,6 +119,10 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       this.healthyTicks = 0;
     } finally {
       this.ticking = false;
+      if (this.tickAgain) {
+        this.tickAgain = false;
+        void this.tick();
+      }
     }
   }
 
@@ -151,9 +158,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
         if ((await this.redis.zrem(this.key(worldId), member)) !== 1) continue; // another gateway took it
         const e = JSON.parse(member) as Entry;
         this.logger.info({ worldId, characterId: e.characterId, sessionId: e.sessionId }, 'presence expired: leaving the world for a lost session');
-        void this.bus
-          .system({ kind: 'system', op: 'leave', worldId, characterId: e.characterId, name: e.name, sessionId: e.sessionId }, 10_000)
-          .catch(async (err) => {
+        void leaveWorld(this.bus, { worldId, characterId: e.characterId, name: e.name, sessionId: e.sessionId }, 10_000).catch(async (err) => {
             // The world did not answer: list the entry as expired again, so that a later round retries.
             this.logger.warn({ err: (err as Error).message, characterId: e.characterId }, 'expired session leave not confirmed');
             await this.redis.zadd(this.key(worldId), 0, member).catch(() => undefined);

@@ -24,11 +24,12 @@ const SIGNED = /^s1\.([A-Za-z0-9_-]{16,2048})\.([A-Za-z0-9_-]{43})$/;
 
 /**
  * Single-use WebSocket tickets in Redis: GETDEL makes the first use the only one, on any gateway.
- * While Redis is down a ticket is signed instead (HMAC-SHA256 with AUTH_SECRET, so any gateway
- * of the deployment can check it) and its single use is kept by the gateway that redeems it: a
- * player whose socket dropped during the outage can still come back. The one weakness, a ticket
- * used once on each of two gateways within its lifetime, gives its own player a second socket,
- * which replaces the first.
+ * While Redis is down a ticket is signed instead (HMAC-SHA256 keyed from AUTH_SECRET, so every
+ * gateway of a deployment that sets it, as one of several gateways must, can check it; without
+ * it only the issuing process can) and its single use is kept by the gateway that redeems it: a
+ * player whose socket dropped during the outage can still come back. The weakness, a ticket used
+ * once on each of two gateways (or again after a gateway restart) within its TICKET_TTL_S, gives
+ * its own player a second socket, which replaces the first.
  */
 @Injectable()
 export class TicketStore {

@@ -20,6 +20,8 @@ export class DependencyMonitor implements OnModuleInit, OnModuleDestroy {
   private states: DepStates = { postgres: 'up', redis: 'up', nats: 'up' };
   private readonly downSince: Partial<Record<Dependency, number>> = {};
   private checking: Promise<HealthResponse> | null = null;
+  /** Bumped by each connection event: a probe begun before one reports an older truth. */
+  private generation = 0;
   private timer?: NodeJS.Timeout;
   private stopped = false;
 
@@ -49,17 +51,25 @@ export class DependencyMonitor implements OnModuleInit, OnModuleDestroy {
   private async watchNats(): Promise<void> {
     for await (const s of this.nc.status()) {
       if (this.stopped) return;
-      if (s.type === 'disconnect') this.observe({ ...this.states, nats: 'down' });
-      if (s.type === 'reconnect') void this.check();
+      if (s.type === 'disconnect') {
+        this.generation++;
+        this.observe({ ...this.states, nats: 'down' });
+      }
+      if (s.type === 'reconnect') {
+        this.generation++;
+        void this.check();
+      }
     }
   }
 
   /** Probes all three now (one probe at a time, shared by concurrent callers) and tells any change. */
   check(): Promise<HealthResponse> {
+    const generation = this.generation;
     this.checking ??= this.health
       .check()
       .then((r) => {
-        this.observe({ postgres: r.dependencies.postgres.status, redis: r.dependencies.redis.status, nats: r.dependencies.nats.status });
+        // Overtaken by a connection event while probing: the next probe tells the truth.
+        if (generation === this.generation) this.observe({ postgres: r.dependencies.postgres.status, redis: r.dependencies.redis.status, nats: r.dependencies.nats.status });
         return r;
       })
       .finally(() => (this.checking = null));

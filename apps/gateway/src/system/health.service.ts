@@ -1,9 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import type { HealthResponse } from '@tilemud/contracts';
-import { NATS, PG_POOL, REDIS } from '../tokens';
+import { createPool } from '@tilemud/runtime';
+import type { GatewayConfig } from '../config';
+import { CONFIG, NATS, REDIS } from '../tokens';
 import { SERVER_VERSION } from './version';
 
 type Dep = { status: 'up' | 'down'; latencyMs: number };
@@ -18,14 +20,26 @@ async function probe(check: () => Promise<unknown>, timeoutMs = 1500): Promise<D
   }
 }
 
-/** Real checks: a query, a PING and a NATS round trip. Redis down degrades; PostgreSQL or NATS down is unavailable. */
+/**
+ * Real checks: a query, a PING and a NATS round trip. Redis down degrades; PostgreSQL or NATS down
+ * is unavailable. The query runs on a connection of its own: a busy main pool (every connection
+ * taken, requests queued) is not PostgreSQL being down.
+ */
 @Injectable()
-export class HealthService {
+export class HealthService implements OnApplicationShutdown {
+  private readonly pool: Pool;
+
   constructor(
-    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(CONFIG) config: GatewayConfig,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(NATS) private readonly nc: NatsConnection,
-  ) {}
+  ) {
+    this.pool = createPool(config.DATABASE_URL, 1, 1500);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.end().catch(() => undefined);
+  }
 
   async check(): Promise<HealthResponse> {
     const [postgres, redis, nats] = await Promise.all([

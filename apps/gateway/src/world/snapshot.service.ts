@@ -5,6 +5,7 @@ import { SNAPSHOT_CHAT_LIMIT } from '@tilemud/contracts';
 import { foldLog, getWorld, WorldMap } from '@tilemud/domain';
 import { Logger, withTransaction } from '@tilemud/runtime';
 import type { GatewayConfig } from '../config';
+import { FanoutService } from '../realtime/fanout.service';
 import { CONFIG, LOGGER, PG_POOL } from '../tokens';
 
 const PROJECTION = 'world_read_model';
@@ -14,15 +15,19 @@ export type LoadedSnapshot = { seq: number; snapshot: Snapshot };
 /**
  * Reads a world from the read model, consistently (one repeatable-read transaction) at one seq.
  * `fresh` never answers older than the log was when asked: it waits for the read model to catch
- * up, and when it does not in FRESHNESS_WAIT_MS (the projector down or far behind), folds the
- * world from the log instead.
+ * up (woken by the fan-out, which sees each projector frame once its rows are committed; no
+ * polling), and when it does not in FRESHNESS_WAIT_MS (the projector down or far behind), folds
+ * the world from the log instead: one fold per world at a time, shared by everyone waiting.
  */
 @Injectable()
 export class SnapshotService {
+  private readonly folds = new Map<string, Promise<LoadedSnapshot | undefined>>();
+
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly fanout: FanoutService,
   ) {}
 
   /** The world's last logged seq (what every ack so far is at or below). */
@@ -31,11 +36,18 @@ export class SnapshotService {
     return rows[0]?.seq ? Number(rows[0].seq) : 0;
   }
 
+  /** Waits (up to FRESHNESS_WAIT_MS) for the read model to reach `target`; false if it did not. */
+  private async caughtUpTo(worldId: string, target: number): Promise<boolean> {
+    if ((await this.seq(worldId)) >= target) return true;
+    await this.fanout.reached(worldId, target, this.config.FRESHNESS_WAIT_MS);
+    return (await this.seq(worldId)) >= target;
+  }
+
   /** Waits (up to FRESHNESS_WAIT_MS) for the read model to reach the log's head; true if it had to wait. */
   async catchUp(worldId: string): Promise<boolean> {
     const target = await this.head(worldId);
     if ((await this.seq(worldId)) >= target) return false;
-    await this.waitFor(worldId, target, this.config.FRESHNESS_WAIT_MS);
+    await this.caughtUpTo(worldId, target);
     return true;
   }
 
@@ -43,12 +55,30 @@ export class SnapshotService {
   async fresh(worldId: string, minSeq = 0): Promise<LoadedSnapshot | undefined> {
     if (!getWorld(worldId)) return undefined;
     const target = Math.max(minSeq, await this.head(worldId));
-    if (await this.waitFor(worldId, target, this.config.FRESHNESS_WAIT_MS)) {
+    if (await this.caughtUpTo(worldId, target)) {
       const loaded = await this.load(worldId);
       if (loaded && loaded.seq >= target) return loaded;
     }
     this.logger.warn({ worldId, target }, 'read model behind the log: snapshot built from the log');
-    return this.fromLog(worldId);
+    return this.sharedFold(worldId, target);
+  }
+
+  /** A fold of the world's log reaching `target`: the one under way when it will, else a new one. */
+  private async sharedFold(worldId: string, target: number): Promise<LoadedSnapshot | undefined> {
+    const running = this.folds.get(worldId);
+    if (running) {
+      const done = await running;
+      if (done && done.seq >= target) return done;
+    }
+    // A fold started after `target` was read reaches it; start one unless another waiter has.
+    let fold = this.folds.get(worldId);
+    if (!fold || fold === running) {
+      const started = this.fromLog(worldId).finally(() => {
+        if (this.folds.get(worldId) === started) this.folds.delete(worldId);
+      });
+      this.folds.set(worldId, (fold = started));
+    }
+    return fold;
   }
 
   /** The world folded from its log with the domain's own evolve: slower, never behind. */
@@ -87,16 +117,6 @@ export class SnapshotService {
     const map = getWorld(worldId);
     if (!map) return undefined;
     return { id: map.id, name: map.name, width: map.width, height: map.height, seq: await this.seq(worldId) };
-  }
-
-  /** Waits (briefly) until the read model has reached `seq`, so nobody is shown state older than their own ack. */
-  async waitFor(worldId: string, seq: number, timeoutMs = 3000): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
-      if ((await this.seq(worldId)) >= seq) return true;
-      if (Date.now() > deadline) return false;
-      await new Promise((r) => setTimeout(r, delay));
-    }
   }
 
   /** Waits until the read model shows the character online in `worldId`; its seq there, or undefined. */
