@@ -11,7 +11,7 @@ import type { DeltaReceiver, EncodedFrame } from './fanout.service';
 import { relayIntent } from './intent-relay';
 import type { SessionDeps, TerminationReason } from './session-deps';
 import { claimResume, handshakeAck, intentAck, redeemTicket } from './session-door';
-import { exitPlan, sendLeave } from './session-exit';
+import { WorldExit } from './session-exit';
 import { LimitedIntent, SessionRules } from './session-rules';
 import { checkClientVersion } from './version-check';
 import { enterWorld } from './world-entry';
@@ -28,14 +28,10 @@ export class ClientSession implements DeltaReceiver {
   worldId?: string;
   /** The world whose state the client was last sent (worldId runs ahead of it during a crossing). */
   private shownWorldId?: string;
-  /** Set while the socket is gone and the character waits out the resume window. */
-  private lingerTimer?: NodeJS.Timeout;
   /** The versions the client said hello with, checked again when the minimum is raised. */
   hello?: { protocolVersion: string; clientVersion?: string | undefined };
   /** When this session became its player's live one (epoch ms). */
   liveSince = 0;
-  /** Settles once the character's leave has been answered (or given up on). */
-  leaving: Promise<void> = Promise.resolve();
   /** This session's resume token (rotated at each handshake). */
   resumeToken?: string;
   /** Why the session was ended by the server, when it was: decides whether the character lingers. */
@@ -46,8 +42,9 @@ export class ClientSession implements DeltaReceiver {
   private readonly rules: SessionRules;
   private entered = false;
   private replaced = false;
-  /** A portal crossing this session is following to its new world. */
-  private switching: Promise<void> | null = null;
+  /** A portal crossing this session is following to its new world (a leave waits for it to land). */
+  switching: Promise<void> | null = null;
+  private readonly exit: WorldExit;
 
   constructor(
     private readonly ws: WebSocket,
@@ -56,6 +53,22 @@ export class ClientSession implements DeltaReceiver {
   ) {
     this.deltas = new DeltaDelivery(ws, d.config.FANOUT_SLOW_CLIENT_BYTES, (from) => this.enqueue(() => this.sync(0, from)));
     this.rules = new SessionRules(ws, d.config, d.limiter, this);
+    this.exit = new WorldExit(d, this);
+  }
+
+  /** Settles once the character's leave has been answered (or given up on). */
+  get leaving(): Promise<void> {
+    return this.exit.leaving;
+  }
+
+  /** The socket is gone and the character waits out the resume window. */
+  get lingering(): boolean {
+    return this.exit.lingering;
+  }
+
+  /** Ends the resume window early (see WorldExit.end). */
+  endLinger(why: 'logout' | 'handed_over'): void {
+    if (this.claims) this.exit.end(this.claims, why);
   }
 
   get isLive(): boolean {
@@ -152,7 +165,7 @@ export class ClientSession implements DeltaReceiver {
     if ((this.state as State) === 'closed') {
       // The socket went while the world let the character in: take it out again (unless replaced).
       this.worldId = entered.worldId;
-      if (!this.replaced) this.leaving = this.leaveWorld(claims);
+      if (!this.replaced) this.exit.leaveNow(claims);
       return;
     }
     this.watch(entered.worldId);
@@ -299,50 +312,7 @@ export class ClientSession implements DeltaReceiver {
     this.deltas.stop();
     this.d.bus.unregister(this.id);
     if (this.worldId) this.d.fanout.leave(this.worldId, this);
-    if (this.entered && this.claims) this.exitWorld(this.claims);
+    if (this.entered && this.claims) this.exit.begin(this.claims, { replaced: this.replaced, ended: this.ended });
     this.d.onClosed(this);
-  }
-
-  /** What becomes of the character once the socket is gone (see `exitPlan`). */
-  private exitWorld(claims: TicketClaims): void {
-    const token = this.resumeToken;
-    const plan = exitPlan({ replaced: this.replaced, ended: this.ended, hasResumeToken: !!token }, this.d.config.RESUME_WINDOW_MS);
-    if (plan !== 'linger') {
-      if (token) void this.d.resume.revoke(claims.playerId, token);
-      if (plan === 'handed_over') this.d.onLeft(this, false);
-      else this.leaving = this.leaveWorld(claims);
-      return;
-    }
-    void this.d.resume.linger(token!, this.resumeRecord());
-    this.d.onLinger(this);
-    this.lingerTimer = setTimeout(() => {
-      this.lingerTimer = undefined;
-      void this.leaveWorld(claims);
-    }, this.d.config.RESUME_WINDOW_MS);
-    this.lingerTimer.unref();
-  }
-
-  get lingering(): boolean {
-    return this.lingerTimer !== undefined;
-  }
-
-  /**
-   * Ends the resume window early: the player logged out (the character leaves now and the token is
-   * spent), or another session of the player has entered on this gateway (it has the character:
-   * nothing to leave, only books to close).
-   */
-  endLinger(why: 'logout' | 'handed_over'): void {
-    if (!this.lingerTimer || !this.claims) return;
-    clearTimeout(this.lingerTimer);
-    this.lingerTimer = undefined;
-    if (this.resumeToken) void this.d.resume.revoke(this.claims.playerId, this.resumeToken);
-    if (why === 'logout') this.leaving = this.leaveWorld(this.claims);
-    else this.d.onLeft(this, true);
-  }
-
-  /** The character leaves the world it is in, after any portal crossing under way has landed. */
-  private async leaveWorld(claims: TicketClaims): Promise<void> {
-    if (this.switching) await this.switching;
-    this.d.onLeft(this, await sendLeave(this.d, { worldId: this.worldId!, characterId: claims.characterId, name: claims.username, sessionId: this.id }));
   }
 }
