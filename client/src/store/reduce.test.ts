@@ -117,6 +117,21 @@ describe('game store: server notices', () => {
     expect(s.notices.map((n) => n.text)).toEqual(['Move refused: move: 20 per 1 s']);
   });
 
+  it('holds a chat message refused UNAVAILABLE (an outage) to send again; refuses a move the same way as before', () => {
+    const unavailable = (intentSeq: number) => ({
+      type: 'event.ack' as const,
+      intentSeq,
+      status: 'rejected' as const,
+      error: { code: 'UNAVAILABLE', category: 'unavailable' as const, message: 'the event log (PostgreSQL) is unreachable', retryable: true, retryAfterMs: 1000 },
+    });
+    let s = send(liveState(), chatIntent(1, 'during the outage'));
+    s = run(s, unavailable(1));
+    expect(s.pending).toEqual([expect.objectContaining({ sent: false, holdUntil: 2000 })]);
+    s = send(s, { type: 'intent.move', intentSeq: 2, payload: { direction: 'east' } });
+    s = run(s, unavailable(2));
+    expect(s.pending.map((p) => p.intent.intentSeq)).toEqual([1]);
+  });
+
   it('gives a chat message whose intentSeq went stale a new one instead of dropping it', () => {
     let s = send(liveState(), chatIntent(5, 'late'));
     s = run(s, { type: 'event.ack', intentSeq: 5, status: 'duplicate', originalStatus: 'rejected', error: { code: 'INTENT_SEQ_STALE', category: 'conflict', message: 'stale', retryable: false } });

@@ -71,6 +71,13 @@ function onServer(state: GameState, m: ServerMessage, now: number): GameState {
           const held = hold(state, m.intentSeq, (p) => p.intent.type === 'intent.chat' && { sent: false, holdUntil: undefined, renumber: true });
           if (held) return held;
         }
+        if (outcome.status === 'rejected' && outcome.error.code === 'UNAVAILABLE' && outcome.error.retryable) {
+          // Refused undecided while the server's log or bus is down: a chat message waits and goes
+          // again under the same intentSeq (as when rate limited); a move or action is just refused.
+          const holdUntil = now + (outcome.error.retryAfterMs ?? 1000);
+          const held = hold(state, m.intentSeq, (p) => p.intent.type === 'intent.chat' && { sent: false, holdUntil });
+          if (held) return held;
+        }
         return onIntentOutcome(state, m.intentSeq, outcome);
       }
     case 'event.state_delta':
