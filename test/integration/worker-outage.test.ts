@@ -161,17 +161,17 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
 
   const workersAlive = () => (['sequencer', 'projector'] as const).filter((r) => system.apps[r].proc?.exitCode === null && !system.apps[r].proc?.signalCode);
 
-  it('PostgreSQL cut for 3 s under load: no exit, nothing acked that is not in the log, acks resume, read model equals a rebuild', async () => {
+  /** Plays for 2 s, cuts the proxy for 3 s, plays 4 s more, then waits for every answer; records the figures. */
+  async function underLoadCut(proxy: TcpProxy, name: string) {
     const flow = new Flow(players);
     flow.start();
     await sleep(2000);
-    const { cutAt, restoredAt } = await cutFor(pgProxy, 3000);
+    const { cutAt, restoredAt } = await cutFor(proxy, 3000);
     await sleep(4000);
     flow.stop();
     await flow.settle();
-
     const firstApplied = flow.firstAppliedAfter(restoredAt);
-    report.postgres = {
+    report[name] = {
       intentsSent: flow.sent.size,
       sentDuringCut: flow.sentBetween(cutAt, restoredAt),
       answeredDuringCut: flow.between(cutAt, restoredAt),
@@ -180,6 +180,11 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
       secondsFromRestoreToFirstDelta: flow.firstDeltaAfter(restoredAt),
       unanswered: flow.unanswered().length,
     };
+    return { flow, cutAt, restoredAt, firstApplied };
+  }
+
+  it('PostgreSQL cut for 3 s under load: no exit, nothing acked that is not in the log, acks resume, read model equals a rebuild', async () => {
+    const { flow, cutAt, restoredAt, firstApplied } = await underLoadCut(pgProxy, 'postgres');
     expect(workersAlive()).toEqual(['sequencer', 'projector']);
     for (const role of ['sequencer', 'projector'] as const) {
       expect(count(system.apps[role].output, `postgres unreachable: ${role} paused`)).toBe(1);
@@ -193,24 +198,7 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
   }, 90_000);
 
   it('NATS cut for 3 s under load: both workers carry on, and what follows is applied and projected', async () => {
-    const flow = new Flow(players);
-    flow.start();
-    await sleep(2000);
-    const { cutAt, restoredAt } = await cutFor(natsProxy, 3000);
-    await sleep(4000);
-    flow.stop();
-    await flow.settle();
-
-    const firstApplied = flow.firstAppliedAfter(restoredAt);
-    report.nats = {
-      intentsSent: flow.sent.size,
-      sentDuringCut: flow.sentBetween(cutAt, restoredAt),
-      answeredDuringCut: flow.between(cutAt, restoredAt),
-      answeredAfterRestore: flow.between(restoredAt, Infinity),
-      secondsFromRestoreToFirstAppliedAck: firstApplied,
-      secondsFromRestoreToFirstDelta: flow.firstDeltaAfter(restoredAt),
-      unanswered: flow.unanswered().length,
-    };
+    const { flow, firstApplied } = await underLoadCut(natsProxy, 'nats');
     expect(workersAlive()).toEqual(['sequencer', 'projector']);
     expect(firstApplied).toBeLessThan(5);
     expect(flow.unanswered()).toEqual([]);
