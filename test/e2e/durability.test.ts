@@ -1,23 +1,9 @@
-import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, NatsConnection } from '@nats-io/transport-node';
 import type { Client } from 'pg';
-import { topology } from '@tilemud/runtime';
 import { sleep, TestClient, joinPlayer } from '../support/client';
 import { db, dumpReadModels } from '../support/db';
+import { streamSeqs } from '../support/streams';
 import { TestSystem } from '../support/system';
-
-/** World seqs of every message the EVENTS stream holds for a world, in stream order. */
-async function streamSeqs(nc: NatsConnection, worldId: string): Promise<number[]> {
-  const t = topology(process.env.NATS_PREFIX!);
-  const jsm = await jetstreamManager(nc);
-  const info = await jsm.streams.info(t.eventsStream);
-  const seqs: number[] = [];
-  for (let s = info.state.first_seq; s <= info.state.last_seq && info.state.messages > 0; s++) {
-    const m = await jsm.streams.getMessage(t.eventsStream, { seq: s }).catch(() => null);
-    if (m && m.subject === t.eventSubject(worldId)) seqs.push(m.json<{ seq: number }>().seq);
-  }
-  return seqs;
-}
 
 async function logMax(pg: Client, worldId: string): Promise<number> {
   const { rows } = await pg.query('SELECT coalesce(max(seq), 0)::int AS max FROM action_events WHERE world_id = $1', [worldId]);

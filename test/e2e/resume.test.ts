@@ -6,8 +6,9 @@ import { TestSystem } from '../support/system';
 import { ExtraGateway } from './identity-helpers';
 
 const WINDOW_MS = 4000;
-const changesOf = (c: TestClient, from: number, id: string, op: string) =>
-  c.received.slice(from).filter((m) => m.type === 'event.state_delta' && m.changes?.some((x: any) => x.op === op && (x.id ?? x.character?.id) === id));
+/** A delta showing `op` (`character.joined`, `character.left` …) for character `id`. */
+const shows = (id: string, op: string) => (m: any) => m.type === 'event.state_delta' && m.changes?.some((x: any) => x.op === op && (x.id ?? x.character?.id) === id);
+const changesOf = (c: TestClient, from: number, id: string, op: string) => c.received.slice(from).filter(shows(id, op));
 
 /**
  * Resume: a client that lost its socket comes back (on the same or another gateway) with its
@@ -58,7 +59,7 @@ describe('resume after a lost connection', () => {
   /** A player who has joined, once the watcher has seen it join (so later checks see only what follows). */
   async function joinSeen(): Promise<TestClient> {
     const c = await joinPlayer(system);
-    await watcher.waitFor((m) => m.type === 'event.state_delta' && m.changes?.some((x: any) => x.op === 'character.joined' && x.character.id === c.characterId));
+    await watcher.waitFor(shows(c.characterId, 'character.joined'));
     return c;
   }
 
@@ -129,7 +130,7 @@ describe('resume after a lost connection', () => {
     const c = new TestClient(system.baseUrl, system.wsUrl);
     c.autoPong = false;
     await c.join();
-    await watcher.waitFor((m) => m.type === 'event.state_delta' && m.changes?.some((x: any) => x.op === 'character.joined' && x.character.id === c.characterId));
+    await watcher.waitFor(shows(c.characterId, 'character.joined'));
     const watcherFrom = watcher.received.length;
     const started = Date.now();
     await c.waitClose(5000); // two heartbeat intervals without a pong
@@ -184,12 +185,12 @@ describe('resume after a lost connection', () => {
     const watcherFrom = watcher.received.length;
     c.drop();
     await c.waitClose();
-    await watcher.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((x: any) => x.op === 'character.left' && x.id === c.characterId), WINDOW_MS + 5000, watcherFrom);
+    await watcher.waitFor(shows(c.characterId, 'character.left'), WINDOW_MS + 5000, watcherFrom);
     const from = c.received.length;
     expect(await c.resume()).toMatchObject({ resumed: false });
     expect(await c.waitFor((m) => m.type === 'event.state_delta', 5000, from)).toMatchObject({ full: true });
     // Back in the world: the others see it join again.
-    await watcher.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((x: any) => x.op === 'character.joined' && x.character.id === c.characterId), 5000, watcherFrom);
+    await watcher.waitFor(shows(c.characterId, 'character.joined'), 5000, watcherFrom);
     await c.close();
   });
 
@@ -201,7 +202,7 @@ describe('resume after a lost connection', () => {
     await sleep(300);
     const started = Date.now();
     expect((await api(system.baseUrl, 'POST', '/api/session/logout', { token: c.guest!.accessToken })).status).toBe(204);
-    await watcher.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((x: any) => x.op === 'character.left' && x.id === c.characterId), 3000, watcherFrom);
+    await watcher.waitFor(shows(c.characterId, 'character.left'), 3000, watcherFrom);
     expect(Date.now() - started).toBeLessThan(WINDOW_MS);
   });
 

@@ -1,13 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { connectNats, destroyTopology, ensureTopology, migrate, topology } from '@tilemud/runtime';
 import { joinPlayer, sleep, TestClient } from '../support/client';
-import { dumpReadModels } from '../support/db';
 import { AppProcess, runEnv, TestSystem } from '../support/system';
+import { expectProjectionsEqualRebuild } from '../support/drill';
+import { streamSeqs } from '../support/streams';
 import { TcpProxy } from '../support/tcp-proxy';
 
 /**
@@ -215,7 +215,7 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
     await Promise.all(here.map((q) => q.waitFor((m) => m.type === 'event.state_delta' && m.worldId === p.worldId && m.seq >= ack.seq, 10_000)));
     // Nothing committed was lost on the way to the stream: it holds each world's log, once, in order.
     for (const { world_id: w, max } of (await pg.query('SELECT world_id, max(seq)::int AS max FROM action_events GROUP BY world_id')).rows) {
-      expect({ w, seqs: await streamSeqs(w) }).toEqual({ w, seqs: Array.from({ length: max }, (_, i) => i + 1) });
+      expect({ w, seqs: await streamSeqs(nc, w, t) }).toEqual({ w, seqs: Array.from({ length: max }, (_, i) => i + 1) });
     }
     await expectReadModelEqualsRebuild();
   }, 90_000);
@@ -296,27 +296,8 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
   }
 
   async function expectReadModelEqualsRebuild(): Promise<void> {
-    const total = async (sql: string) => (await pg.query(sql)).rows[0].n as number;
-    const caughtUp = async () => (await total('SELECT coalesce(sum(seq), 0)::int AS n FROM projection_checkpoints')) === (await total('SELECT coalesce(sum(m), 0)::int AS n FROM (SELECT max(seq) AS m FROM action_events GROUP BY world_id) w'));
-    for (let i = 0; i < 200 && !(await caughtUp()); i++) await sleep(50);
-    expect(await caughtUp()).toBe(true);
-    await system.apps.projector.stop();
-    const live = await dumpReadModels(pg);
-    await system.apps.projector.start({}, ['--rebuild']);
-    for (let i = 0; i < 200 && !(await caughtUp()); i++) await sleep(50);
-    expect(await dumpReadModels(pg)).toEqual(live);
-  }
-
-  /** World seqs of every message the EVENTS stream holds for a world, in stream order. */
-  async function streamSeqs(worldId: string): Promise<number[]> {
-    const jsm = await jetstreamManager(nc);
-    const info = await jsm.streams.info(t.eventsStream);
-    const seqs: number[] = [];
-    for (let s = info.state.first_seq; s <= info.state.last_seq && info.state.messages > 0; s++) {
-      const m = await jsm.streams.getMessage(t.eventsStream, { seq: s }).catch(() => null);
-      if (m && m.subject === t.eventSubject(worldId)) seqs.push(m.json<{ seq: number }>().seq);
-    }
-    return seqs;
+    const logMax = (await pg.query('SELECT coalesce(sum(m), 0)::int AS n FROM (SELECT max(seq) AS m FROM action_events GROUP BY world_id) w')).rows[0].n as number;
+    await expectProjectionsEqualRebuild(system, pg, logMax);
   }
 });
 

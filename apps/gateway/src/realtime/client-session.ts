@@ -61,11 +61,6 @@ export class ClientSession implements DeltaReceiver {
     return this.exit.leaving;
   }
 
-  /** The socket is gone and the character waits out the resume window. */
-  get lingering(): boolean {
-    return this.exit.lingering;
-  }
-
   /** Ends the resume window early (see WorldExit.end). */
   endLinger(why: 'logout' | 'handed_over'): void {
     if (this.claims) this.exit.end(this.claims, why);

@@ -3,13 +3,37 @@ import type { GatewayConfig } from '../config';
 import { CONFIG } from '../tokens';
 import type { ClientSession } from './client-session';
 
+/** Sessions grouped by their player; a player with none has no entry. */
+class ByPlayer {
+  private readonly sets = new Map<string, Set<ClientSession>>();
+
+  add(s: ClientSession): void {
+    const playerId = s.claims!.playerId;
+    let set = this.sets.get(playerId);
+    if (!set) this.sets.set(playerId, (set = new Set()));
+    set.add(s);
+  }
+
+  delete(s: ClientSession): void {
+    const playerId = s.claims?.playerId;
+    const set = playerId ? this.sets.get(playerId) : undefined;
+    if (!set) return;
+    set.delete(s);
+    if (!set.size) this.sets.delete(playerId!);
+  }
+
+  of(playerId: string): ClientSession[] {
+    return [...(this.sets.get(playerId) ?? [])];
+  }
+}
+
 /** The sockets this gateway holds, and by player: capacity, session ends and version checks go through here. */
 @Injectable()
 export class LocalSessions {
   private readonly all = new Map<string, ClientSession>();
-  private readonly byPlayer = new Map<string, Set<ClientSession>>();
-  /** Sessions whose socket is gone but whose character waits out the resume window, by player. */
-  private readonly lingeringByPlayer = new Map<string, Set<ClientSession>>();
+  private readonly byPlayer = new ByPlayer();
+  /** Sessions whose socket is gone but whose character waits out the resume window. */
+  private readonly lingering = new ByPlayer();
 
   constructor(@Inject(CONFIG) private readonly config: GatewayConfig) {}
 
@@ -28,43 +52,29 @@ export class LocalSessions {
 
   /** The session's ticket named its player. */
   bind(s: ClientSession): void {
-    const playerId = s.claims!.playerId;
-    let set = this.byPlayer.get(playerId);
-    if (!set) this.byPlayer.set(playerId, (set = new Set()));
-    set.add(s);
+    this.byPlayer.add(s);
   }
 
   remove(s: ClientSession): void {
     this.all.delete(s.id);
-    const playerId = s.claims?.playerId;
-    const set = playerId ? this.byPlayer.get(playerId) : undefined;
-    if (!set) return;
-    set.delete(s);
-    if (!set.size) this.byPlayer.delete(playerId!);
+    this.byPlayer.delete(s);
   }
 
   linger(s: ClientSession): void {
-    const playerId = s.claims!.playerId;
-    let set = this.lingeringByPlayer.get(playerId);
-    if (!set) this.lingeringByPlayer.set(playerId, (set = new Set()));
-    set.add(s);
+    this.lingering.add(s);
   }
 
   /** The character left, or was handed over: the session is gone for good. */
   unlinger(s: ClientSession): void {
-    const playerId = s.claims?.playerId;
-    const set = playerId ? this.lingeringByPlayer.get(playerId) : undefined;
-    if (!set) return;
-    set.delete(s);
-    if (!set.size) this.lingeringByPlayer.delete(playerId!);
+    this.lingering.delete(s);
   }
 
   lingeringOf(playerId: string): ClientSession[] {
-    return [...(this.lingeringByPlayer.get(playerId) ?? [])];
+    return this.lingering.of(playerId);
   }
 
   ofPlayer(playerId: string): ClientSession[] {
-    return [...(this.byPlayer.get(playerId) ?? [])];
+    return this.byPlayer.of(playerId);
   }
 
   byId(sessionId: string): ClientSession | undefined {

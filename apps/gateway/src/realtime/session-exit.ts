@@ -41,10 +41,6 @@ export class WorldExit {
     private readonly s: ClientSession,
   ) {}
 
-  get lingering(): boolean {
-    return this.lingerTimer !== undefined;
-  }
-
   /** The socket is gone; `replaced` / `ended` say how it went. */
   begin(claims: TicketClaims, how: { replaced: boolean; ended?: TerminationReason }): void {
     const token = this.s.resumeToken;

@@ -102,15 +102,12 @@ export class DependencyMonitor implements OnModuleInit, OnModuleDestroy {
     return currentNotices(this.states);
   }
 
-  isDown(d: Dependency): boolean {
-    return this.states[d] === 'down';
-  }
-
   /**
    * Why an intent cannot be taken now, if it cannot: without PostgreSQL nothing can be appended
    * (so nothing may be acked applied), without NATS nothing reaches the sequencer. Retryable.
    */
   refusal(): ErrorBody | undefined {
+    if (this.states.postgres === 'up' && this.states.nats === 'up') return undefined; // every intent asks
     const down = DEPENDENCIES.filter((d) => d !== 'redis' && this.states[d] === 'down');
     if (!down.length) return undefined;
     const what = down.map((d) => (d === 'postgres' ? 'the event log (PostgreSQL)' : 'the message bus (NATS)')).join(' and ');
