@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import { CHAT_MAX_LENGTH, CHAT_MIN_LENGTH } from './limits';
 import { DirectionSchema, IdSchema, SeqSchema } from './model';
+import { wellFormedString } from './text';
 import type { SameUnion } from './type-assert';
 
 // Objects strip unknown fields rather than reject them, so an older server
 // accepts frames from a newer client that added optional fields.
+// Every string a client sends is a `wellFormedString` (text.ts): no lone surrogate, no NUL, no
+// control character (chat text may hold tab and line breaks), so nothing a client types can make
+// the event log refuse a group commit.
 
 /** Per-character, increasing for the life of the character, across reconnects. */
 export const IntentSeqSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -17,11 +21,11 @@ export const HelloSchema = z.object({
    * Not pattern-checked here: an unparsable version must get
    * `event.version_mismatch`, not a schema error.
    */
-  protocolVersion: z.string().min(1).max(256),
-  clientVersion: z.string().min(1).max(256).optional(),
+  protocolVersion: wellFormedString('line').min(1).max(256),
+  clientVersion: wellFormedString('line').min(1).max(256).optional(),
   resume: z
     .object({
-      token: z.string().min(1),
+      token: wellFormedString('line').min(1),
       /** The last world seq the client holds. */
       lastSeq: SeqSchema,
     })
@@ -44,8 +48,7 @@ export const ChatChannelSchema = z.enum(CHAT_CHANNELS);
 export type ChatChannel = z.infer<typeof ChatChannelSchema>;
 
 /** Chat text, trimmed; its length counts Unicode code points, so an emoji is one character. */
-export const ChatTextSchema = z
-  .string()
+export const ChatTextSchema = wellFormedString('text')
   .trim()
   .min(CHAT_MIN_LENGTH, 'chat text is empty')
   .refine((text) => [...text].length <= CHAT_MAX_LENGTH, {
@@ -76,7 +79,7 @@ export const GiveActionSchema = z.object({
   toCharacterId: IdSchema,
 });
 /** Show an emote to the world; unknown emotes are refused with UNKNOWN_EMOTE. */
-export const EmoteActionSchema = z.object({ action: z.literal('emote'), emote: z.string().min(1).max(64) });
+export const EmoteActionSchema = z.object({ action: z.literal('emote'), emote: wellFormedString('line').min(1).max(64) });
 export type PickupAction = z.infer<typeof PickupActionSchema>;
 export type DropAction = z.infer<typeof DropActionSchema>;
 export type GiveAction = z.infer<typeof GiveActionSchema>;

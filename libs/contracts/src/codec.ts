@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { ClientMessageSchema, IntentSeqSchema, isClientMessageType, type ClientMessage } from './client-messages';
 import { ErrorCode, makeError, type ErrorBody } from './errors';
 import { SERVER_MESSAGE_TYPES, ServerMessageSchema, type ServerMessage } from './server-messages';
+import { isIllFormedIssue } from './text';
 
 // Frame decoding lives here, not in the gateway, so every edge maps a bad
 // frame to the same error code.
@@ -33,6 +34,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function codeForIssues(type: string, error: z.ZodError): ErrorCode {
   const first = error.issues[0];
   const path = first?.path.join('.');
+  // An ill-formed string is a schema failure wherever it is, even in chat text (not CHAT_TOO_LONG).
+  if (first && isIllFormedIssue(first)) return ErrorCode.SCHEMA_VALIDATION_FAILED;
   if (type === 'intent.chat' && path === 'payload.text') {
     if (first?.code === 'too_small') return ErrorCode.CHAT_EMPTY;
     if (first?.code === 'custom') return ErrorCode.CHAT_TOO_LONG; // the code-point length refine

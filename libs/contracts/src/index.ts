@@ -2,6 +2,7 @@ export * from './version';
 export * from './errors';
 export * from './close-codes';
 export * from './limits';
+export * from './text';
 export * from './model';
 export * from './rest';
 export * from './client-messages';

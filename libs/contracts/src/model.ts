@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { SNAPSHOT_CHAT_LIMIT } from './limits';
+import { wellFormedString } from './text';
 
-/** Opaque identifier (players, characters, worlds, items, messages, sessions). */
-export const IdSchema = z.string().min(1).max(128);
+/** Opaque identifier (players, characters, worlds, items, messages, sessions); no control characters. */
+export const IdSchema = wellFormedString('line').min(1).max(128);
 export type Id = z.infer<typeof IdSchema>;
 
 /** Tile coordinate; `{x:0, y:0}` is the top-left corner. */

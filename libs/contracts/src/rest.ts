@@ -6,6 +6,7 @@ import {
   USERNAME_MIN_LENGTH,
 } from './limits';
 import { CharacterSchema, PlayerSchema, SnapshotSchema, WorldSummarySchema } from './model';
+import { wellFormedString } from './text';
 import { SemverStringSchema } from './version';
 
 /** REST paths, all under `/api`. `:worldId` and `:id` are path parameters. */
@@ -25,13 +26,13 @@ export const ApiRoute = {
 } as const;
 export type ApiRoute = (typeof ApiRoute)[keyof typeof ApiRoute];
 
-export const UsernameSchema = z
-  .string()
+export const UsernameSchema = wellFormedString('line')
   .min(USERNAME_MIN_LENGTH)
   .max(USERNAME_MAX_LENGTH)
   .regex(/^[A-Za-z0-9_]+$/, 'letters, digits and _ only');
 
-export const PasswordSchema = z.string().min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX_LENGTH);
+/** Any characters but a lone surrogate, NUL or control (it is hashed as UTF-8, never stored as given). */
+export const PasswordSchema = wellFormedString('text').min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX_LENGTH);
 
 /** `POST /api/auth/register` → 201 AuthResponse; 400, 409 USERNAME_TAKEN. */
 export const RegisterRequestSchema = z.object({
@@ -45,7 +46,9 @@ export type RegisterRequest = z.infer<typeof RegisterRequestSchema>;
  * Only bounded, not pattern-checked: a malformed name is just a wrong credential.
  */
 export const LoginRequestSchema = z.object({
-  username: z.string().min(1).max(USERNAME_MAX_LENGTH),
+  username: wellFormedString('line').min(1).max(USERNAME_MAX_LENGTH),
+  // Not checked beyond its length: a password chosen before the rule must still sign in, and it is
+  // only hashed, never stored or echoed.
   password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
 });
 export type LoginRequest = z.infer<typeof LoginRequestSchema>;
@@ -62,7 +65,7 @@ export type AuthResponse = z.infer<typeof AuthResponseSchema>;
 
 /** `POST /api/session/bootstrap` (Bearer) → 200; 401, 426 VERSION_MISMATCH, 503 CAPACITY_EXCEEDED. */
 export const BootstrapRequestSchema = z.object({
-  clientVersion: z.string().min(1).max(256),
+  clientVersion: wellFormedString('line').min(1).max(256),
 });
 export type BootstrapRequest = z.infer<typeof BootstrapRequestSchema>;
 
