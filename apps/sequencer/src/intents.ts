@@ -1,5 +1,6 @@
+import { findIllFormed, findIllFormedDeep } from '@tilemud/contracts';
 import type { WorldCommand } from '@tilemud/domain';
-import type { AckEnvelope, IntentEnvelope, OutcomeError } from '@tilemud/runtime';
+import { IntentEnvelopeSchema, type AckEnvelope, type IntentEnvelope, type OutcomeError } from '@tilemud/runtime';
 import type { StoredOutcome } from './event-log';
 
 /** The acknowledgement fields that depend on the outcome. */
@@ -70,4 +71,60 @@ export const lookupFailed: Outcome = { status: 'rejected', error: unavailable('t
 export function toStored(o: Outcome): StoredOutcome {
   if (o.status === 'applied') return { status: 'applied', seq: o.seq!, ...(o.handover ? { handover: o.handover } : {}) };
   return { status: 'rejected', code: o.error!.code, message: o.error!.message, ...(o.error!.details ? { details: o.error!.details } : {}) };
+}
+
+/** What the sequencer makes of a message on the intents subject, before any batch sees it. */
+export type Screened =
+  | { ok: true; env: IntentEnvelope }
+  /** Well addressed, but holding a string the log cannot store: answered alone, never decided. */
+  | { ok: false; env: IntentEnvelope; error: OutcomeError }
+  /** Not an intent anyone can be answered about: terminated and logged. */
+  | { ok: false; env?: undefined; why: string };
+
+/**
+ * The gateway validates every client frame, but whatever is published on the intents subject (a
+ * buggy or older gateway, a tool) is checked again here: a string the event log refuses (a lone
+ * surrogate, NUL) would otherwise fail the group commit of every intent batched with it.
+ */
+export function screen(data: unknown): Screened {
+  const parsed = IntentEnvelopeSchema.safeParse(data);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    return { ok: false, why: `not an intent envelope: ${i ? `${i.path.join('.')}: ${i.message}` : 'invalid'}` };
+  }
+  const env = parsed.data;
+  const bad = findIllFormedDeep(env);
+  if (!bad) return { ok: true, env };
+  const where = `${bad.path}: ${bad.reason} ${bad.codePoint} at index ${bad.index}`;
+  // The answer goes to the subject and session the envelope names: only when those are sound.
+  const address = [env.worldId, env.kind === 'handover' ? undefined : env.gatewayId, env.kind === 'player' ? env.sessionId : env.kind === 'system' ? (env.sessionId ?? env.requestId) : undefined];
+  if (env.kind === 'handover' || address.some((a) => a !== undefined && findIllFormed(a) !== undefined)) return { ok: false, why: `unanswerable envelope with an ill-formed string (${where})` };
+  return {
+    ok: false,
+    env,
+    error: {
+      code: 'SCHEMA_VALIDATION_FAILED',
+      category: 'validation',
+      message: `the intent holds a string that cannot be stored (${where})`,
+      retryable: false,
+      details: { path: bad.path, reason: bad.reason, codePoint: bad.codePoint, index: bad.index },
+    },
+  };
+}
+
+/**
+ * The event log refused this intent for its content (it passed every check, yet PostgreSQL would
+ * not store it): it never will, so it is refused for good, not UNAVAILABLE.
+ */
+export const unstorable = (sqlstate: string | undefined): OutcomeError => ({
+  code: 'VALIDATION_FAILED',
+  category: 'validation',
+  message: 'the event log cannot store this intent; sending it again will not help',
+  retryable: false,
+  details: { cause: 'LOG_REFUSED', ...(sqlstate ? { sqlstate } : {}) },
+});
+
+/** The category a stored rejection had when it was first answered: the game's rules, or `unstorable`. */
+export function categoryOf(code: string): string {
+  return code === 'VALIDATION_FAILED' ? 'validation' : 'domain';
 }

@@ -14,7 +14,7 @@ export class Refusals {
   readonly outage: Outage;
 
   constructor(
-    /** The intent in a message, or undefined for a poison one (which it terminates). */
+    /** The intent in a message (screened on arrival), or undefined once it has been answered. */
     private readonly parse: (msg: JsMsg) => IntentEnvelope | undefined,
     private readonly reply: (env: IntentEnvelope, outcome: Outcome) => void,
     private readonly logger: Logger,

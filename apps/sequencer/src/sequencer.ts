@@ -1,11 +1,12 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { decide, Handover, WorldDraft, WorldState } from '@tilemud/domain';
-import { endSpan, failpoint, IntentEnvelope, IntentEnvelopeSchema, IntervalStats, Logger, Span, spanFromHeaders, Topology } from '@tilemud/runtime';
+import { endSpan, failpoint, IntentEnvelope, IntervalStats, Logger, OutcomeError, Span, spanFromHeaders, Topology } from '@tilemud/runtime';
 import type { EventLog, EventRow, RejectionRow, StoredOutcome } from './event-log';
 import type { EventPublisher } from './event-publisher';
 import type { Handovers } from './handovers';
-import { ackFor, lookupFailed, Outcome, RETRYABLE_DOMAIN_CODES, toCommand, toStored } from './intents';
+import { ackFor, categoryOf, lookupFailed, Outcome, RETRYABLE_DOMAIN_CODES, screen, toCommand, toStored, unstorable } from './intents';
+import { commitIsolating, ContentRefusedError, isContentRefusal, PartResult } from './isolate';
 import { OutcomeCache } from './outcome-cache';
 import { isUnreachable } from './outage';
 import { Refusals } from './refusals';
@@ -41,6 +42,10 @@ export class Sequencer {
   private readonly outcomes = new OutcomeCache();
   private readonly queue: JsMsg[] = [];
   private readonly received = new WeakMap<JsMsg, number>();
+  /** Each queued message's intent, screened once on arrival; dropped once the message is answered. */
+  private readonly envs = new WeakMap<JsMsg, IntentEnvelope>();
+  /** Intents the log refused for their content: decided as this rejection, never again as themselves. */
+  private readonly unstorable = new WeakMap<JsMsg, OutcomeError>();
   private draining = false;
   private drained: Array<() => void> = [];
   private stale = false;
@@ -143,8 +148,9 @@ export class Sequencer {
   }
 
   enqueue(msg: JsMsg): void {
-    this.received.set(msg, performance.now());
     this.stats.time('storedToReceivedMs', Date.now() - Number(msg.timestampNanos / 1_000_000n));
+    if (!this.admit(msg)) return;
+    this.received.set(msg, performance.now());
     this.queue.push(msg);
     if (!this.draining) void this.drain();
   }
@@ -162,26 +168,58 @@ export class Sequencer {
   private async process(msgs: JsMsg[]): Promise<void> {
     if (this.paused) return this.refusals.holdBack(msgs);
     try {
-      await this.processBatch(msgs);
+      // An intent whose content the log refuses is found and refused alone; memory needs no reload.
+      await commitIsolating(msgs, (part) => this.tryBatch(part), (m, why) => this.refuseAlone(m, why));
       this.refusals.outage.over();
     } catch (err) {
-      // Group commit failed: memory may be ahead of the log. Reload, then retry each intent alone so
-      // one bad intent cannot refuse its neighbours; an intent that still fails is refused. Unless
-      // PostgreSQL itself is away: every intent would fail alike, so the batch is answered at once.
+      // Group commit failed otherwise: memory may be ahead of the log. Reload, then retry each intent
+      // alone; an intent that still fails is refused. Unless PostgreSQL itself is away: every intent
+      // would fail alike, so the batch is answered at once.
       this.stale = true;
-      if (isUnreachable(err)) return this.unreachable(msgs, err as Error);
-      this.logger.error({ err: (err as Error).message, batch: msgs.length }, 'append failed');
-      if (msgs.length === 1) return this.refusals.refuse(msgs[0]!, err as Error);
-      for (const [i, m] of msgs.entries()) {
+      // Parts committed before the failure (while isolating) are answered already.
+      const pending = msgs.filter((m) => this.envs.has(m));
+      if (isUnreachable(err)) return this.unreachable(pending, err as Error);
+      this.logger.error({ err: (err as Error).message, batch: pending.length }, 'append failed');
+      if (pending.length === 1) return this.refusals.refuse(pending[0]!, err as Error);
+      for (const [i, m] of pending.entries()) {
         try {
-          await this.processBatch([m]);
+          await commitIsolating([m], (part) => this.tryBatch(part), (x, why) => this.refuseAlone(x, why));
         } catch (e) {
           this.stale = true;
-          if (isUnreachable(e)) return this.unreachable(msgs.slice(i), e as Error);
+          if (isUnreachable(e)) return this.unreachable(pending.slice(i), e as Error);
           this.refusals.refuse(m, e as Error);
         }
       }
     }
+  }
+
+  /** Decides and appends a part of a batch; `ok: false` when the log refused its content (nothing committed). */
+  private async tryBatch(msgs: readonly JsMsg[]): Promise<PartResult<ContentRefusedError>> {
+    try {
+      await this.processBatch(msgs);
+      return { ok: true };
+    } catch (err) {
+      if (!(err instanceof ContentRefusedError)) throw err;
+      if (msgs.length > 1) this.logger.warn({ sqlstate: err.sqlstate, err: err.pgError.message, batch: msgs.length }, 'the event log refused a batch for its content; isolating the intent');
+      return { ok: false, reason: err };
+    }
+  }
+
+  /**
+   * The one intent the log will not store: refused for good (a rejection of its own, recorded so a
+   * resend gets the same answer), never UNAVAILABLE, which would have its client send it forever.
+   */
+  private async refuseAlone(msg: JsMsg, why: ContentRefusedError): Promise<void> {
+    const env = this.parse(msg)!;
+    this.logger.error({ sqlstate: why.sqlstate, err: why.pgError.message, kind: env.kind, characterId: env.characterId, ...(env.kind === 'player' ? { intentSeq: env.intentSeq } : {}) }, 'intent refused alone: the event log will not store it');
+    if (env.kind === 'handover') return msg.term(); // it would fail the same way on every redelivery
+    const error = unstorable(why.sqlstate);
+    this.unstorable.set(msg, error);
+    const recorded = await this.tryBatch([msg]);
+    if (recorded.ok) return;
+    this.reply(env, { status: 'rejected', error });
+    this.envs.delete(msg);
+    msg.term();
   }
 
   /** PostgreSQL itself failed, not an intent: answer the rest of the batch at once, then wait a little. */
@@ -190,7 +228,7 @@ export class Sequencer {
     await this.refusals.outage.backoff();
   }
 
-  private async processBatch(msgs: JsMsg[]): Promise<void> {
+  private async processBatch(msgs: readonly JsMsg[]): Promise<void> {
     if (this.stale) await this.reload();
     const now = new Date().toISOString();
     // One draft per world per batch: decisions see the batch's earlier events; a failed commit drops it.
@@ -221,6 +259,12 @@ export class Sequencer {
           continue;
         }
         batchLast.set(env.characterId, env.intentSeq);
+      }
+      const refusal = this.unstorable.get(msg);
+      if (refusal) {
+        if (env.kind === 'player') rejections.push({ characterId: env.characterId, intentSeq: env.intentSeq, worldId: env.worldId, code: refusal.code, message: refusal.message, details: refusal.details ?? null, recordedAt: now });
+        decided.push({ msg, env, span, outcome: { status: 'rejected', error: refusal } });
+        continue;
       }
       const decision = decide(w.draft.state, toCommand(env, now));
       const traceId = span.spanContext().traceId;
@@ -256,7 +300,9 @@ export class Sequencer {
     }
 
     const appendStart = performance.now();
-    await this.log.append(events, rejections);
+    await this.log.append(events, rejections).catch((err: Error) => {
+      throw isContentRefusal(err) ? new ContentRefusedError(err) : err;
+    });
     failpoint(this.opts.failpoint, 'sequencer.after_commit');
     this.recordStats(msgs, events.length, appendStart);
 
@@ -270,6 +316,7 @@ export class Sequencer {
       if (d.duplicate && d.env.kind === 'player') d.outcome = await this.duplicateOutcome(d.env.characterId, d.env.intentSeq).catch(() => lookupFailed);
       this.reply(d.env, d.outcome!);
       d.msg.ack();
+      this.envs.delete(d.msg);
       endSpan(d.span);
     }
     this.publisher.enqueue(events);
@@ -277,7 +324,7 @@ export class Sequencer {
     this.handovers.sendSoon(departures);
   }
 
-  private recordStats(msgs: JsMsg[], events: number, appendStart: number): void {
+  private recordStats(msgs: readonly JsMsg[], events: number, appendStart: number): void {
     const committedAt = performance.now();
     this.stats.time('appendMs', committedAt - appendStart);
     this.stats.count('batches');
@@ -296,17 +343,38 @@ export class Sequencer {
     return {
       status: 'duplicate',
       originalStatus: 'rejected',
-      error: { code: original.code, category: 'domain', message: original.message, retryable: false, ...(original.details ? { details: original.details } : {}) },
+      error: { code: original.code, category: categoryOf(original.code), message: original.message, retryable: false, ...(original.details ? { details: original.details } : {}) },
     };
   }
 
   private parse(msg: JsMsg): IntentEnvelope | undefined {
+    return this.envs.get(msg);
+  }
+
+  /**
+   * Screens a message as it arrives, so that no batch ever holds one the log cannot store: a
+   * malformed one is terminated, one with an ill-formed string is refused alone (validation, not
+   * retryable) and terminated. Neither is decided.
+   */
+  private admit(msg: JsMsg): IntentEnvelope | undefined {
+    let data: unknown;
     try {
-      const parsed = IntentEnvelopeSchema.safeParse(msg.json());
-      if (parsed.success) return parsed.data;
-      this.logger.warn({ issues: parsed.error.issues.slice(0, 3) }, 'poison intent terminated');
+      data = msg.json();
     } catch {
       this.logger.warn('intent is not JSON; terminated');
+      msg.term();
+      return undefined;
+    }
+    const s = screen(data);
+    if (s.ok) {
+      this.envs.set(msg, s.env);
+      return s.env;
+    }
+    if (s.env) {
+      this.logger.warn({ characterId: s.env.characterId, worldId: s.env.worldId, details: s.error.details }, 'intent with an ill-formed string refused');
+      this.reply(s.env, { status: 'rejected', error: s.error });
+    } else {
+      this.logger.warn({ why: s.why }, 'poison intent terminated');
     }
     msg.term();
     return undefined;
