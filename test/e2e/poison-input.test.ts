@@ -21,6 +21,8 @@ const poisonFrames = (seq: () => number, esc: string, someCharacterId: string): 
 });
 
 const ACK_BOUND_MS = 5000;
+/** Chat events added to the world's log before the pace is measured. */
+const PREFILL_EVENTS = 5000;
 
 /** A bystander chatting one message at a time, timing each ack, until stopped. */
 function pace(c: TestClient) {
@@ -207,6 +209,10 @@ describe('poison input: a string the log cannot store is refused alone, at the d
   }, 60_000);
 
   it('keeps a bystander at its pace while three players keep sending poison', async () => {
+    // A world with some history: before the fix each poison made the sequencer fold the log again.
+    for (let i = 0; i < PREFILL_EVENTS / 250; i++) {
+      await Promise.all(Array.from({ length: 250 }, (_, j) => bystander.intent('intent.chat', { text: `history ${i}.${j}` }, undefined)));
+    }
     const poisoners = await Promise.all([1, 2, 3].map(() => joinPlayer(system)));
     let running = true;
     let sent = 0;
@@ -244,5 +250,5 @@ describe('poison input: a string the log cannot store is refused alone, at the d
       expect(p.closed).toBeUndefined();
       await p.close();
     }
-  }, 120_000);
+  }, 240_000);
 });
