@@ -5,7 +5,8 @@ import { endSpan, failpoint, IntentEnvelope, IntervalStats, Logger, OutcomeError
 import type { EventLog, EventRow, RejectionRow, StoredOutcome } from './event-log';
 import type { EventPublisher } from './event-publisher';
 import type { Handovers } from './handovers';
-import { ackFor, categoryOf, lookupFailed, Outcome, RETRYABLE_DOMAIN_CODES, screen, toCommand, toStored, unstorable } from './intents';
+import { ackFor, categoryOf, lookupFailed, Outcome, RETRYABLE_DOMAIN_CODES, toCommand, toStored, unstorable } from './intents';
+import { Intake } from './intake';
 import { commitIsolating, ContentRefusedError, isContentRefusal, PartResult } from './isolate';
 import { OutcomeCache } from './outcome-cache';
 import { isUnreachable } from './outage';
@@ -42,8 +43,7 @@ export class Sequencer {
   private readonly outcomes = new OutcomeCache();
   private readonly queue: JsMsg[] = [];
   private readonly received = new WeakMap<JsMsg, number>();
-  /** Each queued message's intent, screened once on arrival; dropped once the message is answered. */
-  private readonly envs = new WeakMap<JsMsg, IntentEnvelope>();
+  private readonly intake: Intake;
   /** Intents the log refused for their content: decided as this rejection, never again as themselves. */
   private readonly unstorable = new WeakMap<JsMsg, OutcomeError>();
   private draining = false;
@@ -63,6 +63,7 @@ export class Sequencer {
     private readonly logger: Logger,
     private readonly opts: SequencerOptions,
   ) {
+    this.intake = new Intake((env, outcome) => this.reply(env, outcome), logger);
     this.refusals = new Refusals(
       (m) => this.parse(m),
       (env, outcome) => this.reply(env, outcome),
@@ -149,7 +150,7 @@ export class Sequencer {
 
   enqueue(msg: JsMsg): void {
     this.stats.time('storedToReceivedMs', Date.now() - Number(msg.timestampNanos / 1_000_000n));
-    if (!this.admit(msg)) return;
+    if (!this.intake.admit(msg)) return;
     this.received.set(msg, performance.now());
     this.queue.push(msg);
     if (!this.draining) void this.drain();
@@ -177,7 +178,7 @@ export class Sequencer {
       // would fail alike, so the batch is answered at once.
       this.stale = true;
       // Parts committed before the failure (while isolating) are answered already.
-      const pending = msgs.filter((m) => this.envs.has(m));
+      const pending = this.intake.unanswered(msgs);
       if (isUnreachable(err)) return this.unreachable(pending, err as Error);
       this.logger.error({ err: (err as Error).message, batch: pending.length }, 'append failed');
       if (pending.length === 1) return this.refusals.refuse(pending[0]!, err as Error);
@@ -218,7 +219,7 @@ export class Sequencer {
     const recorded = await this.tryBatch([msg]);
     if (recorded.ok) return;
     this.reply(env, { status: 'rejected', error });
-    this.envs.delete(msg);
+    this.intake.answered(msg);
     msg.term();
   }
 
@@ -316,7 +317,7 @@ export class Sequencer {
       if (d.duplicate && d.env.kind === 'player') d.outcome = await this.duplicateOutcome(d.env.characterId, d.env.intentSeq).catch(() => lookupFailed);
       this.reply(d.env, d.outcome!);
       d.msg.ack();
-      this.envs.delete(d.msg);
+      this.intake.answered(d.msg);
       endSpan(d.span);
     }
     this.publisher.enqueue(events);
@@ -348,36 +349,7 @@ export class Sequencer {
   }
 
   private parse(msg: JsMsg): IntentEnvelope | undefined {
-    return this.envs.get(msg);
-  }
-
-  /**
-   * Screens a message as it arrives, so that no batch ever holds one the log cannot store: a
-   * malformed one is terminated, one with an ill-formed string is refused alone (validation, not
-   * retryable) and terminated. Neither is decided.
-   */
-  private admit(msg: JsMsg): IntentEnvelope | undefined {
-    let data: unknown;
-    try {
-      data = msg.json();
-    } catch {
-      this.logger.warn('intent is not JSON; terminated');
-      msg.term();
-      return undefined;
-    }
-    const s = screen(data);
-    if (s.ok) {
-      this.envs.set(msg, s.env);
-      return s.env;
-    }
-    if (s.env) {
-      this.logger.warn({ characterId: s.env.characterId, worldId: s.env.worldId, details: s.error.details }, 'intent with an ill-formed string refused');
-      this.reply(s.env, { status: 'rejected', error: s.error });
-    } else {
-      this.logger.warn({ why: s.why }, 'poison intent terminated');
-    }
-    msg.term();
-    return undefined;
+    return this.intake.envelope(msg);
   }
 
   private reply(env: IntentEnvelope, outcome: Outcome): void {

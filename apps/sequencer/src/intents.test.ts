@@ -1,0 +1,52 @@
+import { screen, unstorable } from './intents';
+
+const CHARACTER = '6f1c2a3e-8d4b-4b7a-9c1e-2f3a4b5c6d7e';
+const player = (intent: unknown, extra: Record<string, unknown> = {}) => ({
+  kind: 'player',
+  worldId: 'lobby',
+  characterId: CHARACTER,
+  intentSeq: 7,
+  intent,
+  gatewayId: 'gw-1',
+  sessionId: 's-1',
+  receivedAt: 1,
+  ...extra,
+});
+const chat = (text: string) => ({ type: 'chat', text, channel: 'world' });
+
+describe('screen: what the sequencer takes from the intents stream', () => {
+  it('admits a well-formed intent', () => {
+    expect(screen(player(chat('hello 😀')))).toMatchObject({ ok: true, env: { intentSeq: 7 } });
+  });
+
+  it.each([
+    ['a lone surrogate in chat text', player(chat('hi \ud800')), 'intent.text', 'U+D800'],
+    ['NUL in an emote', player({ type: 'action', payload: { action: 'emote', emote: 'wave\u0000' } }), 'intent.payload.emote', 'U+0000'],
+    ['a lone low surrogate in an item id', player({ type: 'action', payload: { action: 'pickup', itemId: '\udc00' } }), 'intent.payload.itemId', 'U+DC00'],
+    ['NUL in a payload key', player({ type: 'action', payload: { action: 'pickup', 'item\u0000': 'x' } }), 'intent.payload.(key)', 'U+0000'],
+  ])('refuses alone, for good, %s', (_what, envelope, path, codePoint) => {
+    const s = screen(envelope);
+    expect(s).toMatchObject({
+      ok: false,
+      env: { characterId: CHARACTER, intentSeq: 7, gatewayId: 'gw-1' },
+      error: { code: 'SCHEMA_VALIDATION_FAILED', category: 'validation', retryable: false, details: { path, codePoint } },
+    });
+  });
+
+  it('terminates what cannot be answered: a poisoned address, a poisoned hand-over, a malformed envelope', () => {
+    expect(screen(player(chat('hi \ud800'), { gatewayId: 'gw\u0000' }))).toEqual({ ok: false, why: expect.stringContaining('unanswerable') });
+    expect(screen(player(chat('ok'), { sessionId: 's\udc00' }))).toEqual({ ok: false, why: expect.stringContaining('unanswerable') });
+    expect(screen({ kind: 'player', worldId: 'lobby' })).toEqual({ ok: false, why: expect.stringContaining('not an intent envelope') });
+    expect(screen('nope')).toMatchObject({ ok: false, why: expect.any(String) });
+  });
+
+  it('refuses an intent the log would not store as VALIDATION_FAILED, never retryable', () => {
+    expect(unstorable('22P05')).toEqual({
+      code: 'VALIDATION_FAILED',
+      category: 'validation',
+      message: expect.any(String),
+      retryable: false,
+      details: { cause: 'LOG_REFUSED', sqlstate: '22P05' },
+    });
+  });
+});
