@@ -32,7 +32,7 @@ function pace(c: TestClient) {
   const done = (async () => {
     for (let i = 0; running; i++) {
       const t0 = performance.now();
-      const ack = await c.intent('intent.chat', { text: `tick ${i}` }, undefined);
+      const ack = await c.intent('intent.chat', { text: `tick ${i}` });
       latencies.push(performance.now() - t0);
       statuses.push(ack.status);
     }
@@ -211,7 +211,7 @@ describe('poison input: a string the log cannot store is refused alone, at the d
   it('keeps a bystander at its pace while three players keep sending poison', async () => {
     // A world with some history: before the fix each poison made the sequencer fold the log again.
     for (let i = 0; i < PREFILL_EVENTS / 250; i++) {
-      await Promise.all(Array.from({ length: 250 }, (_, j) => bystander.intent('intent.chat', { text: `history ${i}.${j}` }, undefined)));
+      await Promise.all(Array.from({ length: 250 }, (_, j) => bystander.intent('intent.chat', { text: `history ${i}.${j}` })));
     }
     const poisoners = await Promise.all([1, 2, 3].map(() => joinPlayer(system)));
     let running = true;
