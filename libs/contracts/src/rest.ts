@@ -31,7 +31,7 @@ export const UsernameSchema = wellFormedString('line')
   .max(USERNAME_MAX_LENGTH)
   .regex(/^[A-Za-z0-9_]+$/, 'letters, digits and _ only');
 
-/** Any characters but a lone surrogate, NUL or control (it is hashed as UTF-8, never stored as given). */
+/** Any characters but a lone surrogate, NUL or a control other than tab and line breaks (hashed as UTF-8, never stored as given). */
 export const PasswordSchema = wellFormedString('text').min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX_LENGTH);
 
 /** `POST /api/auth/register` → 201 AuthResponse; 400, 409 USERNAME_TAKEN. */
