@@ -1,6 +1,7 @@
-import { api } from '../support/client';
-import { TestSystem } from '../support/system';
-import { apiFrom, expectRestError, ledger, outputsOf, register, uniqueName } from './identity-helpers';
+import { api, sleep } from '../support/client';
+import { runEnv, TestSystem } from '../support/system';
+import { TcpProxy } from '../support/tcp-proxy';
+import { apiFrom, expectRestError, ExtraGateway, ledger, outputsOf, register, uniqueName } from './identity-helpers';
 
 const PASSWORD = 'the right password, at last';
 const WRONG = (i: number) => `a wrong guess number ${i}`;
@@ -21,15 +22,14 @@ const statuses = (rs: Array<{ status: number }>) => rs.reduce<Record<number, num
 describe('identity: attacks on the door', () => {
   // 5 failures per (name, address) and 20 per address, each per 5 minutes; across addresses a name
   // slows down after 12 failures (first wait 20 minutes / 12 = 100 s, doubling).
-  const system = new TestSystem({
-    LOG_LEVEL: 'debug',
-    RATE_LIMIT_LOGIN_USER: '5/300000',
-    RATE_LIMIT_LOGIN_ADDRESS: '20/300000',
-    RATE_LIMIT_LOGIN_USER_ALL: '12/1200000',
-  });
-  const loginFrom = (addr: string, username: string, password: string) => {
+  const limits = { RATE_LIMIT_LOGIN_USER: '5/300000', RATE_LIMIT_LOGIN_ADDRESS: '20/300000', RATE_LIMIT_LOGIN_USER_ALL: '12/1200000' };
+  const system = new TestSystem({ LOG_LEVEL: 'debug', ...limits });
+  const extras: ExtraGateway[] = [];
+  // Redis through a proxy of our own, to take it away from one gateway only.
+  const relay = TcpProxy.for(runEnv().REDIS_URL!);
+  const loginFrom = (addr: string, username: string, password: string, baseUrl = system.baseUrl) => {
     ledger.add(password);
-    return apiFrom(addr, system.baseUrl, 'POST', '/api/auth/login', { username, password });
+    return apiFrom(addr, baseUrl, 'POST', '/api/auth/login', { username, password });
   };
   const account = async (tag: string) => {
     const username = uniqueName(tag);
@@ -43,6 +43,8 @@ describe('identity: attacks on the door', () => {
   }, 60_000);
 
   afterAll(async () => {
+    for (const g of extras) await g.app.stop();
+    await relay.close();
     await system.stop();
   });
 
@@ -88,7 +90,8 @@ describe('identity: attacks on the door', () => {
       `80 concurrent logins from 8 addresses: ${JSON.stringify(statuses(answers))}; /api/health worst ${worst.toFixed(0)} ms over ${health.length} probes; ` +
         `a registration sent with them: ${reg.r.status} in ${reg.ms.toFixed(0)} ms`,
     );
-    expect(worst).toBeLessThan(1000);
+    // Before the hashing bound: 4.5-11 s (docs/reliability.md). Generous, for CPUs other suites keep busy.
+    expect(worst).toBeLessThan(2000);
     for (const a of answers) {
       if (a.status === 401) continue;
       // a full hashing queue turns a login away at once, in the contract's shape, with when to come back
@@ -175,8 +178,25 @@ describe('identity: attacks on the door', () => {
     expect((await api(system.baseUrl, 'POST', '/api/auth/login', { body: json, headers: { 'content-type': 'application/json; charset=utf-8' } })).status).toBe(200);
   });
 
+  it('with Redis unreachable the limits hold in process: 5 of 40 concurrent guesses are tried, another address gets in', async () => {
+    await relay.start();
+    const g = await new ExtraGateway({ LOG_LEVEL: 'debug', ...limits, REDIS_URL: relay.rewrite(runEnv().REDIS_URL!) }).start();
+    extras.push(g);
+    const victim = await account('offline');
+    relay.cut();
+    for (let i = 0; i < 100 && (await api(g.baseUrl, 'GET', '/api/health')).body.status !== 'degraded'; i++) await sleep(100);
+    expect((await api(g.baseUrl, 'GET', '/api/health')).body.status).toBe('degraded');
+
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => loginFrom('127.0.0.81', victim.username, WRONG(i), g.baseUrl)));
+    expect(statuses(answers)).toEqual({ 401: 5, 429: 35 });
+    expectRestError(await loginFrom('127.0.0.81', victim.username, PASSWORD, g.baseUrl), 429, 'RATE_LIMITED');
+    expect((await loginFrom('127.0.0.82', victim.username, PASSWORD, g.baseUrl)).status).toBe(200);
+    expect(g.app.output).toMatch(/sign-in limits: Redis unreachable, counting in process/);
+    relay.restore();
+  });
+
   it('leaks no token or password into any log', () => {
     expect(ledger.secrets.size).toBeGreaterThan(5);
-    expect(ledger.leaks(outputsOf(system))).toEqual([]);
+    expect(ledger.leaks(outputsOf(system, extras))).toEqual([]);
   });
 });
