@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AdminController } from './admin/admin.controller';
 import { AuthController } from './auth/auth.controller';
+import { LoginLimiter } from './auth/login-limiter.service';
+import { PasswordHasher } from './auth/password-hasher.service';
 import { PlayersRepository } from './auth/players.repository';
 import { TokenService } from './auth/token.service';
 import type { GatewayConfig } from './config';
@@ -43,6 +45,8 @@ export class AppModule {
         TicketStore,
         SessionRegistry,
         RateLimiter,
+        LoginLimiter,
+        PasswordHasher,
         ControlService,
         LocalSessions,
         MinVersionService,

@@ -25,6 +25,15 @@ export const GatewayConfigSchema = BaseConfigSchema.extend({
   TICKET_TTL_S: intFromEnv(60, 1, 90),
   /** scrypt cost for new password hashes, as log2 N (N = 2^15 uses 32 MiB); stored with each hash. */
   SCRYPT_LOG_N: intFromEnv(15, 10, 20),
+  /**
+   * Password hashes computed at once (each holds one thread of libuv's pool for ~0.1 s); must be
+   * below UV_THREADPOOL_SIZE so that file reads and DNS lookups never wait behind a burst of logins.
+   */
+  PASSWORD_HASH_CONCURRENCY: intFromEnv(2, 1, 64),
+  /** Hashes that may wait for a thread; beyond that login and register answer 503 CAPACITY_EXCEEDED with retryAfterMs. */
+  PASSWORD_HASH_QUEUE: intFromEnv(16, 0, 10_000),
+  /** Read by libuv itself (its thread pool, default 4); the gateway only checks the hashing limit against it. */
+  UV_THREADPOOL_SIZE: intFromEnv(4, 1, 1024),
   /** Express `trust proxy`: unset = the socket's address is the client's; a hop count or `true` behind a load balancer. */
   TRUST_PROXY: z.string().optional(),
   MIN_CLIENT_VERSION: z.string().regex(/^\d+\.\d+\.\d+$/).default('1.0.0'),
@@ -60,6 +69,8 @@ export const GatewayConfigSchema = BaseConfigSchema.extend({
   RATE_LIMIT_ACTION: rateFromEnv(DEFAULT_RATE_LIMITS.action),
   RATE_LIMIT_LOGIN_USER: rateFromEnv(DEFAULT_DOOR_LIMITS.loginUser),
   RATE_LIMIT_LOGIN_ADDRESS: rateFromEnv(DEFAULT_DOOR_LIMITS.loginAddress),
+  /** Failed logins on one name from all addresses beyond which addresses that have failed on it slow down. */
+  RATE_LIMIT_LOGIN_USER_ALL: rateFromEnv({ limit: 50, windowMs: 15 * 60_000 }),
   RATE_LIMIT_GUEST_ADDRESS: rateFromEnv(DEFAULT_DOOR_LIMITS.guestAddress),
   RATE_LIMIT_REGISTER_ADDRESS: rateFromEnv(DEFAULT_DOOR_LIMITS.registerAddress),
   /** Directory with the built browser client (served at /); unset = client/dist when it exists. */

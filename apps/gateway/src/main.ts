@@ -14,8 +14,10 @@ async function main(): Promise<void> {
   const tracing = startTracing({ serviceName: 'tilemud-gateway', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, file: config.OTEL_TRACES_FILE });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
     logger: new NestPinoLogger(createLogger('gateway', config.LOG_LEVEL)),
-    bodyParser: true,
+    // JSON only: no urlencoded parser, so a form post never reaches a handler as fields.
+    bodyParser: false,
   });
+  app.useBodyParser('json');
   // Frames are decoded by the session (with the contract's codec), not by Nest's {event, data}
   // router: a parser that returns nothing keeps Nest from parsing every frame a second time.
   app.useWebSocketAdapter(new WsAdapter(app, { messageParser: () => undefined }));

@@ -33,6 +33,7 @@ describe('ErrorCode', () => {
     expect(ERROR_CODE_INFO.CAPACITY_EXCEEDED).toEqual({ category: 'capacity', httpStatus: 503 });
     expect(ERROR_CODE_INFO.FORBIDDEN).toEqual({ category: 'forbidden', httpStatus: 403 });
     expect(ERROR_CODE_INFO.RATE_LIMITED).toEqual({ category: 'rate_limited', httpStatus: 429 });
+    expect(ERROR_CODE_INFO.UNSUPPORTED_MEDIA_TYPE).toEqual({ category: 'validation', httpStatus: 415 });
     expect(httpStatusFor(ErrorCode.NOT_FOUND)).toBe(404);
     expect(httpStatusFor(ErrorCode.VALIDATION_FAILED)).toBe(400);
     expect(httpStatusFor(ErrorCode.INTERNAL)).toBe(500);

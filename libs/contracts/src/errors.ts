@@ -27,6 +27,8 @@ export const ErrorCode = {
   HELLO_REQUIRED: 'HELLO_REQUIRED',
   HELLO_TIMEOUT: 'HELLO_TIMEOUT',
   FRAME_TOO_LARGE: 'FRAME_TOO_LARGE',
+  /** A REST body that is not `application/json` (e.g. a form post). */
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   CHAT_EMPTY: 'CHAT_EMPTY',
   CHAT_TOO_LONG: 'CHAT_TOO_LONG',
   UNKNOWN_ACTION: 'UNKNOWN_ACTION',
@@ -86,6 +88,7 @@ export const ERROR_CODE_INFO: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
   HELLO_REQUIRED: validation,
   HELLO_TIMEOUT: info('validation', 408),
   FRAME_TOO_LARGE: info('validation', 413),
+  UNSUPPORTED_MEDIA_TYPE: info('validation', 415),
   CHAT_EMPTY: validation,
   CHAT_TOO_LONG: validation,
   UNKNOWN_ACTION: validation,

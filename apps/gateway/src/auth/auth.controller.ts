@@ -8,68 +8,76 @@ import { parseBody } from '../errors/parse';
 import { RateLimiter } from '../limits/rate-limiter.service';
 import { CONFIG, LOGGER } from '../tokens';
 import { clientAddress } from './client-address';
-import { decoyHash, hashPassword, verifyPassword } from './password';
+import { canonicalUsername } from './canonical-username';
+import { requireJson } from './json-only';
+import { LoginLimiter } from './login-limiter.service';
+import { PasswordHasher } from './password-hasher.service';
 import { GUEST_PREFIX, PlayerRow, PlayersRepository } from './players.repository';
 import { TokenService } from './token.service';
 
-function rateLimited(what: string, retryAfterMs: number): ApiError {
-  return new ApiError(ErrorCode.RATE_LIMITED, `too many ${what}; try again in ${Math.ceil(retryAfterMs / 1000)} s`, { retryAfterMs });
+function rateLimited(what: string, retryAfterMs: number, limit?: string): ApiError {
+  return new ApiError(ErrorCode.RATE_LIMITED, `too many ${what}; try again in ${Math.ceil(retryAfterMs / 1000)} s`, { retryAfterMs, ...(limit ? { details: { limit } } : {}) });
 }
+
+const LOGIN_LIMIT_NAMES = { pair: 'login-user-address', address: 'login-address', user: 'login-user' } as const;
 
 /** Accounts (scrypt-hashed passwords), logins with failure limits, and guests. */
 @Controller('api/auth')
 export class AuthController {
-  /** Checked when the username is unknown, so that answers take as long either way. */
-  private readonly decoy: Promise<string>;
-
   constructor(
     private readonly players: PlayersRepository,
     private readonly tokens: TokenService,
     private readonly limiter: RateLimiter,
+    private readonly logins: LoginLimiter,
+    private readonly hasher: PasswordHasher,
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {
-    this.decoy = decoyHash(config.SCRYPT_LOG_N);
-  }
+  ) {}
 
   @Post('register')
   @HttpCode(201)
   async register(@Body() body: unknown, @Req() req: Request): Promise<AuthResponse> {
+    requireJson(req);
     const { username, password } = parseBody(RegisterRequestSchema, body);
+    // The contract's alphabet is ASCII, so a valid name always has a canonical form.
+    const canonical = canonicalUsername(username)!;
     await this.limit('register-addr', clientAddress(req), this.config.RATE_LIMIT_REGISTER_ADDRESS, 'registrations from this address');
-    if (username.toLowerCase().startsWith(GUEST_PREFIX)) throw new ApiError(ErrorCode.USERNAME_TAKEN, `names starting with ${GUEST_PREFIX} are kept for guests`);
-    const player = await this.players.register(username, await hashPassword(password, this.config.SCRYPT_LOG_N));
+    if (canonical.startsWith(GUEST_PREFIX)) throw new ApiError(ErrorCode.USERNAME_TAKEN, `names starting with ${GUEST_PREFIX} are kept for guests`);
+    const player = await this.players.register(username, canonical, await this.hasher.hash(password));
     if (!player) throw new ApiError(ErrorCode.USERNAME_TAKEN, 'that username is taken');
     this.logger.info({ playerId: player.id }, 'player registered');
     return this.answer(player);
   }
 
   /**
-   * Failures are limited per username and per address. Both buckets are checked first and only
-   * failures take from them; a success empties the username's count.
+   * The attempt takes its place in the failure counts (login-policy.ts) before the password is
+   * checked, so concurrent guesses cannot all pass one check. A name that is no username
+   * (canonical-username.ts) names nobody: 401 like an unknown one, counted on the address only.
    */
   @Post('login')
   @HttpCode(200)
   async login(@Body() body: unknown, @Req() req: Request): Promise<AuthResponse> {
+    requireJson(req);
     const { username, password } = parseBody(LoginRequestSchema, body);
-    const user = username.toLowerCase();
+    const name = canonicalUsername(username);
     const addr = clientAddress(req);
-    const [byUser, byAddr] = await Promise.all([
-      this.limiter.check('login-user', user, this.config.RATE_LIMIT_LOGIN_USER),
-      this.limiter.check('login-addr', addr, this.config.RATE_LIMIT_LOGIN_ADDRESS),
-    ]);
-    if (!byUser.allowed || !byAddr.allowed) throw rateLimited('failed sign-ins', Math.max(byUser.retryAfterMs, byAddr.retryAfterMs));
-    const player = await this.players.forLogin(username);
-    const ok = await verifyPassword(password, player?.passwordHash ?? (await this.decoy));
+    const slot = await this.logins.reserve(name, addr);
+    if (!slot.decision.allowed) throw rateLimited('failed sign-ins', slot.decision.retryAfterMs, LOGIN_LIMIT_NAMES[slot.decision.limit]);
+    let player: Awaited<ReturnType<PlayersRepository['forLogin']>>;
+    let ok: boolean;
+    try {
+      player = name === undefined ? undefined : await this.players.forLogin(name);
+      // A name that is no username costs no hash: the answer's timing tells nothing not public.
+      ok = name !== undefined && (await this.hasher.verify(password, player?.passwordHash));
+    } catch (err) {
+      await slot.settle('not_tried');
+      throw err;
+    }
     if (!player || !ok) {
-      await Promise.all([
-        this.limiter.take('login-user', user, this.config.RATE_LIMIT_LOGIN_USER),
-        this.limiter.take('login-addr', addr, this.config.RATE_LIMIT_LOGIN_ADDRESS),
-      ]);
       this.logger.info({ addr }, 'sign-in refused');
       throw new ApiError(ErrorCode.INVALID_CREDENTIALS, 'unknown username or wrong password');
     }
-    await this.limiter.reset('login-user', user);
+    await slot.settle('succeeded');
     return this.answer(player);
   }
 

@@ -21,33 +21,33 @@ export class PlayersRepository {
   async createGuest(): Promise<PlayerRow> {
     for (let attempt = 0; ; attempt++) {
       const username = `${GUEST_PREFIX}${randomBytes(4).toString('hex')}`;
-      const row = await this.insert(username, 'guest', null);
+      const row = await this.insert(username, username, 'guest', null);
       if (row) return row;
       if (attempt > 5) throw new Error('could not draw a free guest name');
     }
   }
 
-  /** A registered player, or undefined when the name (in any case) is taken. */
-  async register(username: string, passwordHash: string): Promise<PlayerRow | undefined> {
-    return this.insert(username, 'registered', passwordHash);
+  /** A registered player, or undefined when its canonical name (canonical-username.ts) is taken. */
+  async register(username: string, canonical: string, passwordHash: string): Promise<PlayerRow | undefined> {
+    return this.insert(username, canonical, 'registered', passwordHash);
   }
 
-  private async insert(username: string, kind: PlayerRow['kind'], passwordHash: string | null): Promise<PlayerRow | undefined> {
-    // ON CONFLICT without a target covers both unique indexes (the name, and the name in lower case).
+  private async insert(username: string, canonical: string, kind: PlayerRow['kind'], passwordHash: string | null): Promise<PlayerRow | undefined> {
+    // ON CONFLICT without a target covers both unique indexes (the name as typed, and its canonical form).
     const { rows } = await this.pool.query<PlayerRow>(
-      `INSERT INTO players (id, username, kind, password_hash) VALUES ($1, $2, $3, $4)
+      `INSERT INTO players (id, username, username_canonical, kind, password_hash) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT DO NOTHING RETURNING id, username, kind, roles`,
-      [randomUUID(), username, kind, passwordHash],
+      [randomUUID(), username, canonical, kind, passwordHash],
     );
     return rows[0];
   }
 
-  /** A registered player and its password hash, by name in any case. */
-  async forLogin(username: string): Promise<(PlayerRow & { passwordHash: string }) | undefined> {
+  /** A registered player and its password hash, by canonical name. */
+  async forLogin(canonical: string): Promise<(PlayerRow & { passwordHash: string }) | undefined> {
     const { rows } = await this.pool.query<PlayerRow & { passwordHash: string }>(
       `SELECT id, username, kind, roles, password_hash AS "passwordHash" FROM players
-       WHERE lower(username) = lower($1) AND kind = 'registered' AND password_hash IS NOT NULL`,
-      [username],
+       WHERE username_canonical = $1 AND kind = 'registered' AND password_hash IS NOT NULL`,
+      [canonical],
     );
     return rows[0];
   }
