@@ -96,10 +96,28 @@ describe('socket abuse: unread floods, idle connections, per-address cap, refuse
     MAX_CONNECTIONS_PER_ADDRESS: String(CAP),
     HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
   });
-  // No ping or resync limit here: what bounds an unread socket is its send budget alone.
-  const unlimited = new ExtraGateway({ RATE_LIMIT_PING: '0/1', RATE_LIMIT_RESYNC: '0/1', RESUME_WINDOW_MS: '30000' });
+  // No ping or resync limit here: what bounds an unread socket is its send budget alone. A long
+  // headers timeout, so that connections held to test the cap are not closed for idling meanwhile.
+  const unlimited = new ExtraGateway({
+    RATE_LIMIT_PING: '0/1',
+    RATE_LIMIT_RESYNC: '0/1',
+    RESUME_WINDOW_MS: '30000',
+    MAX_CONNECTIONS_PER_ADDRESS: String(CAP),
+    HTTP_HEADERS_TIMEOUT_MS: '60000',
+  });
   let bystander: TestClient;
-  const port = () => Number(new URL(system.baseUrl).port);
+  const port = (gw: { baseUrl: string } = system) => Number(new URL(gw.baseUrl).port);
+
+  /** Whether a new connection from `address` is let in: a refused one is answered 429 at once. */
+  async function admitted(address: string): Promise<boolean> {
+    const s = await rawSocket(port(unlimited), address);
+    try {
+      await until(() => s.closed() || s.data() !== '', 1000, 'an answer').catch(() => undefined);
+      return !s.data().startsWith('HTTP/1.1 429');
+    } finally {
+      s.socket.destroy();
+    }
+  }
 
   beforeAll(async () => {
     await system.start();
@@ -160,8 +178,8 @@ describe('socket abuse: unread floods, idle connections, per-address cap, refuse
   }, 30_000);
 
   it('caps concurrent connections per address: beyond it 429 RATE_LIMITED and closed; other addresses unaffected', async () => {
-    const held = await Promise.all(Array.from({ length: CAP }, () => rawSocket(port(), RAW_ADDRESS)));
-    const extra = await Promise.all(Array.from({ length: 4 }, () => rawSocket(port(), RAW_ADDRESS)));
+    const held = await Promise.all(Array.from({ length: CAP }, () => rawSocket(port(unlimited), RAW_ADDRESS)));
+    const extra = await Promise.all(Array.from({ length: 4 }, () => rawSocket(port(unlimited), RAW_ADDRESS)));
     try {
       await until(() => extra.every((s) => s.closed()), 5000, 'connections over the cap refused');
       for (const s of extra) {
@@ -171,26 +189,21 @@ describe('socket abuse: unread floods, idle connections, per-address cap, refuse
       }
       expect(held.filter((s) => s.closed())).toHaveLength(0);
       // A WebSocket upgrade over the cap is refused the same way (before any request is read).
-      const ws = new WebSocket(`${system.wsUrl}/ws?ticket=x`, { localAddress: RAW_ADDRESS });
+      const ws = new WebSocket(`${unlimited.wsUrl}/ws?ticket=x`, { localAddress: RAW_ADDRESS });
       const status = await new Promise<number>((resolve) => {
         ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
         ws.on('error', () => resolve(0));
       });
       expect(status).toBe(429);
       // Another address is not counted against this one.
-      const other = await rawSocket(port(), OTHER_ADDRESS);
-      await sleep(300);
-      expect(other.closed()).toBe(false);
-      other.socket.destroy();
+      expect(await admitted(OTHER_ADDRESS)).toBe(true);
     } finally {
       for (const s of [...held, ...extra]) s.socket.destroy();
     }
     // Once they are gone, the address has its slots back.
-    await sleep(200);
-    const again = await rawSocket(port(), RAW_ADDRESS);
-    await sleep(300);
-    expect(again.closed()).toBe(false);
-    again.socket.destroy();
+    const end = Date.now() + 5000;
+    while (!(await admitted(RAW_ADDRESS)) && Date.now() < end) await sleep(100);
+    expect(await admitted(RAW_ADDRESS)).toBe(true);
   }, 30_000);
 
   it('logs oversized and invalid UTF-8 frames at a low level, a few lines in all', async () => {
