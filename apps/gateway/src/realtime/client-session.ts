@@ -27,7 +27,7 @@ const CLOSE_GRACE_MS = 2000;
 
 /**
  * One WebSocket: ticket, hello, join, then intents up and deltas down. Frames are handled one at a
- * time in arrival order (a promise chain), so a session's intents reach JetStream in the order sent.
+ * time in arrival order (a SerialQueue), so a session's intents reach JetStream in the order sent.
  */
 export class ClientSession implements DeltaReceiver {
   readonly id = randomUUID();
@@ -223,6 +223,7 @@ export class ClientSession implements DeltaReceiver {
     before?.(caught.replayed);
     this.shownWorldId = this.worldId;
     for (const f of caught.frames) this.send(f);
+    if ((this.state as State) === 'closed') return; // over its send budget midway
     this.state = 'live';
     this.deltas.release(caught.seq);
   }
