@@ -33,6 +33,10 @@ export function runEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     RATE_LIMIT_MOVE: '1000000/1000',
     RATE_LIMIT_CHAT: '1000000/1000',
     RATE_LIMIT_ACTION: '1000000/1000',
+    RATE_LIMIT_PING: '1000000/1000',
+    RATE_LIMIT_RESYNC: '1000000/1000',
+    // Every suite connects from 127.0.0.1; socket-abuse.test.ts sets a low cap of its own.
+    MAX_CONNECTIONS_PER_ADDRESS: '100000',
     RATE_LIMIT_GUEST_ADDRESS: '1000000/1000',
     RATE_LIMIT_REGISTER_ADDRESS: '1000000/1000',
     // Suites that watch a character leave once its socket closes would wait out the 60 s resume

@@ -15,6 +15,16 @@ describe('gateway configuration', () => {
     expect(c.MAX_SESSIONS).toBeGreaterThan(0);
   });
 
+  it('bounds a socket and a client address by default: send budget, ping and resync limits, connections, timeouts', () => {
+    const c = loadConfig(GatewayConfigSchema, {});
+    expect(c.SEND_BUDGET_BYTES).toBeGreaterThan(c.FANOUT_SLOW_CLIENT_BYTES);
+    expect(c.RATE_LIMIT_PING).toEqual({ limit: 20, windowMs: 10_000 });
+    expect(c.RATE_LIMIT_RESYNC).toEqual({ limit: 5, windowMs: 10_000 });
+    expect(c.MAX_CONNECTIONS_PER_ADDRESS).toBe(64);
+    expect(c.HTTP_HEADERS_TIMEOUT_MS).toBeLessThanOrEqual(c.HTTP_REQUEST_TIMEOUT_MS);
+    expect(() => loadConfig(GatewayConfigSchema, { SEND_BUDGET_BYTES: '1000' })).toThrow(/SEND_BUDGET_BYTES/);
+  });
+
   it('reads limits as <count>/<window ms>', () => {
     const c = loadConfig(GatewayConfigSchema, { RATE_LIMIT_CHAT: '3/60000', RATE_LIMIT_MOVE: '0/1000' });
     expect(c.RATE_LIMIT_CHAT).toEqual({ limit: 3, windowMs: 60_000 });

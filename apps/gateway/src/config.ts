@@ -54,6 +54,25 @@ export const GatewayConfigSchema = BaseConfigSchema.extend({
   FANOUT_MAX_SENDS_PER_S: intFromEnv(10_000, 100, 1_000_000),
   /** A client with more than this many bytes unsent gets its deltas merged until it drains. */
   FANOUT_SLOW_CLIENT_BYTES: intFromEnv(256 * 1024, 1024, 64 * 1024 * 1024),
+  /**
+   * Bytes queued on one socket (unsent: the client is not reading) beyond which the socket is
+   * closed 4503 and its session enters the resume window. Deltas stop being written well before
+   * (FANOUT_SLOW_CLIENT_BYTES); what fills it is replies to a client that sends but never reads.
+   */
+  SEND_BUDGET_BYTES: intFromEnv(1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
+  /**
+   * A connection must complete its first request's headers (or its WebSocket upgrade) this soon,
+   * or it is cut; later requests on a kept-alive connection get Node's 408 after the same time.
+   */
+  HTTP_HEADERS_TIMEOUT_MS: intFromEnv(5000, 500, 120_000),
+  /** Longest a whole HTTP request (headers and body) may take to arrive. */
+  HTTP_REQUEST_TIMEOUT_MS: intFromEnv(30_000, 1000, 600_000),
+  /**
+   * Concurrent TCP connections (HTTP and WebSocket) one client address may hold; beyond it the
+   * connection is answered 429 and closed. 0 turns it off. Connections from a TRUST_PROXY
+   * address are not counted (a proxy is many clients).
+   */
+  MAX_CONNECTIONS_PER_ADDRESS: intFromEnv(64, 0, 1_000_000),
   /** How long the gateway waits for the sequencer to answer a join. */
   JOIN_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
   /** Invalid or rate-limited frames within 10 s that close the socket with 4429. */
@@ -67,6 +86,10 @@ export const GatewayConfigSchema = BaseConfigSchema.extend({
   RATE_LIMIT_CHAT: rateFromEnv(DEFAULT_RATE_LIMITS.chat),
   RATE_LIMIT_MOVE: rateFromEnv(DEFAULT_RATE_LIMITS.move),
   RATE_LIMIT_ACTION: rateFromEnv(DEFAULT_RATE_LIMITS.action),
+  /** `ping` frames per character (a client pings every few seconds). */
+  RATE_LIMIT_PING: rateFromEnv({ limit: 20, windowMs: 10_000 }),
+  /** `resync` frames per character (each is answered with a replay or a full snapshot). */
+  RATE_LIMIT_RESYNC: rateFromEnv({ limit: 5, windowMs: 10_000 }),
   RATE_LIMIT_LOGIN_USER: rateFromEnv(DEFAULT_DOOR_LIMITS.loginUser),
   RATE_LIMIT_LOGIN_ADDRESS: rateFromEnv(DEFAULT_DOOR_LIMITS.loginAddress),
   /** Failed logins on one name from all addresses beyond which addresses that have failed on it slow down. */

@@ -1,29 +1,33 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
-import { WsAdapter } from '@nestjs/platform-ws';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, loadConfig, startTracing } from '@tilemud/runtime';
 import { AppModule } from './app.module';
-import { GatewayConfigSchema } from './config';
+import { GatewayConfig, GatewayConfigSchema } from './config';
 import { NestPinoLogger } from './errors/nest-logger';
+import { guardConnections } from './limits/connection-guard';
+import { ClientFaultLog } from './realtime/log-throttle';
+import { GatewayWsAdapter } from './realtime/ws-adapter';
 
 async function main(): Promise<void> {
   const config = loadConfig(GatewayConfigSchema, process.env);
   const tracing = startTracing({ serviceName: 'tilemud-gateway', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, file: config.OTEL_TRACES_FILE });
+  const log = createLogger('gateway', config.LOG_LEVEL);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
-    logger: new NestPinoLogger(createLogger('gateway', config.LOG_LEVEL)),
+    logger: new NestPinoLogger(log),
     // JSON only: no urlencoded parser, so a form post never reaches a handler as fields.
     bodyParser: false,
   });
   app.useBodyParser('json');
-  // Frames are decoded by the session (with the contract's codec), not by Nest's {event, data}
-  // router: a parser that returns nothing keeps Nest from parsing every frame a second time.
-  app.useWebSocketAdapter(new WsAdapter(app, { messageParser: () => undefined }));
+  app.useWebSocketAdapter(new GatewayWsAdapter(app, log));
   app.disable('x-powered-by');
   // Behind a load balancer the client's address (for per-address limits) is in X-Forwarded-For.
   if (config.TRUST_PROXY !== undefined) app.set('trust proxy', trustProxy(config.TRUST_PROXY));
+  const express = app.getHttpAdapter().getInstance() as { get(setting: string): unknown };
+  guardDoor(app.getHttpServer() as Server, config, express.get('trust proxy fn') as (addr: string, i: number) => boolean, new ClientFaultLog(log));
   const clientDist = config.CLIENT_DIST ?? join(__dirname, '..', '..', '..', 'client', 'dist');
   if (existsSync(join(clientDist, 'index.html'))) app.useStaticAssets(clientDist, { index: 'index.html' });
   app.enableShutdownHooks();
@@ -31,6 +35,23 @@ async function main(): Promise<void> {
   const addr = app.getHttpServer().address();
   console.log(JSON.stringify({ level: 30, name: 'gateway', msg: 'gateway ready', port: typeof addr === 'object' && addr ? addr.port : config.PORT }));
   process.on('exit', () => void tracing.shutdown());
+}
+
+/**
+ * A connection must say what it wants within HTTP_HEADERS_TIMEOUT_MS, and one address holds at
+ * most MAX_CONNECTIONS_PER_ADDRESS (a trusted proxy's connections are many clients': not capped).
+ */
+function guardDoor(server: Server, config: GatewayConfig, trusted: (addr: string, i: number) => boolean, faults: ClientFaultLog): void {
+  server.headersTimeout = config.HTTP_HEADERS_TIMEOUT_MS;
+  server.requestTimeout = Math.max(config.HTTP_REQUEST_TIMEOUT_MS, config.HTTP_HEADERS_TIMEOUT_MS);
+  // Node checks these timeouts every 30 s by default: a connection could outlive them by that much.
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(1000, config.HTTP_HEADERS_TIMEOUT_MS);
+  guardConnections(server, {
+    maxPerAddress: config.MAX_CONNECTIONS_PER_ADDRESS,
+    firstRequestTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS + 1000,
+    exempt: (addr) => trusted(addr, 0),
+    onRefused: (key) => faults.note('CONNECTIONS_PER_ADDRESS', 'connection refused: too many from one address', { address: key }),
+  });
 }
 
 function trustProxy(v: string): boolean | number | string {

@@ -9,18 +9,25 @@ import type { Delta } from './delta';
 import { DeltaDelivery } from './delta-delivery';
 import type { DeltaReceiver, EncodedFrame } from './fanout.service';
 import { relayIntent } from './intent-relay';
+import { Outbox } from './outbox';
+import { SerialQueue } from './serial-queue';
 import type { SessionDeps, TerminationReason } from './session-deps';
 import { claimResume, handshakeAck, intentAck, redeemTicket } from './session-door';
 import { WorldExit } from './session-exit';
-import { LimitedIntent, SessionRules } from './session-rules';
+import { LimitedFrame, LimitedIntent, SessionRules } from './session-rules';
 import { checkClientVersion } from './version-check';
 import { enterWorld } from './world-entry';
 
 type State = 'auth' | 'hello' | 'joining' | 'live' | 'closed';
 
+/** Client frames waiting to be handled beyond which the socket is not read (TCP slows the client). */
+const MAX_WAITING_FRAMES = 64;
+/** How long a closing socket has to finish the close handshake before it is cut (its unsent bytes freed). */
+const CLOSE_GRACE_MS = 2000;
+
 /**
  * One WebSocket: ticket, hello, join, then intents up and deltas down. Frames are handled one at a
- * time in arrival order (a promise chain), so a session's intents reach JetStream in the order sent.
+ * time in arrival order (a SerialQueue), so a session's intents reach JetStream in the order sent.
  */
 export class ClientSession implements DeltaReceiver {
   readonly id = randomUUID();
@@ -37,7 +44,8 @@ export class ClientSession implements DeltaReceiver {
   /** Why the session was ended by the server, when it was: decides whether the character lingers. */
   private ended?: TerminationReason;
   private state: State = 'auth';
-  private chain: Promise<void> = Promise.resolve();
+  private readonly queue: SerialQueue;
+  private readonly outbox: Outbox;
   private readonly deltas: DeltaDelivery;
   private readonly rules: SessionRules;
   private entered = false;
@@ -51,6 +59,10 @@ export class ClientSession implements DeltaReceiver {
     private readonly ticket: string | null,
     private readonly d: SessionDeps,
   ) {
+    this.queue = new SerialQueue(ws, MAX_WAITING_FRAMES, (err) => this.fail(err));
+    this.outbox = new Outbox(ws, d.config.FANOUT_SLOW_CLIENT_BYTES, d.config.SEND_BUDGET_BYTES, (queued) =>
+      this.shed(CloseCode.UNAVAILABLE, 'send budget exceeded', { queued }),
+    );
     this.deltas = new DeltaDelivery(ws, d.config.FANOUT_SLOW_CLIENT_BYTES, (from) => this.enqueue(() => this.sync(0, from)));
     this.rules = new SessionRules(ws, d.config, d.limiter, this);
     this.exit = new WorldExit(d, this);
@@ -71,7 +83,7 @@ export class ClientSession implements DeltaReceiver {
   }
 
   start(): void {
-    this.ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => this.enqueue(() => this.onFrame(data, isBinary)));
+    this.ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => this.queue.pushFrame(() => this.onFrame(data, isBinary)));
     this.ws.on('close', () => this.onClose());
     this.ws.on('error', () => undefined); // oversize frames (1009) and resets end in 'close'
     this.ws.on('pong', () => this.rules.pong());
@@ -85,7 +97,7 @@ export class ClientSession implements DeltaReceiver {
   }
 
   private enqueue(step: () => Promise<void>): void {
-    this.chain = this.chain.then(step).catch((err) => this.fail(err));
+    void this.queue.push(step);
   }
 
   private async authenticate(): Promise<void> {
@@ -211,6 +223,7 @@ export class ClientSession implements DeltaReceiver {
     before?.(caught.replayed);
     this.shownWorldId = this.worldId;
     for (const f of caught.frames) this.send(f);
+    if ((this.state as State) === 'closed') return; // over its send budget midway
     this.state = 'live';
     this.deltas.release(caught.seq);
   }
@@ -232,9 +245,11 @@ export class ClientSession implements DeltaReceiver {
         this.sendError(makeError(ErrorCode.VALIDATION_FAILED, 'hello was already received'));
         return;
       case 'ping':
+        if (await this.overLimit('ping')) return;
         this.send({ type: 'pong', ts: msg.ts, serverTime: Date.now() });
         return;
       case 'resync':
+        if (await this.overLimit('resync')) return;
         // A seq of the world the client holds; mid-crossing it is about to get the new world anyway.
         await this.sync(0, this.shownWorldId === this.worldId ? msg.lastSeq : undefined);
         return;
@@ -245,6 +260,15 @@ export class ClientSession implements DeltaReceiver {
       case 'intent.action':
         return this.publish('action', msg.intentSeq, { type: 'action', payload: msg.payload });
     }
+  }
+
+  /** A ping or resync beyond its rate limit is refused, and counts against the client as a limited intent does. */
+  private async overLimit(kind: LimitedFrame): Promise<boolean> {
+    const refused = await this.rules.allow(kind, this.claims!.characterId);
+    if (!refused) return false;
+    this.sendError(refused);
+    this.rules.strike();
+    return true;
   }
 
   private async publish(kind: LimitedIntent, intentSeq: number, intent: ClientIntent): Promise<void> {
@@ -261,9 +285,8 @@ export class ClientSession implements DeltaReceiver {
     // A resent portal move (the first ack lost with a crashed sequencer) carries the hand-over too.
     if ((ack.status === 'applied' || ack.status === 'duplicate') && ack.handover && ack.handover.toWorldId !== this.worldId) {
       const to = ack.handover.toWorldId;
-      const done = this.chain.then(() => this.followHandover(to));
+      const done = this.queue.push(() => this.followHandover(to));
       this.switching = done.catch(() => undefined).finally(() => (this.switching = null));
-      this.chain = done.catch((err) => this.fail(err));
     }
   }
 
@@ -272,8 +295,9 @@ export class ClientSession implements DeltaReceiver {
     this.deltas.receive(frame, encoded, parts);
   }
 
+  /** Every frame but the shared deltas goes through the outbox: nothing is written beyond the send budget. */
   send(msg: ServerMessage | Record<string, unknown>): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
+    this.outbox.send(msg);
   }
 
   private sendError(error: ErrorBody): void {
@@ -290,8 +314,20 @@ export class ClientSession implements DeltaReceiver {
   }
 
   close(code: number, reason: string): void {
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code, reason);
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
+      this.ws.close(code, reason);
+      // A client that does not read never sees the close frame (it waits behind what is unsent), and
+      // ws would hold the socket and its unsent bytes for 30 s: cut it sooner.
+      setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
+    }
     this.onClose();
+  }
+
+  /** Closes the socket for what its client did (flooding, never reading); the session lingers as any dropped one. */
+  shed(code: number, reason: string, fields: Record<string, unknown> = {}): void {
+    if (this.state === 'closed') return;
+    this.d.logger.info({ sessionId: this.id, code, ...fields }, `socket closed: ${reason}`);
+    this.close(code, reason);
   }
 
   private fail(err: unknown): void {

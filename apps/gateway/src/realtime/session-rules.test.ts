@@ -16,7 +16,7 @@ function rules(env: Record<string, string> = {}) {
   const ws = { ping: jest.fn(), terminate: jest.fn() } as unknown as WebSocket;
   const config = loadConfig(GatewayConfigSchema, env);
   const r = new SessionRules(ws, config, localLimiter(), {
-    close: (code, reason) => ended.push([reason, code]),
+    shed: (code, reason) => ended.push([reason, code]),
     terminate: (reason, code) => ended.push([reason, code]),
   });
   return { r, ended };
@@ -44,6 +44,24 @@ describe('session rules', () => {
     expect(refused!.retryAfterMs).toBeGreaterThan(4900);
     expect(await r.admit('chat', 'c2')).toBeNull(); // per character
     expect(await r.admit('move', 'c1')).toBeNull(); // per kind
+  });
+
+  it('limits ping and resync with their own buckets, and they do not count as activity', async () => {
+    jest.useFakeTimers();
+    const { r, ended } = rules({ RATE_LIMIT_PING: '2/10000', RATE_LIMIT_RESYNC: '1/10000', IDLE_TIMEOUT_MS: '1000' });
+    r.start();
+    expect(await r.allow('ping', 'c1')).toBeNull();
+    expect(await r.allow('ping', 'c1')).toBeNull();
+    expect(await r.allow('ping', 'c1')).toMatchObject({ code: 'RATE_LIMITED', message: 'ping: 2 per 10 s', details: { limit: 'ping' } });
+    expect(await r.allow('resync', 'c1')).toBeNull();
+    expect(await r.allow('resync', 'c1')).toMatchObject({ code: 'RATE_LIMITED', message: 'resync: 1 per 10 s', details: { limit: 'resync' } });
+    expect(await r.admit('move', 'c1')).toBeNull(); // intents have buckets of their own
+    jest.advanceTimersByTime(600);
+    await r.allow('ping', 'c2');
+    await r.allow('resync', 'c2');
+    jest.advanceTimersByTime(500);
+    expect(ended).toEqual([['idle_timeout', 4408]]);
+    r.stop();
   });
 
   it('ends an idle session with idle_timeout and 4408; an intent restarts the clock', async () => {

@@ -4,16 +4,20 @@ import type { GatewayConfig } from '../config';
 import type { RateLimiter } from '../limits/rate-limiter.service';
 
 export type LimitedIntent = 'chat' | 'move' | 'action';
+/** Frames that are not intents but make the gateway work (a pong, a replay or snapshot): limited, not activity. */
+export type LimitedFrame = 'ping' | 'resync';
+type Limited = LimitedIntent | LimitedFrame;
 
 /** How a session is ended by its rules. */
 export interface RuleEnforcer {
-  close(code: number, reason: string): void;
+  /** Closes the socket for what its client did (logged, unlike an ordinary close). */
+  shed(code: number, reason: string): void;
   terminate(reason: 'idle_timeout', code: number): void;
 }
 
 const INVALID_WINDOW_MS = 10_000;
 
-function describe(kind: LimitedIntent, l: RateLimit): string {
+function describe(kind: Limited, l: RateLimit): string {
   const window = l.windowMs % 1000 === 0 ? `${l.windowMs / 1000} s` : `${l.windowMs} ms`;
   return `${kind}: ${l.limit} per ${window}`;
 }
@@ -53,14 +57,25 @@ export class SessionRules {
     this.strikes.push(now);
     while (this.strikes.length && this.strikes[0]! < now - INVALID_WINDOW_MS) this.strikes.shift();
     if (this.strikes.length <= this.config.MAX_INVALID_FRAMES) return false;
-    this.session.close(CloseCode.TOO_MANY_INVALID, 'too many invalid or rate-limited frames');
+    this.session.shed(CloseCode.TOO_MANY_INVALID, 'too many invalid or rate-limited frames');
     return true;
   }
 
   /** An intent arrived: the session is not idle. Null when it may go on, else the refusal to send. */
   async admit(kind: LimitedIntent, characterId: string): Promise<ErrorBody | null> {
     this.lastIntentAt = Date.now();
-    const limit = kind === 'chat' ? this.config.RATE_LIMIT_CHAT : kind === 'move' ? this.config.RATE_LIMIT_MOVE : this.config.RATE_LIMIT_ACTION;
+    return this.limit(kind, characterId);
+  }
+
+  /** A ping or resync arrived (not activity). Null when it may be answered, else the refusal to send. */
+  allow(kind: LimitedFrame, characterId: string): Promise<ErrorBody | null> {
+    return this.limit(kind, characterId);
+  }
+
+  private async limit(kind: Limited, characterId: string): Promise<ErrorBody | null> {
+    const c = this.config;
+    const limits: Record<Limited, RateLimit> = { chat: c.RATE_LIMIT_CHAT, move: c.RATE_LIMIT_MOVE, action: c.RATE_LIMIT_ACTION, ping: c.RATE_LIMIT_PING, resync: c.RATE_LIMIT_RESYNC };
+    const limit = limits[kind];
     const d = await this.limiter.take(kind, characterId, limit);
     if (d.allowed) return null;
     return makeError(ErrorCode.RATE_LIMITED, describe(kind, limit), { retryAfterMs: d.retryAfterMs, details: { limit: kind } });
