@@ -5,6 +5,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 // @opentelemetry/sdk-node is pinned to 0.223.x: it is the last line that supports Node 20
 // (0.300 and later need Node >= 22.15), and the project runs on Node 20, 22 and 24.
 import { NodeSDK, tracing } from '@opentelemetry/sdk-node';
+import type { MetricReader } from '@opentelemetry/sdk-metrics';
 import type { MsgHdrs } from '@nats-io/transport-node';
 
 /** Writes finished spans as JSON lines: traces without a collector (and what the e2e tests read). */
@@ -38,6 +39,8 @@ export interface TracingOptions {
   otlpEndpoint?: string;
   /** A JSON-lines file to write spans to (OTEL_TRACES_FILE). */
   file?: string;
+  /** Where the app's metrics are read from (`createMetricsReader`), served as Prometheus text. */
+  metricReader?: MetricReader;
 }
 
 /**
@@ -50,7 +53,7 @@ export function startTracing(opts: TracingOptions): { shutdown(): Promise<void> 
     spanProcessors.push(new tracing.BatchSpanProcessor(new OTLPTraceExporter({ url: `${opts.otlpEndpoint.replace(/\/$/, '')}/v1/traces` })));
   }
   if (opts.file) spanProcessors.push(new tracing.SimpleSpanProcessor(new JsonLinesSpanExporter(opts.file)));
-  const sdk = new NodeSDK({ serviceName: opts.serviceName, spanProcessors, instrumentations: [] });
+  const sdk = new NodeSDK({ serviceName: opts.serviceName, spanProcessors, instrumentations: [], ...(opts.metricReader ? { metricReaders: [opts.metricReader] } : {}) });
   sdk.start();
   return { shutdown: () => sdk.shutdown() };
 }
