@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createLogger, loadConfig, startTracing } from '@tilemud/runtime';
+import { createLogger, loadConfig, Logger, startTracing } from '@tilemud/runtime';
 import { AppModule } from './app.module';
 import { GatewayConfigSchema } from './config';
 import { NestPinoLogger } from './errors/nest-logger';
@@ -12,8 +12,9 @@ import { NestPinoLogger } from './errors/nest-logger';
 async function main(): Promise<void> {
   const config = loadConfig(GatewayConfigSchema, process.env);
   const tracing = startTracing({ serviceName: 'tilemud-gateway', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, file: config.OTEL_TRACES_FILE });
+  const logger = createLogger('gateway', config.LOG_LEVEL);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
-    logger: new NestPinoLogger(createLogger('gateway', config.LOG_LEVEL)),
+    logger: new NestPinoLogger(logger),
     bodyParser: true,
   });
   // Frames are decoded by the session (with the contract's codec), not by Nest's {event, data}
@@ -24,11 +25,26 @@ async function main(): Promise<void> {
   if (config.TRUST_PROXY !== undefined) app.set('trust proxy', trustProxy(config.TRUST_PROXY));
   const clientDist = config.CLIENT_DIST ?? join(__dirname, '..', '..', '..', 'client', 'dist');
   if (existsSync(join(clientDist, 'index.html'))) app.useStaticAssets(clientDist, { index: 'index.html' });
-  app.enableShutdownHooks();
+  stopWithin(logger, config.SHUTDOWN_TIMEOUT_MS);
+  // Nest's hooks tell every socket (`shutdown`, 1001) and close the connections, then exit.
+  app.enableShutdownHooks([], { useProcessExit: true });
   await app.listen(config.PORT, config.HOST);
   const addr = app.getHttpServer().address();
   console.log(JSON.stringify({ level: 30, name: 'gateway', msg: 'gateway ready', port: typeof addr === 'object' && addr ? addr.port : config.PORT }));
   process.on('exit', () => void tracing.shutdown());
+}
+
+/** Says the gateway is stopping, and exits at the deadline if the graceful close has not by then. */
+function stopWithin(logger: Logger, deadlineMs: number): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal, deadlineMs }, 'gateway stopping');
+      setTimeout(() => {
+        logger.error({ deadlineMs }, `gateway did not stop within ${deadlineMs} ms; exiting anyway`);
+        process.exit(1);
+      }, deadlineMs).unref();
+    });
+  }
 }
 
 function trustProxy(v: string): boolean | number | string {

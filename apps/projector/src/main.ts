@@ -61,7 +61,13 @@ async function main(): Promise<void> {
     if (s) logger.info({ stats: s }, 'projector stats (10 s)');
   }, 10_000).unref();
 
-  w.onStop(() => feed.stop());
+  // On SIGTERM: the batch in hand commits and is acked; events not yet in a batch are nak'd for
+  // the next owner (which catches up from the log in any case, and skips by seq what it has).
+  w.onStop('batch in hand', async () => {
+    loop.pause();
+    await loop.idle();
+  }, 2500);
+  w.onStop('intake', () => feed.stop(), 500);
 }
 
 main().catch((err: Error) => {

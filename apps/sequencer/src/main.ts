@@ -53,10 +53,13 @@ async function main(): Promise<void> {
   }, 10_000).unref();
   logger.info({ prefix: t.prefix }, 'sequencer ready');
 
-  w.onStop(async () => {
-    await feed.stop();
-    await publisher.flushed();
-  });
+  // On SIGTERM: the batch in hand is finished and answered, intents not yet decided go back to
+  // the queue for the next owner, and committed events go out while NATS is still open. An event
+  // that cannot (the stream gone, NATS away) is left to the next owner, which publishes whatever
+  // the log holds past the stream (`republishMissing`).
+  w.onStop('batch in hand', () => sequencer.handBack(), 2500);
+  w.onStop('intake', () => feed.stop(), 500);
+  w.onStop('event publishing', () => publisher.flushed(), 1000);
 }
 
 main().catch((err: Error) => {

@@ -51,6 +51,8 @@ export const BaseConfigSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   /** Also write finished spans as JSON lines to this file (traces without a collector). */
   OTEL_TRACES_FILE: z.string().optional(),
+  /** Hard limit on a graceful stop (SIGINT/SIGTERM): past it the process exits whatever it was waiting for. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(5000),
   /** Test-only fault injection, e.g. `sequencer.after_commit`; never set in production. */
   TILEMUD_FAILPOINT: z.string().optional(),
 });

@@ -9,3 +9,4 @@ export * from './failpoint';
 export * from './stats';
 export * from './ownership';
 export * from './worker';
+export * from './shutdown';
