@@ -12,6 +12,13 @@ export interface Answer {
  * Players moving at random every `periodMs` (6 players every 20 ms: 300 intents/s, so that a cut
  * lands in the middle of appends), without waiting for answers; every ack is recorded.
  */
+const running = new Set<Flow>();
+
+/** Stops every flow still sending (a test that failed mid-way leaves its interval running, and jest with it). */
+export function stopFlows(): void {
+  for (const f of running) f.stop();
+}
+
 export class Flow {
   readonly sent = new Map<string, number>();
   readonly answers = new Map<string, Answer>();
@@ -32,6 +39,7 @@ export class Flow {
   }
 
   start(periodMs = 20): void {
+    running.add(this);
     this.timer = setInterval(() => {
       for (const p of this.players) {
         const intentSeq = ++p.intentSeq;
@@ -43,6 +51,7 @@ export class Flow {
 
   stop(): void {
     clearInterval(this.timer);
+    running.delete(this);
   }
 
   unanswered(): string[] {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createLogger, loadConfig, Logger, startTracing } from '@tilemud/runtime';
+import { CONFIG_EXIT_CODE, ConfigError, createLogger, loadConfig, Logger, startTracing } from '@tilemud/runtime';
 import { AppModule } from './app.module';
 import { GatewayConfigSchema } from './config';
 import { NestPinoLogger } from './errors/nest-logger';
@@ -54,5 +54,6 @@ function trustProxy(v: string): boolean | number | string {
 
 main().catch((err: Error) => {
   console.error(`gateway failed to start: ${err.message}`);
-  process.exit(1);
+  // A bad setting will not mend itself: a supervisor seeing this code does not restart the app.
+  process.exit(err instanceof ConfigError ? CONFIG_EXIT_CODE : 1);
 });

@@ -1,5 +1,5 @@
 import { jetstream } from '@nats-io/jetstream';
-import { ConsumerLoop, endSpan, injectTrace, spanFromHeaders, startWorker, withTransaction } from '@tilemud/runtime';
+import { CONFIG_EXIT_CODE, ConfigError, ConsumerLoop, endSpan, injectTrace, spanFromHeaders, startWorker, withTransaction } from '@tilemud/runtime';
 import { headers } from '@nats-io/transport-node';
 import { ProjectorConfigSchema } from './config';
 import { ProjectionLoop } from './projection-loop';
@@ -72,5 +72,6 @@ async function main(): Promise<void> {
 
 main().catch((err: Error) => {
   console.error(`projector failed to start: ${err.message}`);
-  process.exit(1);
+  // A bad setting will not mend itself: a supervisor seeing this code does not restart the app.
+  process.exit(err instanceof ConfigError ? CONFIG_EXIT_CODE : 1);
 });

@@ -1,5 +1,5 @@
 import { jetstream } from '@nats-io/jetstream';
-import { startWorker } from '@tilemud/runtime';
+import { CONFIG_EXIT_CODE, ConfigError, startWorker } from '@tilemud/runtime';
 import { SequencerConfigSchema } from './config';
 import { EventLog } from './event-log';
 import { EventPublisher } from './event-publisher';
@@ -64,5 +64,6 @@ async function main(): Promise<void> {
 
 main().catch((err: Error) => {
   console.error(`sequencer failed to start: ${err.message}`);
-  process.exit(1);
+  // A bad setting will not mend itself: a supervisor seeing this code does not restart the app.
+  process.exit(err instanceof ConfigError ? CONFIG_EXIT_CODE : 1);
 });

@@ -59,6 +59,9 @@ export const BaseConfigSchema = z.object({
 
 export type BaseConfig = z.infer<typeof BaseConfigSchema>;
 
+/** An app's exit code when its configuration is invalid (EX_CONFIG): a supervisor does not restart it. */
+export const CONFIG_EXIT_CODE = 78;
+
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
 }
