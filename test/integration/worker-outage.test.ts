@@ -156,6 +156,30 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
     }
   }, 30_000);
 
+  it('a worker started while NATS is down waits for it instead of ending, and starts once it is back', async () => {
+    // A role of its own (another prefix), so that it does not wait as a standby before reaching NATS.
+    const own = topology(`${prefix}n`);
+    const down = await TcpProxy.for(NATS_URL).start();
+    down.cut();
+    const late = new AppProcess('sequencer', { ...system.apps.sequencer.env, NATS_URL: down.rewrite(NATS_URL), NATS_PREFIX: own.prefix });
+    const ready = late.start();
+    ready.catch(() => undefined);
+    try {
+      await late.waitForOutput('NATS unreachable: waiting for it to start the sequencer');
+      // Still there after several more attempts (250 ms doubling to 2 s).
+      await sleep(3000);
+      expect(late.proc?.exitCode).toBeNull();
+      expect(late.since()).not.toMatch(/failed to start|crashed/);
+      down.restore();
+      await ready;
+      expect(late.since()).toContain('NATS reachable: starting the sequencer');
+    } finally {
+      await late.stop();
+      await down.close();
+      await destroyTopology(nc, own).catch(() => undefined);
+    }
+  }, 60_000);
+
   it.each(['sequencer', 'projector'] as const)('PostgreSQL cut with a %s standby waiting: one of the two carries on, the other stays paused until the owner dies', async (role) => {
     const standby = new AppProcess(role, system.apps[role].env);
     // Not awaited: it is ready only once it owns the role, which may be later than start() waits.

@@ -43,6 +43,11 @@ export class Shutdown {
     private readonly exit: (code: number) => void = (code) => process.exit(code),
   ) {}
 
+  /** True once a signal came: a start still under way should go no further. */
+  get stopping(): boolean {
+    return this.started !== undefined;
+  }
+
   add(step: ShutdownStep): void {
     this.steps.push(step);
   }

@@ -81,14 +81,22 @@ export async function startWorker<S extends typeof BaseConfigSchema>(
   shutdown.add({ name: 'traces', run: () => tracing.shutdown(), maxMs: 500, phase: 2 });
   shutdown.onSignals();
 
-  const hold = await ownership.acquire({
-    onUnreachable: (err, attempt) => {
-      if (attempt === 1) logger.warn({ err: err.message }, `postgres unreachable: waiting for it to take the ${role} role`);
-    },
-  });
-  await beforeNats?.({ config, logger, pool });
+  // Stopped while still starting (a standby, or waiting for PostgreSQL or NATS): the start goes no
+  // further, and the shutdown exits; a failed start would say so and exit 1.
+  const unlessStopping = async <T>(p: Promise<T>): Promise<T> => {
+    const v = await p.catch((err: unknown) => (shutdown.stopping ? parked() : Promise.reject(err)));
+    return shutdown.stopping ? parked() : v;
+  };
+  const hold = await unlessStopping(
+    ownership.acquire({
+      onUnreachable: (err, attempt) => {
+        if (attempt === 1) logger.warn({ err: err.message }, `postgres unreachable: waiting for it to take the ${role} role`);
+      },
+    }),
+  );
+  await unlessStopping(beforeNats?.({ config, logger, pool }) ?? Promise.resolve());
   const t = topology(config.NATS_PREFIX);
-  const reached = await reachNats(config.NATS_URL, role, t, logger);
+  const reached = await unlessStopping(reachNats(config.NATS_URL, role, t, logger));
   nc = reached.nc;
   keeper = new RoleKeeper(role, ownership, hold, logger);
   const k = keeper;
@@ -126,6 +134,9 @@ async function reachNats(url: string, role: Role, t: Topology, logger: Logger): 
     }
   }
 }
+
+/** A promise that never settles: the start stops here while the shutdown exits. */
+const parked = () => new Promise<never>(() => undefined);
 
 /** Drains (what was published goes out), and closes if the drain cannot finish (NATS away). */
 async function closeNats(nc: NatsConnection | undefined): Promise<void> {
