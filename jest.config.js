@@ -17,16 +17,15 @@ const swcClient = (tsx) => ['@swc/jest', {
   module: { type: 'commonjs' },
 }];
 const client = { transform: { '^.+\\.tsx$': swcClient(true), '^.+\\.(t|j)s$': swcClient(false) }, moduleNameMapper: { ...moduleNameMapper, '\\.css$': '<rootDir>/client/test-support/style-stub.js' }, testEnvironment: 'node' };
-const world = { globalSetup: '<rootDir>/test/support/global-setup.ts', globalTeardown: '<rootDir>/test/support/global-teardown.ts' };
+// Every child process a suite started is stopped after its file, pass or fail (test/support/processes.ts).
+const world = { globalSetup: '<rootDir>/test/support/global-setup.ts', globalTeardown: '<rootDir>/test/support/global-teardown.ts', setupFilesAfterEnv: ['<rootDir>/test/support/process-guard.ts'] };
 
 module.exports = {
   testTimeout: 30000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/libs/*/src/**/*.test.ts', '<rootDir>/apps/*/src/**/*.test.ts'] },
-    { ...base, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      globalSetup: '<rootDir>/test/support/global-setup.ts', globalTeardown: '<rootDir>/test/support/global-teardown.ts' },
-    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
-      globalSetup: '<rootDir>/test/support/global-setup.ts', globalTeardown: '<rootDir>/test/support/global-teardown.ts' },
+    { ...base, ...world, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+    { ...base, ...world, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
     { ...client, displayName: 'client', testMatch: ['<rootDir>/client/src/**/*.test.ts?(x)'] },
     // Debian's chromium driven by playwright-core, against the three apps and the built client.
     { ...base, ...world, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },

@@ -1,15 +1,19 @@
 #!/usr/bin/env node
 // `npm start`: the one command that brings up the whole system on this machine.
-//   1. makes sure PostgreSQL, Redis and NATS are up (infra/ensure-services.sh)
-//   2. builds the backend and the browser client (`npm run build` does both)
+//   1. makes sure PostgreSQL, Redis and NATS are up (infra/ensure-services.sh)   --no-services skips it
+//   2. builds the backend and the browser client (`npm run build` does both)    --no-build skips it
 //   3. applies the database migrations
-//   4. runs sequencer, projector and gateway as child processes, output prefixed per app
+//   4. runs sequencer, projector and gateway as child processes, output prefixed per app, and
+//      supervises them: an app that dies is started again, at once the first time, then with an
+//      exponential backoff (capped at 30 s) while it keeps dying, from the start again once it has
+//      run for a minute (libs/runtime/src/restart-policy.ts). Every app is built to be killed at any
+//      moment (its standby or its restart takes over), so one death never stops the others.
+//      An app that refuses its configuration (exit code 78) is not restarted: everything stops.
 // Ctrl-C (SIGINT) or SIGTERM stops all three: SIGTERM, up to 10 s grace, then SIGKILL.
-// If one app dies on its own, the others are stopped and this exits non-zero.
 import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -40,12 +44,19 @@ function step(title, command, args) {
   }
 }
 
-step('checking services', 'bash', [join('infra', 'ensure-services.sh')]);
-step('building', NPM, ['run', 'build']);
+const flags = new Set(process.argv.slice(2));
+if (!flags.has('--no-services')) step('checking services', 'bash', [join('infra', 'ensure-services.sh')]);
+if (!flags.has('--no-build')) step('building', NPM, ['run', 'build']);
 step('migrating', process.execPath, [join('libs', 'runtime', 'dist', 'migrate.cli.js')]);
+
+// Built by the step above: the restart policy is plain, unit-tested code of the runtime library.
+const { nextRestart } = await import(pathToFileURL(join(ROOT, 'libs', 'runtime', 'dist', 'restart-policy.js')).href);
+const { CONFIG_EXIT_CODE } = await import(pathToFileURL(join(ROOT, 'libs', 'runtime', 'dist', 'config.js')).href);
 
 /** @type {Map<string, import('node:child_process').ChildProcess>} running apps by name */
 const running = new Map();
+/** Restarts waiting out their backoff, by app name. */
+const pendingRestarts = new Map();
 let stopping = false;
 
 function pipeLines(stream, out, prefix) {
@@ -53,27 +64,46 @@ function pipeLines(stream, out, prefix) {
   rl.on('line', (line) => out.write(`${prefix} ${line}\n`));
 }
 
-for (const app of APPS) {
+const seconds = (ms) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+
+/** Starts one app and watches it; `app.restarts` is its restart policy's state. */
+function launch(app) {
   // Own process group: a terminal Ctrl-C reaches only this script, which then stops the apps
   // in order, so an app's exit on that signal is never mistaken for a crash.
   const child = spawn(process.execPath, [app.main], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const startedAt = Date.now();
   running.set(app.name, child);
   pipeLines(child.stdout, process.stdout, `[${app.name}]`);
   pipeLines(child.stderr, process.stderr, `[${app.name}]`);
-  child.on('error', (err) => {
-    if (!running.has(app.name)) return;
-    running.delete(app.name);
-    complain(`${app.name} could not be started: ${err.message}`);
-    void shutdown(1);
-  });
-  child.on('exit', (code, signal) => {
-    if (!running.has(app.name)) return;
-    running.delete(app.name);
+  let ended = false;
+  const died = (how) => {
+    if (ended) return;
+    ended = true;
+    if (running.get(app.name) === child) running.delete(app.name);
     if (stopping) return;
-    complain(`${app.name} exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}); stopping the others`);
-    void shutdown(1);
-  });
+    const ranMs = Date.now() - startedAt;
+    if (how === `exit code ${CONFIG_EXIT_CODE}`) {
+      complain(`${app.name} refused its configuration (${how}); fix it and start again. Stopping the others`);
+      void shutdown(1);
+      return;
+    }
+    const d = nextRestart(app.restarts ?? { failures: 0 }, ranMs);
+    app.restarts = d.state;
+    const why = d.reset ? '; it had run healthy, so the backoff starts over' : '';
+    complain(`${app.name} exited unexpectedly (${how}) after ${seconds(ranMs)}; restarting it in ${seconds(d.delayMs)} (attempt ${d.attempt}${why})`);
+    const timer = setTimeout(() => {
+      pendingRestarts.delete(app.name);
+      if (stopping) return;
+      say(`restarting ${app.name}`);
+      launch(app);
+    }, d.delayMs);
+    pendingRestarts.set(app.name, timer);
+  };
+  child.on('error', (err) => died(`could not be started: ${err.message}`));
+  child.on('exit', (code, signal) => died(signal ? `signal ${signal}` : `exit code ${code}`));
 }
+
+for (const app of APPS) launch(app);
 
 function signalAll(sig) {
   for (const child of running.values()) {
@@ -88,6 +118,8 @@ function signalAll(sig) {
 async function shutdown(exitCode) {
   if (stopping) return;
   stopping = true;
+  for (const timer of pendingRestarts.values()) clearTimeout(timer);
+  pendingRestarts.clear();
   if (running.size) say(`stopping ${[...running.keys()].join(', ')}`);
   signalAll('SIGTERM');
   const deadline = Date.now() + STOP_GRACE_MS;

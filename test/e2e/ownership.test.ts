@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import { sleep, TestClient, joinPlayer } from '../support/client';
+import { TestClient, joinPlayer } from '../support/client';
 import { db } from '../support/db';
 import { AppProcess, runEnv, TestSystem } from '../support/system';
 
@@ -29,8 +29,8 @@ describe('ownership: a standby takes over from a killed owner', () => {
     const standby = new AppProcess(role, runEnv());
     standbys.push(standby);
     const ready = standby.start();
-    for (let i = 0; i < 100 && !standby.output.includes('waiting as a standby'); i++) await sleep(50);
-    expect(standby.output).toContain('waiting as a standby');
+    // A condition with a generous deadline: a node process can take seconds to start on a busy machine.
+    await standby.waitForOutput('waiting as a standby');
 
     // The owner does the work while the standby waits.
     const before = await a.move(a.freeDirection());

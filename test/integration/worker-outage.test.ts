@@ -5,6 +5,7 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { connectNats, destroyTopology, ensureTopology, migrate, topology } from '@tilemud/runtime';
 import { joinPlayer, sleep, TestClient } from '../support/client';
+import { Flow } from '../support/intent-flow';
 import { AppProcess, runEnv, TestSystem } from '../support/system';
 import { expectProjectionsEqualRebuild } from '../support/drill';
 import { streamSeqs } from '../support/streams';
@@ -24,92 +25,6 @@ const databaseUrl = (() => {
   u.pathname = `/tilemud_${prefix}`;
   return u.toString();
 })();
-
-interface Answer {
-  status: string;
-  seq?: number;
-  originalStatus?: string;
-  code?: string;
-  at: number;
-}
-
-/**
- * Players moving at random every `periodMs` (6 players every 20 ms: 300 intents/s, so that a cut
- * lands in the middle of appends), without waiting for answers; every ack is recorded.
- */
-class Flow {
-  readonly sent = new Map<string, number>();
-  readonly answers = new Map<string, Answer>();
-  /** When incremental deltas arrived (to see when projection flows again). */
-  readonly deltaTimes: number[] = [];
-  private timer?: NodeJS.Timeout;
-
-  constructor(readonly players: TestClient[]) {
-    for (const p of players) {
-      p.ws!.on('message', (d) => {
-        const m = JSON.parse(d.toString());
-        if (m.type === 'event.state_delta' && !m.full) this.deltaTimes.push(Date.now());
-        if (m.type === 'event.ack' && typeof m.intentSeq === 'number' && !this.answers.has(`${p.characterId}:${m.intentSeq}`)) {
-          this.answers.set(`${p.characterId}:${m.intentSeq}`, { status: m.status, seq: m.seq, originalStatus: m.originalStatus, code: m.error?.code, at: Date.now() });
-        }
-      });
-    }
-  }
-
-  start(periodMs = 20): void {
-    this.timer = setInterval(() => {
-      for (const p of this.players) {
-        const intentSeq = ++p.intentSeq;
-        this.sent.set(`${p.characterId}:${intentSeq}`, Date.now());
-        p.send({ type: 'intent.move', intentSeq, payload: { direction: ['north', 'south', 'east', 'west'][Math.floor(Math.random() * 4)] } });
-      }
-    }, periodMs);
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
-
-  unanswered(): string[] {
-    return [...this.sent.keys()].filter((k) => !this.answers.has(k));
-  }
-
-  async settle(timeoutMs = 20_000): Promise<void> {
-    for (const end = Date.now() + timeoutMs; this.unanswered().length && Date.now() < end; ) await sleep(100);
-  }
-
-  /** Answers received in [from, to), by status (and error code). */
-  between(from: number, to: number): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const a of this.answers.values()) {
-      if (a.at < from || a.at >= to) continue;
-      const k = a.code ? `${a.status}:${a.code}` : a.status;
-      out[k] = (out[k] ?? 0) + 1;
-    }
-    return out;
-  }
-
-  sentBetween(from: number, to: number): number {
-    return [...this.sent.values()].filter((at) => at >= from && at < to).length;
-  }
-
-  /** Seconds from `from` to the first `applied` ack received after it. */
-  firstAppliedAfter(from: number): number {
-    const times = [...this.answers.values()].filter((a) => a.status === 'applied' && a.at >= from).map((a) => a.at);
-    return times.length ? (Math.min(...times) - from) / 1000 : Infinity;
-  }
-
-  /** Seconds from `from` to the first incremental delta any player received after it. */
-  firstDeltaAfter(from: number): number {
-    const after = this.deltaTimes.filter((at) => at >= from);
-    return after.length ? (Math.min(...after) - from) / 1000 : Infinity;
-  }
-
-  /** Every intent answered `applied`, or `duplicate` of an applied one, with the seq it was given. */
-  applied(): Array<{ key: string; seq: number }> {
-    return [...this.answers.entries()].filter(([, a]) => a.status === 'applied' || (a.status === 'duplicate' && a.originalStatus === 'applied')).map(([key, a]) => ({ key, seq: a.seq! }));
-  }
-}
 
 /** Cuts `proxy` for `ms` under the flow; returns the cut's and the restore's times. */
 async function cutFor(proxy: TcpProxy, ms: number): Promise<{ cutAt: number; restoredAt: number }> {
@@ -241,12 +156,35 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
     }
   }, 30_000);
 
+  it('a worker started while NATS is down waits for it instead of ending, and starts once it is back', async () => {
+    // A role of its own (another prefix), so that it does not wait as a standby before reaching NATS.
+    const own = topology(`${prefix}n`);
+    const down = await TcpProxy.for(NATS_URL).start();
+    down.cut();
+    const late = new AppProcess('sequencer', { ...system.apps.sequencer.env, NATS_URL: down.rewrite(NATS_URL), NATS_PREFIX: own.prefix });
+    const ready = late.start();
+    ready.catch(() => undefined);
+    try {
+      await late.waitForOutput('NATS unreachable: waiting for it to start the sequencer');
+      // Still there after several more attempts (250 ms doubling to 2 s).
+      await sleep(3000);
+      expect(late.proc?.exitCode).toBeNull();
+      expect(late.since()).not.toMatch(/failed to start|crashed/);
+      down.restore();
+      await ready;
+      expect(late.since()).toContain('NATS reachable: starting the sequencer');
+    } finally {
+      await late.stop();
+      await down.close();
+      await destroyTopology(nc, own).catch(() => undefined);
+    }
+  }, 60_000);
+
   it.each(['sequencer', 'projector'] as const)('PostgreSQL cut with a %s standby waiting: one of the two carries on, the other stays paused until the owner dies', async (role) => {
     const standby = new AppProcess(role, system.apps[role].env);
     // Not awaited: it is ready only once it owns the role, which may be later than start() waits.
     standby.start().catch(() => undefined);
-    for (let i = 0; i < 100 && !standby.output.includes('waiting as a standby'); i++) await sleep(50);
-    expect(standby.output).toContain('waiting as a standby');
+    await standby.waitForOutput('waiting as a standby');
     const owner = system.apps[role];
     const from = { owner: owner.output.length, standby: standby.output.length };
 
@@ -301,11 +239,8 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
   }
 });
 
-async function waitForOutput(app: AppProcess, text: string, from: number, timeoutMs = 15_000): Promise<void> {
-  for (const end = Date.now() + timeoutMs; !app.output.slice(from).includes(text); ) {
-    if (Date.now() > end) throw new Error(`${app.name} did not log "${text}":\n${app.output.slice(from)}`);
-    await sleep(50);
-  }
+function waitForOutput(app: AppProcess, text: string, from: number): Promise<void> {
+  return app.waitForOutput(text, { from });
 }
 
 function count(text: string, needle: string): number {

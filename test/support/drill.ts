@@ -163,11 +163,15 @@ export async function auditLog(pg: Client, players: DrillPlayer[]) {
 /** The read models the projector built (through whatever happened) equal a rebuild from the log. */
 export async function expectProjectionsEqualRebuild(system: TestSystem, pg: Client, logMax: number): Promise<void> {
   const cp = async () => (await pg.query('SELECT coalesce(sum(seq), 0)::int AS seq FROM projection_checkpoints')).rows[0].seq;
-  for (let i = 0; i < 200 && (await cp()) < logMax; i++) await sleep(50);
+  // Deadlines, not counts of sleeps: with the CPUs busy each query takes longer.
+  const caughtUp = async () => {
+    for (const end = Date.now() + 30_000; (await cp()) < logMax && Date.now() < end; ) await sleep(50);
+  };
+  await caughtUp();
   expect(await cp()).toBeGreaterThanOrEqual(logMax); // caught up with the log before comparing
   await system.apps.projector.stop();
   const live = await dumpReadModels(pg);
   await system.apps.projector.start({}, ['--rebuild']);
-  for (let i = 0; i < 200 && (await cp()) < logMax; i++) await sleep(50);
+  await caughtUp();
   expect(await dumpReadModels(pg)).toEqual(live);
 }

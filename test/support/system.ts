@@ -1,6 +1,7 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { spawnTracked } from './processes';
 
 export type AppName = 'gateway' | 'sequencer' | 'projector';
 
@@ -48,14 +49,13 @@ export function runEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 const READY: Record<AppName, string> = { gateway: 'gateway ready', sequencer: 'sequencer ready', projector: 'projector ready' };
 
-const running = new Set<ChildProcess>();
-// A test that dies mid-way must not leave apps behind (they would re-create the run's streams).
-process.once('exit', () => running.forEach((p) => p.kill('SIGKILL')));
-
 /** One app as a real child process, the way it deploys. */
 export class AppProcess {
   proc?: ChildProcess;
+  /** Everything every run of this app printed (a restart appends). */
   output = '';
+  /** Where the current run's output begins in `output`. */
+  runStart = 0;
   exited?: Promise<number | null>;
 
   constructor(
@@ -66,10 +66,11 @@ export class AppProcess {
 
   async start(envOverride: Record<string, string | undefined> = {}, args = this.args): Promise<void> {
     const env = { ...this.env, ...envOverride };
-    const proc = spawn(process.execPath, [join(ROOT, 'apps', this.name, 'dist', 'main.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Every spawn goes through the registry: stopped after the test file, pass or fail.
+    const proc = spawnTracked(this.name, process.execPath, [join(ROOT, 'apps', this.name, 'dist', 'main.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
-    running.add(proc);
-    this.exited = new Promise((resolve) => proc.once('exit', (code) => (running.delete(proc), resolve(code))));
+    this.runStart = this.output.length;
+    this.exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
     const onData = (b: Buffer) => {
       this.output += b.toString();
       if (process.env.TEST_SHOW_APP_LOGS) process.stderr.write(`[${this.name}] ${b.toString()}`);
@@ -77,9 +78,11 @@ export class AppProcess {
     proc.stdout!.on('data', onData);
     proc.stderr!.on('data', onData);
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name} did not start:\n${this.output}`)), 20_000);
+      // Generous: with the CPUs busy a node process alone can take seconds to load.
+      const timer = setTimeout(() => reject(new Error(`${this.name} did not start:\n${this.since()}`)), 45_000);
       const check = () => {
-        if (this.output.includes(READY[this.name])) {
+        // Only this run's output: a restarted app's earlier "ready" must not count.
+        if (this.since().includes(READY[this.name])) {
           clearTimeout(timer);
           resolve();
         }
@@ -87,10 +90,23 @@ export class AppProcess {
       proc.stdout!.on('data', check);
       proc.once('exit', (code) => {
         clearTimeout(timer);
-        reject(new Error(`${this.name} exited (${code}) while starting:\n${this.output}`));
+        reject(new Error(`${this.name} exited (${code}) while starting:\n${this.since()}`));
       });
       check();
     });
+  }
+
+  /** The output of the current run (from its start on). */
+  since(from = this.runStart): string {
+    return this.output.slice(from);
+  }
+
+  /** Waits until `text` appears in the output past `from` (the current run's start by default). */
+  async waitForOutput(text: string, { from = this.runStart, timeoutMs = 30_000 } = {}): Promise<void> {
+    for (const end = Date.now() + timeoutMs; !this.output.slice(from).includes(text); ) {
+      if (Date.now() > end) throw new Error(`${this.name} did not log "${text}" within ${timeoutMs} ms:\n${this.output.slice(from).slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** kill -9: no cleanup, as a crash. */

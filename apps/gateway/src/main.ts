@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createLogger, loadConfig, startTracing } from '@tilemud/runtime';
+import { CONFIG_EXIT_CODE, ConfigError, createLogger, loadConfig, Logger, startTracing } from '@tilemud/runtime';
 import { AppModule } from './app.module';
 import { GatewayConfig, GatewayConfigSchema } from './config';
 import { NestPinoLogger } from './errors/nest-logger';
@@ -30,7 +30,9 @@ async function main(): Promise<void> {
   guardDoor(app.getHttpServer() as Server, config, express.get('trust proxy fn') as (addr: string, i: number) => boolean, new ClientFaultLog(log));
   const clientDist = config.CLIENT_DIST ?? join(__dirname, '..', '..', '..', 'client', 'dist');
   if (existsSync(join(clientDist, 'index.html'))) app.useStaticAssets(clientDist, { index: 'index.html' });
-  app.enableShutdownHooks();
+  stopWithin(log, config.SHUTDOWN_TIMEOUT_MS);
+  // Nest's hooks tell every socket (`shutdown`, 1001) and close the connections, then exit.
+  app.enableShutdownHooks([], { useProcessExit: true });
   await app.listen(config.PORT, config.HOST);
   const addr = app.getHttpServer().address();
   console.log(JSON.stringify({ level: 30, name: 'gateway', msg: 'gateway ready', port: typeof addr === 'object' && addr ? addr.port : config.PORT }));
@@ -54,6 +56,19 @@ function guardDoor(server: Server, config: GatewayConfig, trusted: (addr: string
   });
 }
 
+/** Says the gateway is stopping, and exits at the deadline if the graceful close has not by then. */
+function stopWithin(logger: Logger, deadlineMs: number): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal, deadlineMs }, 'gateway stopping');
+      setTimeout(() => {
+        logger.error({ deadlineMs }, `gateway did not stop within ${deadlineMs} ms; exiting anyway`);
+        process.exit(1);
+      }, deadlineMs).unref();
+    });
+  }
+}
+
 function trustProxy(v: string): boolean | number | string {
   if (v === 'true' || v === 'false') return v === 'true';
   return /^\d+$/.test(v) ? Number(v) : v;
@@ -61,5 +76,6 @@ function trustProxy(v: string): boolean | number | string {
 
 main().catch((err: Error) => {
   console.error(`gateway failed to start: ${err.message}`);
-  process.exit(1);
+  // A bad setting will not mend itself: a supervisor seeing this code does not restart the app.
+  process.exit(err instanceof ConfigError ? CONFIG_EXIT_CODE : 1);
 });

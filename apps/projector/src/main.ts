@@ -1,5 +1,5 @@
 import { jetstream } from '@nats-io/jetstream';
-import { ConsumerLoop, endSpan, injectTrace, spanFromHeaders, startWorker, withTransaction } from '@tilemud/runtime';
+import { CONFIG_EXIT_CODE, ConfigError, ConsumerLoop, endSpan, injectTrace, spanFromHeaders, startWorker, withTransaction } from '@tilemud/runtime';
 import { headers } from '@nats-io/transport-node';
 import { ProjectorConfigSchema } from './config';
 import { ProjectionLoop } from './projection-loop';
@@ -61,10 +61,17 @@ async function main(): Promise<void> {
     if (s) logger.info({ stats: s }, 'projector stats (10 s)');
   }, 10_000).unref();
 
-  w.onStop(() => feed.stop());
+  // On SIGTERM: the batch in hand commits and is acked; events not yet in a batch are nak'd for
+  // the next owner (which catches up from the log in any case, and skips by seq what it has).
+  w.onStop('batch in hand', async () => {
+    loop.pause();
+    await loop.idle();
+  }, 2500);
+  w.onStop('intake', () => feed.stop(), 500);
 }
 
 main().catch((err: Error) => {
   console.error(`projector failed to start: ${err.message}`);
-  process.exit(1);
+  // A bad setting will not mend itself: a supervisor seeing this code does not restart the app.
+  process.exit(err instanceof ConfigError ? CONFIG_EXIT_CODE : 1);
 });

@@ -1,5 +1,5 @@
 import { jetstream } from '@nats-io/jetstream';
-import { startWorker } from '@tilemud/runtime';
+import { CONFIG_EXIT_CODE, ConfigError, startWorker } from '@tilemud/runtime';
 import { SequencerConfigSchema } from './config';
 import { EventLog } from './event-log';
 import { EventPublisher } from './event-publisher';
@@ -53,13 +53,17 @@ async function main(): Promise<void> {
   }, 10_000).unref();
   logger.info({ prefix: t.prefix }, 'sequencer ready');
 
-  w.onStop(async () => {
-    await feed.stop();
-    await publisher.flushed();
-  });
+  // On SIGTERM: the batch in hand is finished and answered, intents not yet decided go back to
+  // the queue for the next owner, and committed events go out while NATS is still open. An event
+  // that cannot (the stream gone, NATS away) is left to the next owner, which publishes whatever
+  // the log holds past the stream (`republishMissing`).
+  w.onStop('batch in hand', () => sequencer.handBack(), 2500);
+  w.onStop('intake', () => feed.stop(), 500);
+  w.onStop('event publishing', () => publisher.flushed(), 1000);
 }
 
 main().catch((err: Error) => {
   console.error(`sequencer failed to start: ${err.message}`);
-  process.exit(1);
+  // A bad setting will not mend itself: a supervisor seeing this code does not restart the app.
+  process.exit(err instanceof ConfigError ? CONFIG_EXIT_CODE : 1);
 });

@@ -51,6 +51,8 @@ export class Sequencer {
   private stale = false;
   /** The role's lock is not held (PostgreSQL unreachable, or another process owns the worlds). */
   private paused = false;
+  /** Stopping: the batch in hand is the last (`handBack`). */
+  private closing = false;
   private readonly refusals: Refusals;
   readonly stats = new IntervalStats();
 
@@ -91,6 +93,21 @@ export class Sequencer {
     this.paused = false;
     this.refusals.outage.over();
     if (this.queue.length && !this.draining) void this.drain();
+  }
+
+  /**
+   * Shutdown: the batch in hand finishes (decided, appended, answered, acked) and nothing more is
+   * taken; every intent received but not in it goes back to the work queue (nak), as does any that
+   * still arrives. Resolves once nothing is in hand. Why back to the queue rather than refused
+   * UNAVAILABLE: it stays in stream order for the next owner (a standby, or this app restarted),
+   * which recreates the consumer and decides it exactly once, answering the gateway that waits on
+   * it. A refusal would make the client resend it behind the player's later intents, which the next
+   * owner may already have decided: it would then be stale, lost.
+   */
+  handBack(): Promise<void> {
+    this.closing = true;
+    this.returnQueued();
+    return this.idle();
   }
 
   /** Gives back the intents received but not yet taken into a batch (the intake stopped). */
@@ -149,6 +166,7 @@ export class Sequencer {
   }
 
   enqueue(msg: JsMsg): void {
+    if (this.closing) return msg.nak();
     this.stats.time('storedToReceivedMs', Date.now() - Number(msg.timestampNanos / 1_000_000n));
     if (!this.intake.admit(msg)) return;
     this.received.set(msg, performance.now());
@@ -159,7 +177,7 @@ export class Sequencer {
   private async drain(): Promise<void> {
     this.draining = true;
     try {
-      while (this.queue.length) await this.process(this.queue.splice(0, this.opts.maxBatch));
+      while (this.queue.length && !this.closing) await this.process(this.queue.splice(0, this.opts.maxBatch));
     } finally {
       this.draining = false;
       this.drained.splice(0).forEach((r) => r());

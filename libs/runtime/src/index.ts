@@ -10,3 +10,4 @@ export * from './stats';
 export * from './ownership';
 export * from './worker';
 export * from './metrics';
+export * from './shutdown';

@@ -42,7 +42,8 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
   // Reconnect forever: a NATS restart must be ridden out, never crash the process.
   // noAsyncTraces: every request (each JetStream publish is one) would otherwise capture a stack
   // trace up front; that measured 5% of the gateway's CPU at 500 intents/s.
-  return connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: false, noAsyncTraces: true });
+  // NATS_URL may list a cluster's servers, comma separated (each checked by the config).
+  return connect({ servers: url.split(',').map((s) => s.trim()), name, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: false, noAsyncTraces: true });
 }
 
 const MINUTE = 60_000;

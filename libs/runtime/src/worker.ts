@@ -6,6 +6,7 @@ import { createPool } from './db';
 import { createLogger, Logger } from './logger';
 import { connectNats, ensureTopology, Topology, topology } from './nats';
 import { Hold, Ownership } from './ownership';
+import { Shutdown, within } from './shutdown';
 import { startTracing } from './tracing';
 import type { JetStreamManager } from '@nats-io/jetstream';
 
@@ -43,15 +44,19 @@ export interface Worker<C> {
   run(control: RoleControl): Promise<void>;
   /** Whether the role is running now (held, recovered, not paused). */
   active(): boolean;
-  /** Runs `close` steps (in order) once, on SIGINT or SIGTERM, then exits 0. */
-  onStop(close: () => Promise<unknown>): void;
+  /**
+   * A step of the app's own, run on SIGINT or SIGTERM (in the order added) while NATS and
+   * PostgreSQL are still open, before the lock is given up; bounded by `maxMs` and by the deadline.
+   */
+  onStop(name: string, close: () => Promise<unknown>, maxMs?: number): void;
 }
 
 /**
  * The start of a background app that owns a role (the sequencer, the projector): configuration,
  * traces, logs, a pool, the role's ownership (a standby waits here, and so does a process started
- * while PostgreSQL is down), NATS and its topology. Losing ownership later pauses the role rather
- * than end the process: see `Worker.run`.
+ * while PostgreSQL is down), NATS and its topology (waited for the same way). Losing ownership
+ * later pauses the role rather than end the process: see `Worker.run`. SIGINT or SIGTERM stops it
+ * within `SHUTDOWN_TIMEOUT_MS` whatever it was waiting for (see `Shutdown`).
  */
 export async function startWorker<S extends typeof BaseConfigSchema>(
   role: Role,
@@ -61,35 +66,96 @@ export async function startWorker<S extends typeof BaseConfigSchema>(
   const config = loadConfig(schema, process.env) as z.infer<S>;
   const tracing = startTracing({ serviceName: `tilemud-${role}`, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, file: config.OTEL_TRACES_FILE });
   const logger = createLogger(role, config.LOG_LEVEL);
+  logCrashes(role, logger);
   const pool = createPool(config.DATABASE_URL, 4);
   const ownership = new Ownership(config.DATABASE_URL, `${config.NATS_PREFIX}:${role}`, logger);
-  const hold = await ownership.acquire({
-    onUnreachable: (err, attempt) => {
-      if (attempt === 1) logger.warn({ err: err.message }, `postgres unreachable: waiting for it to take the ${role} role`);
-    },
-  });
-  await beforeNats?.({ config, logger, pool });
-  const nc = await connectNats(config.NATS_URL, `tilemud-${role}`);
-  const t = topology(config.NATS_PREFIX);
-  const jsm = await ensureTopology(nc, t);
-  const keeper = new RoleKeeper(role, ownership, hold, logger);
-  const closers: Array<() => Promise<unknown>> = [];
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    keeper.stop();
-    logger.info({ signal }, `${role} stopping`);
-    for (const close of closers) await close().catch(() => undefined);
-    await nc.drain().catch(() => undefined);
-    await pool.end().catch(() => undefined);
-    await ownership.release();
-    await tracing.shutdown().catch(() => undefined);
-    process.exit(0);
+  let keeper: RoleKeeper | undefined;
+  let nc: NatsConnection | undefined;
+  // From the first moment: a standby, or a process waiting for PostgreSQL or NATS, stops at once.
+  const shutdown = new Shutdown(role, logger, config.SHUTDOWN_TIMEOUT_MS);
+  // Phases: the role stops (0), the app's own steps (1, see onStop), then the lock and connections (2).
+  shutdown.add({ name: 'role', run: () => keeper?.stop() });
+  shutdown.add({ name: 'lock', run: () => ownership.release(), maxMs: 1000, phase: 2 });
+  shutdown.add({ name: 'NATS', run: () => closeNats(nc), maxMs: 1000, phase: 2 });
+  shutdown.add({ name: 'PostgreSQL pool', run: () => pool.end(), maxMs: 500, phase: 2 });
+  shutdown.add({ name: 'traces', run: () => tracing.shutdown(), maxMs: 500, phase: 2 });
+  shutdown.onSignals();
+
+  // Stopped while still starting (a standby, or waiting for PostgreSQL or NATS): the start goes no
+  // further, and the shutdown exits; a failed start would say so and exit 1.
+  const unlessStopping = async <T>(p: Promise<T>): Promise<T> => {
+    const v = await p.catch((err: unknown) => (shutdown.stopping ? parked() : Promise.reject(err)));
+    return shutdown.stopping ? parked() : v;
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  return { config, logger, pool, nc, t, jsm, run: (control) => keeper.run(control), active: () => keeper.active, onStop: (close) => closers.push(close) };
+  const hold = await unlessStopping(
+    ownership.acquire({
+      onUnreachable: (err, attempt) => {
+        if (attempt === 1) logger.warn({ err: err.message }, `postgres unreachable: waiting for it to take the ${role} role`);
+      },
+    }),
+  );
+  await unlessStopping(beforeNats?.({ config, logger, pool }) ?? Promise.resolve());
+  const t = topology(config.NATS_PREFIX);
+  const reached = await unlessStopping(reachNats(config.NATS_URL, role, t, logger));
+  nc = reached.nc;
+  keeper = new RoleKeeper(role, ownership, hold, logger);
+  const k = keeper;
+  return {
+    config,
+    logger,
+    pool,
+    nc,
+    t,
+    jsm: reached.jsm,
+    run: (control) => k.run(control),
+    active: () => k.active,
+    onStop: (name, close, maxMs) => shutdown.add({ name, run: close, maxMs, phase: 1 }),
+  };
+}
+
+/**
+ * NATS and the role's streams, waited for: a worker started (or restarted by its supervisor) while
+ * NATS is down or cut off waits for it, saying so once, instead of ending; the client's own
+ * reconnects take over once connected.
+ */
+async function reachNats(url: string, role: Role, t: Topology, logger: Logger): Promise<{ nc: NatsConnection; jsm: JetStreamManager }> {
+  for (let attempt = 1, retryMs = 250; ; attempt++, retryMs = Math.min(retryMs * 2, 2000)) {
+    let nc: NatsConnection | undefined;
+    try {
+      nc = await connectNats(url, `tilemud-${role}`);
+      const jsm = await ensureTopology(nc, t);
+      if (attempt > 1) logger.info({ attempts: attempt }, `NATS reachable: starting the ${role}`);
+      return { nc, jsm };
+    } catch (err) {
+      void nc?.close().catch(() => undefined);
+      // Once, then every 30th try (about a minute): a cause that is not an outage shows in the log.
+      if (attempt === 1 || attempt % 30 === 0) logger.warn({ err: (err as Error).message, attempt }, `NATS unreachable: waiting for it to start the ${role}`);
+      await sleep(retryMs);
+    }
+  }
+}
+
+/** A promise that never settles: the start stops here while the shutdown exits. */
+const parked = () => new Promise<never>(() => undefined);
+
+/** Drains (what was published goes out), and closes if the drain cannot finish (NATS away). */
+async function closeNats(nc: NatsConnection | undefined): Promise<void> {
+  if (!nc || nc.isClosed()) return;
+  if (!(await within(nc.drain(), 800))) await nc.close().catch(() => undefined);
+}
+
+/**
+ * An error nothing caught is a bug: it is logged as one line of the app's log (with its stack),
+ * and the process exits 1 (its supervisor restarts it, a standby takes the role meanwhile).
+ */
+function logCrashes(role: Role, logger: Logger): void {
+  const crash = (kind: string) => (err: unknown) => {
+    const e = err instanceof Error ? err : new Error(String(err));
+    logger.fatal({ kind, err: e.message, name: e.name, stack: e.stack }, `${role} crashed: ${kind}`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', crash('uncaught exception'));
+  process.on('unhandledRejection', crash('unhandled rejection'));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
