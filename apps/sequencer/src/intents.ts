@@ -15,9 +15,14 @@ export type Outcome = Omit<AckEnvelope, 'sessionId' | 'characterId' | 'worldId'>
 export function toCommand(env: IntentEnvelope, now: string): WorldCommand {
   switch (env.kind) {
     case 'system':
-      return env.op === 'enter'
-        ? { type: 'enter', characterId: env.characterId, name: stripBidiControls(env.name), sessionId: env.sessionId ?? env.requestId, home: env.home ?? false }
-        : { type: 'leave', characterId: env.characterId, sessionId: env.sessionId };
+      switch (env.op) {
+        case 'enter':
+          return { type: 'enter', characterId: env.characterId, name: stripBidiControls(env.name), sessionId: env.sessionId ?? env.requestId, home: env.home ?? false };
+        case 'away':
+          return { type: 'away', characterId: env.characterId, sessionId: env.sessionId ?? env.requestId };
+        case 'leave':
+          return { type: 'leave', characterId: env.characterId, sessionId: env.sessionId };
+      }
     case 'handover':
       return { type: 'arrive', handover: env.handover };
     case 'player': {
