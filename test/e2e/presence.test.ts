@@ -86,6 +86,25 @@ describe('presence across gateway crashes, away, and bidi controls', () => {
     await c.close();
   });
 
+  it('a gateway that only stalled (SIGSTOP, under the window) gets its player shown away, then back, never leaving', async () => {
+    const c = await joinPlayer(doomed);
+    await observer.waitFor(shows(c.characterId, 'character.joined'));
+    const from = observer.received.length;
+    doomed.app.proc!.kill('SIGSTOP');
+    try {
+      await observer.waitFor(shows(c.characterId, 'character.presence', 'away'), 10_000, from);
+    } finally {
+      doomed.app.proc!.kill('SIGCONT');
+    }
+    await observer.waitFor(shows(c.characterId, 'character.presence', 'online'), 10_000, from);
+    expect(observer.received.slice(from).filter(shows(c.characterId, 'character.left'))).toEqual([]);
+    expect(await snapshotCharacter(observer, c.characterId)).toMatchObject({ id: c.characterId });
+    expect(await snapshotCharacter(observer, c.characterId)).not.toHaveProperty('away');
+    expect((await c.move(c.freeDirection())).status).toBe('applied');
+    await c.close();
+    await observer.waitFor(shows(c.characterId, 'character.left'), 10_000, from);
+  });
+
   it("a SIGKILLed gateway's players leave within the window plus one interval, shown away meanwhile, by another gateway", async () => {
     const live = await joinPlayer(doomed);
     const closed = await joinPlayer(doomed);

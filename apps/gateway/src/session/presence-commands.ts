@@ -18,7 +18,8 @@ export async function sendAway(bus: IntentBus, who: Who, timeoutMs: number): Pro
 
 /**
  * The session is live after all (its gateway was only slow, and was taken for dead): entering
- * again with the same session brings the character back and changes nothing else.
+ * again with the same session brings an away character back, puts one that was made to leave
+ * back in, and changes nothing else.
  */
 export async function sendBack(bus: IntentBus, who: Who, timeoutMs: number): Promise<void> {
   await bus.system({ kind: 'system', op: 'enter', ...who, home: false }, timeoutMs);

@@ -141,7 +141,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     const sessions = [...this.tracked.keys()].filter((s) => s.claims);
     const multi = this.redis.multi();
     let queued = 0;
-    /** Live sessions and the index of the ZREM of their away-marked entry: 1 means another gateway took them for dead. */
+    /** Live sessions already listed as they are, and the index of their ZADD: 1 (added, not updated)
+     *  means a reaper took the entry away meanwhile (this gateway's beats were late, not stopped). */
     const checks: Array<{ s: ClientSession; at: number }> = [];
     for (const s of sessions) {
       if (!s.worldId) continue; // not in a world yet
@@ -149,12 +150,10 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       const entry: PresenceEntry = { characterId: s.claims!.characterId, sessionId: s.id, name: s.claims!.username };
       const member = encodeEntry(since === undefined ? entry : { ...entry, away: true });
       const listed = this.tracked.get(s);
-      if (listed && (listed.worldId !== s.worldId || listed.member !== member)) (multi.zrem(this.key(listed.worldId), listed.member), queued++);
-      if (since === undefined) {
-        checks.push({ s, at: queued });
-        multi.zrem(this.key(s.worldId), encodeEntry({ ...entry, away: true }));
-        queued++;
-      }
+      const same = listed?.worldId === s.worldId && listed.member === member;
+      if (listed && !same) (multi.zrem(this.key(listed.worldId), listed.member), queued++);
+      if (since === undefined) (multi.zrem(this.key(s.worldId), encodeEntry({ ...entry, away: true })), queued++);
+      if (since === undefined && same) checks.push({ s, at: queued });
       multi.zadd(this.key(s.worldId), since === undefined ? liveDeadline(now, this.timing) : lingerDeadline(since, this.timing), member);
       multi.sadd(`${this.prefix}worlds`, s.worldId);
       queued += 2;
@@ -164,7 +163,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     for (const { s, at } of checks) {
       if (results?.[at]?.[1] !== 1 || this.lingering.has(s) || !this.tracked.has(s)) continue;
       const who = { worldId: s.worldId!, characterId: s.claims!.characterId, name: s.claims!.username, sessionId: s.id };
-      this.logger.warn({ sessionId: s.id }, 'presence: a live session was taken for lost (late beats); bringing its character back');
+      this.logger.warn({ sessionId: s.id }, 'presence: a live session was taken for lost (late beats); entering its character again');
       void sendBack(this.bus, who, COMMAND_TIMEOUT_MS).catch(() => undefined);
     }
     const live = sessions.filter((s) => !this.lingering.has(s));
@@ -223,6 +222,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   private async markAway(worldId: string, member: string, deadline: number): Promise<void> {
     const e = decodeEntry(member);
     if (!e || e.away || !missedBeats(deadline, Date.now(), this.timing)) return;
+    // This gateway is alive (it is reaping): its own sessions' beats are only late.
+    for (const s of this.tracked.keys()) if (s.id === e.sessionId) return;
     if ((await this.redis.zrem(this.key(worldId), member)) !== 1) return; // re-dated meanwhile, or another gateway took it
     await this.redis.zadd(this.key(worldId), deadline, encodeEntry({ ...e, away: true }));
     this.logger.info({ worldId, characterId: e.characterId, sessionId: e.sessionId }, 'presence: gateway quiet, its session shown away');
