@@ -81,7 +81,7 @@ export const GatewayConfigSchema = BaseConfigSchema.extend({
   IDLE_TIMEOUT_MS: intFromEnv(DEFAULT_IDLE_TIMEOUT_MS, 500, 7 * 24 * 3_600_000),
   /** Most sockets this gateway holds; beyond it bootstrap answers 503 and a socket closes 4503. */
   MAX_SESSIONS: intFromEnv(10_000, 1, 1_000_000),
-  /** Presence heartbeat interval; a session not refreshed for 3 intervals (a crashed gateway's) is dropped. */
+  /** Presence heartbeat interval; a crashed gateway's sessions are shown away after 2 missed beats and leave by the resume window plus one interval. */
   PRESENCE_INTERVAL_MS: intFromEnv(5000, 100, 60_000),
   RATE_LIMIT_CHAT: rateFromEnv(DEFAULT_RATE_LIMITS.chat),
   RATE_LIMIT_MOVE: rateFromEnv(DEFAULT_RATE_LIMITS.move),

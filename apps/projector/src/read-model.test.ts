@@ -10,12 +10,12 @@ describe('folding events into read-model rows', () => {
       ev(1, 'character.entered', { characterId: 'a', name: 'Ann', x: 1, y: 1, facing: 'south', sessionId: 's', inventory: [] }),
       ev(2, 'character.moved', { characterId: 'a', x: 2, y: 1, facing: 'east' }),
     ]);
-    expect(rows.characters).toEqual([{ id: 'a', name: 'Ann', world_id: 'w', x: 2, y: 1, facing: 'east', online: true, inventory: [], last_seq: 2, updated_at: at(2), epoch: 0 }]);
+    expect(rows.characters).toEqual([{ id: 'a', name: 'Ann', world_id: 'w', x: 2, y: 1, facing: 'east', online: true, away: false, inventory: [], last_seq: 2, updated_at: at(2), epoch: 0 }]);
     expect(rows.chat).toEqual([]);
   });
 
   it('given a stored row, a move and a leave update it; a session change leaves it as it was', () => {
-    const stored: CharacterRow = { id: 'a', name: 'Ann', world_id: 'w', x: 5, y: 5, facing: 'north', online: true, inventory: [], last_seq: 7, updated_at: at(7), epoch: 0 };
+    const stored: CharacterRow = { id: 'a', name: 'Ann', world_id: 'w', x: 5, y: 5, facing: 'north', online: true, away: false, inventory: [], last_seq: 7, updated_at: at(7), epoch: 0 };
     expect(foldEvents(() => stored, [ev(8, 'character.session_changed', { characterId: 'a', sessionId: 's2' })]).characters).toEqual([]);
     const rows = foldEvents((id) => (id === 'a' ? stored : undefined), [
       ev(8, 'character.moved', { characterId: 'a', x: 5, y: 4, facing: 'north' }),
@@ -74,5 +74,15 @@ describe('items and portal crossings in the read model', () => {
     expect(a).toMatchObject({ world_id: 'lobby', x: 9, y: 9, online: true, epoch: 2 });
     expect(b).toEqual(a);
     expect(c).toEqual(a);
+  });
+});
+
+describe('away in the read model', () => {
+  it('keeps an away character online and flagged until it is back or gone', () => {
+    const enter = ev(1, 'character.entered', { characterId: 'a', name: 'Ann', x: 1, y: 1, facing: 'south', sessionId: 's', inventory: [] });
+    const rowAfter = (...events: EventEnvelope[]) => foldEvents(() => undefined, events).characters[0];
+    expect(rowAfter(enter, ev(2, 'character.away', { characterId: 'a' }))).toMatchObject({ online: true, away: true });
+    expect(rowAfter(enter, ev(2, 'character.away', { characterId: 'a' }), ev(3, 'character.back', { characterId: 'a' }))).toMatchObject({ online: true, away: false });
+    expect(rowAfter(enter, ev(2, 'character.away', { characterId: 'a' }), ev(3, 'character.left', { characterId: 'a' }))).toMatchObject({ online: false, away: false });
   });
 });

@@ -14,6 +14,8 @@ export interface CharacterRow {
   y: number;
   facing: string;
   online: boolean;
+  /** Online but its session gone, waiting out the resume window (character.away / character.back). */
+  away: boolean;
   inventory: unknown[];
   last_seq: number;
   updated_at: string;
@@ -76,19 +78,19 @@ export function foldEvents(before: (id: string) => CharacterRow | undefined, eve
         const d = event.data;
         const r = row(d.characterId);
         if (r && r.world_id !== e.worldId) break;
-        touched.set(d.characterId, { id: d.characterId, name: d.name, world_id: e.worldId, x: d.x, y: d.y, facing: d.facing, online: true, inventory: d.inventory, epoch: r?.epoch ?? 0, ...meta });
+        touched.set(d.characterId, { id: d.characterId, name: d.name, world_id: e.worldId, x: d.x, y: d.y, facing: d.facing, online: true, away: false, inventory: d.inventory, epoch: r?.epoch ?? 0, ...meta });
         break;
       }
       case 'character.arrived': {
         const d = event.data;
         const r = row(d.characterId);
         if (r && r.epoch >= d.epoch) break;
-        touched.set(d.characterId, { id: d.characterId, name: d.name, world_id: e.worldId, x: d.x, y: d.y, facing: d.facing, online: true, inventory: d.inventory, epoch: d.epoch, ...meta });
+        touched.set(d.characterId, { id: d.characterId, name: d.name, world_id: e.worldId, x: d.x, y: d.y, facing: d.facing, online: true, away: false, inventory: d.inventory, epoch: d.epoch, ...meta });
         break;
       }
       case 'character.departed': {
         const r = here(event.data.characterId, e.worldId);
-        if (r && r.epoch < event.data.epoch) touched.set(r.id, { ...r, online: false, ...meta });
+        if (r && r.epoch < event.data.epoch) touched.set(r.id, { ...r, online: false, away: false, ...meta });
         break;
       }
       case 'character.session_changed':
@@ -98,7 +100,11 @@ export function foldEvents(before: (id: string) => CharacterRow | undefined, eve
         set(event.data.characterId, (r) => ({ ...r, x: event.data.x, y: event.data.y, facing: event.data.facing }));
         break;
       case 'character.left':
-        set(event.data.characterId, (r) => ({ ...r, online: false }));
+        set(event.data.characterId, (r) => ({ ...r, online: false, away: false }));
+        break;
+      case 'character.away':
+      case 'character.back':
+        set(event.data.characterId, (r) => ({ ...r, away: event.type === 'character.away' }));
         break;
       case 'item.picked_up':
         items.set(event.data.item.id, null);
@@ -134,11 +140,11 @@ export async function writeBatch(c: PoolClient, worldId: string, rows: BatchRows
   const removed = [...rows.items.entries()].filter(([, i]) => i === null).map(([id]) => id);
   await c.query(
     `WITH up AS (
-       INSERT INTO rm_characters (id, name, world_id, x, y, facing, online, inventory, last_seq, updated_at, epoch)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::boolean[], $8::jsonb[], $9::bigint[], $10::timestamptz[], $22::int[])
+       INSERT INTO rm_characters (id, name, world_id, x, y, facing, online, inventory, last_seq, updated_at, epoch, away)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::boolean[], $8::jsonb[], $9::bigint[], $10::timestamptz[], $22::int[], $28::boolean[])
        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, world_id = EXCLUDED.world_id, x = EXCLUDED.x, y = EXCLUDED.y,
          facing = EXCLUDED.facing, online = EXCLUDED.online, inventory = EXCLUDED.inventory, last_seq = EXCLUDED.last_seq,
-         updated_at = EXCLUDED.updated_at, epoch = EXCLUDED.epoch
+         updated_at = EXCLUDED.updated_at, epoch = EXCLUDED.epoch, away = EXCLUDED.away
        RETURNING 1),
      gone AS (
        DELETE FROM rm_items WHERE world_id = $18 AND id = ANY($23::text[])
@@ -186,6 +192,7 @@ export async function writeBatch(c: PoolClient, worldId: string, rows: BatchRows
       placed.map((i) => i.kind),
       placed.map((i) => i.x),
       placed.map((i) => i.y),
+      ch.map((r) => r.away),
     ],
   );
   if (chat.length) {
@@ -201,7 +208,7 @@ export async function writeBatch(c: PoolClient, worldId: string, rows: BatchRows
 export async function loadCharacters(c: PoolClient, ids: string[]): Promise<CharacterRow[]> {
   if (!ids.length) return [];
   const { rows } = await c.query(
-    `SELECT id, name, world_id, x, y, facing, online, inventory, last_seq::int AS last_seq, updated_at, epoch FROM rm_characters WHERE id = ANY($1::uuid[])`,
+    `SELECT id, name, world_id, x, y, facing, online, away, inventory, last_seq::int AS last_seq, updated_at, epoch FROM rm_characters WHERE id = ANY($1::uuid[])`,
     [ids],
   );
   return rows.map((r) => ({ ...r, updated_at: new Date(r.updated_at).toISOString() }) as CharacterRow);

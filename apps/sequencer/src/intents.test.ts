@@ -1,4 +1,4 @@
-import { screen, unstorable } from './intents';
+import { screen, toCommand, unstorable } from './intents';
 
 const CHARACTER = '6f1c2a3e-8d4b-4b7a-9c1e-2f3a4b5c6d7e';
 const player = (intent: unknown, extra: Record<string, unknown> = {}) => ({
@@ -48,5 +48,17 @@ describe('screen: what the sequencer takes from the intents stream', () => {
       retryable: false,
       details: { cause: 'LOG_REFUSED', sqlstate: '22P05' },
     });
+  });
+});
+
+describe('toCommand: what the log may store', () => {
+  it('removes bidirectional controls from chat text and names, whoever put the envelope on the bus', () => {
+    const env = (o: Record<string, unknown>) => screen(o);
+    const c = env(player(chat('\u202Eevil\u2066 \u200Fok\u061C')));
+    if (!c.ok) throw new Error('refused');
+    expect(toCommand(c.env, 'T')).toMatchObject({ type: 'chat', text: 'evil ok' });
+    const e = env({ kind: 'system', op: 'enter', worldId: 'lobby', characterId: CHARACTER, name: 'bob\u202Eyb', sessionId: 's-1', home: true, gatewayId: 'gw-1', requestId: 'r-1' });
+    if (!e.ok) throw new Error(`refused ${JSON.stringify(e)}`);
+    expect(toCommand(e.env, 'T')).toMatchObject({ type: 'enter', name: 'bobyb' });
   });
 });

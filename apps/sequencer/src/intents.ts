@@ -1,4 +1,4 @@
-import { findIllFormed, findIllFormedDeep } from '@tilemud/contracts';
+import { findIllFormed, findIllFormedDeep, stripBidiControls } from '@tilemud/contracts';
 import type { WorldCommand } from '@tilemud/domain';
 import { IntentEnvelopeSchema, type AckEnvelope, type IntentEnvelope, type OutcomeError } from '@tilemud/runtime';
 import type { StoredOutcome } from './event-log';
@@ -6,13 +6,23 @@ import type { StoredOutcome } from './event-log';
 /** The acknowledgement fields that depend on the outcome. */
 export type Outcome = Omit<AckEnvelope, 'sessionId' | 'characterId' | 'worldId'>;
 
-/** An intent as the domain sees it: time and ids stamped here, never inside the domain. */
+/**
+ * An intent as the domain sees it: time and ids stamped here, never inside the domain. Chat text
+ * and names lose their bidirectional controls here, the one place every intent passes on its way
+ * to the log (the gateway's parse removes them from chat too; an envelope put on the bus by other
+ * means must not get them stored either).
+ */
 export function toCommand(env: IntentEnvelope, now: string): WorldCommand {
   switch (env.kind) {
     case 'system':
-      return env.op === 'enter'
-        ? { type: 'enter', characterId: env.characterId, name: env.name, sessionId: env.sessionId ?? env.requestId, home: env.home ?? false }
-        : { type: 'leave', characterId: env.characterId, sessionId: env.sessionId };
+      switch (env.op) {
+        case 'enter':
+          return { type: 'enter', characterId: env.characterId, name: stripBidiControls(env.name), sessionId: env.sessionId ?? env.requestId, home: env.home ?? false };
+        case 'away':
+          return { type: 'away', characterId: env.characterId, sessionId: env.sessionId ?? env.requestId };
+        case 'leave':
+          return { type: 'leave', characterId: env.characterId, sessionId: env.sessionId };
+      }
     case 'handover':
       return { type: 'arrive', handover: env.handover };
     case 'player': {
@@ -21,7 +31,7 @@ export function toCommand(env: IntentEnvelope, now: string): WorldCommand {
         case 'move':
           return { type: 'move', characterId: env.characterId, direction: i.direction };
         case 'chat':
-          return { type: 'chat', characterId: env.characterId, text: i.text, channel: i.channel, messageId: `${env.characterId}:${env.intentSeq}`, at: now };
+          return { type: 'chat', characterId: env.characterId, text: stripBidiControls(i.text), channel: i.channel, messageId: `${env.characterId}:${env.intentSeq}`, at: now };
         case 'action':
           return { type: 'action', characterId: env.characterId, payload: i.payload };
       }

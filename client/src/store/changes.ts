@@ -39,6 +39,15 @@ export function applyChanges(slice: WorldSlice, changes: readonly Change[], now:
         delete chars()[change.id];
         if (change.id in (emotes ?? slice.emotes)) delete emo()[change.id];
         break;
+      case 'character.presence': {
+        // Away while its session is gone (the resume window); rendering it is the UI's business.
+        const c = (characters ?? slice.characters)[change.id];
+        if (c) {
+          const { away: _away, ...rest } = c;
+          chars()[change.id] = change.status === 'away' ? { ...rest, away: true } : rest;
+        }
+        break;
+      }
       case 'chat.message':
         (added ??= []).push(change.message);
         break;

@@ -34,6 +34,18 @@ export const CharacterLeftChangeSchema = z.object({
 });
 export type CharacterLeftChange = z.infer<typeof CharacterLeftChangeSchema>;
 
+/**
+ * Addition: the character's session is gone and it waits out the resume window (`away`), or a
+ * session has it again (`online`). It stays in the world (and in snapshots, with `away: true`)
+ * until `character.left`.
+ */
+export const CharacterPresenceChangeSchema = z.object({
+  op: z.literal('character.presence'),
+  id: IdSchema,
+  status: z.enum(['online', 'away']),
+});
+export type CharacterPresenceChange = z.infer<typeof CharacterPresenceChangeSchema>;
+
 export const ChatMessageChangeSchema = z.object({
   op: z.literal('chat.message'),
   message: ChatMessageSchema,
@@ -71,6 +83,7 @@ export const ChangeSchema = z.discriminatedUnion('op', [
   CharacterJoinedChangeSchema,
   CharacterMovedChangeSchema,
   CharacterLeftChangeSchema,
+  CharacterPresenceChangeSchema,
   ChatMessageChangeSchema,
   ItemPlacedChangeSchema,
   ItemRemovedChangeSchema,
@@ -84,6 +97,7 @@ export const CHANGE_OPS = [
   'character.joined',
   'character.moved',
   'character.left',
+  'character.presence',
   'chat.message',
   'item.placed',
   'item.removed',

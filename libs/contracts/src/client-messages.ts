@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CHAT_MAX_LENGTH, CHAT_MIN_LENGTH } from './limits';
 import { DirectionSchema, IdSchema, SeqSchema } from './model';
-import { wellFormedString } from './text';
+import { stripBidiControls, wellFormedString } from './text';
 import type { SameUnion } from './type-assert';
 
 // Objects strip unknown fields rather than reject them, so an older server
@@ -47,8 +47,9 @@ export const CHAT_CHANNELS = ['world'] as const;
 export const ChatChannelSchema = z.enum(CHAT_CHANNELS);
 export type ChatChannel = z.infer<typeof ChatChannelSchema>;
 
-/** Chat text, trimmed; its length counts Unicode code points, so an emoji is one character. */
+/** Chat text, without bidirectional controls (text.ts), trimmed; its length counts Unicode code points, so an emoji is one character. */
 export const ChatTextSchema = wellFormedString('text')
+  .overwrite(stripBidiControls)
   .trim()
   .min(CHAT_MIN_LENGTH, 'chat text is empty')
   .refine((text) => [...text].length <= CHAT_MAX_LENGTH, {

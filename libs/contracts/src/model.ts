@@ -63,6 +63,8 @@ export const CharacterSchema = z.object({
   y: CoordinateSchema,
   facing: FacingSchema,
   inventory: z.array(InventoryItemSchema),
+  /** Addition: present (and true) while its session is gone and it waits out the resume window. */
+  away: z.literal(true).optional(),
 });
 export type Character = z.infer<typeof CharacterSchema>;
 

@@ -109,7 +109,7 @@ describe('event.state_delta', () => {
       ChangeSchema.safeParse({ op: 'chat.message', message: { id: 'm', from: { id: 'c', name: 'n' }, text: 'x', at: 'yesterday' } })
         .success,
     ).toBe(false);
-    expect(CHANGE_OPS).toHaveLength(8);
+    expect(CHANGE_OPS).toHaveLength(9);
   });
 });
 

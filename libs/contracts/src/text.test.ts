@@ -7,6 +7,7 @@ import {
   findIllFormedDeep,
   IdSchema,
   LoginRequestSchema,
+  stripBidiControls,
   RegisterRequestSchema,
   wellFormedString,
 } from './index';
@@ -119,5 +120,25 @@ describe('every string a client sends is checked', () => {
     expect(RegisterRequestSchema.safeParse({ username: 'abcd', password: `long enough${p}` }).success).toBe(false);
     expect(LoginRequestSchema.safeParse({ username: `abc${p}`, password: 'x' }).success).toBe(false);
     expect(BootstrapRequestSchema.safeParse({ clientVersion: `1.0.0${p}` }).success).toBe(false);
+  });
+});
+
+describe('bidirectional controls', () => {
+  const ALL = ['\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200E', '\u200F', '\u061C'];
+
+  it.each(ALL.map((c) => [`U+${c.charCodeAt(0).toString(16).toUpperCase()}`, c]))('removes %s', (_name, c) => {
+    expect(stripBidiControls(`a${c}b${c}`)).toBe('ab');
+  });
+
+  it('keeps right-to-left letters, emoji, line breaks and neighbouring format characters', () => {
+    const kept = 'שלום مرحبا 😀\n\u200D\u200B\u2060\u202F';
+    expect(stripBidiControls(kept)).toBe(kept);
+  });
+
+  it('takes them out of chat at the door: "evil" arrives as written, and only-controls is empty', () => {
+    const sent = decodeClientMessage(JSON.stringify({ type: 'intent.chat', intentSeq: 1, payload: { text: ' \u202Eevil\u202C ' } }));
+    expect(sent).toMatchObject({ ok: true, message: { payload: { text: 'evil' } } });
+    const empty = decodeClientMessage(JSON.stringify({ type: 'intent.chat', intentSeq: 2, payload: { text: '\u202E\u2066' } }));
+    expect(empty).toMatchObject({ ok: false, intentSeq: 2, error: { code: ErrorCode.CHAT_EMPTY } });
   });
 });

@@ -82,6 +82,21 @@ export function wellFormedString(kind: TextKind = 'line') {
   });
 }
 
+/**
+ * Bidirectional formatting controls: embeddings and overrides (U+202A–U+202E), isolates
+ * (U+2066–U+2069) and the implicit marks (U+200E LRM, U+200F RLM, U+061C ALM). One U+202E turns
+ * "evil" into "live" on every screen that shows the text, and lets a message or name pose as
+ * something it is not, so the server removes them (it does not refuse them: they arrive pasted
+ * with ordinary right-to-left text) from chat, emotes and names before anything is decided or
+ * stored. Right-to-left letters themselves stay; their direction is the reader's renderer's job.
+ */
+export const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g;
+
+/** `s` without its bidirectional controls (see BIDI_CONTROLS); other characters untouched. */
+export function stripBidiControls(s: string): string {
+  return s.replace(BIDI_CONTROLS, '');
+}
+
 /** Whether a zod issue is the refusal of an ill-formed string. */
 export function isIllFormedIssue(issue: z.core.$ZodIssue): boolean {
   return issue.code === 'custom' && (issue as { params?: { reason?: unknown } }).params?.reason === ILL_FORMED_TEXT;

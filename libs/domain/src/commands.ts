@@ -11,6 +11,8 @@ export type WorldCommand =
   /** `home`: this is the character's home world, where a character never seen here may start. */
   | { type: 'enter'; characterId: string; name: string; sessionId: string; home: boolean }
   | { type: 'leave'; characterId: string; sessionId: string | null }
+  /** The session's socket is gone (or its gateway is): the character stays, away, for the resume window. */
+  | { type: 'away'; characterId: string; sessionId: string }
   | { type: 'move'; characterId: string; direction: Direction }
   | { type: 'chat'; characterId: string; text: string; channel: 'world'; messageId: string; at: string }
   /** A named action from the registry (pickup, drop, give, emote); its fields are validated there. */

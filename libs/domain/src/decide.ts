@@ -2,7 +2,7 @@ import { ACTIONS } from './actions';
 import type { WorldCommand } from './commands';
 import type { WorldEvent } from './events';
 import { accept, assertNever, Decision, reject } from './errors';
-import { decideArrive, decideEnter, decideLeave } from './presence';
+import { decideArrive, decideAway, decideEnter, decideLeave } from './presence';
 import { CharacterState, occupant, WorldState } from './state';
 import { inBounds, step, tileAt } from './world-map';
 
@@ -22,6 +22,8 @@ export function decide(state: WorldState, command: WorldCommand): D {
       return decideEnter(state, command);
     case 'leave':
       return decideLeave(state, command);
+    case 'away':
+      return decideAway(state, command);
     case 'arrive':
       return decideArrive(state, command.handover);
     case 'move':

@@ -15,6 +15,10 @@ export type WorldEvent =
   | { type: 'character.session_changed'; data: { characterId: string; sessionId: string } }
   | { type: 'character.moved'; data: { characterId: string; x: number; y: number; facing: Direction } }
   | { type: 'character.left'; data: { characterId: string } }
+  /** Its session's socket is gone; it stays in the world for the resume window, shown as away. */
+  | { type: 'character.away'; data: { characterId: string } }
+  /** A session has the away character again (a resume, or a new login). */
+  | { type: 'character.back'; data: { characterId: string } }
   | {
       type: 'chat.posted';
       data: { messageId: string; characterId: string; name: string; channel: 'world'; text: string; at: string };
@@ -38,6 +42,8 @@ export const WORLD_EVENT_TYPES: readonly WorldEventType[] = [
   'character.session_changed',
   'character.moved',
   'character.left',
+  'character.away',
+  'character.back',
   'chat.posted',
   'item.picked_up',
   'item.dropped',

@@ -44,7 +44,11 @@ export class WorldDraft {
         return this.update(event.data.characterId, (c) => ({ ...c, x, y, facing }));
       }
       case 'character.left':
-        return this.update(event.data.characterId, (c) => ({ ...c, online: false }));
+        return this.update(event.data.characterId, ({ away: _, ...c }) => ({ ...c, online: false }));
+      case 'character.away':
+        return this.update(event.data.characterId, (c) => ({ ...c, away: true }));
+      case 'character.back':
+        return this.update(event.data.characterId, ({ away: _, ...c }) => c);
       case 'chat.posted':
       case 'character.emoted':
         return;
@@ -59,7 +63,7 @@ export class WorldDraft {
         return this.update(event.data.characterId, (c) => ({ ...c, inventory: event.data.inventory }));
       case 'character.departed': {
         const h = event.data;
-        return this.update(h.characterId, (c) => ({ ...c, online: false, epoch: h.epoch, departedTo: h.toWorldId }));
+        return this.update(h.characterId, ({ away: _, ...c }) => ({ ...c, online: false, epoch: h.epoch, departedTo: h.toWorldId }));
       }
       case 'character.arrived': {
         const h = event.data;

@@ -57,8 +57,11 @@ export function decideEnter(state: WorldState, cmd: Extract<WorldCommand, { type
     return reject('WORLD_MOVED', `the character is in world ${known.departedTo} now`, { toWorldId: known.departedTo });
   }
   if (known?.online) {
-    if (known.sessionId === cmd.sessionId) return accept([]);
-    return accept([{ type: 'character.session_changed', data: { characterId: known.id, sessionId: cmd.sessionId } }]);
+    // A resume (or a new login) takes the character over from the session that held it, and
+    // brings it back if it was away: the others see it back, nothing else.
+    const back: WorldEvent[] = known.away ? [{ type: 'character.back', data: { characterId: known.id } }] : [];
+    if (known.sessionId === cmd.sessionId) return accept(back);
+    return accept([{ type: 'character.session_changed', data: { characterId: known.id, sessionId: cmd.sessionId } }, ...back]);
   }
   // A character this world has never seen may only start in its home world; anywhere else it is
   // a hand-over that has not arrived yet.
@@ -89,6 +92,17 @@ export function decideLeave(state: WorldState, cmd: Extract<WorldCommand, { type
   // A leave from a session that has since been replaced must not remove the new one.
   if (cmd.sessionId !== null && cmd.sessionId !== c.sessionId) return accept([]);
   return accept([{ type: 'character.left', data: { characterId: c.id } }]);
+}
+
+/**
+ * The session's socket is gone: its character stays for the resume window, shown as away. Said
+ * once (an away character is not made away again), and only by the session that holds it: a
+ * resumed session has the character, and an away from the old one must not mark it.
+ */
+export function decideAway(state: WorldState, cmd: Extract<WorldCommand, { type: 'away' }>): D {
+  const c = state.characters.get(cmd.characterId);
+  if (!c?.online || c.away || c.sessionId !== cmd.sessionId) return accept([]);
+  return accept([{ type: 'character.away', data: { characterId: c.id } }]);
 }
 
 /**

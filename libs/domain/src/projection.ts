@@ -23,6 +23,7 @@ export type DeltaChange =
   | { op: 'character.joined'; character: CharacterView }
   | { op: 'character.moved'; id: string; x: number; y: number; facing: string }
   | { op: 'character.left'; id: string }
+  | { op: 'character.presence'; id: string; status: 'online' | 'away' }
   | { op: 'chat.message'; message: { id: string; from: { id: string; name: string }; text: string; at: string } }
   | { op: 'item.placed'; item: ItemView }
   | { op: 'item.removed'; itemId: string }
@@ -48,6 +49,10 @@ export function eventToChanges(worldId: string, event: WorldEvent): DeltaChange[
       const d = event.data;
       return [{ op: 'character.moved', id: d.characterId, x: d.x, y: d.y, facing: d.facing }];
     }
+    case 'character.away':
+      return [{ op: 'character.presence', id: event.data.characterId, status: 'away' }];
+    case 'character.back':
+      return [{ op: 'character.presence', id: event.data.characterId, status: 'online' }];
     case 'character.left':
     case 'character.departed':
       return [{ op: 'character.left', id: event.data.characterId }];

@@ -13,6 +13,8 @@ export interface CharacterState {
   facing: Direction;
   /** Present in the world now; a character that left keeps its last position for its return. */
   online: boolean;
+  /** Online, but its session's socket is gone: waiting out the resume window. */
+  away?: boolean;
   /** The session that last entered; a leave from an older session is ignored. */
   sessionId: string;
   inventory: readonly InventoryItem[];

@@ -30,7 +30,7 @@ export const IntentEnvelopeSchema = z.discriminatedUnion('kind', [
     kind: z.literal('system'),
     worldId: Id,
     characterId: Uuid,
-    op: z.enum(['enter', 'leave']),
+    op: z.enum(['enter', 'leave', 'away']),
     name: z.string().min(1).max(64),
     /** Null for a leave that is not tied to one session (an operator's kick). */
     sessionId: Id.nullable(),

@@ -93,7 +93,16 @@ export class SnapshotService {
         const characters: Character[] = [...state.characters.values()]
           .filter((ch) => ch.online)
           .sort(byId)
-          .map((ch) => ({ id: ch.id, name: ch.name, worldId, x: ch.x, y: ch.y, facing: ch.facing, inventory: ch.inventory.map((i) => ({ id: i.id, kind: i.kind })) }));
+          .map((ch) => ({
+            id: ch.id,
+            name: ch.name,
+            worldId,
+            x: ch.x,
+            y: ch.y,
+            facing: ch.facing,
+            inventory: ch.inventory.map((i) => ({ id: i.id, kind: i.kind })),
+            ...(ch.away ? { away: true as const } : {}),
+          }));
         const items = [...state.items.values()].sort(byId).map((i) => ({ id: i.id, kind: i.kind, x: i.x, y: i.y }));
         const chat = events.rows
           .filter((r) => r.type === 'chat.posted')
@@ -142,7 +151,7 @@ export class SnapshotService {
         const cp = await c.query<{ seq: string }>('SELECT seq FROM projection_checkpoints WHERE projection = $1 AND world_id = $2', [PROJECTION, worldId]);
         const seq = cp.rows[0] ? Number(cp.rows[0].seq) : 0;
         const chars = await c.query(
-          'SELECT id, name, world_id, x, y, facing, inventory FROM rm_characters WHERE world_id = $1 AND online ORDER BY id',
+          'SELECT id, name, world_id, x, y, facing, inventory, away FROM rm_characters WHERE world_id = $1 AND online ORDER BY id',
           [worldId],
         );
         const chat = await c.query('SELECT message_id, character_id, name, text, at FROM rm_chat WHERE world_id = $1 ORDER BY seq DESC LIMIT $2', [
@@ -158,6 +167,7 @@ export class SnapshotService {
           y: r.y,
           facing: r.facing,
           inventory: r.inventory,
+          ...(r.away ? { away: true as const } : {}),
         }));
         const messages: ChatMessage[] = chat.rows.reverse().map((r) => ({
           id: r.message_id,
