@@ -1,6 +1,6 @@
 import { Tile, type Character, type Item, type WorldMap } from '@tilemud/contracts';
 import { emoteVerb, ITEM_COLORS } from '../game/catalog';
-import type { EmoteShown } from '../store/state';
+import type { Bump, EmoteShown } from '../store/state';
 
 export interface Scene {
   map: WorldMap;
@@ -8,13 +8,20 @@ export interface Scene {
   items: readonly Item[];
   emotes: Readonly<Record<string, EmoteShown>>;
   selfId: string;
-  /** Local clock, for emote bubbles. */
+  /** Local clock, for emote bubbles and the bump mark. */
   now: number;
+  /** The last refused move, marked for BUMP_SHOW_MS. */
+  bump?: Bump | null;
+  /** Where a tap-to-move walk is heading. */
+  target?: { x: number; y: number } | null;
 }
+
+/** How long a refused move's mark stays on the map. */
+export const BUMP_SHOW_MS = 1200;
 
 /** How long an emote bubble stays up. */
 export const EMOTE_SHOW_MS = 4000;
-const TILE = 28;
+export const TILE = 28;
 
 const COLORS = {
   void: '#0b0f14',
@@ -39,12 +46,22 @@ export function cameraOrigin(map: Pick<WorldMap, 'width' | 'height'>, focus: { x
   return { x: clamp(fx - Math.floor(cols / 2), map.width, cols), y: clamp(fy - Math.floor(rows / 2), map.height, rows) };
 }
 
+/** The camera for a view of `width`×`height` CSS pixels following `focus`. */
+export function viewCamera(map: Pick<WorldMap, 'width' | 'height'>, focus: { x: number; y: number } | undefined, width: number, height: number): { x: number; y: number } {
+  return cameraOrigin(map, focus, Math.ceil(width / TILE), Math.ceil(height / TILE));
+}
+
+/** The map tile under a point of the view (a tap or click). */
+export function tileAt(cam: { x: number; y: number }, px: number, py: number): { x: number; y: number } {
+  return { x: cam.x + Math.floor(px / TILE), y: cam.y + Math.floor(py / TILE) };
+}
+
 /** Draws one frame of the world, in CSS pixels, centred on the player's own character. */
 export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: number, s: Scene): void {
   const cols = Math.ceil(width / TILE);
   const rows = Math.ceil(height / TILE);
   const self = s.characters.find((c) => c.id === s.selfId);
-  const cam = cameraOrigin(s.map, self, cols, rows);
+  const cam = viewCamera(s.map, self, width, height);
   const px = (x: number) => (x - cam.x) * TILE;
   const py = (y: number) => (y - cam.y) * TILE;
 
@@ -55,6 +72,7 @@ export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: 
     for (let x = Math.max(0, cam.x); x < Math.min(s.map.width, cam.x + cols + 1); x++) drawTile(ctx, row[x] ?? '', x, y, px(x), py(y));
   }
   for (const item of s.items) drawItem(ctx, item, px(item.x), py(item.y));
+  if (s.target) drawTarget(ctx, px(s.target.x), py(s.target.y));
   // Others first, the player on top.
   const ordered = [...s.characters].sort((a, b) => Number(a.id === s.selfId) - Number(b.id === s.selfId));
   for (const c of ordered) drawCharacter(ctx, c, c.id === s.selfId, px(c.x), py(c.y));
@@ -63,6 +81,37 @@ export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: 
     const e = s.emotes[c.id];
     if (e && s.now - e.at < EMOTE_SHOW_MS) drawBubble(ctx, `*${emoteVerb(e.emote)}*`, px(c.x) + TILE / 2, py(c.y) - 22);
   }
+  if (s.bump && s.now - s.bump.at < BUMP_SHOW_MS) drawBump(ctx, s.bump.text, px(s.bump.x), py(s.bump.y));
+}
+
+function drawTarget(ctx: CanvasRenderingContext2D, X: number, Y: number): void {
+  ctx.strokeStyle = 'rgba(242,193,78,0.9)';
+  ctx.lineWidth = 2;
+  ctx.setLineDash([4, 3]);
+  ctx.strokeRect(X + 3, Y + 3, TILE - 6, TILE - 6);
+  ctx.setLineDash([]);
+}
+
+/** A refused move: a red cross on the tile it tried, and the reason above it. */
+function drawBump(ctx: CanvasRenderingContext2D, text: string, X: number, Y: number): void {
+  ctx.fillStyle = 'rgba(229,83,75,0.35)';
+  ctx.fillRect(X, Y, TILE, TILE);
+  ctx.strokeStyle = '#e5534b';
+  ctx.lineWidth = 3;
+  ctx.beginPath();
+  ctx.moveTo(X + 7, Y + 7);
+  ctx.lineTo(X + TILE - 7, Y + TILE - 7);
+  ctx.moveTo(X + TILE - 7, Y + 7);
+  ctx.lineTo(X + 7, Y + TILE - 7);
+  ctx.stroke();
+  ctx.font = 'bold 11px system-ui, sans-serif';
+  const w = ctx.measureText(text).width + 10;
+  ctx.fillStyle = 'rgba(77,28,26,0.95)';
+  ctx.fillRect(X + TILE / 2 - w / 2, Y - 18, w, 16);
+  ctx.fillStyle = '#ffc4bf';
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'middle';
+  ctx.fillText(text, X + TILE / 2, Y - 10);
 }
 
 function drawTile(ctx: CanvasRenderingContext2D, t: string, x: number, y: number, X: number, Y: number): void {
