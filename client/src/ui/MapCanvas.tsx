@@ -2,7 +2,7 @@ import type { Direction } from '@tilemud/contracts';
 import { useEffect, useRef, useState } from 'react';
 import { selfCharacter, visibleCharacters } from '../store/selectors';
 import type { GameState } from '../store/state';
-import { BUMP_SHOW_MS, drawScene, EMOTE_SHOW_MS, tileAt, viewCamera } from './draw';
+import { BUMP_SHOW_MS, drawScene, EMOTE_SHOW_MS, TILE, tileAt, viewCamera } from './draw';
 
 export const FIRST_PLAYABLE_MARK = 'tilemud:first-playable';
 
@@ -50,6 +50,7 @@ export function MapCanvas({ game, live, target, onTapTile, onSwipe }: Props) {
 
   const characters = visibleCharacters(game);
   const items = Object.values(game.items);
+  const cam = game.map ? viewCamera(game.map, selfCharacter(game), size.w, size.h) : { x: 0, y: 0 };
 
   useEffect(() => {
     const el = canvas.current;
@@ -94,7 +95,6 @@ export function MapCanvas({ game, live, target, onTapTile, onSwipe }: Props) {
     if (swipe) return onSwipe(swipe);
     if (Math.hypot(dx, dy) > TAP_MAX_PX) return;
     const rect = e.currentTarget.getBoundingClientRect();
-    const cam = viewCamera(game.map, selfCharacter(game), size.w, size.h);
     onTapTile(tileAt(cam, e.clientX - rect.left, e.clientY - rect.top));
   };
 
@@ -104,6 +104,9 @@ export function MapCanvas({ game, live, target, onTapTile, onSwipe }: Props) {
         ref={canvas}
         style={{ width: size.w, height: size.h }}
         data-testid="map"
+        data-cam-x={cam.x}
+        data-cam-y={cam.y}
+        data-tile={TILE}
         aria-label={game.map ? `Map of ${game.map.name}` : 'Map'}
         onPointerDown={onPointerDown}
         onPointerUp={onPointerUp}

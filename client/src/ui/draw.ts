@@ -1,6 +1,8 @@
 import { Tile, type Character, type Item, type WorldMap } from '@tilemud/contracts';
 import { emoteVerb, ITEM_COLORS } from '../game/catalog';
 import type { Bump, EmoteShown } from '../store/state';
+import { drawBump, drawPortalPointer, drawTarget } from './draw-marks';
+import { TILE_PX } from './tile';
 
 export interface Scene {
   map: WorldMap;
@@ -21,7 +23,7 @@ export const BUMP_SHOW_MS = 1200;
 
 /** How long an emote bubble stays up. */
 export const EMOTE_SHOW_MS = 4000;
-export const TILE = 28;
+export const TILE = TILE_PX;
 
 const COLORS = {
   void: '#0b0f14',
@@ -82,36 +84,11 @@ export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: 
     if (e && s.now - e.at < EMOTE_SHOW_MS) drawBubble(ctx, `*${emoteVerb(e.emote)}*`, px(c.x) + TILE / 2, py(c.y) - 22);
   }
   if (s.bump && s.now - s.bump.at < BUMP_SHOW_MS) drawBump(ctx, s.bump.text, px(s.bump.x), py(s.bump.y));
-}
-
-function drawTarget(ctx: CanvasRenderingContext2D, X: number, Y: number): void {
-  ctx.strokeStyle = 'rgba(242,193,78,0.9)';
-  ctx.lineWidth = 2;
-  ctx.setLineDash([4, 3]);
-  ctx.strokeRect(X + 3, Y + 3, TILE - 6, TILE - 6);
-  ctx.setLineDash([]);
-}
-
-/** A refused move: a red cross on the tile it tried, and the reason above it. */
-function drawBump(ctx: CanvasRenderingContext2D, text: string, X: number, Y: number): void {
-  ctx.fillStyle = 'rgba(229,83,75,0.35)';
-  ctx.fillRect(X, Y, TILE, TILE);
-  ctx.strokeStyle = '#e5534b';
-  ctx.lineWidth = 3;
-  ctx.beginPath();
-  ctx.moveTo(X + 7, Y + 7);
-  ctx.lineTo(X + TILE - 7, Y + TILE - 7);
-  ctx.moveTo(X + TILE - 7, Y + 7);
-  ctx.lineTo(X + 7, Y + TILE - 7);
-  ctx.stroke();
-  ctx.font = 'bold 11px system-ui, sans-serif';
-  const w = ctx.measureText(text).width + 10;
-  ctx.fillStyle = 'rgba(77,28,26,0.95)';
-  ctx.fillRect(X + TILE / 2 - w / 2, Y - 18, w, 16);
-  ctx.fillStyle = '#ffc4bf';
-  ctx.textAlign = 'center';
-  ctx.textBaseline = 'middle';
-  ctx.fillText(text, X + TILE / 2, Y - 10);
+  for (const p of s.map.portals) {
+    const X = px(p.x) + TILE / 2;
+    const Y = py(p.y) + TILE / 2;
+    if (X < 0 || Y < 0 || X > width || Y > height) drawPortalPointer(ctx, width, height, X, Y);
+  }
 }
 
 function drawTile(ctx: CanvasRenderingContext2D, t: string, x: number, y: number, X: number, Y: number): void {
