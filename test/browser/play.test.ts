@@ -51,6 +51,18 @@ describeWithBrowser('playing on a phone and with the keyboard', () => {
     expect(map.height).toBeGreaterThan(300);
     await page.getByTestId('dpad').waitFor();
     await page.getByTestId('minimap').waitFor();
+    expect(await page.locator('h1').count()).toBe(1);
+    // The narrowest phones in use (360 px) fit too.
+    await page.setViewportSize({ width: 360, height: 740 });
+    try {
+      await page.waitForFunction(() => window.innerWidth === 360);
+      expect(await page.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth))).toBeLessThanOrEqual(360);
+      const out = (await page.getByTestId('sign-out').boundingBox())!;
+      expect(out.x + out.width).toBeLessThanOrEqual(360);
+      await screenshot(page, 'phone-360');
+    } finally {
+      await page.setViewportSize({ width: 390, height: 844 });
+    }
   });
 
   it('walks to an item by tapping (map or minimap), picks it up and chats, all by touch; the pad steps', async () => {

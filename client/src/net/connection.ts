@@ -12,7 +12,7 @@ import { SnapshotPoller } from './poller';
 import { Resync } from './resync';
 import type { ConnectionOptions } from './options';
 import type { GameSocket } from './socket';
-import { capacityClose, describeClose, failureStatus, isTerminal, retryPlan, type ConnectionStatus, type ConnectionView, type Diagnostics, type RetryPlan } from './status';
+import { capacityClose, closeStatus, describeClose, failureStatus, isTerminal, retryPlan, type ConnectionStatus, type ConnectionView, type Diagnostics, type RetryPlan } from './status';
 
 export type { ConnectionOptions } from './options';
 
@@ -43,18 +43,17 @@ export class Connection {
     const diag: Diagnostics = { rttMs: null, reconnects: 0, invalidFrames: 0, lastInvalid: null, lastClose: null, polledAt: null, pollError: null };
     this.view = { status: { kind: 'connecting' }, boot: null, game: null, diag, link: { state: 'ok' } };
     this.heartbeat = new Heartbeat(o.clock, o.pingIntervalMs ?? 5000, (ts) => this.socket?.send({ type: 'ping', ts }), () => this.socket?.close(4000, 'no pong'));
-    this.intents = new Intents(o.clock, () => this.store, (intent) => {
-      if (!this.live || !this.socket) return false;
-      this.socket.send(intent);
-      return true;
-    });
+    this.intents = new Intents(o.clock, () => this.store, (intent) => this.sendLive(intent));
+    this.resync = new Resync(o.clock, o.resyncTimeoutMs ?? 5000, () => this.store, (lastSeq) => this.sendLive({ type: 'resync', lastSeq }));
     const facts = () => ({ ...ackFacts(this.store?.getState().pending ?? []), pingSentAt: this.heartbeat.pingSentAt, rttMs: this.heartbeat.rttMs });
-    this.resync = new Resync(o.clock, o.resyncTimeoutMs ?? 5000, () => this.store, (lastSeq) => {
-      if (!this.live || !this.socket) return false;
-      this.socket.send({ type: 'resync', lastSeq });
-      return true;
-    });
     this.linkWatch = new LinkWatch(o.clock, facts, (link) => this.update({ link }));
+  }
+
+  /** Puts a frame on the wire if the socket is live; false when it is not. */
+  private sendLive(m: Parameters<GameSocket['send']>[0]): boolean {
+    if (!this.live || !this.socket) return false;
+    this.socket.send(m);
+    return true;
   }
 
   getView = (): ConnectionView => this.view;
@@ -213,14 +212,8 @@ export class Connection {
     this.update({}, { lastClose: { code, reason } });
     this.dispatch({ type: 'connection.lost' });
     if (isTerminal(this.view.status)) return;
-    if (code === CloseCode.VERSION_MISMATCH) {
-      this.update({ status: { kind: 'update_required', clientVersion: CLIENT_VERSION } });
-      return;
-    }
-    if (code === CloseCode.REPLACED || code === CloseCode.IDLE_TIMEOUT) {
-      this.update({ status: { kind: 'ended', reason: code === CloseCode.REPLACED ? 'replaced' : 'idle_timeout' } });
-      return;
-    }
+    const ending = closeStatus(code);
+    if (ending) return this.update({ status: ending });
     const capacity = capacityClose(code, reason, this.refusedWith);
     if (!opened && !capacity) this.openFailures++;
     this.retryLater(capacity ? { reason: 'the server is full', capacity } : { reason: describeClose(code, reason) });

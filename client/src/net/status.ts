@@ -1,4 +1,4 @@
-import type { BootstrapResponse, SessionTerminationReason } from '@tilemud/contracts';
+import { CloseCode, type BootstrapResponse, type SessionTerminationReason } from '@tilemud/contracts';
 import { HttpError } from '../api/http';
 import type { LinkHealth } from './link';
 import type { GameState } from '../store/state';
@@ -71,9 +71,17 @@ export function retryPlan(err: unknown): RetryPlan {
   return { reason: (err as Error).message };
 }
 
+/** The status a close code ends the session in (update required, replaced, idle), or null to retry. */
+export function closeStatus(code: number): ConnectionStatus | null {
+  if (code === CloseCode.VERSION_MISMATCH) return { kind: 'update_required', clientVersion: CLIENT_VERSION };
+  if (code === CloseCode.REPLACED) return { kind: 'ended', reason: 'replaced' };
+  if (code === CloseCode.IDLE_TIMEOUT) return { kind: 'ended', reason: 'idle_timeout' };
+  return null;
+}
+
 /** A socket closed 4503 because the server is at capacity (not because a dependency is down). */
 export function capacityClose(code: number, reason: string, refusedWith: string | undefined): boolean {
-  return code === 4503 && (reason === 'at capacity' || refusedWith === 'CAPACITY_EXCEEDED');
+  return code === CloseCode.UNAVAILABLE && (reason === 'at capacity' || refusedWith === 'CAPACITY_EXCEEDED');
 }
 
 /** The status a failed bootstrap or ticket request ends in, or null when it is worth retrying. */
