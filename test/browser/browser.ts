@@ -125,6 +125,13 @@ export class Player {
     return onMap ? { x: px, y: py } : null;
   }
 
+  /** Signs out (the character leaves the world at once, not after the resume window). */
+  async signOut(): Promise<void> {
+    const done = this.page.waitForResponse((r) => r.url().endsWith('/logout'));
+    await this.page.getByTestId('sign-out').click();
+    await done;
+  }
+
   close(): Promise<void> {
     return this.context.close();
   }
@@ -160,5 +167,8 @@ export function findPath(snapshot: Snapshot, from: P, goal: (p: P) => boolean, b
   }
   return null;
 }
+
+/** Everyone in the snapshot but `id`: what a path must go round (the world is shared with other suites). */
+export const othersIn = (snapshot: Snapshot, id: string): P[] => snapshot.characters.filter((c) => c.id !== id);
 
 export const near = (a: P, b: P) => Math.abs(a.x - b.x) <= 1 && Math.abs(a.y - b.y) <= 1;
