@@ -2,7 +2,7 @@
 // tool downloads), players signed in as guests, and what their pages show.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import type { Direction, Snapshot } from '@tilemud/contracts';
 
 export const CHROMIUM = process.env.TILEMUD_CHROMIUM ?? '/usr/bin/chromium';
@@ -34,18 +34,26 @@ export class Player {
     readonly page: Page,
     readonly id: string,
     readonly name: string,
+    /** Every WebSocket text frame this page sent, in order. */
+    readonly framesSent: string[],
   ) {}
 
-  static async guest(browser: Browser, baseUrl: string): Promise<Player> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  /** A phone: 390×844, touch, mobile viewport rules. */
+  static readonly PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 };
+
+  static async guest(browser: Browser, baseUrl: string, options: BrowserContextOptions = { viewport: { width: 1280, height: 800 } }): Promise<Player> {
+    const context = await browser.newContext(options);
     const page = await context.newPage();
+    const framesSent: string[] = [];
     page.on('pageerror', (err) => process.stderr.write(`[page error] ${err.message}\n`));
+    page.on('websocket', (ws) => ws.on('framesent', (f) => typeof f.payload === 'string' && framesSent.push(f.payload)));
     await page.goto(baseUrl + '/');
-    await page.getByTestId('guest').click();
+    if (options.hasTouch) await page.getByTestId('guest').tap();
+    else await page.getByTestId('guest').click();
     await waitStatus(page, 'live');
     const self = page.locator('[data-testid="online-entry"].self');
-    await self.waitFor();
-    return new Player(context, page, (await self.getAttribute('data-character-id'))!, (await self.getAttribute('data-name'))!);
+    await self.waitFor({ state: 'attached' }); // on a phone the list is in a folded tab
+    return new Player(context, page, (await self.getAttribute('data-character-id'))!, (await self.getAttribute('data-name'))!, framesSent);
   }
 
   /** Where `who` stands as this player's page lists it. */
@@ -61,7 +69,7 @@ export class Player {
 
   /** Waits until this page shows `who` at (x, y). */
   async waitPosition(who: string, x: number, y: number, timeout = 10_000): Promise<void> {
-    await this.page.locator(`[data-testid="online-entry"][data-character-id="${who}"][data-x="${x}"][data-y="${y}"]`).waitFor({ timeout });
+    await this.page.locator(`[data-testid="online-entry"][data-character-id="${who}"][data-x="${x}"][data-y="${y}"]`).waitFor({ state: 'attached', timeout });
   }
 
   /** Until every intent this page sent has settled. */
@@ -75,7 +83,7 @@ export class Player {
   }
 
   async waitChat(text: string, timeout = 10_000): Promise<void> {
-    await this.page.locator('[data-testid="chat-message"]', { hasText: text }).waitFor({ timeout });
+    await this.page.locator('[data-testid="chat-message"]', { hasText: text }).waitFor({ state: 'attached', timeout });
   }
 
   /** The world's full state over REST, with this player's token. */
@@ -98,6 +106,30 @@ export class Player {
       await this.page.waitForTimeout(90); // the client sends at most one move per 80 ms
     }
     await this.settled();
+  }
+
+  /** The move intents this page has put on the wire so far. */
+  movesSent(): number {
+    return this.framesSent.filter((f) => f.includes('"intent.move"')).length;
+  }
+
+  /** The page point at the centre of map tile (x, y), or null when the map does not show it. */
+  async tilePoint(x: number, y: number): Promise<{ x: number; y: number } | null> {
+    const map = this.page.getByTestId('map');
+    const box = (await map.boundingBox())!;
+    const [camX, camY, tile] = await Promise.all(['data-cam-x', 'data-cam-y', 'data-tile'].map(async (a) => Number(await map.getAttribute(a))));
+    const px = box.x + (x - camX!) * tile! + tile! / 2;
+    const py = box.y + (y - camY!) * tile! + tile! / 2;
+    // Only where the map itself is under the finger (not the minimap or the pad over it).
+    const onMap = await this.page.evaluate(([X, Y]) => document.elementFromPoint(X!, Y!)?.getAttribute('data-testid') === 'map', [px, py]);
+    return onMap ? { x: px, y: py } : null;
+  }
+
+  /** Signs out (the character leaves the world at once, not after the resume window). */
+  async signOut(): Promise<void> {
+    const done = this.page.waitForResponse((r) => r.url().endsWith('/logout'));
+    await this.page.getByTestId('sign-out').click();
+    await done;
   }
 
   close(): Promise<void> {
@@ -135,5 +167,8 @@ export function findPath(snapshot: Snapshot, from: P, goal: (p: P) => boolean, b
   }
   return null;
 }
+
+/** Everyone in the snapshot but `id`: what a path must go round (the world is shared with other suites). */
+export const othersIn = (snapshot: Snapshot, id: string): P[] => snapshot.characters.filter((c) => c.id !== id);
 
 export const near = (a: P, b: P) => Math.abs(a.x - b.x) <= 1 && Math.abs(a.y - b.y) <= 1;

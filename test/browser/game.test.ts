@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import type { Direction } from '@tilemud/contracts';
 import { runEnv, TestSystem } from '../support/system';
 import { TcpProxy } from '../support/tcp-proxy';
-import { ARTIFACTS, CLIENT_DIST, describeWithBrowser, findPath, launch, near, Player, screenshot, waitStatus } from './browser';
+import { ARTIFACTS, CLIENT_DIST, describeWithBrowser, findPath, launch, near, othersIn, Player, screenshot, waitStatus } from './browser';
 
 /** Two people play in real browsers against the three apps, each in a context of its own. */
 describeWithBrowser('the browser game', () => {
@@ -56,9 +56,8 @@ describeWithBrowser('the browser game', () => {
   it('one player walks and the other sees it move', async () => {
     const snapshot = await a.snapshot();
     const from = await a.position();
-    const blocked = [await a.positionOf(b.id)].filter((p): p is { x: number; y: number } => !!p);
     // Two steps to any floor tile two steps away.
-    const path = findPath(snapshot, from, (p) => Math.abs(p.x - from.x) + Math.abs(p.y - from.y) === 2, blocked)!;
+    const path = findPath(snapshot, from, (p) => Math.abs(p.x - from.x) + Math.abs(p.y - from.y) === 2, othersIn(snapshot, a.id))!;
     expect(path).toHaveLength(2);
     await a.walk(path);
     const to = await a.position();
@@ -111,7 +110,7 @@ describeWithBrowser('the browser game', () => {
     // B walks next to A; A gives the item to B.
     snapshot = await b.snapshot();
     const at = await a.position();
-    const toA = findPath(snapshot, (await b.position())!, (p) => near(p, at) && !(p.x === at.x && p.y === at.y), [at])!;
+    const toA = findPath(snapshot, (await b.position())!, (p) => near(p, at) && !(p.x === at.x && p.y === at.y), [at, ...othersIn(snapshot, b.id)])!;
     expect(toA).not.toBeNull();
     await b.walk(toA);
     const bAt = await b.position();
@@ -151,7 +150,8 @@ describeWithBrowser('the browser game', () => {
     const entry = page.locator(`[data-testid="online-entry"][data-character-id="${a.id}"]`);
     await entry.waitFor();
     const from = await a.position();
-    const step = findPath(await a.snapshot(), from, (p) => Math.abs(p.x - from.x) + Math.abs(p.y - from.y) === 1, [(await a.positionOf(b.id))!])!;
+    const around = await a.snapshot();
+    const step = findPath(around, from, (p) => Math.abs(p.x - from.x) + Math.abs(p.y - from.y) === 1, othersIn(around, a.id))!;
     await a.walk(step);
     const to = await a.position();
     await page.getByTestId('refresh').click();
@@ -179,7 +179,7 @@ describeWithBrowser('the browser game', () => {
     expect(await a.position()).toEqual(before);
     await b.waitPosition(a.id, before.x, before.y);
     const snapshot = await a.snapshot();
-    const step = findPath(snapshot, before, (p) => Math.abs(p.x - before.x) + Math.abs(p.y - before.y) === 1, [(await a.positionOf(b.id))!])!;
+    const step = findPath(snapshot, before, (p) => Math.abs(p.x - before.x) + Math.abs(p.y - before.y) === 1, othersIn(snapshot, a.id))!;
     await a.walk(step);
     const after = await a.position();
     await b.waitPosition(a.id, after.x, after.y);
@@ -200,7 +200,7 @@ describeWithBrowser('the browser game', () => {
       // Play goes on without Redis.
       const from = await a.position();
       const snapshot = await a.snapshot();
-      const step = findPath(snapshot, from, (p) => Math.abs(p.x - from.x) + Math.abs(p.y - from.y) === 1, [(await a.positionOf(b.id))!])!;
+      const step = findPath(snapshot, from, (p) => Math.abs(p.x - from.x) + Math.abs(p.y - from.y) === 1, othersIn(snapshot, a.id))!;
       await a.walk(step);
       const to = await a.position();
       await b.waitPosition(a.id, to.x, to.y);

@@ -27,6 +27,7 @@ const idle: ConnectionView = {
   boot: null,
   game: null,
   diag: { rttMs: null, reconnects: 0, invalidFrames: 0, lastInvalid: null, lastClose: null, polledAt: null, pollError: null },
+  link: { state: 'ok' },
 };
 const noop = () => () => undefined;
 

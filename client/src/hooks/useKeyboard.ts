@@ -27,13 +27,23 @@ function typingIn(target: EventTarget | null): boolean {
   return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
 }
 
+export interface KeyHandlers {
+  /** A movement key went down (the walker queues the step and repeats while it is held). */
+  onMoveDown(d: Direction): void;
+  /** It came up; no direction: everything is released (the window lost focus). */
+  onMoveUp(d?: Direction): void;
+  onDiagnostics(): void;
+  onEnter(): void;
+}
+
 /**
- * Arrow keys and WASD move (not while typing in a field); F3 or ` toggles diagnostics; Enter
- * opens the chat.
+ * Arrow keys and WASD move (not while typing in a field): a press is one step, a held key walks
+ * on (the walker repeats it; the browser's own key repeat is ignored). F3 or ` toggles
+ * diagnostics; Enter opens the chat.
  */
-export function useKeyboard(onMove: (d: Direction) => void, onDiagnostics: () => void, onEnter: () => void): void {
-  const handlers = useRef({ onMove, onDiagnostics, onEnter });
-  handlers.current = { onMove, onDiagnostics, onEnter };
+export function useKeyboard(h: KeyHandlers): void {
+  const handlers = useRef(h);
+  handlers.current = h;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey) return;
@@ -51,10 +61,20 @@ export function useKeyboard(onMove: (d: Direction) => void, onDiagnostics: () =>
       const d = directionOf(e.key);
       if (!d) return;
       e.preventDefault();
-      handlers.current.onMove(d);
+      if (!e.repeat) handlers.current.onMoveDown(d);
     };
+    const onUp = (e: KeyboardEvent) => {
+      const d = directionOf(e.key);
+      if (d) handlers.current.onMoveUp(d);
+    };
+    const onBlur = () => handlers.current.onMoveUp();
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    window.addEventListener('keyup', onUp);
+    window.addEventListener('blur', onBlur);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener('keyup', onUp);
+      window.removeEventListener('blur', onBlur);
+    };
   }, []);
 }
-

@@ -6,11 +6,13 @@ import { CLIENT_VERSION } from '../version';
 import { reconnectDelay } from './backoff';
 import { Heartbeat } from './heartbeat';
 import { IntentSeqCounter } from './intent-seq';
+import { ackFacts, LinkWatch } from './link-watch';
 import { Intents, type IntentBody } from './intents';
 import { SnapshotPoller } from './poller';
+import { Resync } from './resync';
 import type { ConnectionOptions } from './options';
 import type { GameSocket } from './socket';
-import { describeClose, failureStatus, isTerminal, type ConnectionStatus, type ConnectionView, type Diagnostics } from './status';
+import { capacityClose, closeStatus, describeClose, failureStatus, isTerminal, retryPlan, type ConnectionStatus, type ConnectionView, type Diagnostics, type RetryPlan } from './status';
 
 export type { ConnectionOptions } from './options';
 
@@ -27,22 +29,31 @@ export class Connection {
   private attempt = 0;
   private openFailures = 0;
   private retryTimer: unknown = null;
-  private resyncTimer: unknown = null;
   private disposed = false;
   private readonly listeners = new Set<() => void>();
   private readonly heartbeat: Heartbeat;
   private poller: SnapshotPoller | null = null;
+  private readonly linkWatch: LinkWatch;
+  private readonly resync: Resync;
+  /** The error code a socket was refused with just before it closed (a full server says so). */
+  private refusedWith: string | undefined;
   readonly intents: Intents;
 
   constructor(private readonly o: ConnectionOptions) {
     const diag: Diagnostics = { rttMs: null, reconnects: 0, invalidFrames: 0, lastInvalid: null, lastClose: null, polledAt: null, pollError: null };
-    this.view = { status: { kind: 'connecting' }, boot: null, game: null, diag };
+    this.view = { status: { kind: 'connecting' }, boot: null, game: null, diag, link: { state: 'ok' } };
     this.heartbeat = new Heartbeat(o.clock, o.pingIntervalMs ?? 5000, (ts) => this.socket?.send({ type: 'ping', ts }), () => this.socket?.close(4000, 'no pong'));
-    this.intents = new Intents(o.clock, () => this.store, (intent) => {
-      if (!this.live || !this.socket) return false;
-      this.socket.send(intent);
-      return true;
-    });
+    this.intents = new Intents(o.clock, () => this.store, (intent) => this.sendLive(intent));
+    this.resync = new Resync(o.clock, o.resyncTimeoutMs ?? 5000, () => this.store, (lastSeq) => this.sendLive({ type: 'resync', lastSeq }));
+    const facts = () => ({ ...ackFacts(this.store?.getState().pending ?? []), pingSentAt: this.heartbeat.pingSentAt, rttMs: this.heartbeat.rttMs });
+    this.linkWatch = new LinkWatch(o.clock, facts, (link) => this.update({ link }));
+  }
+
+  /** Puts a frame on the wire if the socket is live; false when it is not. */
+  private sendLive(m: Parameters<GameSocket['send']>[0]): boolean {
+    if (!this.live || !this.socket) return false;
+    this.socket.send(m);
+    return true;
   }
 
   getView = (): ConnectionView => this.view;
@@ -114,7 +125,7 @@ export class Connection {
       if (this.disposed) return;
       const status = failureStatus(err);
       if (status) this.update({ status });
-      else this.retryLater((err as Error).message);
+      else this.retryLater(retryPlan(err));
     }
   }
 
@@ -144,6 +155,7 @@ export class Connection {
       onInvalid: (detail) => this.update({}, { invalidFrames: this.view.diag.invalidFrames + 1, lastInvalid: detail }),
     });
     this.socket = socket;
+    this.refusedWith = undefined;
   }
 
   private hello(socket: GameSocket): void {
@@ -169,12 +181,15 @@ export class Connection {
       case 'pong':
         this.heartbeat.pong(m.ts);
         this.update({}, { rttMs: this.heartbeat.rttMs });
+        this.linkWatch.check();
         return;
       default:
+        if (m.type === 'event.error' && !this.live) this.refusedWith = m.error.code;
         this.dispatch({ type: 'server', message: m, now: this.o.clock.now() });
+        if (m.type === 'event.ack') this.linkWatch.check();
         if (m.type === 'event.ack' && m.ack === 'handshake') this.onLive();
         else if (this.live) this.intents.sendWaiting();
-        this.resyncIfGap();
+        this.resync.ifGap();
     }
   }
 
@@ -185,6 +200,7 @@ export class Connection {
     this.poller?.stop();
     this.setStatus({ kind: 'live' });
     this.heartbeat.start();
+    this.linkWatch.start();
     this.intents.sendWaiting(); // what was in flight, with the same intentSeq, and what waited
   }
 
@@ -192,43 +208,28 @@ export class Connection {
     this.socket = null;
     this.live = false;
     this.heartbeat.stop();
+    this.linkWatch.stop();
     this.update({}, { lastClose: { code, reason } });
     this.dispatch({ type: 'connection.lost' });
     if (isTerminal(this.view.status)) return;
-    if (code === CloseCode.VERSION_MISMATCH) {
-      this.update({ status: { kind: 'update_required', clientVersion: CLIENT_VERSION } });
-      return;
-    }
-    if (code === CloseCode.REPLACED || code === CloseCode.IDLE_TIMEOUT) {
-      this.update({ status: { kind: 'ended', reason: code === CloseCode.REPLACED ? 'replaced' : 'idle_timeout' } });
-      return;
-    }
-    if (!opened) this.openFailures++;
-    this.retryLater(describeClose(code, reason));
+    const ending = closeStatus(code);
+    if (ending) return this.update({ status: ending });
+    const capacity = capacityClose(code, reason, this.refusedWith);
+    if (!opened && !capacity) this.openFailures++;
+    this.retryLater(capacity ? { reason: 'the server is full', capacity } : { reason: describeClose(code, reason) });
   }
 
-  private retryLater(reason: string): void {
+  private retryLater({ reason, capacity, retryAfterMs }: RetryPlan): void {
     if (this.disposed || isTerminal(this.view.status)) return;
     this.attempt++;
-    const delay = reconnectDelay(this.attempt, this.o.random());
+    const delay = retryAfterMs ?? reconnectDelay(this.attempt, this.o.random());
     const retryAt = this.o.clock.now() + delay;
-    const polling = this.view.boot !== null && this.openFailures >= (this.o.openFailuresBeforePolling ?? 2);
-    this.update({ status: { kind: polling ? 'offline' : 'reconnecting', attempt: this.attempt, retryAt, reason } }, { reconnects: this.view.diag.reconnects + 1 });
+    // A full server answers; polling it would not help.
+    const polling = !capacity && this.view.boot !== null && this.openFailures >= (this.o.openFailuresBeforePolling ?? 2);
+    const status: ConnectionStatus = polling ? { kind: 'offline', attempt: this.attempt, retryAt, reason } : { kind: 'reconnecting', attempt: this.attempt, retryAt, reason, ...(capacity ? { capacity } : {}) };
+    this.update({ status }, { reconnects: this.view.diag.reconnects + 1 });
     if (polling) this.poller?.start();
     this.retryTimer = this.o.clock.setTimeout(() => void this.connect(), delay);
-  }
-
-  private resyncIfGap(): void {
-    const gap = this.store?.getState().gap;
-    if (!gap || gap.requested || !this.live || !this.socket) return;
-    this.socket.send({ type: 'resync', lastSeq: gap.lastSeq });
-    this.dispatch({ type: 'resync.sent' });
-    if (this.resyncTimer !== null) this.o.clock.clearTimeout(this.resyncTimer);
-    this.resyncTimer = this.o.clock.setTimeout(() => {
-      this.resyncTimer = null;
-      this.dispatch({ type: 'resync.retry' });
-      this.resyncIfGap();
-    }, this.o.resyncTimeoutMs ?? 5000);
   }
 
   dispatch(event: GameEvent): void {
@@ -237,10 +238,11 @@ export class Connection {
 
   private stopTimers(): void {
     if (this.retryTimer !== null) this.o.clock.clearTimeout(this.retryTimer);
-    if (this.resyncTimer !== null) this.o.clock.clearTimeout(this.resyncTimer);
-    this.retryTimer = this.resyncTimer = null;
+    this.retryTimer = null;
+    this.resync.stop();
     this.intents.stop();
     this.heartbeat.stop();
+    this.linkWatch.stop();
     this.poller?.stop();
   }
 }

@@ -7,6 +7,11 @@ export class Heartbeat {
   private waitingSince: number | null = null;
   rttMs: number | null = null;
 
+  /** When the ping still without a pong was sent; null when none is owed. */
+  get pingSentAt(): number | null {
+    return this.timer ? this.waitingSince : null;
+  }
+
   constructor(
     private readonly clock: Clock,
     private readonly intervalMs: number,

@@ -6,9 +6,9 @@ import type { IntentSeqCounter } from './intent-seq';
 /** An intent as the UI makes it; the intentSeq is given here. */
 export type IntentBody = { [K in Intent['type']]: Omit<Extract<Intent, { type: K }>, 'intentSeq'> }[Intent['type']];
 
-/** Holding a key repeats faster than the server's 20 moves per second allow. */
+/** At most one move per 80 ms (12.5/s), under the server's 20 moves per second. */
 export const MOVE_MIN_INTERVAL_MS = 80;
-/** Moves without an ack beyond which key presses are dropped rather than queued up. */
+/** Moves without an ack beyond which another is not sent yet (the walker holds it and tries again). */
 export const MAX_MOVES_IN_FLIGHT = 5;
 
 /**
@@ -47,7 +47,7 @@ export class Intents {
     }
     const intent = { ...body, intentSeq: this.counter.next() } as Intent;
     store.dispatch({ type: 'intent.queued', intent });
-    if (this.trySend(intent)) store.dispatch({ type: 'intent.sent', intentSeq: intent.intentSeq });
+    if (this.trySend(intent)) store.dispatch({ type: 'intent.sent', intentSeq: intent.intentSeq, at: this.clock.now() });
     return true;
   }
 
@@ -84,7 +84,7 @@ export class Intents {
         store.dispatch({ type: 'intent.renumbered', from: p.intent.intentSeq, to: intent.intentSeq });
       }
       if (!this.trySend(intent)) return nextHold;
-      store.dispatch({ type: 'intent.sent', intentSeq: intent.intentSeq });
+      store.dispatch({ type: 'intent.sent', intentSeq: intent.intentSeq, at: now });
     }
     return nextHold;
   }

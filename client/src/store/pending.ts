@@ -102,13 +102,14 @@ export function predictSelf(state: GameState): Character | undefined {
   return predict(state).self;
 }
 
-/** The prediction, and which pending moves (by intentSeq) it draws as steps. */
-export function predict(state: GameState): { self: Character | undefined; drawn: Set<number> } {
+/** The prediction, and which pending moves (by intentSeq) it draws as steps; `until`: only those before that intent. */
+export function predict(state: GameState, until?: number): { self: Character | undefined; drawn: Set<number> } {
   const drawn = new Set<number>();
   const base = state.characters[state.selfId];
   if (!base) return { self: undefined, drawn };
   let { x, y, facing } = base;
   for (const p of state.pending) {
+    if (p.intent.intentSeq === until) break;
     if (p.intent.type !== 'intent.move' || p.worldId !== state.worldId) continue;
     const direction = p.intent.payload.direction;
     const { dx, dy } = DIRECTION_VECTORS[direction];

@@ -1,6 +1,6 @@
 import { predictSelf } from './pending';
 import type { GameState } from './state';
-import { applied, character, delta, full, handshake, liveState, ME, moved, moveIntent, OTHER, rejected, run, send, snapshot } from '../test/fixtures';
+import { applied, character, chatIntent, delta, full, handshake, liveState, ME, moved, moveIntent, OTHER, rejected, run, send, snapshot } from '../test/fixtures';
 
 const at = (s: GameState) => {
   const c = predictSelf(s)!;
@@ -121,5 +121,21 @@ describe('reconnects and snapshots', () => {
     s = run(s, { type: 'event.ack', intentSeq: 1, status: 'duplicate', originalStatus: 'rejected', error: { code: 'TILE_OCCUPIED', category: 'domain', message: 'taken', retryable: false } });
     expect(s.pending).toEqual([]);
     expect(at(s)).toEqual([1, 1]);
+  });
+});
+
+describe('a refused move marks the tile it tried to enter', () => {
+  it('remembers where and why, from where the player stood before that move', () => {
+    // Me at 1,1: east to 2,1 is fine, then east again is refused (say someone stepped there).
+    let s = send(send(liveState(), moveIntent(1, 'east')), moveIntent(2, 'east'));
+    s = run(s, rejected(2, 'TILE_OCCUPIED'));
+    expect(s.bump).toMatchObject({ x: 3, y: 1, code: 'TILE_OCCUPIED', text: 'Someone is standing there' });
+    s = run(s, rejected(1, 'MOVE_INTO_WALL'));
+    expect(s.bump).toMatchObject({ id: 2, x: 2, y: 1, text: 'A wall' });
+  });
+
+  it('leaves the mark alone for refused chat or actions', () => {
+    const s = run(send(liveState(), chatIntent(1, 'hi')), rejected(1, 'RATE_LIMITED', 'rate_limited'));
+    expect(s.bump).toBeNull();
   });
 });

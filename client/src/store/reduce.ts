@@ -1,5 +1,6 @@
 import type { ErrorBody, EventStateDelta, Intent, ServerMessage, Snapshot } from '@tilemud/contracts';
 import { applyChanges, countMoves, sliceFromSnapshot } from './changes';
+import { DIRECTION_VECTORS } from '@tilemud/contracts';
 import { ackOutcome, afterConnectionLost, afterDelta, afterSnapshot, predict, resolveAck } from './pending';
 import { NOTICES_KEEP, type GameState, type Notice, type PendingIntent } from './state';
 
@@ -8,7 +9,7 @@ export type GameEvent =
   | { type: 'server'; message: ServerMessage; now: number }
   /** An intent was made (given its intentSeq); it is sent now or when the socket is live. */
   | { type: 'intent.queued'; intent: Intent }
-  | { type: 'intent.sent'; intentSeq: number }
+  | { type: 'intent.sent'; intentSeq: number; at?: number }
   /** A stale intent was given a new intentSeq before being resent. */
   | { type: 'intent.renumbered'; from: number; to: number }
   | { type: 'connection.lost' }
@@ -30,7 +31,7 @@ export function reduce(state: GameState, event: GameEvent): GameState {
         pending: [...state.pending, { intent: event.intent, worldId: state.worldId, sent: false, uncertain: false, reflected: false }],
       };
     case 'intent.sent':
-      return { ...state, pending: state.pending.map((p) => (p.intent.intentSeq === event.intentSeq ? { ...p, sent: true } : p)) };
+      return { ...state, pending: state.pending.map((p) => (p.intent.intentSeq === event.intentSeq ? { ...p, sent: true, sentAt: event.at } : p)) };
     case 'intent.renumbered':
       return {
         ...state,
@@ -78,7 +79,7 @@ function onServer(state: GameState, m: ServerMessage, now: number): GameState {
           const held = hold(state, m.intentSeq, (p) => p.intent.type === 'intent.chat' && { sent: false, holdUntil });
           if (held) return held;
         }
-        return onIntentOutcome(state, m.intentSeq, outcome);
+        return onIntentOutcome(state, m.intentSeq, outcome, now);
       }
     case 'event.state_delta':
       return m.full ? applyFull(state, m.worldId, m.seq, m.snapshot!) : applyDelta(state, m, now);
@@ -90,7 +91,7 @@ function onServer(state: GameState, m: ServerMessage, now: number): GameState {
           const held = hold(state, m.intentSeq, (p) => p.intent.type === 'intent.chat' && { sent: false, holdUntil });
           if (held) return held;
         }
-        return onIntentOutcome(state, m.intentSeq, { status: 'rejected', error: m.error });
+        return onIntentOutcome(state, m.intentSeq, { status: 'rejected', error: m.error }, now);
       }
       return { ...state, lastError: m.error };
     case 'event.degraded': {
@@ -151,10 +152,10 @@ function applyDelta(state: GameState, d: EventStateDelta, now: number): GameStat
   };
 }
 
-function onIntentOutcome(state: GameState, intentSeq: number, outcome: ReturnType<typeof ackOutcome>): GameState {
+function onIntentOutcome(state: GameState, intentSeq: number, outcome: ReturnType<typeof ackOutcome>, now: number): GameState {
   const { pending, rejected } = resolveAck(state, intentSeq, outcome);
   if (!rejected) return pending === state.pending ? state : { ...state, pending };
-  const next = { ...state, pending, stats: { ...state.stats, rejected: state.stats.rejected + 1 } };
+  const next = { ...state, pending, bump: bumpFor(state, rejected.intent, rejected.error, now), stats: { ...state.stats, rejected: state.stats.rejected + 1 } };
   const text = refusalText(rejected.intent, rejected.error);
   return text ? addNotice(next, 'error', text) : next;
 }
@@ -173,6 +174,30 @@ export function refusalText(intent: Intent, error: ErrorBody): string | null {
       return unhandled;
     }
   }
+}
+
+/** The tile a refused move tried to enter (from where the player stood before it), with a short why. */
+function bumpFor(state: GameState, intent: Intent, error: ErrorBody, now: number): GameState['bump'] {
+  if (intent.type !== 'intent.move') return state.bump;
+  const from = predict(state, intent.intentSeq).self;
+  if (!from) return state.bump;
+  const { dx, dy } = DIRECTION_VECTORS[intent.payload.direction];
+  return { id: (state.bump?.id ?? 0) + 1, x: from.x + dx, y: from.y + dy, code: error.code, text: bumpText(error), at: now };
+}
+
+const BUMP_TEXT: Readonly<Record<string, string>> = {
+  MOVE_INTO_WALL: 'A wall',
+  MOVE_INTO_WATER: 'Water',
+  MOVE_OUT_OF_BOUNDS: 'The edge of the world',
+  MOVE_BLOCKED: 'Blocked',
+  TILE_OCCUPIED: 'Someone is standing there',
+  RATE_LIMITED: 'Too fast',
+  UNAVAILABLE: 'The server cannot take moves right now',
+};
+
+/** What the map says at a refused move: short, from the code, else the server's message. */
+export function bumpText(error: ErrorBody): string {
+  return BUMP_TEXT[error.code] ?? error.message;
 }
 
 const ACTION_LABEL = { pickup: 'Pick up', drop: 'Drop', give: 'Give', emote: 'Emote' } as const;

@@ -42,3 +42,10 @@ export function inFlight(state: GameState): number {
 export function actionPending(state: GameState): boolean {
   return state.pending.some((p) => p.intent.type === 'intent.action' && p.appliedSeq === undefined);
 }
+
+const KIND = { 'intent.move': 'move', 'intent.chat': 'message', 'intent.action': 'action' } as const;
+
+/** What is on the wire without an answer, as words for the status ("move", "message", "action"). */
+export function owedKinds(state: GameState): string[] {
+  return state.pending.filter((p) => p.sent && p.appliedSeq === undefined).map((p) => KIND[p.intent.type]);
+}

@@ -11,6 +11,8 @@ export interface PendingIntent {
   worldId: string | null;
   /** On the wire on the current connection (reset when the connection is lost). */
   sent: boolean;
+  /** Local time it was last put on the wire: how long its ack has been owed. */
+  sentAt?: number;
   /** Applied: the world seq of its last event. Undefined while no ack has come. */
   appliedSeq?: number;
   /**
@@ -30,6 +32,18 @@ export interface Notice {
   id: number;
   kind: 'error' | 'info';
   text: string;
+}
+
+/** Where the player's last move was refused, and why, for a brief mark on the map. */
+export interface Bump {
+  id: number;
+  /** The tile the move tried to enter. */
+  x: number;
+  y: number;
+  code: string;
+  text: string;
+  /** Local clock (ms) when the refusal came. */
+  at: number;
 }
 
 export interface EmoteShown {
@@ -65,6 +79,7 @@ export interface GameState {
   degraded: Readonly<Partial<Record<HealthDependency, Pick<EventDegraded, 'status' | 'message'>>>>;
   notices: readonly Notice[];
   nextNoticeId: number;
+  bump: Bump | null;
   /** Last error frame without an intent (for the diagnostics overlay). */
   lastError: ErrorBody | null;
   /** Counters for diagnostics and tests. */
@@ -93,6 +108,7 @@ export function initialState(selfId: string): GameState {
     degraded: {},
     notices: [],
     nextNoticeId: 1,
+    bump: null,
     lastError: null,
     stats: { deltasApplied: 0, gaps: 0, fullSnapshots: 0, rejected: 0 },
   };

@@ -41,4 +41,24 @@ describe('ChatPanel', () => {
     expect(screen.getByTestId('chat-pending').textContent).toContain('on its way');
     expect(screen.getByTestId('chat-message').className).toBe('mine');
   });
+
+  it('counts as the server does and stops at 280', () => {
+    render(<ChatPanel chat={[]} pending={[]} selfId="me" onSend={() => true} />);
+    const input = screen.getByLabelText('Message') as HTMLInputElement;
+    fireEvent.change(input, { target: { value: '  😀😀 hi  ' } });
+    expect(screen.getByTestId('chat-counter').textContent).toBe('5/280');
+    fireEvent.change(input, { target: { value: 'x'.repeat(560) } });
+    expect(input.value).toHaveLength(280);
+    expect(screen.getByTestId('chat-counter').textContent).toBe('280/280');
+    expect(input.getAttribute('aria-describedby')).toBe(screen.getByTestId('chat-counter').id);
+  });
+
+  it('isolates names and text so a right-to-left override cannot reorder the line', () => {
+    const rlo = '\u202Eevil';
+    render(<ChatPanel chat={[{ ...msg('m1', `${rlo} text`), from: { id: 'x', name: `${rlo}name` } }]} pending={[]} selfId="me" onSend={() => true} />);
+    expect(screen.getByTestId('chat-text').tagName).toBe('BDI');
+    expect(screen.getByTestId('chat-from').tagName).toBe('BDI');
+    expect(screen.getByTestId('chat-text').textContent).toBe(`${rlo} text`);
+    expect(screen.getByRole('log').getAttribute('aria-live')).toBe('polite');
+  });
 });

@@ -9,7 +9,7 @@ export function OnlineList({ characters, selfId }: { characters: readonly Charac
       <ul data-testid="online">
         {sorted.map((c) => (
           <li key={c.id} className={c.id === selfId ? 'self' : undefined} data-testid="online-entry" data-character-id={c.id} data-name={c.name} data-x={c.x} data-y={c.y}>
-            <span className="dot" /> {c.name}
+            <span className="dot" /> <bdi>{c.name}</bdi>
             {c.id === selfId ? ' (you)' : ''} <span className="coords">{`${c.x}, ${c.y}`}</span>
           </li>
         ))}

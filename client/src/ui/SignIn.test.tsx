@@ -36,4 +36,23 @@ describe('SignIn', () => {
     expect((await screen.findByTestId('signin-error')).textContent).toMatch(/Username/);
     expect(registered).toBe(0);
   });
+
+  it('has proper tabs: selected state, the panel they control, arrow keys to switch', () => {
+    render(<SignIn api={new FakeApi()} onSignedIn={() => undefined} />);
+    const [login, register] = screen.getAllByRole('tab');
+    const panel = screen.getByRole('tabpanel');
+    expect(login!.getAttribute('aria-selected')).toBe('true');
+    expect(login!.getAttribute('aria-controls')).toBe(panel.id);
+    expect(panel.getAttribute('aria-labelledby')).toBe(login!.id);
+    expect([login!.tabIndex, register!.tabIndex]).toEqual([0, -1]);
+    login!.focus();
+    fireEvent.keyDown(login!, { key: 'ArrowRight' });
+    expect(register!.getAttribute('aria-selected')).toBe('true');
+    expect(document.activeElement).toBe(register);
+    expect(panel.getAttribute('aria-labelledby')).toBe(register!.id);
+    fireEvent.keyDown(register!, { key: 'ArrowRight' }); // wraps
+    expect(login!.getAttribute('aria-selected')).toBe('true');
+    fireEvent.keyDown(login!, { key: 'End' });
+    expect(register!.getAttribute('aria-selected')).toBe('true');
+  });
 });

@@ -2,6 +2,11 @@ import { PasswordSchema, UsernameSchema, type AuthResponse } from '@tilemud/cont
 import { useState } from 'react';
 import type { Api } from '../api/endpoints';
 import { HttpError, NetworkError } from '../api/http';
+import { onTabKeyDown } from './tabs';
+
+const MODES = ['login', 'register'] as const;
+type Mode = (typeof MODES)[number];
+const tabId = (m: Mode) => `signin-tab-${m}`;
 
 /** What to tell a player whose sign-in failed. */
 export function signInError(err: unknown, mode: 'login' | 'register' | 'guest'): string {
@@ -17,7 +22,7 @@ export function signInError(err: unknown, mode: 'login' | 'register' | 'guest'):
 }
 
 export function SignIn({ api, onSignedIn }: { api: Api; onSignedIn(auth: AuthResponse): void }) {
-  const [mode, setMode] = useState<'login' | 'register'>('login');
+  const [mode, setMode] = useState<Mode>('login');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -52,14 +57,24 @@ export function SignIn({ api, onSignedIn }: { api: Api; onSignedIn(auth: AuthRes
           void run(mode);
         }}
       >
-        <div className="tabs" role="tablist">
-          <button type="button" role="tab" aria-selected={mode === 'login'} onClick={() => setMode('login')}>
-            Sign in
-          </button>
-          <button type="button" role="tab" aria-selected={mode === 'register'} onClick={() => setMode('register')}>
-            Register
-          </button>
+        <div className="tabs" role="tablist" aria-label="Account">
+          {MODES.map((m) => (
+            <button
+              key={m}
+              id={tabId(m)}
+              type="button"
+              role="tab"
+              aria-selected={mode === m}
+              aria-controls="signin-panel"
+              tabIndex={mode === m ? 0 : -1}
+              onClick={() => setMode(m)}
+              onKeyDown={(e) => onTabKeyDown(e, MODES, mode, setMode, tabId)}
+            >
+              {m === 'login' ? 'Sign in' : 'Register'}
+            </button>
+          ))}
         </div>
+        <div className="tabpanel" id="signin-panel" role="tabpanel" aria-labelledby={tabId(mode)}>
         <label>
           Username
           <input autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required />
@@ -76,6 +91,7 @@ export function SignIn({ api, onSignedIn }: { api: Api; onSignedIn(auth: AuthRes
         <button type="submit" className="primary" disabled={busy}>
           {mode === 'login' ? 'Sign in' : 'Create account'}
         </button>
+        </div>
         <div className="or">or</div>
         <button type="button" data-testid="guest" disabled={busy} onClick={() => void run('guest')}>
           Play as guest

@@ -1,6 +1,8 @@
 import { Tile, type Character, type Item, type WorldMap } from '@tilemud/contracts';
 import { emoteVerb, ITEM_COLORS } from '../game/catalog';
-import type { EmoteShown } from '../store/state';
+import type { Bump, EmoteShown } from '../store/state';
+import { drawBump, drawPortalPointer, drawTarget } from './draw-marks';
+import { TILE_PX } from './tile';
 
 export interface Scene {
   map: WorldMap;
@@ -8,13 +10,20 @@ export interface Scene {
   items: readonly Item[];
   emotes: Readonly<Record<string, EmoteShown>>;
   selfId: string;
-  /** Local clock, for emote bubbles. */
+  /** Local clock, for emote bubbles and the bump mark. */
   now: number;
+  /** The last refused move, marked for BUMP_SHOW_MS. */
+  bump?: Bump | null;
+  /** Where a tap-to-move walk is heading. */
+  target?: { x: number; y: number } | null;
 }
+
+/** How long a refused move's mark stays on the map. */
+export const BUMP_SHOW_MS = 1200;
 
 /** How long an emote bubble stays up. */
 export const EMOTE_SHOW_MS = 4000;
-const TILE = 28;
+export const TILE = TILE_PX;
 
 const COLORS = {
   void: '#0b0f14',
@@ -39,12 +48,22 @@ export function cameraOrigin(map: Pick<WorldMap, 'width' | 'height'>, focus: { x
   return { x: clamp(fx - Math.floor(cols / 2), map.width, cols), y: clamp(fy - Math.floor(rows / 2), map.height, rows) };
 }
 
+/** The camera for a view of `width`×`height` CSS pixels following `focus`. */
+export function viewCamera(map: Pick<WorldMap, 'width' | 'height'>, focus: { x: number; y: number } | undefined, width: number, height: number): { x: number; y: number } {
+  return cameraOrigin(map, focus, Math.ceil(width / TILE), Math.ceil(height / TILE));
+}
+
+/** The map tile under a point of the view (a tap or click). */
+export function tileAt(cam: { x: number; y: number }, px: number, py: number): { x: number; y: number } {
+  return { x: cam.x + Math.floor(px / TILE), y: cam.y + Math.floor(py / TILE) };
+}
+
 /** Draws one frame of the world, in CSS pixels, centred on the player's own character. */
 export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: number, s: Scene): void {
   const cols = Math.ceil(width / TILE);
   const rows = Math.ceil(height / TILE);
   const self = s.characters.find((c) => c.id === s.selfId);
-  const cam = cameraOrigin(s.map, self, cols, rows);
+  const cam = viewCamera(s.map, self, width, height);
   const px = (x: number) => (x - cam.x) * TILE;
   const py = (y: number) => (y - cam.y) * TILE;
 
@@ -55,6 +74,7 @@ export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: 
     for (let x = Math.max(0, cam.x); x < Math.min(s.map.width, cam.x + cols + 1); x++) drawTile(ctx, row[x] ?? '', x, y, px(x), py(y));
   }
   for (const item of s.items) drawItem(ctx, item, px(item.x), py(item.y));
+  if (s.target) drawTarget(ctx, px(s.target.x), py(s.target.y));
   // Others first, the player on top.
   const ordered = [...s.characters].sort((a, b) => Number(a.id === s.selfId) - Number(b.id === s.selfId));
   for (const c of ordered) drawCharacter(ctx, c, c.id === s.selfId, px(c.x), py(c.y));
@@ -62,6 +82,12 @@ export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: 
   for (const c of ordered) {
     const e = s.emotes[c.id];
     if (e && s.now - e.at < EMOTE_SHOW_MS) drawBubble(ctx, `*${emoteVerb(e.emote)}*`, px(c.x) + TILE / 2, py(c.y) - 22);
+  }
+  if (s.bump && s.now - s.bump.at < BUMP_SHOW_MS) drawBump(ctx, s.bump.text, px(s.bump.x), py(s.bump.y));
+  for (const p of s.map.portals) {
+    const X = px(p.x) + TILE / 2;
+    const Y = py(p.y) + TILE / 2;
+    if (X < 0 || Y < 0 || X > width || Y > height) drawPortalPointer(ctx, width, height, X, Y);
   }
 }
 
