@@ -1,6 +1,6 @@
 import type { Character } from '@tilemud/contracts';
 
-/** Who is in this world, the player first. */
+/** Who is in this world, the player first; a player whose connection dropped (resume window) shows as away. */
 export function OnlineList({ characters, selfId }: { characters: readonly Character[]; selfId: string }) {
   const sorted = [...characters].sort((a, b) => Number(b.id === selfId) - Number(a.id === selfId) || a.name.localeCompare(b.name));
   return (
@@ -8,9 +8,10 @@ export function OnlineList({ characters, selfId }: { characters: readonly Charac
       <h2>Online ({characters.length})</h2>
       <ul data-testid="online">
         {sorted.map((c) => (
-          <li key={c.id} className={c.id === selfId ? 'self' : undefined} data-testid="online-entry" data-character-id={c.id} data-name={c.name} data-x={c.x} data-y={c.y}>
-            <span className="dot" /> <bdi>{c.name}</bdi>
-            {c.id === selfId ? ' (you)' : ''} <span className="coords">{`${c.x}, ${c.y}`}</span>
+          <li key={c.id} className={[c.id === selfId ? 'self' : '', c.away ? 'away' : ''].filter(Boolean).join(' ') || undefined} data-testid="online-entry" data-character-id={c.id} data-name={c.name} data-x={c.x} data-y={c.y} data-away={c.away ? 'true' : undefined}>
+            <span className="dot" aria-hidden="true" /> <bdi>{c.name}</bdi>
+            {c.id === selfId ? ' (you)' : ''}
+            {c.away ? <span className="away-label"> (away)</span> : null} <span className="coords">{`${c.x}, ${c.y}`}</span>
           </li>
         ))}
       </ul>

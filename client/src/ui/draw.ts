@@ -77,7 +77,12 @@ export function drawScene(ctx: CanvasRenderingContext2D, width: number, height: 
   if (s.target) drawTarget(ctx, px(s.target.x), py(s.target.y));
   // Others first, the player on top.
   const ordered = [...s.characters].sort((a, b) => Number(a.id === s.selfId) - Number(b.id === s.selfId));
-  for (const c of ordered) drawCharacter(ctx, c, c.id === s.selfId, px(c.x), py(c.y));
+  for (const c of ordered) {
+    // A player whose connection dropped (the resume window) is drawn faded: away, not gone.
+    ctx.globalAlpha = c.away ? 0.45 : 1;
+    drawCharacter(ctx, c, c.id === s.selfId, px(c.x), py(c.y));
+  }
+  ctx.globalAlpha = 1;
   drawNames(ctx, ordered, s.selfId, px, py);
   for (const c of ordered) {
     const e = s.emotes[c.id];
