@@ -4,6 +4,7 @@ import { api, useConnection } from '../hooks/useConnection';
 import { useKeyboard } from '../hooks/useKeyboard';
 import { actionPending, charactersInReach, itemsInReach, pendingChat, selfCharacter, visibleCharacters } from '../store/selectors';
 import { DegradedBanners, Notices } from './Banners';
+import { GuestUpgrade } from './GuestUpgrade';
 import { ChatPanel } from './ChatPanel';
 import { Diagnostics } from './Diagnostics';
 import { InventoryPanel } from './InventoryPanel';
@@ -45,6 +46,7 @@ export function Game({ auth, onSignOut }: { auth: AuthResponse; onSignOut(): voi
         <span className="player" data-testid="player-name">
           {self?.name ?? boot?.character.name ?? auth.player.username}
         </span>
+        <GuestUpgrade api={api} token={auth.accessToken} username={auth.player.username} />
         <button onClick={signOut}>Sign out</button>
       </header>
       {game ? <DegradedBanners degraded={game.degraded} /> : null}
