@@ -89,7 +89,8 @@ export class Player {
   /** The world's full state over REST, with this player's token. */
   snapshot(worldId = 'lobby'): Promise<Snapshot> {
     return this.page.evaluate(async (w) => {
-      const auth = JSON.parse(sessionStorage.getItem('tilemud.auth')!);
+      // The client keeps its sign-in in localStorage (client/src/auth.ts).
+      const auth = JSON.parse(localStorage.getItem('tilemud.auth.v2')!).auth;
       const res = await fetch(`/api/worlds/${w}/snapshot`, { headers: { authorization: `Bearer ${auth.accessToken}` } });
       return res.json();
     }, worldId);

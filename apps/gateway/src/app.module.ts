@@ -3,8 +3,10 @@ import { APP_FILTER } from '@nestjs/core';
 import { AdminController } from './admin/admin.controller';
 import { AuthController } from './auth/auth.controller';
 import { LoginLimiter } from './auth/login-limiter.service';
+import { KeyRingService } from './auth/key-ring.service';
 import { PasswordHasher } from './auth/password-hasher.service';
 import { PlayersRepository } from './auth/players.repository';
+import { RefreshTokensRepository } from './auth/refresh-tokens.repository';
 import { TokenService } from './auth/token.service';
 import type { GatewayConfig } from './config';
 import { ControlService } from './control/control.service';
@@ -39,8 +41,10 @@ export class AppModule {
         ...infraProviders(config),
         InfraLifecycle,
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        KeyRingService,
         TokenService,
         PlayersRepository,
+        RefreshTokensRepository,
         CharactersRepository,
         TicketStore,
         SessionRegistry,

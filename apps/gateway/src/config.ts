@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_DOOR_LIMITS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_RATE_LIMITS, RateLimit } from '@tilemud/contracts';
 import { BaseConfigSchema, intFromEnv } from '@tilemud/runtime';
+import { KeyListJsonSchema } from './auth/key-ring';
 
 /** `<count>/<window ms>`, e.g. `5/10000`: a token bucket of `count` refilled over the window. `0/…` turns it off. */
 const rateFromEnv = (def: RateLimit) =>
@@ -20,7 +21,16 @@ export const GatewayConfigSchema = BaseConfigSchema.extend({
   GATEWAY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
   /** HS256 key for access tokens, at least 32 characters. Unset: a random key per process (development only). */
   AUTH_SECRET: z.string().min(32).optional(),
-  ACCESS_TOKEN_TTL_S: intFromEnv(900, 30, 86_400),
+  /**
+   * Signing keys with ids, newest first: `[{"kid":"2026-12","secret":"…"},{"kid":"2026-11","secret":"…"}]`.
+   * The first that is not `retired` signs; the others are still accepted. Takes precedence over AUTH_SECRET.
+   */
+  AUTH_KEYS: KeyListJsonSchema.optional(),
+  /** Without AUTH_KEYS or AUTH_SECRET: the key list in this file, made with one random key if missing. */
+  AUTH_KEY_FILE: z.string().min(1).default('.data/auth-keys.json'),
+  ACCESS_TOKEN_TTL_S: intFromEnv(900, 1, 86_400),
+  /** A refresh token (single use, each exchange gives a new one) expires this long after it was issued. */
+  REFRESH_TOKEN_TTL_S: intFromEnv(30 * 86_400, 60, 400 * 86_400),
   /** A WebSocket ticket is single use and expires after this (the contract allows at most 90 s). */
   TICKET_TTL_S: intFromEnv(60, 1, 90),
   /** scrypt cost for new password hashes, as log2 N (N = 2^15 uses 32 MiB); stored with each hash. */
@@ -96,6 +106,8 @@ export const GatewayConfigSchema = BaseConfigSchema.extend({
   RATE_LIMIT_LOGIN_USER_ALL: rateFromEnv({ limit: 50, windowMs: 15 * 60_000 }),
   RATE_LIMIT_GUEST_ADDRESS: rateFromEnv(DEFAULT_DOOR_LIMITS.guestAddress),
   RATE_LIMIT_REGISTER_ADDRESS: rateFromEnv(DEFAULT_DOOR_LIMITS.registerAddress),
+  /** Token refreshes per address (a client refreshes about once per access-token lifetime). */
+  RATE_LIMIT_REFRESH_ADDRESS: rateFromEnv({ limit: 60, windowMs: 60_000 }),
   /** Directory with the built browser client (served at /); unset = client/dist when it exists. */
   CLIENT_DIST: z.string().optional(),
   OTEL_TRACES_FILE: z.string().optional(),

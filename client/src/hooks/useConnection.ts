@@ -1,11 +1,12 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { createApi, type Api } from '../api/endpoints';
+import { session } from '../auth';
 import { realClock } from '../net/clock';
 import { Connection } from '../net/connection';
 import { browserSocket } from '../net/socket';
 import type { ConnectionView } from '../net/status';
 
-export const api: Api = createApi();
+export const api: Api = createApi(undefined, session);
 
 function wsUrl(path: string, ticket: string): string {
   const url = new URL(path, window.location.href);

@@ -96,6 +96,8 @@ export class FakeApi implements Api {
   guest = async () => ({ accessToken: 't', tokenType: 'Bearer' as const, expiresIn: 900, player: { id: 'p1', username: 'Me' } });
   login = this.guest;
   register = this.guest;
+  refresh: Api['refresh'] = this.guest;
+  upgrade: Api['upgrade'] = this.guest;
   logout = async () => undefined;
   bootstrap = async () => {
     this.calls.push('bootstrap');

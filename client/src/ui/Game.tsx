@@ -6,6 +6,7 @@ import { useMediaQuery } from '../hooks/useMediaQuery';
 import { useWalker } from '../hooks/useWalker';
 import { actionPending, charactersInReach, itemsInReach, owedKinds, pendingChat, selfCharacter, visibleCharacters } from '../store/selectors';
 import { DegradedBanners, Notices } from './Banners';
+import { GuestUpgrade } from './GuestUpgrade';
 import { ChatPanel } from './ChatPanel';
 import { Diagnostics } from './Diagnostics';
 import { DPad } from './DPad';
@@ -77,6 +78,7 @@ export function Game({ auth, onSignOut }: { auth: AuthResponse; onSignOut(): voi
         <span className="player" data-testid="player-name">
           {self?.name ?? boot?.character.name ?? auth.player.username}
         </span>
+        <GuestUpgrade api={api} token={auth.accessToken} username={auth.player.username} />
         <button onClick={signOut} data-testid="sign-out">
           Sign out
         </button>

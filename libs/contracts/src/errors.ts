@@ -36,8 +36,15 @@ export const ErrorCode = {
   AUTH_INVALID_TOKEN: 'AUTH_INVALID_TOKEN',
   AUTH_TOKEN_EXPIRED: 'AUTH_TOKEN_EXPIRED',
   AUTH_INVALID_TICKET: 'AUTH_INVALID_TICKET',
+  /**
+   * A refresh token that was already exchanged came back: it was copied. Its whole family (every
+   * token descended from the same sign-in) is revoked; sign in again.
+   */
+  AUTH_REFRESH_REUSED: 'AUTH_REFRESH_REUSED',
   INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
   USERNAME_TAKEN: 'USERNAME_TAKEN',
+  /** `POST /api/auth/upgrade` by a player that is already a registered account. */
+  NOT_A_GUEST: 'NOT_A_GUEST',
   FORBIDDEN: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
   WORLD_NOT_FOUND: 'WORLD_NOT_FOUND',
@@ -95,8 +102,10 @@ export const ERROR_CODE_INFO: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
   AUTH_INVALID_TOKEN: auth,
   AUTH_TOKEN_EXPIRED: auth,
   AUTH_INVALID_TICKET: auth,
+  AUTH_REFRESH_REUSED: auth,
   INVALID_CREDENTIALS: auth,
   USERNAME_TAKEN: info('conflict', 409),
+  NOT_A_GUEST: info('conflict', 409),
   FORBIDDEN: info('forbidden', 403),
   NOT_FOUND: info('not_found', 404),
   WORLD_NOT_FOUND: info('not_found', 404),

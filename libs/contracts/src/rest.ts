@@ -14,6 +14,10 @@ export const ApiRoute = {
   REGISTER: '/api/auth/register',
   LOGIN: '/api/auth/login',
   GUEST: '/api/auth/guest',
+  /** Addition: a refresh token for a new token pair. */
+  REFRESH: '/api/auth/refresh',
+  /** Addition: a guest (Bearer) becomes a registered account, same player id. */
+  UPGRADE: '/api/auth/upgrade',
   BOOTSTRAP: '/api/session/bootstrap',
   TICKET: '/api/session/ticket',
   LOGOUT: '/api/session/logout',
@@ -60,8 +64,32 @@ export const AuthResponseSchema = z.object({
   /** Seconds until the access token expires. */
   expiresIn: z.number().int().positive(),
   player: PlayerSchema,
+  /**
+   * Addition: an opaque, single-use token that `POST /api/auth/refresh` exchanges for a new pair
+   * (the old one is then spent). Optional so that answers of older servers still parse.
+   */
+  refreshToken: z.string().min(1).optional(),
+  /** Addition: seconds until the refresh token expires, unused. */
+  refreshExpiresIn: z.number().int().positive().optional(),
 });
 export type AuthResponse = z.infer<typeof AuthResponseSchema>;
+
+/**
+ * Addition: `POST /api/auth/refresh` → 200 AuthResponse with a new `refreshToken`; 401
+ * AUTH_INVALID_TOKEN (unknown, expired or revoked), 401 AUTH_REFRESH_REUSED (spent before: the
+ * family is revoked), 429. Bounded only: a malformed token is just an unknown one.
+ */
+export const RefreshRequestSchema = z.object({
+  refreshToken: wellFormedString('line').min(1).max(512),
+});
+export type RefreshRequest = z.infer<typeof RefreshRequestSchema>;
+
+/**
+ * Addition: `POST /api/auth/upgrade` (Bearer, a guest) → 200 AuthResponse for the same player id,
+ * now registered under this name; 400, 401, 409 USERNAME_TAKEN, 409 NOT_A_GUEST, 429.
+ */
+export const UpgradeRequestSchema = RegisterRequestSchema;
+export type UpgradeRequest = z.infer<typeof UpgradeRequestSchema>;
 
 /** `POST /api/session/bootstrap` (Bearer) → 200; 401, 426 VERSION_MISMATCH, 503 CAPACITY_EXCEEDED. */
 export const BootstrapRequestSchema = z.object({

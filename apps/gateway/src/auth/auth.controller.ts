@@ -1,6 +1,6 @@
-import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
-import { AuthResponse, ErrorCode, LoginRequestSchema, RateLimit, RegisterRequestSchema } from '@tilemud/contracts';
+import { AuthResponse, ErrorCode, LoginRequestSchema, RateLimit, RefreshRequestSchema, RegisterRequestSchema, UpgradeRequestSchema } from '@tilemud/contracts';
 import type { Logger } from '@tilemud/runtime';
 import type { GatewayConfig } from '../config';
 import { ApiError } from '../errors/api-error';
@@ -13,6 +13,7 @@ import { requireJson } from './json-only';
 import { LoginLimiter } from './login-limiter.service';
 import { PasswordHasher } from './password-hasher.service';
 import { GUEST_PREFIX, PlayerRow, PlayersRepository } from './players.repository';
+import { IssuedRefresh, RefreshTokensRepository } from './refresh-tokens.repository';
 import { TokenService } from './token.service';
 
 function rateLimited(what: string, retryAfterMs: number, limit?: string): ApiError {
@@ -21,7 +22,7 @@ function rateLimited(what: string, retryAfterMs: number, limit?: string): ApiErr
 
 const LOGIN_LIMIT_NAMES = { pair: 'login-user-address', address: 'login-address', user: 'login-user' } as const;
 
-/** Accounts (scrypt-hashed passwords), logins with failure limits, and guests. */
+/** Accounts (scrypt-hashed passwords), logins with failure limits, guests, refresh and upgrade. */
 @Controller('api/auth')
 export class AuthController {
   constructor(
@@ -30,6 +31,7 @@ export class AuthController {
     private readonly limiter: RateLimiter,
     private readonly logins: LoginLimiter,
     private readonly hasher: PasswordHasher,
+    private readonly refreshTokens: RefreshTokensRepository,
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -88,13 +90,62 @@ export class AuthController {
     return this.answer(await this.players.createGuest());
   }
 
+  /** A refresh token for a new pair; the one given is spent (refresh-policy.ts says what else may happen). */
+  @Post('refresh')
+  @HttpCode(200)
+  async refresh(@Body() body: unknown, @Req() req: Request): Promise<AuthResponse> {
+    requireJson(req);
+    const { refreshToken } = parseBody(RefreshRequestSchema, body);
+    await this.limit('refresh-addr', clientAddress(req), this.config.RATE_LIMIT_REFRESH_ADDRESS, 'token refreshes from this address');
+    const x = await this.refreshTokens.exchange(refreshToken);
+    if (x.kind === 'rotate') return this.answer(x.player, x.next);
+    if (x.kind === 'reused') {
+      this.logger.warn({ playerId: x.playerId }, 'a spent refresh token came back: its family is revoked');
+      throw new ApiError(ErrorCode.AUTH_REFRESH_REUSED, 'this refresh token was already used; every session of that sign-in is signed out, sign in again');
+    }
+    throw new ApiError(ErrorCode.AUTH_INVALID_TOKEN, `the refresh token is ${x.reason}; sign in again`, { details: { reason: x.reason } });
+  }
+
+  /**
+   * A guest keeps its player id (so its character and inventory) and becomes an account, under the
+   * rules of register. Its guest refresh tokens are revoked: a copy of one must not reach the account.
+   */
+  @Post('upgrade')
+  @HttpCode(200)
+  async upgrade(@Headers('authorization') auth: string | undefined, @Body() body: unknown, @Req() req: Request): Promise<AuthResponse> {
+    requireJson(req);
+    const principal = await this.tokens.fromHeader(auth);
+    const { username, password } = parseBody(UpgradeRequestSchema, body);
+    const canonical = canonicalUsername(username)!;
+    await this.limit('register-addr', clientAddress(req), this.config.RATE_LIMIT_REGISTER_ADDRESS, 'registrations from this address');
+    if (canonical.startsWith(GUEST_PREFIX)) throw new ApiError(ErrorCode.USERNAME_TAKEN, `names starting with ${GUEST_PREFIX} are kept for guests`);
+    const current = await this.players.byId(principal.playerId);
+    if (!current) throw new ApiError(ErrorCode.AUTH_INVALID_TOKEN, 'the access token names no player');
+    if (current.kind !== 'guest') throw new ApiError(ErrorCode.NOT_A_GUEST, 'this player is already an account');
+    const upgraded = await this.players.upgradeGuest(current.id, username, canonical, await this.hasher.hash(password));
+    if (upgraded === 'taken') throw new ApiError(ErrorCode.USERNAME_TAKEN, 'that username is taken');
+    if (!upgraded) throw new ApiError(ErrorCode.NOT_A_GUEST, 'this player is already an account');
+    await this.refreshTokens.revokePlayer(upgraded.id);
+    this.logger.info({ playerId: upgraded.id }, 'guest upgraded to an account');
+    return this.answer(upgraded);
+  }
+
   private async limit(bucket: string, id: string, limit: RateLimit, what: string): Promise<void> {
     const d = await this.limiter.take(bucket, id, limit);
     if (!d.allowed) throw rateLimited(what, d.retryAfterMs);
   }
 
-  private async answer(p: PlayerRow): Promise<AuthResponse> {
+  /** A token pair; without `refresh` (a sign-in) the refresh token starts a new family. */
+  private async answer(p: PlayerRow, refresh?: IssuedRefresh): Promise<AuthResponse> {
     const accessToken = await this.tokens.issue({ playerId: p.id, username: p.username, roles: p.roles });
-    return { accessToken, tokenType: 'Bearer', expiresIn: this.tokens.ttlSeconds, player: { id: p.id, username: p.username } };
+    const r = refresh ?? (await this.refreshTokens.start(p.id));
+    return {
+      accessToken,
+      tokenType: 'Bearer',
+      expiresIn: this.tokens.ttlSeconds,
+      player: { id: p.id, username: p.username },
+      refreshToken: r.token,
+      refreshExpiresIn: r.expiresIn,
+    };
   }
 }

@@ -42,6 +42,24 @@ export class PlayersRepository {
     return rows[0];
   }
 
+  /**
+   * The guest `id` becomes a registered account under this name: same id, so same character.
+   * `taken` when the name (or its canonical form) is; undefined when `id` is no guest (any more).
+   */
+  async upgradeGuest(id: string, username: string, canonical: string, passwordHash: string): Promise<PlayerRow | 'taken' | undefined> {
+    try {
+      const { rows } = await this.pool.query<PlayerRow>(
+        `UPDATE players SET username = $2, username_canonical = $3, kind = 'registered', password_hash = $4
+         WHERE id = $1 AND kind = 'guest' RETURNING id, username, kind, roles`,
+        [id, username, canonical, passwordHash],
+      );
+      return rows[0];
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') return 'taken';
+      throw err;
+    }
+  }
+
   /** A registered player and its password hash, by canonical name. */
   async forLogin(canonical: string): Promise<(PlayerRow & { passwordHash: string }) | undefined> {
     const { rows } = await this.pool.query<PlayerRow & { passwordHash: string }>(

@@ -1,6 +1,7 @@
 import { Body, Controller, Headers, HttpCode, Inject, Post } from '@nestjs/common';
 import { BootstrapRequestSchema, BootstrapResponse, CloseCode, DEFAULT_WS_PATH, ErrorCode, PROTOCOL_VERSION, TicketResponse } from '@tilemud/contracts';
 import type { Logger } from '@tilemud/runtime';
+import { RefreshTokensRepository } from '../auth/refresh-tokens.repository';
 import { TokenService } from '../auth/token.service';
 import { ControlService } from '../control/control.service';
 import { ApiError } from '../errors/api-error';
@@ -26,6 +27,7 @@ export class SessionController {
     private readonly registry: SessionRegistry,
     private readonly control: ControlService,
     private readonly minVersion: MinVersionService,
+    private readonly refreshTokens: RefreshTokensRepository,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -70,19 +72,25 @@ export class SessionController {
   }
 
   /**
-   * Signs the player out everywhere: tokens and tickets issued until now are refused, and its live
-   * socket, on whichever gateway, ends with `logout`.
+   * Signs the player out everywhere: tokens and tickets issued until now are refused, every refresh
+   * token of every sign-in is revoked, and its live socket, on whichever gateway, ends with `logout`.
    */
   @Post('logout')
   @HttpCode(204)
   async logout(@Headers('authorization') auth: string | undefined): Promise<void> {
     const principal = await this.tokens.fromHeader(auth);
     const at = Date.now();
+    const revoked = await this.refreshTokens.revokePlayer(principal.playerId).then(
+      () => true,
+      (err: Error) => (this.logger.warn({ err: err.message }, 'refresh tokens not revoked: PostgreSQL unreachable'), false),
+    );
     await this.registry.markLoggedOut(principal.playerId, at).catch((err: Error) => {
       // Without Redis, tokens cannot be revoked; the live socket still ends.
       this.logger.warn({ err: err.message }, 'logout not recorded: Redis unreachable');
     });
     for (const s of this.sessions.ofPlayer(principal.playerId)) s.terminate('logout', CloseCode.NORMAL);
     this.control.publish({ kind: 'session_end', reason: 'logout', playerId: principal.playerId, at, from: 'gateway' });
+    // The sockets are gone, but a refresh token could still sign in again: the client must retry.
+    if (!revoked) throw new ApiError(ErrorCode.UNAVAILABLE, 'signed out here, but the refresh tokens could not be revoked; log out again', { retryable: true });
   }
 }

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { KeyRingService } from '../auth/key-ring.service';
 import type { GatewayConfig } from '../config';
 import { CONFIG, REDIS } from '../tokens';
 import { SessionRegistry } from './session-registry';
@@ -24,9 +25,9 @@ const SIGNED = /^s1\.([A-Za-z0-9_-]{16,2048})\.([A-Za-z0-9_-]{43})$/;
 
 /**
  * Single-use WebSocket tickets in Redis: GETDEL makes the first use the only one, on any gateway.
- * While Redis is down a ticket is signed instead (HMAC-SHA256 keyed from AUTH_SECRET, so every
- * gateway of a deployment that sets it, as one of several gateways must, can check it; without
- * it only the issuing process can) and its single use is kept by the gateway that redeems it: a
+ * While Redis is down a ticket is signed instead (HMAC-SHA256 keyed from the signing key of the
+ * key ring, key-ring.ts, so every gateway sharing the keys can check it, and a rotated-out key's
+ * tickets still pass while it is accepted) and its single use is kept by the gateway that redeems it: a
  * player whose socket dropped during the outage can still come back. The weakness, a ticket used
  * once on each of two gateways (or again after a gateway restart) within its TICKET_TTL_S, gives
  * its own player a second socket, which replaces the first.
@@ -35,7 +36,8 @@ const SIGNED = /^s1\.([A-Za-z0-9_-]{16,2048})\.([A-Za-z0-9_-]{43})$/;
 export class TicketStore {
   private readonly prefix: string;
   readonly ttlSeconds: number;
-  private readonly key: Buffer;
+  /** One ticket key per accepted signing key, the signing one first. */
+  private readonly keys: Buffer[];
   /** Signed tickets used here, until they expire: id → expiry (epoch ms). */
   private readonly usedSigned = new Map<string, number>();
 
@@ -43,11 +45,12 @@ export class TicketStore {
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(CONFIG) config: GatewayConfig,
     private readonly registry: SessionRegistry,
+    keyRing: KeyRingService,
   ) {
     this.prefix = `${config.REDIS_PREFIX ?? config.NATS_PREFIX}:ticket:`;
     this.ttlSeconds = config.TICKET_TTL_S;
-    // Derived, so a leaked ticket key is not the access-token key. Without AUTH_SECRET, per process.
-    this.key = createHmac('sha256', config.AUTH_SECRET ?? randomBytes(32)).update('tilemud ticket v1').digest();
+    // Derived, so a leaked ticket key is not the access-token key.
+    this.keys = keyRing.ring.accepted.map((k) => createHmac('sha256', k.secret).update('tilemud ticket v1').digest());
   }
 
   async issue(claims: Omit<TicketClaims, 'issuedAt'>): Promise<string> {
@@ -63,17 +66,17 @@ export class TicketStore {
 
   private sign(claims: TicketClaims): string {
     const body = Buffer.from(JSON.stringify({ ...claims, id: randomBytes(12).toString('base64url'), exp: claims.issuedAt + this.ttlSeconds * 1000 })).toString('base64url');
-    return `s1.${body}.${this.mac(body)}`;
+    return `s1.${body}.${this.mac(this.keys[0]!, body)}`;
   }
 
-  private mac(body: string): string {
-    return createHmac('sha256', this.key).update(body).digest('base64url');
+  private mac(key: Buffer, body: string): string {
+    return createHmac('sha256', key).update(body).digest('base64url');
   }
 
   /** A signed ticket's claims, once per gateway, while it is unexpired and its signature holds. */
   private redeemSigned(body: string, mac: string): TicketClaims | undefined {
-    const expected = Buffer.from(this.mac(body));
-    if (!timingSafeEqual(expected, Buffer.from(mac))) return undefined;
+    // No key id in the ticket: the few accepted keys are simply each tried.
+    if (!this.keys.some((key) => timingSafeEqual(Buffer.from(this.mac(key, body)), Buffer.from(mac)))) return undefined;
     let t: TicketClaims & { id: string; exp: number };
     try {
       t = JSON.parse(Buffer.from(body, 'base64url').toString());
