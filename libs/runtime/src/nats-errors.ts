@@ -1,0 +1,31 @@
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import { NoRespondersError } from '@nats-io/transport-node';
+
+// NATS errors told apart by class and API code, never by message text (which changes between
+// server and client versions).
+
+/** JetStream's API code for "stream name already in use" (a racing process made it first). */
+export const STREAM_NAME_IN_USE = 10058;
+
+/** A stream or consumer that does not exist, by JetStream's API error code. */
+export function isNotFound(err: unknown): boolean {
+  return err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.StreamNotFound || err.code === JetStreamApiCodes.ConsumerNotFound);
+}
+
+/** No message (a `last_by_subj` lookup on a subject the stream holds nothing of). */
+export function isNoMessage(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.NoMessageFound;
+}
+
+/**
+ * A JetStream publish nobody stored: no stream listens on the subject, so the server answers the
+ * request `503 no responders` (the client reports it as JetStreamNotEnabled, caused by a
+ * RequestError caused by NoRespondersError). Also true for StreamNotFound from the API.
+ */
+export function isNoStream(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof NoRespondersError) return true;
+    if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamNotFound) return true;
+  }
+  return false;
+}
