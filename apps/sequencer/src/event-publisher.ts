@@ -1,6 +1,6 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { headers, NatsConnection } from '@nats-io/transport-node';
-import { EventEnvelope, isNoMessage, isNoStream, isNotFound, Logger, Topology } from '@tilemud/runtime';
+import { EventEnvelope, isNoMessage, isNoStream, isNotFound, isStoreFailure, Logger, Topology } from '@tilemud/runtime';
 import type { EventLog, EventRow } from './event-log';
 
 const RECONNECTED = 'NATS reconnected; publishing again';
@@ -29,8 +29,8 @@ export class EventPublisher {
   private abandon?: (err: Error) => void;
   /** Ends the pause before the next retry (the stream was just made again). */
   private wake?: () => void;
-  /** A publish found no stream to take it: the stream was deleted (see StreamKeeper). */
-  onNoStream?: () => void;
+  /** A publish found no stream to take it (deleted), or a stream that cannot store (broken): see StreamKeeper. */
+  onStreamLost?: (broken: boolean) => void;
 
   constructor(
     private readonly js: JetStreamClient,
@@ -87,8 +87,9 @@ export class EventPublisher {
         continue;
       }
       const noStream = isNoStream(err);
-      this.logger.warn({ err: err?.message, noStream, backoffMs: backoff, waiting: this.queue.length }, 'event publish failed; retrying');
-      if (noStream) this.onNoStream?.();
+      const broken = isStoreFailure(err);
+      this.logger.warn({ err: err?.message, noStream, broken, backoffMs: backoff, waiting: this.queue.length }, 'event publish failed; retrying');
+      if (noStream || broken) this.onStreamLost?.(broken);
       await new Promise<void>((r) => {
         this.abandon = () => r(); // a reconnect ends the wait too
         this.wake = r;

@@ -1,6 +1,6 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { ConsumerLoop, ensureIntentsStream, ensureSequencerConsumer, Logger, resetSequencerConsumer, Topology } from '@tilemud/runtime';
+import { ConsumerLoop, ensureIntentsStream, ensureSequencerConsumer, Logger, RECREATE_SETTLE_MS, resetSequencerConsumer, Topology } from '@tilemud/runtime';
 import type { Sequencer } from './sequencer';
 
 /**
@@ -51,6 +51,7 @@ export class IntentFeed {
    */
   heal(): Promise<void> {
     this.healing ??= this.serially(async () => {
+      await new Promise((r) => setTimeout(r, RECREATE_SETTLE_MS)); // let the deletion finish first
       await ensureIntentsStream(this.jsm, this.t);
       await ensureSequencerConsumer(this.jsm, this.t);
       await this.loop.restart();

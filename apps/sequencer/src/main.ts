@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const sequencer = new Sequencer(nc, t, log, publisher, handovers, logger, { maxBatch: config.SEQUENCER_MAX_BATCH, failpoint: config.TILEMUD_FAILPOINT });
   const feed = new IntentFeed(js, jsm, t, sequencer, logger, config.SEQUENCER_PREFETCH);
   const keeper = new StreamKeeper(jsm, t, log, publisher, feed, logger);
-  publisher.onNoStream = () => void (w.active() && keeper.check());
+  publisher.onStreamLost = (broken) => void (w.active() && keeper.check(broken));
 
   // The same steps take the worlds at start, after a standby takes over, and after an outage.
   await w.run({

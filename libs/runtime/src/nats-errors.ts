@@ -29,3 +29,21 @@ export function isNoStream(err: unknown): boolean {
   }
   return false;
 }
+
+/** JetStream's API code for a stream whose store failed (e.g. its files removed under it). */
+export const STREAM_STORE_FAILED = 10077;
+
+/**
+ * A stream whose files are gone though the server still lists it: nats-server 2.9 removes a
+ * deleted file stream's directory after answering the delete, so a stream of the same name made
+ * again within that moment loses its files and refuses every publish with this code.
+ */
+export function isStoreFailure(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.code === STREAM_STORE_FAILED;
+}
+
+/**
+ * How long to let the server finish deleting a stream or consumer before making it again: one
+ * made within that moment can be taken down with the old one, or lose its files (isStoreFailure).
+ */
+export const RECREATE_SETTLE_MS = 1000;

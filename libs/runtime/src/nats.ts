@@ -1,6 +1,6 @@
 // @nats-io/transport-node and @nats-io/jetstream are pinned to 3.3.1: 3.4.0 pulls in
 // @nats-io/nuid 3, which requires Node >= 22, and the project runs on Node 20, 22 and 24.
-import { AckPolicy, ConsumeOptions, ConsumerMessages, DeliverPolicy, JetStreamApiError, JetStreamClient, jetstreamManager, JetStreamManager, JsMsg, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { AckPolicy, ConsumeOptions, ConsumerInfo, ConsumerMessages, DeliverPolicy, JetStreamApiError, JetStreamClient, jetstreamManager, JetStreamManager, JsMsg, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { connect, nanos, NatsConnection } from '@nats-io/transport-node';
 import { isNotFound, STREAM_NAME_IN_USE } from './nats-errors';
 import type { Logger } from './logger';
@@ -116,14 +116,37 @@ export async function streamCreated(jsm: JetStreamManager, stream: string): Prom
   }
 }
 
-/** Whether the consumer (and its stream) exist now. */
-export async function consumerExists(jsm: JetStreamManager, stream: string, consumer: string): Promise<boolean> {
+/** The consumer as the server sees it now, or undefined when it (or its stream) does not exist. */
+export async function consumerInfo(jsm: JetStreamManager, stream: string, consumer: string): Promise<ConsumerInfo | undefined> {
   try {
-    await jsm.consumers.info(stream, consumer);
-    return true;
+    return await jsm.consumers.info(stream, consumer);
   } catch (err) {
-    if (isNotFound(err)) return false;
+    if (isNotFound(err)) return undefined;
     throw err;
+  }
+}
+
+/**
+ * Tells a consumer that delivers nothing though messages wait for it: nothing in flight and the
+ * delivered seq unchanged over two looks. Seen on nats-server 2.9 when a consumer is made on a
+ * stream made again a moment after the old one was deleted: it keeps a pull waiting and never
+ * answers it. Making the consumer again cures some; when it does not, the stream itself is broken
+ * (it reports messages it never hands out) and is made again.
+ */
+export class StallWatch {
+  private last?: { delivered: number; pending: number };
+
+  /** True when this look and the one before both found messages waiting and none delivered. */
+  observe(info: ConsumerInfo): boolean {
+    // consumer_seq counts redeliveries too: a consumer naking what it cannot take yet is not stalled.
+    const now = { delivered: info.delivered.consumer_seq, pending: info.num_pending };
+    const stalled = info.num_ack_pending === 0 && now.pending > 0 && this.last !== undefined && this.last.pending > 0 && this.last.delivered === now.delivered;
+    this.last = stalled ? undefined : now;
+    return stalled;
+  }
+
+  forget(): void {
+    this.last = undefined;
   }
 }
 
