@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, NatsConnection } from '@nats-io/transport-node';
 import type { Client } from 'pg';
 import { topology } from '@tilemud/runtime';
@@ -57,6 +57,8 @@ describe('poison events: what cannot be applied is parked, and nothing waits beh
   let a: TestClient;
   let b: TestClient;
   const figures: Record<string, number> = {};
+  let firstPoisonSeq = 0;
+  let lastPoisonSeq = 0;
 
   beforeAll(async () => {
     await system.start();
@@ -67,6 +69,16 @@ describe('poison events: what cannot be applied is parked, and nothing waits beh
   }, 60_000);
 
   afterAll(async () => {
+    // Suites after this one read the run's EVENTS stream: take out what this one put there (the
+    // poison, and what retries published again).
+    if (nc && firstPoisonSeq) {
+      const jsm = await jetstreamManager(nc);
+      const { state } = await jsm.streams.info(t.eventsStream);
+      for (let s = firstPoisonSeq; s <= state.last_seq; s++) {
+        const m = await jsm.streams.getMessage(t.eventsStream, { seq: s }).catch(() => null);
+        if (m && (s === firstPoisonSeq || s === lastPoisonSeq || m.header?.get('Tilemud-Dead-Letter'))) await jsm.streams.deleteMessage(t.eventsStream, s);
+      }
+    }
     await a?.close();
     await b?.close();
     await system.stop();
@@ -83,6 +95,7 @@ describe('poison events: what cannot be applied is parked, and nothing waits beh
     const bad = await js.publish(t.eventSubject(worldId), '{"worldId": "lobby", "seq": ');
     const forged = { worldId, seq: logMax + 1000, type: 'character.moved', data: { characterId: a.characterId, x: 1, y: 1, facing: 'north' }, characterId: a.characterId, intentSeq: 999_999, recordedAt: new Date().toISOString() };
     const ahead = await js.publish(t.eventSubject(worldId), JSON.stringify(forged));
+    [firstPoisonSeq, lastPoisonSeq] = [bad.seq, ahead.seq];
 
     // Play goes on: every move is seen by the other client, in one unbroken chain of deltas.
     const chainFrom = b.received.length;
