@@ -5,17 +5,24 @@
 //   node scripts/ops.mjs min-client-version 1.2.0      raise the oldest accepted client, on every gateway
 //   node scripts/ops.mjs grant-role <username> admin   give a player a role (it applies at once)
 //   node scripts/ops.mjs revoke-role <username> admin
+//   node scripts/ops.mjs deadletters list [--json]     events the projector parked instead of applying
+//   node scripts/ops.mjs deadletters retry <id>        publish one again; the projector applies it or parks it again
+//   node scripts/ops.mjs deadletters drop <id>         forget one
 //
 // min-client-version stores the value in PostgreSQL (server_settings, which every gateway reads at
 // start) and broadcasts it on the control subject, where every running gateway picks it up and
 // ends its connected clients that are older (event.version_mismatch, close 4426).
 import { createRequire } from 'node:module';
+import { deadLetters } from './ops/dead-letters.mjs';
 
 const require = createRequire(import.meta.url);
 const USAGE = `usage:
   node scripts/ops.mjs min-client-version <semver>
   node scripts/ops.mjs grant-role <username> <role>
-  node scripts/ops.mjs revoke-role <username> <role>`;
+  node scripts/ops.mjs revoke-role <username> <role>
+  node scripts/ops.mjs deadletters list [--json]
+  node scripts/ops.mjs deadletters retry <id>
+  node scripts/ops.mjs deadletters drop <id>`;
 
 function load() {
   try {
@@ -72,13 +79,15 @@ async function main() {
     'min-client-version': () => minClientVersion(libs, config, args),
     'grant-role': () => role(libs, config, args, true),
     'revoke-role': () => role(libs, config, args, false),
+    deadletters: () => deadLetters(libs, config, args, USAGE),
   };
   const run = commands[command];
   if (!run) throw new Error(USAGE);
-  console.log(await run());
+  const out = await run();
+  if (out !== undefined) console.log(out);
 }
 
 main().catch((err) => {
   console.error(`ops: ${err.message}`);
-  process.exit(1);
+  process.exit(err.exitCode ?? 1);
 });

@@ -4,6 +4,8 @@ import { headers } from '@nats-io/transport-node';
 import { ProjectorConfigSchema } from './config';
 import { ProjectionLoop } from './projection-loop';
 import { Projector } from './projector';
+import { ConsumerHeal } from './consumer-heal';
+import { DeadLetters } from './dead-letters';
 import { resetReadModels } from './read-model';
 
 async function main(): Promise<void> {
@@ -31,8 +33,10 @@ async function main(): Promise<void> {
     },
     logger,
   );
-  const loop = new ProjectionLoop(projector, logger, config.PROJECTOR_MAX_BATCH);
-  const feed = new ConsumerLoop(js, t.eventsStream, t.projectorConsumer, { max_messages: config.PROJECTOR_MAX_BATCH * 2 }, (m) => loop.enqueue(m), logger);
+  const deadLetters = new DeadLetters(pool, logger);
+  const loop = new ProjectionLoop(projector, logger, config.PROJECTOR_MAX_BATCH, deadLetters);
+  const heal = new ConsumerHeal(w.jsm, t, () => feed, logger);
+  const feed = new ConsumerLoop(js, t.eventsStream, t.projectorConsumer, { max_messages: config.PROJECTOR_MAX_BATCH * 2 }, (m) => loop.enqueue(m), logger, () => void heal.run(true));
 
   // The same steps take the read models at start, after a standby takes over, and after an outage.
   await w.run({
@@ -54,6 +58,8 @@ async function main(): Promise<void> {
   });
   // Order does not matter here (gaps are filled from the log): a fresh consume is enough.
   feed.restartOnReconnect(nc);
+  // A deleted stream or consumer is healed even when nothing is published.
+  setInterval(() => void (w.active() && heal.run(false)), config.STREAM_CHECK_INTERVAL_MS).unref();
   logger.info({ prefix: t.prefix }, 'projector ready');
 
   setInterval(() => {

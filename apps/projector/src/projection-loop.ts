@@ -1,9 +1,12 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { endSpan, EventEnvelope, EventEnvelopeSchema, IntervalStats, Logger, spanFromHeaders } from '@tilemud/runtime';
+import type { DeadLetters, Parked } from './dead-letters';
 import type { Projector } from './projector';
 
 /** How long an event waits before JetStream offers it again while the projector is paused. */
 const HOLD_DELAY_MS = 2000;
+/** How long an event beyond this batch's reach in the log waits before it is offered again. */
+const LATER_DELAY_MS = 500;
 
 /**
  * The projector's intake: events from the stream, folded in batches of up to `maxBatch`, each
@@ -25,6 +28,7 @@ export class ProjectionLoop {
     private readonly projector: Projector,
     private readonly logger: Logger,
     private readonly maxBatch: number,
+    private readonly deadLetters: DeadLetters,
   ) {}
 
   enqueue(m: JsMsg): void {
@@ -69,25 +73,34 @@ export class ProjectionLoop {
 
   private async projectBatch(batch: JsMsg[]): Promise<void> {
     const events: EventEnvelope[] = [];
+    const carried: JsMsg[] = [];
+    const poison: Parked[] = [];
     for (const m of batch) {
       const parsed = EventEnvelopeSchema.safeParse(safeJson(m));
-      if (parsed.success) events.push(parsed.data);
-      else {
-        this.logger.warn('poison event terminated');
-        m.term();
-      }
+      if (parsed.success) {
+        events.push(parsed.data);
+        carried.push(m);
+      } else poison.push({ msg: m, reason: `malformed: ${describeIssue(m, parsed.error.issues[0])}` });
     }
     const span = spanFromHeaders('projector.project', batch[batch.length - 1]?.headers);
     span.setAttribute('tilemud.events', events.length);
     try {
       this.traceSource = batch[batch.length - 1];
       const started = performance.now();
-      await this.projector.project(events);
+      const verdicts = await this.projector.project(events);
       this.stats.time('projectMs', performance.now() - started);
       this.stats.count('batches');
       this.stats.count('events', events.length);
-      batch.forEach((m) => m.ack());
+      const agreed: JsMsg[] = [];
+      verdicts.forEach((v, i) => {
+        const m = carried[i]!;
+        if (v.kind === 'ok') agreed.push(m);
+        else if (v.kind === 'later') m.nak(LATER_DELAY_MS);
+        else poison.push({ msg: m, reason: v.reason, worldId: events[i]!.worldId, eventSeq: events[i]!.seq });
+      });
+      agreed.forEach((m) => m.ack());
       endSpan(span);
+      await this.settle(poison, agreed);
     } catch (err) {
       endSpan(span, err);
       // Not committed, or not surely: never acked. The stream offers it again, and the projector
@@ -99,6 +112,31 @@ export class ProjectionLoop {
       this.traceSource = undefined;
     }
   }
+
+  /**
+   * Parks what will never apply and terminates it on the stream, so that neither this world's
+   * later events nor other worlds' wait behind it. Stored first: while the store cannot be
+   * written, the messages are offered again later rather than lost.
+   */
+  private async settle(poison: Parked[], agreed: JsMsg[]): Promise<void> {
+    try {
+      if (poison.length) {
+        await this.deadLetters.park(poison);
+        this.stats.count('deadLettered', poison.length);
+      }
+      poison.forEach((p) => p.msg.term(p.reason));
+      await this.deadLetters.resolve(agreed);
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message, messages: poison.length }, 'dead letters could not be stored; offered again later');
+      poison.forEach((p) => p.msg.nak(1000));
+    }
+  }
+}
+
+/** Where a malformed message went wrong, for the dead letter's reason. */
+function describeIssue(m: JsMsg, issue: { path: PropertyKey[]; message: string } | undefined): string {
+  if (safeJson(m) === undefined) return 'not JSON';
+  return issue ? `${issue.path.map(String).join('.') || '(message)'}: ${issue.message}` : 'invalid';
 }
 
 function safeJson(m: JsMsg): unknown {

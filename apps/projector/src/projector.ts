@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { eventToChanges, WorldEvent } from '@tilemud/domain';
 import { EventEnvelope, Logger, withTransaction } from '@tilemud/runtime';
+import { checkAgainstLog, Verdict } from './log-check';
 import { CharacterRow, foldEvents, loadCharacters, PROJECTION, writeBatch } from './read-model';
 
 export interface DeltaFrame {
@@ -16,8 +17,8 @@ export type DeltaSink = (frame: DeltaFrame) => void;
 
 /**
  * Folds events into the read models in seq order, one transaction per batch with the checkpoint,
- * then hands each world's batch to the gateways as one state delta. A gap in what arrives is
- * filled from the PostgreSQL log, so the stream losing or repeating messages changes nothing.
+ * then hands each world's batch to the gateways as one state delta. What is applied always comes
+ * from the PostgreSQL log, so the stream losing, repeating or corrupting messages changes nothing.
  */
 export class Projector {
   private readonly checkpoints = new Map<string, number>();
@@ -55,51 +56,77 @@ export class Projector {
     let total = 0;
     for (const { world_id } of rows) {
       for (;;) {
-        const batch = await this.fromLog(world_id, this.checkpoint(world_id), 2000);
-        if (!batch.length) break;
-        await this.project(batch);
-        total += batch.length;
+        const from = this.checkpoint(world_id);
+        const events = await this.fromLog(world_id, from, from + FILL_LIMIT, FILL_LIMIT);
+        if (!events.length) break;
+        await this.guarded(() => this.commit([{ worldId: world_id, from, events }]));
+        total += events.length;
       }
     }
     return total;
   }
 
   /**
-   * Projects events (any worlds, any order, repeats allowed): keeps those past the checkpoint,
-   * fills gaps from the log, and commits all of it at once.
+   * Projects what the stream delivered (any worlds, any order, repeats allowed). The stream only
+   * says how far to go: what is applied is the log's events from the checkpoint on, read in the
+   * same step, and each delivered event is compared with the log's at its seq. One that disagrees,
+   * or that the log does not hold, is never applied: its verdict says to park it. Returns one
+   * verdict per event, in order.
    */
-  async project(incoming: EventEnvelope[]): Promise<void> {
+  async project(incoming: EventEnvelope[]): Promise<Verdict[]> {
+    return this.guarded(async () => {
+      const verdicts: Verdict[] = new Array(incoming.length);
+      const byWorld = new Map<string, number[]>();
+      incoming.forEach((e, i) => {
+        const list = byWorld.get(e.worldId);
+        if (list) list.push(i);
+        else byWorld.set(e.worldId, [i]);
+      });
+      const plan: Plan = [];
+      for (const [worldId, indexes] of byWorld) {
+        const arrived = indexes.map((i) => incoming[i]!);
+        const { log, coveredTo, fresh, from } = await this.readLog(worldId, arrived.map((e) => e.seq));
+        checkAgainstLog(arrived, log, coveredTo).forEach((v, k) => (verdicts[indexes[k]!] = v));
+        if (fresh.length) plan.push({ worldId, from, events: fresh });
+      }
+      await this.commit(plan);
+      return verdicts;
+    });
+  }
+
+  /**
+   * The log's events at the seqs that arrived: those at or below the checkpoint one by one (only to
+   * compare), and the run from the checkpoint up to the newest arrival (to apply), at most
+   * FILL_LIMIT of them per batch.
+   */
+  private async readLog(worldId: string, seqs: number[]): Promise<{ log: Map<number, EventEnvelope>; coveredTo: number; fresh: EventEnvelope[]; from: number }> {
+    const from = this.checkpoint(worldId);
+    const log = new Map<number, EventEnvelope>();
+    const old = seqs.filter((s) => s <= from);
+    if (old.length) for (const e of await this.atSeqs(worldId, old)) log.set(e.seq, e);
+    const last = Math.max(...seqs);
+    if (last <= from) return { log, coveredTo: from, fresh: [], from };
+    const limit = Math.min(last - from, FILL_LIMIT);
+    const fresh = await this.fromLog(worldId, from, last, limit);
+    if (fresh.some((e, i) => e.seq !== from + i + 1)) throw new Error(`world ${worldId}: the log has a hole after seq ${from}`);
+    for (const e of fresh) log.set(e.seq, e);
+    return { log, coveredTo: fresh.length < limit ? last : fresh[fresh.length - 1]!.seq, fresh, from };
+  }
+
+  /** A failed step may have committed all the same: the next one reads the checkpoints first. */
+  private async guarded<T>(step: () => Promise<T>): Promise<T> {
     if (this.stale) await this.loadCheckpoints();
     try {
-      await this.projectFresh(incoming);
+      return await step();
     } catch (err) {
       this.stale = true;
       throw err;
     }
   }
 
-  private async projectFresh(incoming: EventEnvelope[]): Promise<void> {
-    const byWorld = new Map<string, EventEnvelope[]>();
-    for (const e of incoming) {
-      if (e.seq <= this.checkpoint(e.worldId)) continue;
-      const list = byWorld.get(e.worldId) ?? [];
-      list.push(e);
-      byWorld.set(e.worldId, list);
-    }
-    if (!byWorld.size) return;
-    const plan: Array<{ worldId: string; from: number; events: EventEnvelope[] }> = [];
-    for (const [worldId, list] of byWorld) {
-      list.sort((a, b) => a.seq - b.seq);
-      const from = this.checkpoint(worldId);
-      const last = list[list.length - 1]!.seq;
-      const unique = new Map(list.map((e) => [e.seq, e]));
-      // Anything missing between the checkpoint and the newest arrival comes from the log.
-      if (unique.size !== last - from) {
-        for (const e of await this.fromLog(worldId, from, last - from)) if (e.seq <= last) unique.set(e.seq, e);
-        if (unique.size !== last - from) throw new Error(`world ${worldId}: log does not hold seq ${from + 1}..${last}`);
-      }
-      plan.push({ worldId, from, events: [...unique.values()].sort((a, b) => a.seq - b.seq) });
-    }
+  /** Writes each world's run of log events with its checkpoint, all in one transaction, then sends the deltas. */
+  private async commit(plan: Plan): Promise<void> {
+    if (!plan.length) return;
     // synchronous_commit off: the read model is disposable and its checkpoint commits with it, so a
     // crash may lose the last transactions, never half of one, and they are replayed from the log.
     // Its commits then skip the fsync wait and stay off the queue the sequencer's durable ones wait in.
@@ -125,20 +152,37 @@ export class Projector {
     }
   }
 
-  private async fromLog(worldId: string, afterSeq: number, limit: number): Promise<EventEnvelope[]> {
+  private async fromLog(worldId: string, afterSeq: number, upTo: number, limit: number): Promise<EventEnvelope[]> {
     const { rows } = await this.pool.query(
       `SELECT seq, type, payload, character_id, intent_seq, recorded_at FROM action_events
-        WHERE world_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-      [worldId, afterSeq, limit],
+        WHERE world_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4`,
+      [worldId, afterSeq, upTo, limit],
     );
-    return rows.map((r) => ({
-      worldId,
-      seq: Number(r.seq),
-      type: r.type as string,
-      data: r.payload as Record<string, unknown>,
-      characterId: r.character_id as string | null,
-      intentSeq: r.intent_seq === null ? null : Number(r.intent_seq),
-      recordedAt: new Date(r.recorded_at as string).toISOString(),
-    }));
+    return rows.map((r) => toEnvelope(worldId, r));
   }
+
+  private async atSeqs(worldId: string, seqs: number[]): Promise<EventEnvelope[]> {
+    const { rows } = await this.pool.query(
+      `SELECT seq, type, payload, character_id, intent_seq, recorded_at FROM action_events WHERE world_id = $1 AND seq = ANY($2::bigint[])`,
+      [worldId, seqs],
+    );
+    return rows.map((r) => toEnvelope(worldId, r));
+  }
+}
+
+type Plan = Array<{ worldId: string; from: number; events: EventEnvelope[] }>;
+
+/** Most log events one batch applies; a stream far ahead of the checkpoint is caught up in steps. */
+const FILL_LIMIT = 10_000;
+
+function toEnvelope(worldId: string, r: Record<string, unknown>): EventEnvelope {
+  return {
+    worldId,
+    seq: Number(r.seq),
+    type: r.type as string,
+    data: r.payload as Record<string, unknown>,
+    characterId: r.character_id as string | null,
+    intentSeq: r.intent_seq === null ? null : Number(r.intent_seq),
+    recordedAt: new Date(r.recorded_at as string).toISOString(),
+  };
 }

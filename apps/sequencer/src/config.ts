@@ -6,5 +6,7 @@ export const SequencerConfigSchema = BaseConfigSchema.extend({
   SEQUENCER_MAX_BATCH: intFromEnv(500, 1, 10_000),
   /** Intents pulled from JetStream ahead of the one being decided. */
   SEQUENCER_PREFETCH: intFromEnv(2000, 1, 20_000),
+  /** How often the streams and the intents consumer are checked, made again when deleted, and EVENTS refilled. */
+  STREAM_CHECK_INTERVAL_MS: intFromEnv(3000, 100, 600_000),
 });
 export type SequencerConfig = z.infer<typeof SequencerConfigSchema>;

@@ -1,6 +1,6 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { headers, NatsConnection } from '@nats-io/transport-node';
-import type { EventEnvelope, Logger, Topology } from '@tilemud/runtime';
+import { EventEnvelope, isNoMessage, isNoStream, isNotFound, isStoreFailure, Logger, Topology } from '@tilemud/runtime';
 import type { EventLog, EventRow } from './event-log';
 
 const RECONNECTED = 'NATS reconnected; publishing again';
@@ -27,6 +27,10 @@ export class EventPublisher {
   private readonly idle: Array<() => void> = [];
   /** Fails the publishes waiting for their acks, or ends the wait before a retry (see `retryOnReconnect`). */
   private abandon?: (err: Error) => void;
+  /** Ends the pause before the next retry (the stream was just made again). */
+  private wake?: () => void;
+  /** A publish found no stream to take it (deleted), or a stream that cannot store (broken): see StreamKeeper. */
+  onStreamLost?: (broken: boolean) => void;
 
   constructor(
     private readonly js: JetStreamClient,
@@ -82,12 +86,17 @@ export class EventPublisher {
         backoff = 100;
         continue;
       }
-      this.logger.warn({ err: err?.message, backoffMs: backoff, waiting: this.queue.length }, 'event publish failed; retrying');
+      const noStream = isNoStream(err);
+      const broken = isStoreFailure(err);
+      this.logger.warn({ err: err?.message, noStream, broken, backoffMs: backoff, waiting: this.queue.length }, 'event publish failed; retrying');
+      if (noStream || broken) this.onStreamLost?.(broken);
       await new Promise<void>((r) => {
         this.abandon = () => r(); // a reconnect ends the wait too
+        this.wake = r;
         setTimeout(r, backoff);
       });
       this.abandon = undefined;
+      this.wake = undefined;
       backoff = Math.min(backoff * 2, 2000);
     }
     this.running = false;
@@ -101,17 +110,27 @@ export class EventPublisher {
     await this.js.publish(this.t.eventSubject(e.worldId), JSON.stringify(toEnvelope(e)), { msgID: `${e.worldId}:${e.seq}`, headers: h });
   }
 
-  /** Events committed before a crash but never published: whatever the log has past the stream's last. */
-  async republishMissing(worldIds: string[]): Promise<number> {
+  /** Publishes what is waiting now rather than after the pause between retries. */
+  retryNow(): void {
+    this.wake?.();
+  }
+
+  /**
+   * Events committed before a crash but never published: whatever the log has past the stream's
+   * last. `fromStart`: the whole log (a recreated stream, which may already hold newer events than
+   * those it lacks); msgID dedupe drops the ones it has. Published a chunk at a time.
+   */
+  async republishMissing(worldIds: string[], fromStart = false): Promise<number> {
     let total = 0;
     for (const worldId of worldIds) {
-      let after = await this.lastPublishedSeq(worldId);
+      let after = fromStart ? 0 : await this.lastPublishedSeq(worldId);
       for (;;) {
         const rows = await this.log.eventsAfter(worldId, after);
         if (!rows.length) break;
         this.enqueue(rows);
         total += rows.length;
         after = rows[rows.length - 1]!.seq;
+        await this.flushed();
       }
     }
     await this.flushed();
@@ -123,7 +142,7 @@ export class EventPublisher {
       const m = await this.jsm.streams.getMessage(this.t.eventsStream, { last_by_subj: this.t.eventSubject(worldId) });
       return m ? (m.json<EventEnvelope>().seq ?? 0) : 0;
     } catch (err) {
-      if (/no message found|not found/i.test((err as Error).message)) return 0;
+      if (isNoMessage(err) || isNotFound(err)) return 0;
       throw err;
     }
   }

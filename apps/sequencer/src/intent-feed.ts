@@ -1,6 +1,6 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { ConsumerLoop, Logger, resetSequencerConsumer, Topology } from '@tilemud/runtime';
+import { ConsumerLoop, ensureIntentsStream, ensureSequencerConsumer, Logger, RECREATE_SETTLE_MS, resetSequencerConsumer, Topology } from '@tilemud/runtime';
 import type { Sequencer } from './sequencer';
 
 /**
@@ -14,6 +14,7 @@ import type { Sequencer } from './sequencer';
 export class IntentFeed {
   private readonly loop: ConsumerLoop;
   private chain: Promise<unknown> = Promise.resolve();
+  private healing?: Promise<void>;
 
   constructor(
     js: JetStreamClient,
@@ -23,7 +24,7 @@ export class IntentFeed {
     private readonly logger: Logger,
     prefetch: number,
   ) {
-    this.loop = new ConsumerLoop(js, t.intentsStream, t.sequencerConsumer, { max_messages: prefetch }, (m) => sequencer.enqueue(m), logger);
+    this.loop = new ConsumerLoop(js, t.intentsStream, t.sequencerConsumer, { max_messages: prefetch }, (m) => sequencer.enqueue(m), logger, () => void this.heal());
   }
 
   start(): void {
@@ -42,6 +43,23 @@ export class IntentFeed {
       await this.sequencer.idle();
       await resetSequencerConsumer(this.jsm, this.t);
     });
+  }
+
+  /**
+   * The INTENTS stream or this consumer was deleted under us: makes them again (whatever the queue
+   * held is gone; clients resend what was not answered) and consumes afresh, if consuming.
+   */
+  heal(): Promise<void> {
+    this.healing ??= this.serially(async () => {
+      await new Promise((r) => setTimeout(r, RECREATE_SETTLE_MS)); // let the deletion finish first
+      await ensureIntentsStream(this.jsm, this.t);
+      await ensureSequencerConsumer(this.jsm, this.t);
+      await this.loop.restart();
+      this.logger.warn({ stream: this.t.intentsStream, consumer: this.t.sequencerConsumer }, 'intents stream and consumer made again; consuming afresh');
+    })
+      .catch((err) => this.logger.warn({ err: (err as Error).message }, 'intents consumer could not be made again yet'))
+      .finally(() => (this.healing = undefined));
+    return this.healing;
   }
 
   /**

@@ -6,6 +6,7 @@ import { EventPublisher } from './event-publisher';
 import { Handovers } from './handovers';
 import { IntentFeed } from './intent-feed';
 import { Sequencer } from './sequencer';
+import { StreamKeeper } from './stream-keeper';
 
 async function main(): Promise<void> {
   const w = await startWorker('sequencer', SequencerConfigSchema);
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   const handovers = new Handovers(js, t, log, logger);
   const sequencer = new Sequencer(nc, t, log, publisher, handovers, logger, { maxBatch: config.SEQUENCER_MAX_BATCH, failpoint: config.TILEMUD_FAILPOINT });
   const feed = new IntentFeed(js, jsm, t, sequencer, logger, config.SEQUENCER_PREFETCH);
+  const keeper = new StreamKeeper(jsm, t, log, publisher, feed, logger);
+  publisher.onStreamLost = (broken) => void (w.active() && keeper.check(broken));
 
   // The same steps take the worlds at start, after a standby takes over, and after an outage.
   await w.run({
@@ -33,6 +36,7 @@ async function main(): Promise<void> {
       // publish before taking new intents.
       const republished = await publisher.republishMissing(await log.worldsInLog());
       if (republished) logger.info({ republished }, 'published events the log had and the stream did not');
+      await keeper.remember();
       // Portal crossings recorded but not yet arrived: send them again (an arrival applies once).
       await handovers.recover(0);
     },
@@ -43,6 +47,7 @@ async function main(): Promise<void> {
   });
   feed.watchReconnects(nc, w.active);
   publisher.retryOnReconnect(nc);
+  setInterval(() => void (w.active() && keeper.check()), config.STREAM_CHECK_INTERVAL_MS).unref();
   setInterval(() => {
     if (w.active()) void handovers.recover(2000).catch((err) => logger.warn({ err: (err as Error).message }, 'hand-over recovery failed'));
   }, 5000).unref();

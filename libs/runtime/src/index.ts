@@ -3,6 +3,7 @@ export * from './logger';
 export * from './db';
 export * from './migrate';
 export * from './nats';
+export * from './nats-errors';
 export * from './wire';
 export * from './tracing';
 export * from './failpoint';

@@ -1,7 +1,8 @@
 // @nats-io/transport-node and @nats-io/jetstream are pinned to 3.3.1: 3.4.0 pulls in
 // @nats-io/nuid 3, which requires Node >= 22, and the project runs on Node 20, 22 and 24.
-import { AckPolicy, ConsumeOptions, ConsumerMessages, DeliverPolicy, JetStreamClient, jetstreamManager, JetStreamManager, JsMsg, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { AckPolicy, ConsumeOptions, ConsumerInfo, ConsumerMessages, DeliverPolicy, JetStreamApiError, JetStreamClient, jetstreamManager, JetStreamManager, JsMsg, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { connect, nanos, NatsConnection } from '@nats-io/transport-node';
+import { isNotFound, STREAM_NAME_IN_USE } from './nats-errors';
 import type { Logger } from './logger';
 
 /**
@@ -55,6 +56,15 @@ const MINUTE = 60_000;
  */
 export async function ensureTopology(nc: NatsConnection, t: Topology): Promise<JetStreamManager> {
   const jsm = await jetstreamManager(nc);
+  await ensureIntentsStream(jsm, t);
+  await ensureEventsStream(jsm, t);
+  await upsertConsumer(jsm, t.intentsStream, sequencerConsumerConfig(t));
+  await ensureProjectorConsumer(jsm, t);
+  return jsm;
+}
+
+/** The INTENTS work queue alone (the gateway recreates it when a publish finds it gone). */
+export async function ensureIntentsStream(jsm: JetStreamManager, t: Topology): Promise<void> {
   await upsertStream(jsm, {
     name: t.intentsStream,
     subjects: [`${t.prefix}.intents.>`],
@@ -66,6 +76,10 @@ export async function ensureTopology(nc: NatsConnection, t: Topology): Promise<J
     max_age: nanos(60 * MINUTE),
     duplicate_window: nanos(2 * MINUTE),
   });
+}
+
+/** The EVENTS stream alone; whoever recreates it, the sequencer refills it from the log. */
+export async function ensureEventsStream(jsm: JetStreamManager, t: Topology): Promise<void> {
   await upsertStream(jsm, {
     name: t.eventsStream,
     subjects: [`${t.prefix}.events.>`],
@@ -75,7 +89,10 @@ export async function ensureTopology(nc: NatsConnection, t: Topology): Promise<J
     duplicate_window: nanos(10 * MINUTE),
     allow_direct: true,
   });
-  await upsertConsumer(jsm, t.intentsStream, sequencerConsumerConfig(t));
+}
+
+/** The projector's durable consumer (the EVENTS stream must exist). */
+export async function ensureProjectorConsumer(jsm: JetStreamManager, t: Topology): Promise<void> {
   await upsertConsumer(jsm, t.eventsStream, {
     durable_name: t.projectorConsumer,
     ack_policy: AckPolicy.Explicit,
@@ -83,7 +100,55 @@ export async function ensureTopology(nc: NatsConnection, t: Topology): Promise<J
     ack_wait: nanos(30_000),
     max_ack_pending: 20_000,
   });
-  return jsm;
+}
+
+/** The sequencer's durable consumer, when it is missing (the INTENTS stream must exist). */
+export async function ensureSequencerConsumer(jsm: JetStreamManager, t: Topology): Promise<void> {
+  await upsertConsumer(jsm, t.intentsStream, sequencerConsumerConfig(t));
+}
+
+/** When the stream was created: a different value means it was deleted and made again (and is empty of what came before). */
+export async function streamCreated(jsm: JetStreamManager, stream: string): Promise<string | undefined> {
+  try {
+    return (await jsm.streams.info(stream)).created;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** The consumer as the server sees it now, or undefined when it (or its stream) does not exist. */
+export async function consumerInfo(jsm: JetStreamManager, stream: string, consumer: string): Promise<ConsumerInfo | undefined> {
+  try {
+    return await jsm.consumers.info(stream, consumer);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Tells a consumer that delivers nothing though messages wait for it: nothing in flight and the
+ * delivered seq unchanged over two looks. Seen on nats-server 2.9 when a consumer is made on a
+ * stream made again a moment after the old one was deleted: it keeps a pull waiting and never
+ * answers it. Making the consumer again cures some; when it does not, the stream itself is broken
+ * (it reports messages it never hands out) and is made again.
+ */
+export class StallWatch {
+  private last?: { delivered: number; pending: number };
+
+  /** True when this look and the one before both found messages waiting and none delivered. */
+  observe(info: ConsumerInfo): boolean {
+    // consumer_seq counts redeliveries too: a consumer naking what it cannot take yet is not stalled.
+    const now = { delivered: info.delivered.consumer_seq, pending: info.num_pending };
+    const stalled = info.num_ack_pending === 0 && now.pending > 0 && this.last !== undefined && this.last.pending > 0 && this.last.delivered === now.delivered;
+    this.last = stalled ? undefined : now;
+    return stalled;
+  }
+
+  forget(): void {
+    this.last = undefined;
+  }
 }
 
 function sequencerConsumerConfig(t: Topology): ConsumerCfg & { durable_name: string } {
@@ -131,7 +196,7 @@ async function upsertStream(jsm: JetStreamManager, cfg: StreamCfg & { name: stri
     if (!isNotFound(err)) throw err;
     await jsm.streams.add(cfg).catch(async (e) => {
       // Another process created it between our look and our add.
-      if (!String((e as Error).message).includes('already in use')) throw e;
+      if (!(e instanceof JetStreamApiError && e.code === STREAM_NAME_IN_USE)) throw e;
     });
   }
 }
@@ -145,11 +210,6 @@ async function upsertConsumer(jsm: JetStreamManager, stream: string, cfg: Consum
     if (!isNotFound(err)) throw err;
     await jsm.consumers.add(stream, cfg);
   }
-}
-
-function isNotFound(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: string; name?: string };
-  return /not found/i.test(e?.message ?? '') || e?.name === 'StreamNotFoundError' || e?.name === 'ConsumerNotFoundError';
 }
 
 /** Removes a deployment's streams (tests clean up their own prefix with it). */
@@ -181,6 +241,11 @@ export class ConsumerLoop {
     private readonly opts: ConsumeOptions,
     private readonly onMessage: (m: JsMsg) => void,
     private readonly logger: Logger,
+    /**
+     * The consumer or its stream is gone (deleted under us): the library would only look it up
+     * again, every 30 s, for ever. The owner recreates it here and calls `restart`.
+     */
+    private readonly onGone?: () => void,
   ) {}
 
   start(): void {
@@ -248,6 +313,7 @@ export class ConsumerLoop {
       } catch (err) {
         if (run.stopped) return;
         this.logger.warn({ consumer: this.consumer, err: (err as Error).message, retryMs }, 'consumer unavailable; trying again');
+        if (isNotFound(err)) this.onGone?.();
       }
       await new Promise<void>((r) => {
         run.wake = r;
@@ -260,7 +326,9 @@ export class ConsumerLoop {
   private async watch(messages: ConsumerMessages): Promise<void> {
     const seen = new Set<string>();
     for await (const s of messages.status()) {
-      if (s.type !== 'heartbeats_missed' && s.type !== 'consumer_not_found' && s.type !== 'consumer_deleted') continue;
+      const gone = s.type === 'consumer_not_found' || s.type === 'consumer_deleted' || s.type === 'stream_not_found';
+      if (gone) this.onGone?.();
+      if (!gone && s.type !== 'heartbeats_missed') continue;
       if (seen.has(s.type)) continue;
       seen.add(s.type);
       this.logger.info({ consumer: this.consumer, status: s.type }, 'consumer recovering');

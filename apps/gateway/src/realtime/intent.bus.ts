@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { jetstream, JetStreamClient } from '@nats-io/jetstream';
+import { jetstream, JetStreamClient, jetstreamManager, JetStreamPublishOptions, PubAck } from '@nats-io/jetstream';
 import { headers, NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
   AckEnvelope,
   AckEnvelopeSchema,
   endSpan,
+  ensureIntentsStream,
   HEADER_RESEND,
+  isNoStream,
   injectTrace,
   IntentEnvelope,
   Logger,
@@ -30,6 +32,8 @@ export class IntentBus implements OnModuleInit, OnApplicationShutdown {
   private readonly sessions = new Map<string, AckHandler>();
   private readonly waiting = new Map<string, (ack: AckEnvelope) => void>();
   private readonly sentAt = new Map<string, number>();
+  /** The INTENTS stream being made again (one attempt at a time, shared by every publish that found it gone). */
+  private remaking?: Promise<void>;
   readonly stats = new IntervalStats();
 
   constructor(
@@ -95,7 +99,7 @@ export class IntentBus implements OnModuleInit, OnApplicationShutdown {
       const started = performance.now();
       this.sentAt.set(`${env.sessionId}:${env.intentSeq}`, started);
       if (this.sentAt.size > 100_000) this.sentAt.clear(); // acks that never came must not pile up
-      const pa = await this.js.publish(subject, data, { msgID: `${env.characterId}:${env.intentSeq}`, headers: h });
+      const pa = await this.jsPublish(subject, data, { msgID: `${env.characterId}:${env.intentSeq}`, headers: h });
       this.stats.time('jsPublishMs', performance.now() - started);
       if (pa.duplicate) {
         // JetStream already holds this intent. Send it on once more without a msgID so the sequencer,
@@ -104,7 +108,7 @@ export class IntentBus implements OnModuleInit, OnApplicationShutdown {
         const again = headers();
         injectTrace(again, span);
         again.set(HEADER_RESEND, '1');
-        await this.js.publish(subject, data, { headers: again });
+        await this.jsPublish(subject, data, { headers: again });
       }
       endSpan(span);
     } catch (err) {
@@ -132,7 +136,7 @@ export class IntentBus implements OnModuleInit, OnApplicationShutdown {
     const span = tracer().startSpan(`gateway.${env.op}`, { kind: SpanKind.PRODUCER });
     injectTrace(h, span);
     try {
-      await this.js.publish(this.t.intentSubject(env.worldId), JSON.stringify(full), { msgID: `${env.op}:${requestId}`, headers: h });
+      await this.jsPublish(this.t.intentSubject(env.worldId), JSON.stringify(full), { msgID: `${env.op}:${requestId}`, headers: h });
     } catch (err) {
       this.waiting.delete(requestId);
       endSpan(span, err);
@@ -141,5 +145,24 @@ export class IntentBus implements OnModuleInit, OnApplicationShutdown {
       if (span.isRecording()) endSpan(span);
     }
     return answer;
+  }
+
+  /**
+   * A publish that finds no INTENTS stream (deleted under us: `503 no responders`) makes it again
+   * and goes once more, so play carries on without waiting for a restart. The sequencer makes its
+   * consumer again by itself.
+   */
+  private async jsPublish(subject: string, data: string, opts: Partial<JetStreamPublishOptions>): Promise<PubAck> {
+    try {
+      return await this.js.publish(subject, data, opts);
+    } catch (err) {
+      if (!isNoStream(err)) throw err;
+      this.remaking ??= jetstreamManager(this.nc)
+        .then((jsm) => ensureIntentsStream(jsm, this.t))
+        .then(() => this.logger.warn({ stream: this.t.intentsStream }, 'INTENTS stream was missing; made again'))
+        .finally(() => (this.remaking = undefined));
+      await this.remaking;
+      return this.js.publish(subject, data, opts);
+    }
   }
 }

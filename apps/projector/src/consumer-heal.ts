@@ -1,0 +1,74 @@
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { ConsumerLoop, consumerInfo, ensureProjectorConsumer, Logger, RECREATE_SETTLE_MS, StallWatch, streamCreated, Topology } from '@tilemud/runtime';
+
+/** After a heal, looks again this soon (twice), so that a consumer made again but stalled is seen at once. */
+const FOLLOW_UP_MS = 1000;
+
+/**
+ * Brings the projector's consumer back when it was deleted (with its stream, or alone): the
+ * library would only look it up again every 30 s, for ever. Called when the feed reports it gone
+ * (`force`: consume afresh even if someone else already made it again) and every few seconds,
+ * so that a deletion is healed with no traffic at all. The stream itself is the sequencer's to
+ * make again and refill; what it lost does not matter here, the projector applies the log.
+ */
+export class ConsumerHeal {
+  private running?: Promise<void>;
+  private readonly stall = new StallWatch();
+  /** The consumer was made again for a stall: if it stalls again, the stream is what is broken. */
+  private remadeForStall = false;
+  private retry?: NodeJS.Timeout;
+
+  constructor(
+    private readonly jsm: JetStreamManager,
+    private readonly t: Topology,
+    private readonly feed: () => ConsumerLoop,
+    private readonly logger: Logger,
+  ) {}
+
+  run(force: boolean): Promise<void> {
+    this.running ??= this.heal(force)
+      .catch((err) => this.logger.warn({ err: (err as Error).message }, 'projector consumer check failed; trying again'))
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async heal(force: boolean): Promise<void> {
+    const { eventsStream: stream, projectorConsumer: consumer } = this.t;
+    if (force) await new Promise((r) => setTimeout(r, RECREATE_SETTLE_MS)); // reported gone: let the deletion finish
+    const info = await consumerInfo(this.jsm, stream, consumer);
+    if (info && !force) {
+      if (info.num_pending === 0) this.remadeForStall = false;
+      if (!this.stall.observe(info)) return;
+      if (this.remadeForStall) {
+        // Only a copy of the log: the sequencer refills the new one.
+        this.logger.warn({ stream, waiting: info.num_pending }, 'EVENTS stream hands out nothing even to a new consumer; making the stream again');
+        await this.jsm.streams.delete(stream).catch(() => undefined);
+      } else {
+        this.logger.warn({ stream, consumer, waiting: info.num_pending }, 'projector consumer delivers nothing though events wait; making it again');
+        await this.jsm.consumers.delete(stream, consumer).catch(() => undefined);
+      }
+      this.remadeForStall = !this.remadeForStall;
+    }
+    if (!info || !force) {
+      // The sequencer makes the stream again (and refills it); until then there is nothing to consume.
+      if (!(await streamCreated(this.jsm, stream))) return this.retrySoon();
+      await ensureProjectorConsumer(this.jsm, this.t);
+      if (!info) this.logger.warn({ stream, consumer }, 'projector consumer was missing; made again');
+    }
+    this.stall.forget();
+    await this.feed().restart();
+    this.followUp();
+  }
+
+  /** One look again soon, however many asked. */
+  private retrySoon(): void {
+    this.retry ??= setTimeout(() => {
+      this.retry = undefined;
+      void this.run(false);
+    }, FOLLOW_UP_MS).unref();
+  }
+
+  private followUp(): void {
+    for (const ms of [FOLLOW_UP_MS, 2 * FOLLOW_UP_MS]) setTimeout(() => void this.run(false), ms).unref();
+  }
+}

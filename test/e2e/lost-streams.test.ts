@@ -1,0 +1,165 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { jetstreamManager, JetStreamManager } from '@nats-io/jetstream';
+import { connect, NatsConnection } from '@nats-io/transport-node';
+import type { Client } from 'pg';
+import { topology } from '@tilemud/runtime';
+import { sleep } from '../support/client';
+import { db } from '../support/db';
+import { DrillPlayer } from '../support/drill';
+import { streamSeqs } from '../support/streams';
+import { TestSystem } from '../support/system';
+
+/** Heals are checked within this bound (the apps check every 3 s; the machine may be busy). */
+const BOUND_MS = 20_000;
+const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
+
+async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = BOUND_MS): Promise<T> {
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(50)) {
+    const v = await f();
+    if (v !== undefined && v !== false) return v;
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * Streams and consumers deleted under play (an operator's mistake, a NATS store lost): the apps
+ * notice and make them again by themselves, the sequencer refills EVENTS from the log, and every
+ * client's deltas go on in one chain. No app is restarted.
+ */
+describe('lost streams: deleted under play, healed without a restart', () => {
+  const system = new TestSystem();
+  const t = topology(process.env.NATS_PREFIX!);
+  let pg: Client;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  const players: DrillPlayer[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let pids: Array<number | undefined> = [];
+  const figures: Record<string, number> = {};
+
+  beforeAll(async () => {
+    await system.start();
+    pids = Object.values(system.apps).map((a) => a.proc?.pid);
+    pg = await db();
+    nc = await connect({ servers: process.env.NATS_URL ?? '127.0.0.1:4222' });
+    jsm = await jetstreamManager(nc);
+    for (let i = 0; i < 4; i++) {
+      const p = new DrillPlayer(system);
+      await p.start();
+      players.push(p);
+    }
+    timer = setInterval(() => players.forEach((p) => p.tick()), 150);
+    await sleep(1000);
+  }, 60_000);
+
+  afterAll(async () => {
+    if (timer) clearInterval(timer);
+    players.forEach((p) => p.stop());
+    await system.stop();
+    await pg?.end();
+    await nc?.close();
+    process.stderr.write(`lost-streams figures: ${JSON.stringify(figures)}\n`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, 'lost-streams.json'), JSON.stringify(figures, null, 2));
+    for (const app of Object.values(system.apps)) writeFileSync(join(ARTIFACTS, `lost-streams-${app.name}.log`), app.output);
+  });
+
+  /** Ms from `at` until every player has had a delta after it, and each one's first. */
+  async function everyoneGetsDeltasAfter(at: number): Promise<number> {
+    await until('a delta for every player', () => players.every((p) => p.deltaTimes.some((x) => x > at)));
+    return Math.max(...players.map((p) => p.deltaTimes.find((x) => x > at)! - at));
+  }
+
+  /**
+   * Waits until what was deleted is back (`back` resolves), then until every player has a delta
+   * after that (deltas in flight at the deletion do not count); returns ms from the deletion to
+   * the last player's first such delta.
+   */
+  async function deltasAgainAfter(at: number, back: () => Promise<unknown>): Promise<number> {
+    await until('made again', () => back().then(() => true, () => undefined));
+    const since = Date.now();
+    await everyoneGetsDeltasAfter(since);
+    return Math.max(...players.map((p) => p.deltaTimes.find((x) => x > since)! - at));
+  }
+
+  /** Every player has an intent sent after `at` answered `applied`. */
+  async function everyoneApplied(at: number): Promise<void> {
+    await until('an applied intent for every player', () => players.every((p) => [...p.answers.values()].some((a) => a.status === 'applied' && a.at > at)));
+  }
+
+  const logMax = async (worldId: string) => Number((await pg.query('SELECT coalesce(max(seq), 0) AS m FROM action_events WHERE world_id = $1', [worldId])).rows[0].m);
+
+  function expectNoRestartAndUnbrokenChains(): void {
+    expect(Object.values(system.apps).map((a) => a.proc?.pid)).toEqual(pids);
+    expect(Object.values(system.apps).map((a) => a.proc?.exitCode)).toEqual([null, null, null]);
+    expect(players.flatMap((p) => p.chainErrors)).toEqual([]);
+  }
+
+  it('EVENTS stream deleted: deltas come again, and the stream is refilled with the log', async () => {
+    const at = Date.now();
+    await jsm.streams.delete(t.eventsStream);
+    figures.eventsDeletedToFirstDeltaMs = await deltasAgainAfter(at, () => jsm.streams.info(t.eventsStream));
+    await everyoneApplied(Date.now());
+    // Refilled: the new stream holds every event of the log, each once (new ones after it too).
+    const worldId = (await pg.query('SELECT world_id FROM action_events GROUP BY world_id ORDER BY count(*) DESC LIMIT 1')).rows[0].world_id as string;
+    const upTo = await logMax(worldId);
+    const seqs = await until('the stream refilled', async () => {
+      const s = await streamSeqs(nc, worldId, t).catch(() => []); // not made again yet
+      return s.filter((x) => x <= upTo).length === upTo ? s : undefined;
+    });
+    expect(new Set(seqs).size).toBe(seqs.length);
+    await until('the refill logged', () => system.apps.sequencer.output.includes('EVENTS stream is new: refilled from the log') || undefined);
+    expectNoRestartAndUnbrokenChains();
+  }, 90_000);
+
+  it('INTENTS stream deleted: intents are applied again and deltas come', async () => {
+    const at = Date.now();
+    await jsm.streams.delete(t.intentsStream);
+    figures.intentsDeletedToFirstDeltaMs = await deltasAgainAfter(at, () => jsm.consumers.info(t.intentsStream, t.sequencerConsumer));
+    await everyoneApplied(at);
+    expect((await jsm.streams.info(t.intentsStream)).config.name).toBe(t.intentsStream);
+    expectNoRestartAndUnbrokenChains();
+  }, 90_000);
+
+  it('projector consumer deleted alone: made again, deltas come', async () => {
+    await jsm.consumers.delete(t.eventsStream, t.projectorConsumer);
+    const at = Date.now();
+    figures.projectorConsumerDeletedToFirstDeltaMs = await deltasAgainAfter(at, () => jsm.consumers.info(t.eventsStream, t.projectorConsumer));
+    expectNoRestartAndUnbrokenChains();
+  }, 90_000);
+
+  it('sequencer consumer deleted alone: made again, intents are applied', async () => {
+    const at = Date.now();
+    await jsm.consumers.delete(t.intentsStream, t.sequencerConsumer);
+    figures.sequencerConsumerDeletedToFirstDeltaMs = await deltasAgainAfter(at, () => jsm.consumers.info(t.intentsStream, t.sequencerConsumer));
+    await everyoneApplied(at);
+    expectNoRestartAndUnbrokenChains();
+  }, 90_000);
+
+  it('with no traffic at all, both streams deleted come back by themselves, EVENTS refilled', async () => {
+    clearInterval(timer);
+    timer = undefined;
+    await sleep(500);
+    const worldId = (await pg.query('SELECT world_id FROM action_events GROUP BY world_id ORDER BY count(*) DESC LIMIT 1')).rows[0].world_id as string;
+    const upTo = await logMax(worldId);
+    const at = Date.now();
+    await jsm.streams.delete(t.eventsStream);
+    await jsm.streams.delete(t.intentsStream);
+    await until('both streams and consumers back', async () => {
+      const there = await Promise.all([
+        jsm.consumers.info(t.eventsStream, t.projectorConsumer).then(() => true, () => false),
+        jsm.consumers.info(t.intentsStream, t.sequencerConsumer).then(() => true, () => false),
+      ]);
+      return there.every(Boolean);
+    });
+    figures.idleStreamsBackMs = Date.now() - at;
+    await until('the idle stream refilled', async () => (new Set((await streamSeqs(nc, worldId, t).catch(() => [])).filter((x) => x <= upTo)).size === upTo ? true : undefined));
+    // And play resumes on them (players resend what is not answered, as real clients do).
+    const resumed = Date.now();
+    timer = setInterval(() => players.forEach((p) => p.tick()), 150);
+    await everyoneApplied(resumed);
+    await everyoneGetsDeltasAfter(resumed);
+    expectNoRestartAndUnbrokenChains();
+  }, 90_000);
+});
