@@ -175,7 +175,8 @@ describeWithBrowser('playing on a phone and with the keyboard', () => {
   });
 
   it('isolates chat text: a right-to-left override cannot reorder the line around it', async () => {
-    const text = '\u202Eevil override';
+    // The server removes bidirectional controls (docs/protocol.md); right-to-left letters stay, isolated.
+    const text = '\u202Eevil override \u05E9\u05DC\u05D5\u05DD';
     await desk.say(text);
     await phone.page.getByTestId('tab-chat').tap();
     const line = phone.page.locator('[data-testid="chat-message"]', { hasText: 'evil override' });
@@ -184,7 +185,7 @@ describeWithBrowser('playing on a phone and with the keyboard', () => {
     expect(await el.evaluate((e) => e.tagName)).toBe('BDI');
     expect(await el.evaluate((e) => getComputedStyle(e).unicodeBidi)).toBe('isolate');
     expect(await line.getByTestId('chat-from').evaluate((e) => [e.tagName, getComputedStyle(e).unicodeBidi])).toEqual(['BDI', 'isolate']);
-    expect(await el.textContent()).toBe(text);
+    expect(await el.textContent()).toBe(text.replace('\u202E', ''));
     // Time, name, text stay in that order on screen.
     const [t, n, m] = await Promise.all([line.locator('time'), line.getByTestId('chat-from'), el].map(async (l) => (await l.boundingBox())!.x));
     expect(t!).toBeLessThan(n!);
