@@ -7,15 +7,32 @@ export type AppName = 'gateway' | 'sequencer' | 'projector';
 
 const ROOT = join(__dirname, '..', '..');
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+function listenOn(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
+    s.once('error', () => resolve(undefined));
+    s.listen(port, '127.0.0.1', () => {
+      const got = (s.address() as { port: number }).port;
+      s.close(() => resolve(got));
     });
   });
+}
+
+/**
+ * A port nobody listens on, for an app to listen on a moment later. Not one the kernel hands out
+ * (0): those come from the ephemeral range, where every outgoing connection of every process on the
+ * machine (to PostgreSQL, NATS, Redis...) also takes its local port, so the port could be taken
+ * before the app binds it (EADDRINUSE seen with the CPUs busy). Below that range only listeners
+ * compete, and `TestSystem.start` retries a gateway that lost the race anyway.
+ */
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const port = await listenOn(20_000 + Math.floor(Math.random() * 12_000));
+    if (port) return port;
+  }
+  const port = await listenOn(0);
+  if (!port) throw new Error('no free port');
+  return port;
 }
 
 /** The environment every app of this test run shares (set by global-setup). */
@@ -141,12 +158,19 @@ export class TestSystem {
   }
 
   async start(): Promise<this> {
-    const port = await freePort();
-    this.baseUrl = `http://127.0.0.1:${port}`;
-    this.wsUrl = `ws://127.0.0.1:${port}`;
     await Promise.all([this.apps.sequencer.start(), this.apps.projector.start()]);
-    await this.apps.gateway.start({ PORT: String(port), HOST: '127.0.0.1' });
-    return this;
+    // The port is chosen as late as possible; one taken meanwhile by another process is chosen again.
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      this.baseUrl = `http://127.0.0.1:${port}`;
+      this.wsUrl = `ws://127.0.0.1:${port}`;
+      try {
+        await this.apps.gateway.start({ PORT: String(port), HOST: '127.0.0.1' });
+        return this;
+      } catch (err) {
+        if (attempt >= 3 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+      }
+    }
   }
 
   async stop(): Promise<void> {
