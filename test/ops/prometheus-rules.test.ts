@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ALL_SERIES } from '../support/metric-names';
 import { requireBinary } from '../support/promtool';
 
 const ROOT = join(__dirname, '..', '..');
@@ -54,6 +55,13 @@ describe('infra/prometheus (promtool)', () => {
       expect({ name, runbook }).toEqual({ name, runbook: name.toLowerCase() });
       expect({ name, documented: anchors.has(runbook!) }).toEqual({ name, documented: true });
     }
+  });
+
+  it('reads only metrics of the catalog', () => {
+    const rules = ruleFiles.map((f) => readFileSync(join(PROM, f), 'utf8')).join('\n');
+    const used = [...rules.replace(/^\s*(summary|description): .*$/gm, '').matchAll(/\b((?:tilemud|nodejs)_[a-z0-9_]*)/g)].map((m) => m[1]);
+    expect(used.length).toBeGreaterThan(10);
+    expect([...new Set(used)].filter((n) => !ALL_SERIES.includes(n))).toEqual([]);
   });
 
   it('keeps 30 days of data wherever Prometheus is started', () => {
