@@ -12,7 +12,8 @@ const APPS: App[] = ['gateway', 'sequencer', 'projector'];
  * HTTP API, as Grafana and the alerts would.
  */
 describe('Prometheus scrapes the three apps (infra/prometheus)', () => {
-  const system = new TestSystem();
+  // Pings limited (2 a minute) so the load also hits a rate limit and the counter has a series.
+  const system = new TestSystem({ RATE_LIMIT_PING: '2/60000' });
   const prometheus = new TestPrometheus();
   const players: TestClient[] = [];
   const before = new Map<string, number>();
@@ -37,6 +38,12 @@ describe('Prometheus scrapes the three apps (infra/prometheus)', () => {
         if (round % 3 === i % 3) await p.intent('intent.chat', { text: `metrics ${round}` });
       }));
     }
+    // The counters that only get a series when their event happens: a rate-limited ping, a frame
+    // that is not JSON, a socket closed by its player.
+    for (let i = 0; i < 4; i++) players[0].send({ type: 'ping', ts: i });
+    players[1].send('not json');
+    const leaving = await joinPlayer(system);
+    await leaving.close();
   }, 180_000);
 
   afterAll(async () => {
@@ -67,11 +74,16 @@ describe('Prometheus scrapes the three apps (infra/prometheus)', () => {
       return still.length === 0;
     };
     await prometheus.waitFor(grown, 30_000, 'counters grown').catch(() => undefined);
-    for (const app of APPS) {
-      for (const m of CATALOG[app]) {
-        if (!(await prometheus.query(`${seriesName(m)}{job="${app}"}`)).length) missing.push(`${app} ${seriesName(m)}`);
+    const present = async () => {
+      missing.length = 0;
+      for (const app of APPS) {
+        for (const m of CATALOG[app]) {
+          if (!(await prometheus.query(`${seriesName(m)}{job="${app}"}`)).length) missing.push(`${app} ${seriesName(m)}`);
+        }
       }
-    }
+      return missing.length === 0;
+    };
+    await prometheus.waitFor(present, 15_000, 'every catalog metric').catch(() => undefined);
     expect({ missing, notGrown: still }).toEqual({ missing: [], notGrown: [] });
   }, 120_000);
 
