@@ -26,6 +26,8 @@ module.exports = {
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/libs/*/src/**/*.test.ts', '<rootDir>/apps/*/src/**/*.test.ts'] },
     { ...base, ...world, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     { ...base, ...world, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+    // Prometheus rules and config checked and unit-tested by promtool; log rotation (no services needed).
+    { ...base, displayName: 'ops', testMatch: ['<rootDir>/test/ops/**/*.test.ts'] },
     { ...client, displayName: 'client', testMatch: ['<rootDir>/client/src/**/*.test.ts?(x)'] },
     // Debian's chromium driven by playwright-core, against the three apps and the built client.
     { ...base, ...world, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },

@@ -3,7 +3,7 @@ import { Inject, Injectable, OnApplicationShutdown, Provider } from '@nestjs/com
 import type { NatsConnection } from '@nats-io/transport-node';
 import Redis from 'ioredis';
 import type { Pool } from 'pg';
-import { connectNats, createLogger, createPool, ensureTopology, Logger, topology, Topology } from '@tilemud/runtime';
+import { connectNats, createLogger, createPool, ensureTopology, logDestination, Logger, topology, Topology } from '@tilemud/runtime';
 import type { GatewayConfig } from './config';
 import { CONFIG, GATEWAY_ID, LOGGER, NATS, PG_POOL, REDIS, TOPOLOGY } from './tokens';
 
@@ -11,7 +11,7 @@ import { CONFIG, GATEWAY_ID, LOGGER, NATS, PG_POOL, REDIS, TOPOLOGY } from './to
 export function infraProviders(config: GatewayConfig): Provider[] {
   return [
     { provide: CONFIG, useValue: config },
-    { provide: LOGGER, useFactory: () => createLogger('gateway', config.LOG_LEVEL) },
+    { provide: LOGGER, useFactory: () => createLogger('gateway', config.LOG_LEVEL, logDestination(config)) },
     { provide: GATEWAY_ID, useValue: config.GATEWAY_ID ?? `gw-${randomBytes(4).toString('hex')}` },
     { provide: TOPOLOGY, useValue: topology(config.NATS_PREFIX) },
     { provide: PG_POOL, useFactory: () => createPool(config.DATABASE_URL, 10) },

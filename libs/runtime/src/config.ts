@@ -47,6 +47,10 @@ export const BaseConfigSchema = z.object({
     .regex(/^[a-z][a-z0-9_]{0,31}$/, 'lowercase letters, digits and _ (a subject token and part of stream names)')
     .default('tilemud'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Also write the JSON log to this file, rolled daily (`<name>.<yyyy-MM-dd>.<n>.log`); one per app. Unset: stdout only. */
+  LOG_FILE: z.string().min(1).optional(),
+  /** Days of log files kept besides today's: older files are removed when the file rolls at midnight. */
+  LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** OTLP/HTTP collector for traces, e.g. http://127.0.0.1:4318; unset = traces are not exported. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   /** Also write finished spans as JSON lines to this file (traces without a collector). */

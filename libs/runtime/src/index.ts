@@ -1,5 +1,6 @@
 export * from './config';
 export * from './logger';
+export * from './log-file';
 export * from './db';
 export * from './migrate';
 export * from './nats';

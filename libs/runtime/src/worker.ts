@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { BaseConfigSchema, loadConfig } from './config';
 import { createPool } from './db';
 import { createLogger, Logger } from './logger';
+import { logDestination } from './log-file';
 import { connectNats, ensureTopology, Topology, topology } from './nats';
 import { Hold, Ownership } from './ownership';
 import { Shutdown, within } from './shutdown';
@@ -65,7 +66,7 @@ export async function startWorker<S extends typeof BaseConfigSchema>(
 ): Promise<Worker<z.infer<S>>> {
   const config = loadConfig(schema, process.env) as z.infer<S>;
   const tracing = startTracing({ serviceName: `tilemud-${role}`, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, file: config.OTEL_TRACES_FILE });
-  const logger = createLogger(role, config.LOG_LEVEL);
+  const logger = createLogger(role, config.LOG_LEVEL, logDestination(config));
   logCrashes(role, logger);
   const pool = createPool(config.DATABASE_URL, 4);
   const ownership = new Ownership(config.DATABASE_URL, `${config.NATS_PREFIX}:${role}`, logger);
