@@ -65,7 +65,15 @@ describe('durability: nothing acked is lost, nothing is acked before it is durab
 
     const intentSeq = ++a.intentSeq;
     a.send({ type: 'intent.move', intentSeq, payload: { direction: a.freeDirection() } });
-    await system.apps.sequencer.exited; // died on the spot, right after its commit
+    // Dies on the spot, right after its commit; if it does not, say what it did instead.
+    const seqOut = system.apps.sequencer;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      seqOut.exited,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the sequencer with the failpoint did not die within 20 s:\n${seqOut.since().slice(-4000)}\ngateway:\n${system.apps.gateway.output.slice(-3000)}`)), 20_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
     const committed = await pg.query('SELECT seq FROM action_events WHERE character_id = $1 AND intent_seq = $2', [a.characterId, intentSeq]);
     expect(committed.rowCount).toBe(1);
     const seq = Number(committed.rows[0].seq);
