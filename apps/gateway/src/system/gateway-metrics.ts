@@ -50,6 +50,12 @@ export class GatewayMetrics {
   private health?: HealthSource;
 
   constructor() {
+    // Series that exist from the start (at 0): a rate or an alert on them works before the first event.
+    for (const outcome of ['replay', 'snapshot', 'refused']) this.resumes.add(0, { outcome });
+    for (const outcome of ['success', 'invalid_credentials', 'rate_limited', 'capacity', 'error']) this.logins.add(0, { outcome });
+    this.mergedFrames.add(0);
+    this.slo.add(0);
+    this.sloGood.add(0);
     const sessions = this.m.createObservableGauge('tilemud.gateway.sessions', { description: 'sessions on this gateway: playing (socket open) or lingering (resume window)' });
     const queue = this.m.createObservableGauge('tilemud.gateway.send_queue.max_bytes', { unit: 'By', description: 'largest number of bytes queued unsent on one socket now' });
     const up = this.m.createObservableGauge('tilemud.dependency.up', { description: '1 when the dependency answered the last probe' });
