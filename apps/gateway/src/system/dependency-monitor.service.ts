@@ -25,6 +25,9 @@ export class DependencyMonitor implements OnModuleInit, OnModuleDestroy {
   private states: DepStates = { ...ALL_UP };
   private readonly downSince: Partial<Record<Dependency, number>> = {};
   private last?: HealthResponse;
+  /** When the last round ended, and the connection generation it saw. */
+  private lastAt = 0;
+  private lastGeneration = -1;
   private causes: HealthCause[] = [];
   private progress: CheckpointProgress = new Map();
   private checking: Promise<HealthResponse> | null = null;
@@ -58,8 +61,9 @@ export class DependencyMonitor implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.timer = setInterval(() => void this.check(), this.config.DEPENDENCY_CHECK_INTERVAL_MS);
     this.timer.unref();
-    this.redis.on('close', () => void this.check());
-    this.redis.on('ready', () => void this.check());
+    // A connection lost or regained: the last round is old news until the next one.
+    this.redis.on('close', () => (this.generation++, void this.check()));
+    this.redis.on('ready', () => (this.generation++, void this.check()));
     void this.watchNats();
   }
 
@@ -83,9 +87,18 @@ export class DependencyMonitor implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** The last round's answer (a first round is run when there was none yet). */
-  current(): Promise<HealthResponse> {
-    return this.last ? Promise.resolve(this.last) : this.check();
+  /**
+   * The last round's answer while it is fresh (a round ended within two intervals, and no
+   * connection was lost or regained since): fast. Otherwise, a probe hanging on a dependency
+   * that does not answer, it waits for a round that tells the truth (a few at most).
+   */
+  async current(): Promise<HealthResponse> {
+    for (let i = 0; i < 3 && !this.fresh(); i++) await this.check();
+    return this.last ?? this.check();
+  }
+
+  private fresh(): boolean {
+    return !!this.last && this.lastGeneration === this.generation && Date.now() - this.lastAt < 2 * this.config.DEPENDENCY_CHECK_INTERVAL_MS;
   }
 
   /** Whether this gateway can serve players now (`/readyz`): PostgreSQL and NATS reachable. */
@@ -101,14 +114,14 @@ export class DependencyMonitor implements OnModuleInit, OnModuleDestroy {
       .probe()
       .then((round) => {
         // Overtaken by a connection event while probing: the next round tells the truth.
-        if (generation === this.generation) this.apply(round);
+        if (generation === this.generation) this.apply(round, generation);
         return this.last ?? this.respond(round);
       })
       .finally(() => (this.checking = null));
     return this.checking;
   }
 
-  private apply(round: ProbeRound): void {
+  private apply(round: ProbeRound, generation: number): void {
     this.metrics.expireIntents(this.config.INTENT_ANSWER_TIMEOUT_MS);
     const d = round.dependencies;
     const now = Date.now();
@@ -125,6 +138,8 @@ export class DependencyMonitor implements OnModuleInit, OnModuleDestroy {
     for (const c of appeared) this.logger.warn({ cause: c.cause }, `health: ${c.message}`);
     for (const c of gone) this.logger.info({ cause: c.cause, sinceMs: now - Date.parse(c.since) }, 'health: cause cleared');
     this.last = this.respond(round);
+    this.lastAt = Date.now();
+    this.lastGeneration = generation;
     const next: DepStates = { ...ALL_UP };
     for (const c of causes) {
       const dep = NOTICE_OF[c.cause];
