@@ -43,7 +43,8 @@ export class OpsController {
   }
 }
 
-function bearerMatches(header: string | undefined, token: string): boolean {
+/** Pure: whether an Authorization header carries exactly `Bearer <token>` (compared in constant time). */
+export function bearerMatches(header: string | undefined, token: string): boolean {
   const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
   const want = Buffer.from(token);
   return given.length === want.length && timingSafeEqual(given, want);
