@@ -89,10 +89,13 @@ export class DependencyMonitor implements OnModuleInit, OnModuleDestroy {
 
   /**
    * The last round's answer while it is fresh (a round ended within two intervals, and no
-   * connection was lost or regained since): fast. Otherwise, a probe hanging on a dependency
-   * that does not answer, it waits for a round that tells the truth (a few at most).
+   * connection was lost or regained since) and ok: fast. Otherwise it waits for a round that
+   * tells the truth (a few at most, one at a time however many ask): a probe hanging on a
+   * dependency that does not answer, or a cause that may have cleared since (a sequencer that
+   * just came back is not reported missing for another interval).
    */
   async current(): Promise<HealthResponse> {
+    if (this.last?.status !== 'ok') await this.check();
     for (let i = 0; i < 3 && !this.fresh(); i++) await this.check();
     return this.last ?? this.check();
   }
