@@ -126,7 +126,18 @@ describe('gateway metrics, health causes, liveness and readiness', () => {
     expect(sample(await metrics(), 'tilemud_health_cause{cause="no_sequencer"}')).toBe(1);
     // Still ready: this gateway can serve; it is the pipeline behind it that is missing.
     expect((await api(system.baseUrl, 'GET', '/readyz')).status).toBe(200);
+    // An intent sent now waits in the INTENTS stream: past INTENTS_UNANSWERED_MS health says so.
+    const before = await metrics();
+    const bad = (text: string) => sample(text, 'tilemud_slo_intents_total')! - sample(text, 'tilemud_slo_intents_good_total')!;
+    const seq = ++a.intentSeq;
+    const sentFrom = a.received.length;
+    a.send({ type: 'intent.move', intentSeq: seq, payload: { direction: a.freeDirection() } });
+    await healthSays('intents_unanswered', 5000);
     await system.apps.sequencer.start();
+    // Answered once the sequencer is back, but late: it counts against the SLO.
+    const ack = await a.waitFor((m) => m.type === 'event.ack' && m.intentSeq === seq, 45_000, sentFrom);
+    expect(['applied', 'rejected']).toContain(ack.status);
+    expect(bad(await metrics())).toBe(bad(before) + 1);
     await healthSays('ok', 20_000);
     await notice(a, 'sequencer', 'recovered', from);
     console.log(`no_sequencer named ${ms} ms after the sequencer stopped`);
