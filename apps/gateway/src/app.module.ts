@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { APP_FILTER } from '@nestjs/core';
 import { AdminController } from './admin/admin.controller';
 import { AuthController } from './auth/auth.controller';
@@ -26,19 +27,25 @@ import { TicketStore } from './session/ticket.store';
 import { DependencyMonitor } from './system/dependency-monitor.service';
 import { HealthService } from './system/health.service';
 import { MinVersionService } from './system/min-version.service';
+import { GatewayMetrics } from './system/gateway-metrics';
+import { OpsController } from './system/ops.controller';
 import { SystemController } from './system/system.controller';
 import { ReplayService } from './world/replay.service';
 import { SnapshotService } from './world/snapshot.service';
+import { METRICS_READER } from './tokens';
 import { WorldController } from './world/world.controller';
 
 @Module({})
 export class AppModule {
-  static forConfig(config: GatewayConfig): DynamicModule {
+  /** `metricsReader`: the Prometheus reader registered with the OpenTelemetry SDK, served at `/metrics`. */
+  static forConfig(config: GatewayConfig, metricsReader: PrometheusExporter): DynamicModule {
     return {
       module: AppModule,
-      controllers: [AuthController, SessionController, SystemController, WorldController, AdminController],
+      controllers: [AuthController, SessionController, SystemController, WorldController, AdminController, OpsController],
       providers: [
         ...infraProviders(config),
+        { provide: METRICS_READER, useValue: metricsReader },
+        GatewayMetrics,
         InfraLifecycle,
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
         KeyRingService,

@@ -111,5 +111,15 @@ export const GatewayConfigSchema = BaseConfigSchema.extend({
   /** Directory with the built browser client (served at /); unset = client/dist when it exists. */
   CLIENT_DIST: z.string().optional(),
   OTEL_TRACES_FILE: z.string().optional(),
+  /** Events the projector may be behind the log (any world) before health says `projector_lagging`. */
+  PROJECTOR_LAG_THRESHOLD: intFromEnv(500, 1, 100_000_000),
+  /** How long the projector's checkpoint may stand still while behind the log before health says `projector_stalled`. */
+  PROJECTOR_STALL_MS: intFromEnv(10_000, 500, 3_600_000),
+  /** An intent of this gateway's waiting this long for its ack makes health say `intents_unanswered`. */
+  INTENTS_UNANSWERED_MS: intFromEnv(2000, 100, 600_000),
+  /** An intent never answered within this counts as an error (and against the SLO), and is no longer waited for. */
+  INTENT_ANSWER_TIMEOUT_MS: intFromEnv(10_000, 500, 600_000),
+  /** When set, `GET /metrics` asks for `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open (keep it off the public network). */
+  METRICS_TOKEN: z.string().min(16).optional(),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;

@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { CONFIG_EXIT_CODE, ConfigError, createLogger, loadConfig, logDestination, Logger, startTracing } from '@tilemud/runtime';
+import { CONFIG_EXIT_CODE, ConfigError, createLogger, createMetricsReader, loadConfig, logDestination, Logger, registerRuntimeMetrics, startTracing } from '@tilemud/runtime';
 import { AppModule } from './app.module';
 import { GatewayConfig, GatewayConfigSchema } from './config';
 import { NestPinoLogger } from './errors/nest-logger';
@@ -14,9 +14,11 @@ import { GatewayWsAdapter } from './realtime/ws-adapter';
 
 async function main(): Promise<void> {
   const config = loadConfig(GatewayConfigSchema, process.env);
-  const tracing = startTracing({ serviceName: 'tilemud-gateway', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, file: config.OTEL_TRACES_FILE });
+  const metricReader = createMetricsReader();
+  const tracing = startTracing({ serviceName: 'tilemud-gateway', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, file: config.OTEL_TRACES_FILE, metricReader });
+  registerRuntimeMetrics();
   const log = createLogger('gateway', config.LOG_LEVEL, logDestination(config));
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config, metricReader), {
     logger: new NestPinoLogger(log),
     // JSON only: no urlencoded parser, so a form post never reaches a handler as fields.
     bodyParser: false,

@@ -6,3 +6,4 @@ export const REDIS = Symbol('REDIS');
 export const NATS = Symbol('NATS');
 export const TOPOLOGY = Symbol('TOPOLOGY');
 export const GATEWAY_ID = Symbol('GATEWAY_ID');
+export const METRICS_READER = Symbol('METRICS_READER');

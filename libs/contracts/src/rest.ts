@@ -124,6 +124,29 @@ export const TicketResponseSchema = z.object({
 });
 export type TicketResponse = z.infer<typeof TicketResponseSchema>;
 
+export const HEALTH_CAUSES = [
+  'postgres_down',
+  'redis_down',
+  'nats_down',
+  'no_sequencer',
+  'no_projector',
+  'events_stream_missing',
+  'intents_stream_missing',
+  'projector_lagging',
+  'projector_stalled',
+  'intents_unanswered',
+] as const;
+export const HealthCauseNameSchema = z.enum(HEALTH_CAUSES);
+export type HealthCauseName = z.infer<typeof HealthCauseNameSchema>;
+
+/** One reason `/api/health` is not `ok`: what, in words for an operator, and since when (ISO time). */
+export const HealthCauseSchema = z.object({
+  cause: HealthCauseNameSchema,
+  message: z.string(),
+  since: z.string(),
+});
+export type HealthCause = z.infer<typeof HealthCauseSchema>;
+
 export const DependencyHealthSchema = z.object({
   status: z.enum(['up', 'down']),
   /** Duration of the last probe, in milliseconds. */
@@ -131,7 +154,12 @@ export const DependencyHealthSchema = z.object({
 });
 export type DependencyHealth = z.infer<typeof DependencyHealthSchema>;
 
-export const HEALTH_DEPENDENCIES = ['postgres', 'redis', 'nats'] as const;
+/**
+ * What `event.degraded` can name: the three services, and (added for operators, issue #12) the
+ * pipeline's parts: `sequencer` (no process owns the worlds), `projector` (none runs, or it is
+ * stalled), `events` / `intents` (the JetStream stream is missing).
+ */
+export const HEALTH_DEPENDENCIES = ['postgres', 'redis', 'nats', 'sequencer', 'projector', 'events', 'intents'] as const;
 export const HealthDependencySchema = z.enum(HEALTH_DEPENDENCIES);
 export type HealthDependency = z.infer<typeof HealthDependencySchema>;
 
@@ -147,6 +175,8 @@ export const HealthResponseSchema = z.object({
     redis: DependencyHealthSchema,
     nats: DependencyHealthSchema,
   }),
+  /** Why the status is not `ok`, one entry per active cause (absent from older servers). */
+  causes: z.array(HealthCauseSchema).optional(),
 });
 export type HealthResponse = z.infer<typeof HealthResponseSchema>;
 
@@ -177,3 +207,13 @@ export const MinClientVersionRequestSchema = z.object({
   minClientVersion: SemverStringSchema,
 });
 export type MinClientVersionRequest = z.infer<typeof MinClientVersionRequestSchema>;
+
+/**
+ * `GET /readyz` → 200 `ready` when this gateway can serve players (PostgreSQL and NATS reachable),
+ * else 503 `not_ready` with the causes. `GET /healthz` → 200 `{status:"alive"}` while the process serves.
+ */
+export const ReadinessResponseSchema = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  causes: z.array(HealthCauseSchema),
+});
+export type ReadinessResponse = z.infer<typeof ReadinessResponseSchema>;

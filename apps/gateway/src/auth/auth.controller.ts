@@ -6,6 +6,7 @@ import type { GatewayConfig } from '../config';
 import { ApiError } from '../errors/api-error';
 import { parseBody } from '../errors/parse';
 import { RateLimiter } from '../limits/rate-limiter.service';
+import { GatewayMetrics } from '../system/gateway-metrics';
 import { CONFIG, LOGGER } from '../tokens';
 import { clientAddress } from './client-address';
 import { canonicalUsername } from './canonical-username';
@@ -32,6 +33,7 @@ export class AuthController {
     private readonly logins: LoginLimiter,
     private readonly hasher: PasswordHasher,
     private readonly refreshTokens: RefreshTokensRepository,
+    private readonly metrics: GatewayMetrics,
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -59,6 +61,19 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   async login(@Body() body: unknown, @Req() req: Request): Promise<AuthResponse> {
+    try {
+      const answer = await this.signIn(body, req);
+      this.metrics.login('success');
+      return answer;
+    } catch (err) {
+      const code = err instanceof ApiError ? err.body.code : undefined;
+      this.metrics.login(code === ErrorCode.INVALID_CREDENTIALS ? 'invalid_credentials' : code === ErrorCode.RATE_LIMITED ? 'rate_limited' : code === ErrorCode.CAPACITY_EXCEEDED ? 'capacity' : 'error');
+      if (code === ErrorCode.RATE_LIMITED) this.metrics.rateLimit('login');
+      throw err;
+    }
+  }
+
+  private async signIn(body: unknown, req: Request): Promise<AuthResponse> {
     requireJson(req);
     const { username, password } = parseBody(LoginRequestSchema, body);
     const name = canonicalUsername(username);
@@ -132,7 +147,9 @@ export class AuthController {
 
   private async limit(bucket: string, id: string, limit: RateLimit, what: string): Promise<void> {
     const d = await this.limiter.take(bucket, id, limit);
-    if (!d.allowed) throw rateLimited(what, d.retryAfterMs);
+    if (d.allowed) return;
+    this.metrics.rateLimit(bucket.replace(/-addr$/, '')); // register | guest | refresh
+    throw rateLimited(what, d.retryAfterMs);
   }
 
   /** A token pair; without `refresh` (a sign-in) the refresh token starts a new family. */

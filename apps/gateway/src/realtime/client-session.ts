@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { ClientMessage, CloseCode, decodeClientMessage, ErrorBody, ErrorCode, HELLO_TIMEOUT_MS, makeError, ServerMessage } from '@tilemud/contracts';
 import type { AckEnvelope, ClientIntent } from '@tilemud/runtime';
 import type { ResumeRecord } from '../session/resume.store';
+import type { InvalidFrameReason } from '../system/gateway-metrics';
 import type { TicketClaims } from '../session/ticket.store';
 import { catchUp } from './catch-up';
 import type { Delta } from './delta';
@@ -63,7 +64,12 @@ export class ClientSession implements DeltaReceiver {
     this.outbox = new Outbox(ws, d.config.FANOUT_SLOW_CLIENT_BYTES, d.config.SEND_BUDGET_BYTES, (queued) =>
       this.shed(CloseCode.UNAVAILABLE, 'send budget exceeded', { queued }),
     );
-    this.deltas = new DeltaDelivery(ws, d.config.FANOUT_SLOW_CLIENT_BYTES, (from) => this.enqueue(() => this.sync(0, from)));
+    this.deltas = new DeltaDelivery(
+      ws,
+      d.config.FANOUT_SLOW_CLIENT_BYTES,
+      (from) => this.enqueue(() => this.sync(0, from)),
+      (bytes, merged) => d.metrics.deltaSent(this.shownWorldId ?? this.worldId ?? '', bytes, merged),
+    );
     this.rules = new SessionRules(ws, d.config, d.limiter, this);
     this.exit = new WorldExit(d, this);
   }
@@ -84,8 +90,15 @@ export class ClientSession implements DeltaReceiver {
 
   start(): void {
     this.ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => this.queue.pushFrame(() => this.onFrame(data, isBinary)));
-    this.ws.on('close', () => this.onClose());
-    this.ws.on('error', () => undefined); // oversize frames (1009) and resets end in 'close'
+    this.ws.on('close', (code: number) => {
+      this.d.metrics.connectionClosed(code);
+      this.onClose();
+    });
+    // Oversize frames (1009) and resets end in 'close'; a frame too large or not UTF-8 is counted.
+    this.ws.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.d.metrics.invalidFrame('too_large');
+      if (err.code === 'WS_ERR_INVALID_UTF8') this.d.metrics.invalidFrame('utf8');
+    });
     this.ws.on('pong', () => this.rules.pong());
     for (const n of this.d.health.notices()) this.send(n); // told at connect what is down now
     this.rules.awaitHello(() => {
@@ -119,6 +132,7 @@ export class ClientSession implements DeltaReceiver {
       ? { ok: false as const, error: makeError(ErrorCode.SCHEMA_VALIDATION_FAILED, 'frames are text') }
       : decodeClientMessage(data.toString());
     if (!decoded.ok) {
+      this.d.metrics.invalidFrame(invalidReason(decoded.error.code));
       this.send({ type: 'event.error', ...('intentSeq' in decoded && decoded.intentSeq ? { intentSeq: decoded.intentSeq } : {}), error: decoded.error });
       this.rules.strike();
       return;
@@ -182,7 +196,10 @@ export class ClientSession implements DeltaReceiver {
     this.resumeToken = token;
     // Replay only into the world the client was shown; a portal crossed meanwhile means a snapshot.
     const replayFrom = resumed && resumed.worldId === entered.worldId ? hello.resume!.lastSeq : undefined;
-    await this.sync(entered.seq, replayFrom, (replayed) => this.send(handshakeAck(this.id, this.worldId!, this.d.config.HEARTBEAT_INTERVAL_MS, token, replayed)));
+    await this.sync(entered.seq, replayFrom, (replayed) => {
+      if (hello.resume) this.d.metrics.resume(!resumed ? 'refused' : replayed ? 'replay' : 'snapshot');
+      this.send(handshakeAck(this.id, this.worldId!, this.d.config.HEARTBEAT_INTERVAL_MS, token, replayed));
+    });
     if (replayFrom !== undefined) this.d.logger.info({ sessionId: this.id, from: resumed!.sessionId, lastSeq: replayFrom }, 'session resumed');
     this.rules.start();
   }
@@ -266,6 +283,7 @@ export class ClientSession implements DeltaReceiver {
   private async overLimit(kind: LimitedFrame): Promise<boolean> {
     const refused = await this.rules.allow(kind, this.claims!.characterId);
     if (!refused) return false;
+    this.d.metrics.rateLimit(kind);
     this.sendError(refused);
     this.rules.strike();
     return true;
@@ -273,8 +291,11 @@ export class ClientSession implements DeltaReceiver {
 
   private async publish(kind: LimitedIntent, intentSeq: number, intent: ClientIntent): Promise<void> {
     const who = { sessionId: this.id, characterId: this.claims!.characterId, worldId: this.worldId! };
+    this.d.metrics.intentReceived(this.id, intentSeq, kind);
     const refused = await relayIntent(this.d, this.rules, who, kind, intentSeq, intent);
     if (!refused) return;
+    const m = refused.message as { status?: 'rejected'; error?: ErrorBody };
+    this.d.metrics.intentAnswered(this.id, intentSeq, m.status ?? 'rejected', m.error?.code);
     this.send(refused.message);
     if (refused.strike) this.rules.strike();
   }
@@ -282,6 +303,7 @@ export class ClientSession implements DeltaReceiver {
   private onAck(ack: AckEnvelope): void {
     if (ack.intentSeq === undefined) return;
     this.send(intentAck({ ...ack, intentSeq: ack.intentSeq }));
+    this.d.metrics.intentAnswered(this.id, ack.intentSeq, ack.status, (ack.error as ErrorBody | undefined)?.code);
     // A resent portal move (the first ack lost with a crashed sequencer) carries the hand-over too.
     if ((ack.status === 'applied' || ack.status === 'duplicate') && ack.handover && ack.handover.toWorldId !== this.worldId) {
       const to = ack.handover.toWorldId;
@@ -293,6 +315,11 @@ export class ClientSession implements DeltaReceiver {
   receive(frame: Delta, encoded: EncodedFrame, parts: readonly Delta[]): void {
     if (this.state === 'closed') return;
     this.deltas.receive(frame, encoded, parts);
+  }
+
+  /** Bytes written to the socket and not yet taken by the kernel (the client is slow to read). */
+  get queuedBytes(): number {
+    return this.ws.bufferedAmount;
   }
 
   /** Every frame but the shared deltas goes through the outbox: nothing is written beyond the send budget. */
@@ -342,8 +369,16 @@ export class ClientSession implements DeltaReceiver {
     this.rules.stop();
     this.deltas.stop();
     this.d.bus.unregister(this.id);
+    this.d.metrics.sessionClosed(this.id);
     if (this.worldId) this.d.fanout.leave(this.worldId, this);
     if (this.entered && this.claims) this.exit.begin(this.claims, { replaced: this.replaced, ended: this.ended });
     this.d.onClosed(this);
   }
+}
+
+/** The metric's reason for a frame the codec refused. */
+function invalidReason(code: string): InvalidFrameReason {
+  if (code === ErrorCode.INVALID_JSON) return 'json';
+  if (code === ErrorCode.UNKNOWN_MESSAGE_TYPE) return 'unknown_type';
+  return 'schema';
 }

@@ -28,6 +28,8 @@ export class DeltaDelivery {
      * starting before it), without one when only a full snapshot helps (too far behind).
      */
     private readonly catchUp: (fromSeq?: number) => void,
+    /** Told of each delta frame written: its bytes, and whether it was merged for this client alone. */
+    private readonly sent: (bytes: number, merged: boolean) => void = () => undefined,
   ) {}
 
   /** Hold deltas (a snapshot is on its way). */
@@ -54,7 +56,10 @@ export class DeltaDelivery {
     }
     if (frame.seq <= this.lastSeq) return;
     if (this.own === null && frame.prevSeq === this.lastSeq && this.ws.bufferedAmount < this.slowBytes) {
-      if (sendPrebuilt(this.ws, encoded.wire, encoded.payload)) this.lastSeq = frame.seq;
+      if (sendPrebuilt(this.ws, encoded.wire, encoded.payload)) {
+        this.lastSeq = frame.seq;
+        this.sent(encoded.payload.length, false);
+      }
       return;
     }
     this.enqueueOwn(parts.filter((p) => p.seq > this.lastSeq && p.seq <= frame.seq && p.prevSeq >= frame.prevSeq));
@@ -87,8 +92,10 @@ export class DeltaDelivery {
     }
     for (const run of mergeRuns(after(this.own, this.lastSeq))) {
       if (this.ws.readyState !== 1) break;
-      this.ws.send(JSON.stringify(run));
+      const text = JSON.stringify(run);
+      this.ws.send(text);
       this.lastSeq = run.seq;
+      this.sent(Buffer.byteLength(text), true);
     }
     this.own = null;
   }

@@ -18,7 +18,10 @@ export async function relayIntent(
   intent: ClientIntent,
 ): Promise<{ message: ServerMessage; strike: boolean } | null> {
   const limited = await rules.admit(kind, who.characterId); // counts as activity (idle clock) either way
-  if (limited) return { message: { type: 'event.error', intentSeq, error: limited }, strike: true };
+  if (limited) {
+    d.metrics.rateLimit(kind);
+    return { message: { type: 'event.error', intentSeq, error: limited }, strike: true };
+  }
   // PostgreSQL or NATS down: refused at once (retryable) rather than left to time out.
   const down = d.health.refusal();
   if (down) return { message: { type: 'event.ack', intentSeq, status: 'rejected', error: down }, strike: false };

@@ -25,6 +25,12 @@ class ByPlayer {
   of(playerId: string): ClientSession[] {
     return [...(this.sets.get(playerId) ?? [])];
   }
+
+  count(): number {
+    let n = 0;
+    for (const set of this.sets.values()) n += set.size;
+    return n;
+  }
 }
 
 /** The sockets this gateway holds, and by player: capacity, session ends and version checks go through here. */
@@ -67,6 +73,11 @@ export class LocalSessions {
   /** The character left, or was handed over: the session is gone for good. */
   unlinger(s: ClientSession): void {
     this.lingering.delete(s);
+  }
+
+  /** Sessions waiting out their resume window (socket gone, character still in its world). */
+  get lingeringCount(): number {
+    return this.lingering.count();
   }
 
   lingeringOf(playerId: string): ClientSession[] {

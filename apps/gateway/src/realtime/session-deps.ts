@@ -4,6 +4,7 @@ import type { GatewayConfig } from '../config';
 import type { RateLimiter } from '../limits/rate-limiter.service';
 import type { ResumeStore } from '../session/resume.store';
 import type { TicketStore } from '../session/ticket.store';
+import type { GatewayMetrics } from '../system/gateway-metrics';
 import type { ReplayService } from '../world/replay.service';
 import type { SnapshotService } from '../world/snapshot.service';
 import type { ClientSession } from './client-session';
@@ -21,6 +22,7 @@ export interface SessionDeps {
   replay: ReplayService;
   resume: ResumeStore;
   limiter: RateLimiter;
+  metrics: GatewayMetrics;
   /** Dependency health: notices for a new socket, and whether intents are refused now. */
   health: { notices(): EventDegraded[]; refusal(): ErrorBody | undefined };
   serverVersion: string;

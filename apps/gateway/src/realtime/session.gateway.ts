@@ -13,6 +13,7 @@ import { ResumeStore } from '../session/resume.store';
 import { SessionRegistry } from '../session/session-registry';
 import { TicketStore } from '../session/ticket.store';
 import { DependencyMonitor } from '../system/dependency-monitor.service';
+import { GatewayMetrics } from '../system/gateway-metrics';
 import { MinVersionService } from '../system/min-version.service';
 import { SERVER_VERSION } from '../system/version';
 import { CONFIG, LOGGER } from '../tokens';
@@ -53,7 +54,12 @@ export class SessionGateway implements OnGatewayConnection, OnModuleDestroy {
     replay: ReplayService,
     resume: ResumeStore,
     health: DependencyMonitor,
+    private readonly metrics: GatewayMetrics,
   ) {
+    metrics.observeSessions({
+      sessions: () => ({ playing: this.sessions.size, lingering: this.sessions.lingeringCount }),
+      maxQueuedBytes: () => this.sessions.list().reduce((max, s) => Math.max(max, s.queuedBytes), 0),
+    });
     this.deps = {
       config,
       logger,
@@ -64,6 +70,7 @@ export class SessionGateway implements OnGatewayConnection, OnModuleDestroy {
       replay,
       resume,
       limiter,
+      metrics,
       health,
       serverVersion: SERVER_VERSION,
       minClientVersion: () => minVersion.current,
@@ -107,6 +114,7 @@ export class SessionGateway implements OnGatewayConnection, OnModuleDestroy {
 
   handleConnection(ws: WebSocket, req: IncomingMessage): void {
     if (this.sessions.full) {
+      ws.once('close', (code: number) => this.metrics.connectionClosed(code));
       ws.send(JSON.stringify({ type: 'event.error', error: makeError(ErrorCode.CAPACITY_EXCEEDED, 'this server is full; try again later') }));
       ws.close(CloseCode.UNAVAILABLE, 'at capacity');
       return;

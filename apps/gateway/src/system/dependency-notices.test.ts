@@ -1,7 +1,7 @@
 import { EventDegradedSchema } from '@tilemud/contracts';
-import { currentNotices, DepStates, transitions } from './dependency-notices';
+import { currentNotices, DEPENDENCIES, DepStates, transitions } from './dependency-notices';
 
-const all = (s: 'up' | 'down'): DepStates => ({ postgres: s, redis: s, nats: s });
+const all = (s: 'up' | 'down'): DepStates => Object.fromEntries(DEPENDENCIES.map((d) => [d, s])) as DepStates;
 
 describe('dependency notices', () => {
   it('tells nothing when nothing changed', () => {
@@ -15,13 +15,17 @@ describe('dependency notices', () => {
       ['postgres', 'unavailable'],
       ['redis', 'degraded'],
       ['nats', 'unavailable'],
+      ['sequencer', 'unavailable'],
+      ['projector', 'degraded'],
+      ['events', 'unavailable'],
+      ['intents', 'unavailable'],
     ]);
     expect(transitions(all('down'), { ...all('down'), redis: 'up' })).toEqual([expect.objectContaining({ dependency: 'redis', status: 'recovered' })]);
     for (const n of [...down, ...transitions(all('down'), all('up'))]) expect(EventDegradedSchema.safeParse(n).success).toBe(true);
   });
 
   it('gives a connecting client one notice per dependency down', () => {
-    expect(currentNotices({ postgres: 'up', redis: 'down', nats: 'up' }).map((n) => n.dependency)).toEqual(['redis']);
+    expect(currentNotices({ ...all('up'), redis: 'down' }).map((n) => n.dependency)).toEqual(['redis']);
     expect(currentNotices(all('up'))).toEqual([]);
   });
 });

@@ -2,13 +2,12 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type Redis from 'ioredis';
 import type { Pool } from 'pg';
-import type { HealthResponse } from '@tilemud/contracts';
-import { createPool } from '@tilemud/runtime';
+import { jetstreamManager, JetStreamManager } from '@nats-io/jetstream';
+import { createPool, Topology } from '@tilemud/runtime';
 import type { GatewayConfig } from '../config';
-import { CONFIG, NATS, REDIS } from '../tokens';
-import { SERVER_VERSION } from './version';
+import { CONFIG, NATS, REDIS, TOPOLOGY } from '../tokens';
 
-type Dep = { status: 'up' | 'down'; latencyMs: number };
+export type Dep = { status: 'up' | 'down'; latencyMs: number };
 
 async function probe(check: () => Promise<unknown>, timeoutMs = 1500): Promise<Dep> {
   const start = performance.now();
@@ -20,19 +19,48 @@ async function probe(check: () => Promise<unknown>, timeoutMs = 1500): Promise<D
   }
 }
 
+/** What one round of probes found: the three services, and the pipeline's parts where they could be asked. */
+export interface ProbeRound {
+  dependencies: Record<'postgres' | 'redis' | 'nats', Dep>;
+  sequencerOwned?: boolean;
+  projectorOwned?: boolean;
+  eventsStream?: boolean;
+  intentsStream?: boolean;
+  worlds?: { worldId: string; head: number; checkpoint: number }[];
+}
+
+/** Whether a process of the role holds its advisory lock (libs/runtime/src/ownership.ts) in this database. */
+const ROLES_HELD = `
+  SELECT r.role, EXISTS (
+    SELECT 1 FROM pg_locks l
+    WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtext($1 || ':' || r.role)::bigint
+  ) AS held
+  FROM unnest(ARRAY['sequencer', 'projector']) AS r(role)`;
+
+/** Per world the projector has seen: the log's head (an index lookup each) and the projector's checkpoint. */
+const LAG = `
+  SELECT c.world_id, c.seq AS checkpoint,
+         COALESCE((SELECT max(e.seq) FROM action_events e WHERE e.world_id = c.world_id), 0) AS head
+  FROM projection_checkpoints c WHERE c.projection = 'world_read_model'`;
+
 /**
- * Real checks: a query, a PING and a NATS round trip. Redis down degrades; PostgreSQL or NATS down
- * is unavailable. The query runs on a connection of its own: a busy main pool (every connection
- * taken, requests queued) is not PostgreSQL being down.
+ * Real checks: a query, a PING and a NATS round trip; then, with PostgreSQL up, who holds the
+ * sequencer's and projector's locks and how far the projector is behind; with NATS up, whether
+ * the EVENTS and INTENTS streams exist. The queries run on a connection of their own: a busy main
+ * pool (every connection taken, requests queued) is not PostgreSQL being down.
  */
 @Injectable()
 export class HealthService implements OnApplicationShutdown {
   private readonly pool: Pool;
+  private jsm?: Promise<JetStreamManager>;
 
   constructor(
-    @Inject(CONFIG) config: GatewayConfig,
+    @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(NATS) private readonly nc: NatsConnection,
+    @Inject(TOPOLOGY) private readonly t: Topology,
   ) {
     this.pool = createPool(config.DATABASE_URL, 1, 1500);
   }
@@ -41,13 +69,42 @@ export class HealthService implements OnApplicationShutdown {
     await this.pool.end().catch(() => undefined);
   }
 
-  async check(): Promise<HealthResponse> {
+  async probe(): Promise<ProbeRound> {
     const [postgres, redis, nats] = await Promise.all([
       probe(() => this.pool.query('SELECT 1')),
       probe(() => this.redis.ping()),
       probe(() => this.nc.rtt()),
     ]);
-    const status = postgres.status === 'down' || nats.status === 'down' ? 'unavailable' : redis.status === 'down' ? 'degraded' : 'ok';
-    return { status, serverVersion: SERVER_VERSION, dependencies: { postgres, redis, nats } };
+    const round: ProbeRound = { dependencies: { postgres, redis, nats } };
+    await Promise.all([postgres.status === 'up' ? this.pipeline(round) : undefined, nats.status === 'up' ? this.streams(round) : undefined]);
+    return round;
   }
+
+  /** Unknown (left unset) when a query fails: the next round asks again. */
+  private async pipeline(round: ProbeRound): Promise<void> {
+    await withTimeout(async () => {
+      const roles = await this.pool.query<{ role: string; held: boolean }>(ROLES_HELD, [this.config.NATS_PREFIX]);
+      for (const r of roles.rows) round[r.role === 'sequencer' ? 'sequencerOwned' : 'projectorOwned'] = r.held;
+      const lag = await this.pool.query<{ world_id: string; checkpoint: string; head: string }>(LAG);
+      round.worlds = lag.rows.map((w) => ({ worldId: w.world_id, head: Number(w.head), checkpoint: Number(w.checkpoint) }));
+    }).catch(() => undefined);
+  }
+
+  private async streams(round: ProbeRound): Promise<void> {
+    await withTimeout(async () => {
+      this.jsm ??= jetstreamManager(this.nc);
+      const jsm = await this.jsm.catch((err: Error) => ((this.jsm = undefined), Promise.reject(err)));
+      const exists = (name: string) =>
+        jsm.streams.info(name).then(
+          () => true,
+          (err: Error) => (err.name === 'StreamNotFoundError' || /stream not found/i.test(err.message) ? false : undefined),
+        );
+      [round.eventsStream, round.intentsStream] = await Promise.all([exists(this.t.eventsStream), exists(this.t.intentsStream)]);
+    }).catch(() => undefined);
+  }
+}
+
+function withTimeout(work: () => Promise<void>, timeoutMs = 1500): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([work(), new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), timeoutMs)))]).finally(() => clearTimeout(timer));
 }

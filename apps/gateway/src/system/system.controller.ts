@@ -14,7 +14,7 @@ export class SystemController {
 
   @Get('health')
   async getHealth(@Res() res: Response): Promise<void> {
-    const body = await this.health.check();
+    const body = await this.health.current();
     res.status(body.status === 'unavailable' ? 503 : 200).json(body);
   }
 
