@@ -117,6 +117,10 @@ describe('poison events: what cannot be applied is parked, and nothing waits beh
     const row = await pg.query('SELECT last_seq FROM rm_characters WHERE id = $1', [a.characterId]);
     expect(Number(row.rows[0].last_seq)).toBeLessThan(forged.seq);
     expect(system.apps.projector.output).toMatch(new RegExp(`"subject":"${t.eventSubject(worldId).replace(/\./g, '\\.')}","stream":"${t.eventsStream}","streamSeq":${ahead.seq}`));
+    // Counted by a bounded reason on the projector's ops port (docs/operations.md).
+    const metrics = await (await fetch(`${await system.apps.projector.opsUrl()}/metrics`)).text();
+    expect(metrics).toMatch(/^tilemud_projector_dead_letters_total\{reason="malformed"\} 1$/m);
+    expect(metrics).toMatch(/^tilemud_projector_dead_letters_total\{reason="not_in_log"\} 1$/m);
 
     const table = await ops('deadletters', 'list');
     expect(table.code).toBe(0);

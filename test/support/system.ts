@@ -60,6 +60,10 @@ export function runEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     // Suites that watch a character leave once its socket closes would wait out the 60 s resume
     // window; the resume suite sets its own.
     RESUME_WINDOW_MS: '1000',
+    // The workers' ops ports: any free port (each logs its own; see AppProcess.opsUrl), never the
+    // defaults 9464/9465, which several runs on one machine (or a second sequencer) would share.
+    METRICS_PORT: '0',
+    METRICS_HOST: '127.0.0.1',
     ...extra,
   };
 }
@@ -124,6 +128,18 @@ export class AppProcess {
       if (Date.now() > end) throw new Error(`${this.name} did not log "${text}" within ${timeoutMs} ms:\n${this.output.slice(from).slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
+  }
+
+  /**
+   * The base URL of a worker's ops server (/metrics, /healthz, /readyz) in the current run, as it
+   * logged it: it listens before it takes its role, so a standby's is there too.
+   */
+  async opsUrl(timeoutMs = 30_000): Promise<string> {
+    const pattern = /ops server listening on (http:\/\/[^\s"]+) /;
+    await this.waitForOutput('ops server listening on', { timeoutMs });
+    const found = pattern.exec(this.since());
+    if (!found) throw new Error(`${this.name}: no ops server URL in its output`);
+    return found[1]!;
   }
 
   /** kill -9: no cleanup, as a crash. */

@@ -1,7 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { metrics } from '@opentelemetry/api';
 import type { Pool } from 'pg';
 import type { Logger } from '@tilemud/runtime';
+import { recordDeadLetter } from './projector-metrics';
 
 /** Header a re-published dead letter carries (`ops.mjs deadletters retry`): the row it came from. */
 export const HEADER_DEAD_LETTER = 'Tilemud-Dead-Letter';
@@ -20,9 +20,6 @@ export interface Parked {
 export class DeadLetters {
   /** Messages parked by this process since it started (for health and metrics). */
   parked = 0;
-  private readonly counter = metrics.getMeter('tilemud-projector').createCounter('tilemud.projector.dead_letters', {
-    description: 'stream messages parked as dead letters instead of being applied',
-  });
 
   constructor(
     private readonly pool: Pool,
@@ -52,7 +49,7 @@ export class DeadLetters {
             values,
           );
       this.parked++;
-      this.counter.add(1);
+      recordDeadLetter(p.reason);
       this.logger.warn(
         { deadLetter: Number(rows[0]!.id), subject: m.subject, stream: m.info.stream, streamSeq: m.seq, worldId: p.worldId, eventSeq: p.eventSeq, reason: p.reason },
         'event parked as a dead letter',

@@ -6,16 +6,23 @@ import { ProjectionLoop } from './projection-loop';
 import { Projector } from './projector';
 import { ConsumerHeal } from './consumer-heal';
 import { DeadLetters } from './dead-letters';
-import { resetReadModels } from './read-model';
+import { PROJECTION, resetReadModels } from './read-model';
+import { Lag, observeProjector } from './projector-metrics';
 
 async function main(): Promise<void> {
-  const w = await startWorker('projector', ProjectorConfigSchema, async ({ logger, pool }) => {
-    if (process.argv.includes('--rebuild')) {
-      // Operators: drop the read models and fold the whole log again.
-      await withTransaction(pool, resetReadModels);
-      logger.info('read models dropped; rebuilding from the log');
-    }
-  });
+  let lag: Lag | undefined;
+  const w = await startWorker(
+    'projector',
+    ProjectorConfigSchema,
+    async ({ logger, pool }) => {
+      if (process.argv.includes('--rebuild')) {
+        // Operators: drop the read models and fold the whole log again.
+        await withTransaction(pool, resetReadModels);
+        logger.info('read models dropped; rebuilding from the log');
+      }
+    },
+    ({ pool }) => (lag = observeProjector(pool, PROJECTION)),
+  );
   const { config, logger, pool, nc, t } = w;
   const js = jetstream(nc);
   const projector = new Projector(
@@ -55,6 +62,13 @@ async function main(): Promise<void> {
       loop.resume();
       feed.start();
     },
+  });
+  w.keepingUp(() => {
+    const worst = lag?.max();
+    if (worst && worst.events > config.PROJECTOR_READY_MAX_LAG) {
+      return { ok: false, reason: `world ${worst.world} is ${worst.events} events behind its log (PROJECTOR_READY_MAX_LAG ${config.PROJECTOR_READY_MAX_LAG})`, details: { maxLag: worst.events } };
+    }
+    return { ok: true, details: { maxLag: worst?.events ?? null } };
   });
   // Order does not matter here (gaps are filled from the log): a fresh consume is enough.
   feed.restartOnReconnect(nc);

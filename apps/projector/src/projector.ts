@@ -3,6 +3,7 @@ import { eventToChanges, WorldEvent } from '@tilemud/domain';
 import { EventEnvelope, Logger, withTransaction } from '@tilemud/runtime';
 import { checkAgainstLog, Verdict } from './log-check';
 import { CharacterRow, foldEvents, loadCharacters, PROJECTION, writeBatch } from './read-model';
+import { recordApplied } from './projector-metrics';
 
 export interface DeltaFrame {
   type: 'event.state_delta';
@@ -141,6 +142,7 @@ export class Projector {
     for (const p of plan) {
       const last = p.events[p.events.length - 1]!.seq;
       this.checkpoints.set(p.worldId, last);
+      recordApplied(p.worldId, p.events.length);
       this.sink({
         type: 'event.state_delta',
         worldId: p.worldId,

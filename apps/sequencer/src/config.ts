@@ -1,7 +1,10 @@
 import { z } from 'zod';
-import { BaseConfigSchema, intFromEnv } from '@tilemud/runtime';
+import { BaseConfigSchema, intFromEnv, opsSettings } from '@tilemud/runtime';
 
 export const SequencerConfigSchema = BaseConfigSchema.extend({
+  ...opsSettings(9464),
+  /** /readyz answers 503 `behind` once the oldest intent in hand has waited longer than this (the queue is not draining). */
+  SEQUENCER_READY_MAX_WAIT_MS: intFromEnv(5000, 100, 600_000),
   /** Most intents in one group commit; a batch is whatever is waiting, up to this. */
   SEQUENCER_MAX_BATCH: intFromEnv(500, 1, 10_000),
   /** Intents pulled from JetStream ahead of the one being decided. */

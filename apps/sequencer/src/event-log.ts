@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { foldLog, getWorld, Handover, WorldState } from '@tilemud/domain';
+import { recordAppended } from './sequencer-metrics';
 
 export interface EventRow {
   worldId: string;
@@ -69,6 +70,7 @@ export class EventLog {
         rejections.map((r) => r.recordedAt),
       ],
     );
+    recordAppended(events);
   }
 
   /** Folds a world's whole log into its state. */

@@ -6,10 +6,12 @@ import { EventPublisher } from './event-publisher';
 import { Handovers } from './handovers';
 import { IntentFeed } from './intent-feed';
 import { Sequencer } from './sequencer';
+import { observeSequencer } from './sequencer-metrics';
 import { StreamKeeper } from './stream-keeper';
 
 async function main(): Promise<void> {
-  const w = await startWorker('sequencer', SequencerConfigSchema);
+  let gauges: ReturnType<typeof observeSequencer> | undefined;
+  const w = await startWorker('sequencer', SequencerConfigSchema, undefined, ({ pool, active }) => (gauges = observeSequencer(pool, active)));
   const { config, logger, pool, nc, t, jsm } = w;
   const js = jetstream(nc);
   const log = new EventLog(pool);
@@ -18,6 +20,13 @@ async function main(): Promise<void> {
   const sequencer = new Sequencer(nc, t, log, publisher, handovers, logger, { maxBatch: config.SEQUENCER_MAX_BATCH, failpoint: config.TILEMUD_FAILPOINT });
   const feed = new IntentFeed(js, jsm, t, sequencer, logger, config.SEQUENCER_PREFETCH);
   const keeper = new StreamKeeper(jsm, t, log, publisher, feed, logger);
+  gauges?.memoryHeads(() => sequencer.heads());
+  w.keepingUp(() => {
+    const waitedMs = Math.round(sequencer.waitingMs());
+    if (waitedMs > config.SEQUENCER_READY_MAX_WAIT_MS) return { ok: false, reason: `the oldest intent in hand has waited ${waitedMs} ms (SEQUENCER_READY_MAX_WAIT_MS ${config.SEQUENCER_READY_MAX_WAIT_MS})`, details: { waitedMs } };
+    if (nc.isClosed()) return { ok: false, reason: 'the NATS connection is closed' };
+    return { ok: true, details: { waitedMs } };
+  });
   publisher.onStreamLost = (broken) => void (w.active() && keeper.check(broken));
 
   // The same steps take the worlds at start, after a standby takes over, and after an outage.

@@ -11,6 +11,7 @@ import { commitIsolating, ContentRefusedError, isContentRefusal, PartResult } fr
 import { OutcomeCache } from './outcome-cache';
 import { isUnreachable } from './outage';
 import { Refusals } from './refusals';
+import { recordBatch, recordOutcome } from './sequencer-metrics';
 
 export interface SequencerOptions {
   /** Most intents decided and committed in one transaction. A batch never waits to fill. */
@@ -47,6 +48,8 @@ export class Sequencer {
   /** Intents the log refused for their content: decided as this rejection, never again as themselves. */
   private readonly unstorable = new WeakMap<JsMsg, OutcomeError>();
   private draining = false;
+  /** When the first intent of the batch in hand was received (undefined: no batch). */
+  private batchSince?: number;
   private drained: Array<() => void> = [];
   private stale = false;
   /** The role's lock is not held (PostgreSQL unreachable, or another process owns the worlds). */
@@ -174,11 +177,27 @@ export class Sequencer {
     if (!this.draining) void this.drain();
   }
 
+  /** Each world's seq as this owner knows it (worlds it has loaded), for the log-head gauge. */
+  heads(): Map<string, number> {
+    return new Map([...this.worlds].map(([id, w]) => [id, w.seq]));
+  }
+
+  /** How long the oldest intent in hand (in a batch or queued) has waited: /readyz's "draining". */
+  waitingMs(now = performance.now()): number {
+    const first = this.batchSince ?? (this.queue[0] && this.received.get(this.queue[0]));
+    return first === undefined ? 0 : now - first;
+  }
+
   private async drain(): Promise<void> {
     this.draining = true;
     try {
-      while (this.queue.length && !this.closing) await this.process(this.queue.splice(0, this.opts.maxBatch));
+      while (this.queue.length && !this.closing) {
+        const batch = this.queue.splice(0, this.opts.maxBatch);
+        this.batchSince = this.received.get(batch[0]!);
+        await this.process(batch);
+      }
     } finally {
+      this.batchSince = undefined;
       this.draining = false;
       this.drained.splice(0).forEach((r) => r());
     }
@@ -350,6 +369,7 @@ export class Sequencer {
     this.stats.count('intents', msgs.length);
     this.stats.count('events', events);
     for (const m of msgs) this.stats.time('receivedToCommitMs', committedAt - (this.received.get(m) ?? committedAt));
+    recordBatch(msgs.length, (committedAt - appendStart) / 1e3, msgs.map((m) => (committedAt - (this.received.get(m) ?? committedAt)) / 1e3));
   }
 
   private async duplicateOutcome(characterId: string, intentSeq: number): Promise<Outcome> {
@@ -371,6 +391,7 @@ export class Sequencer {
   }
 
   private reply(env: IntentEnvelope, outcome: Outcome): void {
+    recordOutcome(env, outcome);
     const out = ackFor(env, outcome);
     if (out) this.nc.publish(this.t.ackSubject(out.gatewayId), JSON.stringify(out.ack));
   }

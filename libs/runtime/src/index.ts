@@ -13,3 +13,5 @@ export * from './ownership';
 export * from './worker';
 export * from './metrics';
 export * from './shutdown';
+export * from './ops-server';
+export * from './worker-metrics';

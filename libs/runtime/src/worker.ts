@@ -9,6 +9,9 @@ import { connectNats, ensureTopology, Topology, topology } from './nats';
 import { Hold, Ownership } from './ownership';
 import { Shutdown, within } from './shutdown';
 import { startTracing } from './tracing';
+import { createMetricsReader, registerRuntimeMetrics } from './metrics';
+import { KeepingUp, RolePhase, startOpsServer, workerReadiness } from './ops-server';
+import { OpsConfig, pollConsumerPending, registerConsumerPending, registerRoleHeld } from './worker-metrics';
 import type { JetStreamManager } from '@nats-io/jetstream';
 
 export type Role = 'sequencer' | 'projector';
@@ -50,6 +53,8 @@ export interface Worker<C> {
    * PostgreSQL are still open, before the lock is given up; bounded by `maxMs` and by the deadline.
    */
   onStop(name: string, close: () => Promise<unknown>, maxMs?: number): void;
+  /** How the running role tells /readyz it keeps up (queue draining, lag small); ready by default. */
+  keepingUp(check: () => KeepingUp): void;
 }
 
 /**
@@ -63,9 +68,15 @@ export async function startWorker<S extends typeof BaseConfigSchema>(
   role: Role,
   schema: S,
   beforeNats?: (w: { config: z.infer<S>; logger: Logger; pool: Pool }) => Promise<void>,
+  /**
+   * Registers the app's own gauges once metrics are on and before the role is taken, so that a
+   * standby reports them too (a hung owner's scrape fails; its standby still shows the lag).
+   */
+  observe?: (w: { config: z.infer<S>; pool: Pool; active: () => boolean }) => void,
 ): Promise<Worker<z.infer<S>>> {
-  const config = loadConfig(schema, process.env) as z.infer<S>;
-  const tracing = startTracing({ serviceName: `tilemud-${role}`, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, file: config.OTEL_TRACES_FILE });
+  const config = loadConfig(schema, process.env) as z.infer<S> & OpsConfig;
+  const metricReader = createMetricsReader();
+  const tracing = startTracing({ serviceName: `tilemud-${role}`, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, file: config.OTEL_TRACES_FILE, metricReader });
   const logger = createLogger(role, config.LOG_LEVEL, logDestination(config));
   logCrashes(role, logger);
   const pool = createPool(config.DATABASE_URL, 4);
@@ -82,6 +93,23 @@ export async function startWorker<S extends typeof BaseConfigSchema>(
   shutdown.add({ name: 'traces', run: () => tracing.shutdown(), maxMs: 500, phase: 2 });
   shutdown.onSignals();
 
+  // The ops port answers from the first moment, so that a standby (which waits below) says so.
+  let phase: RolePhase = 'starting';
+  let keepingUp = (): KeepingUp => ({ ok: true });
+  registerRuntimeMetrics();
+  const active = () => phase === 'active' && !shutdown.stopping;
+  registerRoleHeld(role, active);
+  observe?.({ config, pool, active });
+  const ops = await startOpsServer({
+    host: config.METRICS_HOST,
+    port: config.METRICS_PORT,
+    reader: metricReader,
+    readiness: () => workerReadiness(role, shutdown.stopping ? 'stopping' : phase, keepingUp),
+    health: () => ({ role, phase: shutdown.stopping ? 'stopping' : phase }),
+  });
+  shutdown.add({ name: 'ops server', run: () => ops.close(), maxMs: 300, phase: 2 });
+  logger.info({ url: ops.url, port: ops.port }, `${role} ops server listening on ${ops.url} (/metrics, /healthz, /readyz)`);
+
   // Stopped while still starting (a standby, or waiting for PostgreSQL or NATS): the start goes no
   // further, and the shutdown exits; a failed start would say so and exit 1.
   const unlessStopping = async <T>(p: Promise<T>): Promise<T> => {
@@ -90,6 +118,7 @@ export async function startWorker<S extends typeof BaseConfigSchema>(
   };
   const hold = await unlessStopping(
     ownership.acquire({
+      onStandby: () => (phase = 'standby'),
       onUnreachable: (err, attempt) => {
         if (attempt === 1) logger.warn({ err: err.message }, `postgres unreachable: waiting for it to take the ${role} role`);
       },
@@ -99,7 +128,8 @@ export async function startWorker<S extends typeof BaseConfigSchema>(
   const t = topology(config.NATS_PREFIX);
   const reached = await unlessStopping(reachNats(config.NATS_URL, role, t, logger));
   nc = reached.nc;
-  keeper = new RoleKeeper(role, ownership, hold, logger);
+  registerConsumerPending(role, pollConsumerPending(reached.jsm, role === 'sequencer' ? t.intentsStream : t.eventsStream, role === 'sequencer' ? t.sequencerConsumer : t.projectorConsumer));
+  keeper = new RoleKeeper(role, ownership, hold, logger, (p) => (phase = p));
   const k = keeper;
   return {
     config,
@@ -111,6 +141,7 @@ export async function startWorker<S extends typeof BaseConfigSchema>(
     run: (control) => k.run(control),
     active: () => k.active,
     onStop: (name, close, maxMs) => shutdown.add({ name, run: close, maxMs, phase: 1 }),
+    keepingUp: (check) => (keepingUp = check),
   };
 }
 
@@ -176,6 +207,8 @@ class RoleKeeper {
     private readonly ownership: Ownership,
     private hold: Hold,
     private readonly logger: Logger,
+    /** Where the role stands, for /readyz and `tilemud.role.held`. */
+    private readonly onPhase: (p: RolePhase) => void,
   ) {}
 
   run(control: RoleControl): Promise<void> {
@@ -197,13 +230,18 @@ class RoleKeeper {
         const err = await this.hold.lost;
         if (this.stopped) return;
         this.active = false;
+        this.onPhase('unreachable');
         control.pause('unreachable');
         pausedAt = Date.now();
         this.logger.warn({ role: this.role, err: err.message }, `postgres unreachable: ${this.role} paused`);
       }
+      else if (!this.stopped) this.onPhase('unreachable'); // the lock went while it recovered
       try {
         this.hold = await this.ownership.acquire({
-          onStandby: () => control.pause('standby'),
+          onStandby: () => {
+            this.onPhase('standby');
+            control.pause('standby');
+          },
           // Once paused, that line said it all; a role lost before it first ran says so here.
           onUnreachable: (err, attempt) => {
             if (attempt === 1 && pausedAt === undefined) this.logger.warn({ err: err.message }, `postgres unreachable: waiting for it to take the ${this.role} role`);
@@ -218,10 +256,12 @@ class RoleKeeper {
   /** Recovers under the current hold, retrying while it fails; false when the lock went first. */
   private async recover(control: RoleControl): Promise<boolean> {
     for (let retryMs = 250; this.hold.held && !this.stopped; retryMs = Math.min(retryMs * 2, 2000)) {
+      this.onPhase('recovering');
       try {
         await control.recover();
         if (!this.hold.held || this.stopped) return false;
         this.active = true;
+        this.onPhase('active');
         control.resume();
         return true;
       } catch (err) {
