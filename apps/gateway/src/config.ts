@@ -118,5 +118,7 @@ export const GatewayConfigSchema = BaseConfigSchema.extend({
   OPS_SCRAPE_INTERVAL_MS: intFromEnv(2000, 250, 60_000),
   /** How far back the operator page's charts go. */
   OPS_HISTORY_S: intFromEnv(300, 10, 3600),
+  /** With nobody asking for the operator page this long, its feed stops scraping. */
+  OPS_WATCH_TIMEOUT_MS: intFromEnv(60_000, 1000, 3_600_000),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;

@@ -10,8 +10,6 @@ import { buildOverview, deriveTick, type HealthView, type Tick } from './overvie
 import { parsePrometheusText, type Scrape } from './prom-text';
 import { resolveSelf, type ScrapeTarget } from './scrape-targets';
 
-/** With nobody asking for this long, the feed stops scraping (its timer ends). */
-export const WATCH_TIMEOUT_MS = 60_000;
 /** A scrape answer larger than this is refused: the page needs a few hundred lines. */
 const MAX_SCRAPE_BYTES = 8 * 1024 * 1024;
 
@@ -27,7 +25,7 @@ const CausesSchema = z.array(
 
 /**
  * Scrapes the configured Prometheus targets every OPS_SCRAPE_INTERVAL_MS while someone watches the
- * operator page (asked within the last minute), and keeps OPS_HISTORY_S of derived figures. A
+ * operator page (asked within OPS_WATCH_TIMEOUT_MS, a minute), and keeps OPS_HISTORY_S of derived figures. A
  * target that does not answer is reported down and its figures are null: never zeros.
  */
 @Injectable()
@@ -74,7 +72,7 @@ export class OperatorFeed implements OnModuleDestroy {
   private startTimer(): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
-      if (Date.now() - this.lastWatchedAt > WATCH_TIMEOUT_MS) return this.stop();
+      if (Date.now() - this.lastWatchedAt > this.config.OPS_WATCH_TIMEOUT_MS) return this.stop();
       void this.runRound();
     }, this.config.OPS_SCRAPE_INTERVAL_MS);
     this.timer.unref();
