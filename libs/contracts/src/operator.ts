@@ -74,8 +74,8 @@ export const OperatorOverviewSchema = z.object({
   ),
   health: z.object({
     status: z.enum(['ok', 'degraded', 'unavailable']),
-    /** Why the status is not `ok` (`no_sequencer`, `projector_lagging`, `postgres_down`…). */
-    causes: z.array(z.object({ cause: z.string().min(1), detail: z.string().optional() })),
+    /** Why the status is not `ok` (`no_sequencer`, `projector_lagging`, `postgres_down`…), since when (ISO time) if known. */
+    causes: z.array(z.object({ cause: z.string().min(1), detail: z.string().optional(), since: z.string().optional() })),
   }),
 });
 export type OperatorOverview = z.infer<typeof OperatorOverviewSchema>;

@@ -109,9 +109,9 @@ describe('OperatorFeed against a fake scrape target', () => {
   });
 
   it("prefers the health service's own causes when it gives them", async () => {
-    healthAnswer = { ...health, causes: [{ code: 'projector_lagging', message: 'meadow is 700 events behind' }, 'redis_down'] };
+    healthAnswer = { ...health, causes: [{ cause: 'projector_lagging', message: 'meadow is 700 events behind', since: '2026-12-02T06:00:00.000Z' }, 'redis_down'] };
     await until(async () => (await feed.overview()).health.causes.length === 2);
-    expect((await feed.overview()).health.causes).toEqual([{ cause: 'projector_lagging', detail: 'meadow is 700 events behind' }, { cause: 'redis_down' }]);
+    expect((await feed.overview()).health.causes).toEqual([{ cause: 'projector_lagging', detail: 'meadow is 700 events behind', since: '2026-12-02T06:00:00.000Z' }, { cause: 'redis_down' }]);
     healthAnswer = health;
   });
 

@@ -18,8 +18,12 @@ const CausesSchema = z.array(
   z.union([
     z.string().min(1).transform((cause) => ({ cause })),
     z
-      .object({ cause: z.string().optional(), code: z.string().optional(), detail: z.string().optional(), message: z.string().optional() })
-      .transform((c) => ({ cause: c.cause ?? c.code ?? 'unknown', ...(c.detail ?? c.message ? { detail: c.detail ?? c.message } : {}) })),
+      .object({ cause: z.string().optional(), code: z.string().optional(), detail: z.string().optional(), message: z.string().optional(), since: z.string().optional() })
+      .transform((c) => ({
+        cause: c.cause ?? c.code ?? 'unknown',
+        ...(c.detail ?? c.message ? { detail: c.detail ?? c.message } : {}),
+        ...(c.since ? { since: c.since } : {}),
+      })),
   ]),
 );
 

@@ -63,7 +63,7 @@ export interface HealthView {
   status: 'ok' | 'degraded' | 'unavailable';
   dependencies: Record<string, { status: 'up' | 'down'; latencyMs: number }>;
   /** Causes the health service gives, when it gives any. */
-  causes?: Array<{ cause: string; detail?: string }>;
+  causes?: Array<{ cause: string; detail?: string; since?: string }>;
 }
 
 function series(ticks: Tick[], pick: (t: Tick) => number | null): Series {

@@ -99,6 +99,7 @@ export function OpsView({ overview: o, now = Date.now() }: { overview: OperatorO
               <li key={c.cause}>
                 <code>{c.cause}</code>
                 {c.detail ? ` — ${c.detail}` : null}
+                {c.since ? <span className="hint"> (since {new Date(c.since).toLocaleTimeString()})</span> : null}
               </li>
             ))}
           </ul>
