@@ -3,7 +3,7 @@ import type { HttpAdapterHost } from '@nestjs/core';
 import { OperatorOverviewSchema, type HealthResponse } from '@tilemud/contracts';
 import { loadConfig } from '@tilemud/runtime';
 import { GatewayConfigSchema } from '../config';
-import type { HealthService } from '../system/health.service';
+import type { DependencyMonitor } from '../system/dependency-monitor.service';
 import { OperatorFeed } from './operator-feed';
 
 /** A fake Prometheus target whose counters move by 10 intents at each scrape. */
@@ -74,8 +74,8 @@ describe('OperatorFeed against a fake scrape target', () => {
       OPS_SCRAPE_INTERVAL_MS: '250',
       OPS_WATCH_TIMEOUT_MS: '1500',
     });
-    const healthService = { check: async () => (healthCalls++, healthAnswer) } as unknown as HealthService;
-    feed = new OperatorFeed(config, healthService, { httpAdapter: undefined } as unknown as HttpAdapterHost);
+    const monitor = { check: async () => (healthCalls++, healthAnswer) } as unknown as DependencyMonitor;
+    feed = new OperatorFeed(config, monitor, { httpAdapter: undefined } as unknown as HttpAdapterHost);
   });
   afterAll(async () => {
     feed.onModuleDestroy();

@@ -3,7 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { OperatorOverview, ScrapeTargetStatus } from '@tilemud/contracts';
 import { z } from 'zod';
 import type { GatewayConfig } from '../config';
-import { HealthService } from '../system/health.service';
+import { DependencyMonitor } from '../system/dependency-monitor.service';
 import { CONFIG } from '../tokens';
 import type { Frame } from './derive';
 import { buildOverview, deriveTick, type HealthView, type Tick } from './overview';
@@ -45,7 +45,7 @@ export class OperatorFeed implements OnModuleDestroy {
 
   constructor(
     @Inject(CONFIG) private readonly config: GatewayConfig,
-    private readonly healthService: HealthService,
+    private readonly monitor: DependencyMonitor,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
 
@@ -132,7 +132,8 @@ export class OperatorFeed implements OnModuleDestroy {
   }
 
   private async checkHealth(): Promise<HealthView> {
-    const h = await this.healthService.check();
+    // The monitor's probe round (shared with its own timer's): dependencies, and causes where it names them.
+    const h = await this.monitor.check();
     const causes = CausesSchema.safeParse((h as { causes?: unknown }).causes);
     return { status: h.status, dependencies: h.dependencies, ...(causes.success ? { causes: causes.data } : {}) };
   }
