@@ -126,3 +126,27 @@ describe('OperatorFeed against a fake scrape target', () => {
     expect(healthCalls).toBe(checks);
   });
 });
+
+describe('OperatorFeed scraping its own gateway', () => {
+  it('finds /metrics on the port it listens on and sends METRICS_TOKEN there', async () => {
+    const seen: Array<string | undefined> = [];
+    const server = createServer((req, res) => {
+      seen.push(`${req.url} ${req.headers.authorization}`);
+      res.end('tilemud_gateway_sessions{state="playing"} 2\n');
+    });
+    const port = await listen(server);
+    const config = { ...loadConfig(GatewayConfigSchema, { OPS_SCRAPE_TARGETS: 'gateway=self' }), METRICS_TOKEN: 'metrics-token-0123456789' };
+    const monitor = { check: async () => health } as unknown as DependencyMonitor;
+    const host = { httpAdapter: { getHttpServer: () => ({ address: () => ({ address: '0.0.0.0', port }) }) } } as unknown as HttpAdapterHost;
+    const feed = new OperatorFeed(config, monitor, host);
+    try {
+      const o = await feed.overview();
+      expect(o.targets).toEqual([{ name: 'gateway', url: `http://127.0.0.1:${port}/metrics`, up: true, lastSuccessAt: expect.any(Number) }]);
+      expect(o.sessions.current).toBe(2);
+      expect(seen[0]).toBe('/metrics Bearer metrics-token-0123456789');
+    } finally {
+      feed.onModuleDestroy();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

@@ -112,7 +112,11 @@ export class OperatorFeed implements OnModuleDestroy {
     const url = this.url(target);
     const before = this.last.get(target.name);
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(Math.min(1500, this.config.OPS_SCRAPE_INTERVAL_MS)), headers: { accept: 'text/plain' } });
+      const headers: Record<string, string> = { accept: 'text/plain' };
+      // The gateway's own /metrics asks for METRICS_TOKEN when one is set (issue #12's gateway settings).
+      const token = (this.config as { METRICS_TOKEN?: string }).METRICS_TOKEN;
+      if (target.url === 'self' && token) headers.authorization = `Bearer ${token}`;
+      const res = await fetch(url, { signal: AbortSignal.timeout(Math.min(1500, this.config.OPS_SCRAPE_INTERVAL_MS)), headers });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const text = await res.text();
       if (text.length > MAX_SCRAPE_BYTES) throw new Error(`answer larger than ${MAX_SCRAPE_BYTES} bytes`);
