@@ -56,8 +56,9 @@ export class OperatorFeed implements OnModuleDestroy {
   async overview(): Promise<OperatorOverview> {
     this.lastWatchedAt = Date.now();
     this.startTimer();
-    // The first look after a quiet spell waits for a fresh round rather than show stale figures.
-    if (Date.now() - this.lastRoundAt >= this.config.OPS_SCRAPE_INTERVAL_MS) await this.runRound();
+    // The first look after a quiet spell waits for a fresh round rather than show stale figures;
+    // while the timer runs, its rounds are fresh enough (a poll never doubles the scraping).
+    if (Date.now() - this.lastRoundAt >= 2 * this.config.OPS_SCRAPE_INTERVAL_MS) await this.runRound();
     return buildOverview({
       now: Date.now(),
       intervalMs: this.config.OPS_SCRAPE_INTERVAL_MS,
