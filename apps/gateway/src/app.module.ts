@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { APP_FILTER } from '@nestjs/core';
 import { AdminController } from './admin/admin.controller';
+import { OperatorFeed } from './admin/operator-feed';
 import { AuthController } from './auth/auth.controller';
 import { LoginLimiter } from './auth/login-limiter.service';
 import { KeyRingService } from './auth/key-ring.service';
@@ -70,6 +71,7 @@ export class AppModule {
         IntentBus,
         FanoutService,
         SessionGateway,
+        OperatorFeed,
       ],
     };
   }

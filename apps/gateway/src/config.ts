@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_DOOR_LIMITS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_RATE_LIMITS, RateLimit } from '@tilemud/contracts';
 import { BaseConfigSchema, intFromEnv } from '@tilemud/runtime';
 import { KeyListJsonSchema } from './auth/key-ring';
+import { DEFAULT_SCRAPE_TARGETS, ScrapeTargetsSchema } from './admin/scrape-targets';
 
 /** `<count>/<window ms>`, e.g. `5/10000`: a token bucket of `count` refilled over the window. `0/…` turns it off. */
 const rateFromEnv = (def: RateLimit) =>
@@ -121,5 +122,13 @@ export const GatewayConfigSchema = BaseConfigSchema.extend({
   INTENT_ANSWER_TIMEOUT_MS: intFromEnv(10_000, 500, 600_000),
   /** When set, `GET /metrics` asks for `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open (keep it off the public network). */
   METRICS_TOKEN: z.string().min(16).optional(),
+  /** Prometheus endpoints the operator page (GET /api/admin/overview) reads: `name=url,…`; `self` is this gateway's /metrics. */
+  OPS_SCRAPE_TARGETS: z.string().default(DEFAULT_SCRAPE_TARGETS).pipe(ScrapeTargetsSchema),
+  /** Time between two scrapes of the operator feed (the resolution of its charts); it scrapes only while someone watched in the last minute. */
+  OPS_SCRAPE_INTERVAL_MS: intFromEnv(2000, 250, 60_000),
+  /** How far back the operator page's charts go. */
+  OPS_HISTORY_S: intFromEnv(300, 10, 3600),
+  /** With nobody asking for the operator page this long, its feed stops scraping. */
+  OPS_WATCH_TIMEOUT_MS: intFromEnv(60_000, 1000, 3_600_000),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;

@@ -5,6 +5,7 @@ export * from './limits';
 export * from './text';
 export * from './model';
 export * from './rest';
+export * from './operator';
 export * from './client-messages';
 export * from './changes';
 export * from './server-messages';

@@ -27,6 +27,8 @@ export const ApiRoute = {
   CHARACTER: '/api/characters/:id',
   /** Addition: operator-only (role `admin`), raises the oldest accepted client at runtime. */
   ADMIN_MIN_CLIENT_VERSION: '/api/admin/min-client-version',
+  /** Addition: operator-only (role `admin`), the operator page's figures and their recent history (operator.ts). */
+  ADMIN_OVERVIEW: '/api/admin/overview',
 } as const;
 export type ApiRoute = (typeof ApiRoute)[keyof typeof ApiRoute];
 

@@ -1,11 +1,12 @@
-import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
-import { ErrorCode, MinClientVersionRequestSchema, PROTOCOL_VERSION, VersionResponse } from '@tilemud/contracts';
+import { Body, Controller, Get, Headers, HttpCode, Post } from '@nestjs/common';
+import { ErrorCode, MinClientVersionRequestSchema, OperatorOverview, PROTOCOL_VERSION, VersionResponse } from '@tilemud/contracts';
 import { PlayersRepository } from '../auth/players.repository';
 import { Principal, TokenService } from '../auth/token.service';
 import { ApiError } from '../errors/api-error';
 import { parseBody } from '../errors/parse';
 import { MinVersionService } from '../system/min-version.service';
 import { SERVER_VERSION } from '../system/version';
+import { OperatorFeed } from './operator-feed';
 
 export const ADMIN_ROLE = 'admin';
 
@@ -16,6 +17,7 @@ export class AdminController {
     private readonly tokens: TokenService,
     private readonly players: PlayersRepository,
     private readonly minVersion: MinVersionService,
+    private readonly feed: OperatorFeed,
   ) {}
 
   private async admin(auth: string | undefined): Promise<Principal> {
@@ -33,5 +35,12 @@ export class AdminController {
     const { minClientVersion } = parseBody(MinClientVersionRequestSchema, body);
     const current = await this.minVersion.set(minClientVersion);
     return { serverVersion: SERVER_VERSION, protocolVersion: PROTOCOL_VERSION, minClientVersion: current };
+  }
+
+  /** The operator page's figures: current values and the last OPS_HISTORY_S of each series. */
+  @Get('overview')
+  async overview(@Headers('authorization') auth: string | undefined): Promise<OperatorOverview> {
+    await this.admin(auth);
+    return this.feed.overview();
   }
 }
