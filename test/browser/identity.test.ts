@@ -133,12 +133,12 @@ describeWithBrowser('staying signed in, in the browser', () => {
 
   afterAll(async () => {
     // The world is shared with the other browser suites of this run: leave it at once.
-    for (const p of players) await p.signOut().catch(() => undefined);
+    for (const p of players) if (await p.page.getByTestId('sign-out').isVisible().catch(() => false)) await p.signOut().catch(() => undefined);
     await browser?.close();
     await proxy?.close();
     await system?.stop();
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 90_000);
 
   it('keeps a player signed in past the access token: playing, after a reload and after a dropped socket', async () => {
     const a = await guest(`http://127.0.0.1:${proxy.port}`); // its socket can be cut
@@ -191,4 +191,98 @@ describeWithBrowser('staying signed in, in the browser', () => {
     log(`refreshes over the test: ${auth.refreshes.length}, all 200`);
     await screenshot(a.page, 'identity-refreshed');
   }, 180_000);
+
+  it('brings a guest back to its character and inventory after a restart of every app', async () => {
+    const b = await guest();
+    const item = await pickUpAnItem(b);
+    const inventory = await inventoryIds(b);
+    expect(inventory).toContain(item);
+
+    await system.apps.gateway.stop();
+    await Promise.all([system.apps.sequencer.stop(), system.apps.projector.stop()]);
+    await Promise.all([system.apps.sequencer.start(), system.apps.projector.start()]);
+    await startGateway();
+    const readyAt = Date.now();
+    await b.page.reload();
+    await backAsItself(b);
+    log(`restart of every app: the reloaded guest was live ${Date.now() - readyAt} ms after the gateway was ready`);
+    await b.page.locator(`[data-testid="inventory-item"][data-item-id="${item}"]`).waitFor();
+    expect(await inventoryIds(b)).toEqual(inventory);
+  }, 180_000);
+
+  it("turns a guest into an account with 'Keep this character', then signs in by name to the same character", async () => {
+    const c = await guest();
+    const item = await pickUpAnItem(c);
+    const inventory = await inventoryIds(c);
+    const username = `keep_${Date.now().toString(36)}`;
+    const password = 'correct horse battery';
+
+    await c.page.getByTestId('upgrade-open').click();
+    const form = c.page.getByTestId('upgrade-form');
+    await form.getByLabel('Username').fill(username);
+    await form.getByLabel('Password').fill(password);
+    await form.getByRole('button', { name: 'Create account' }).click();
+    await c.page.getByTestId('upgraded').waitFor();
+    expect(await c.page.getByTestId('upgraded').textContent()).toBe(`Account ${username} created`);
+    expect((await stored(c.page))!.auth.player).toMatchObject({ id: expect.any(String), username });
+    await screenshot(c.page, 'identity-upgraded');
+
+    await c.signOut();
+    await c.page.getByTestId('guest').waitFor(); // the sign-in screen
+    expect(await stored(c.page)).toBeNull();
+    await c.page.getByLabel('Username').fill(username);
+    await c.page.getByLabel('Password').fill(password);
+    await c.page.getByRole('button', { name: 'Sign in', exact: true }).last().click();
+    await waitStatus(c.page, 'live');
+    const self = c.page.locator('[data-testid="online-entry"].self');
+    await self.waitFor({ state: 'attached' });
+    expect(await self.getAttribute('data-character-id')).toBe(c.id);
+    expect(await self.getAttribute('data-name')).toBe(c.name); // the character keeps its guest_ name
+    await c.page.locator(`[data-testid="inventory-item"][data-item-id="${item}"]`).waitFor();
+    expect(await inventoryIds(c)).toEqual(inventory);
+    expect(await c.page.getByTestId('upgrade-open').count()).toBe(0); // an account has nothing to keep
+  }, 120_000);
+
+  it('keeps a player signed in across a gateway restart with the local key file (no AUTH_SECRET or AUTH_KEYS)', async () => {
+    // Access tokens that outlive the restart, so that the reload presents the old one as it is.
+    await system.apps.gateway.stop();
+    await startGateway({ ACCESS_TOKEN_TTL_S: '900' });
+    expect(existsSync(keyFile)).toBe(true);
+    const keys = JSON.parse(readFileSync(keyFile, 'utf8')) as Array<{ kid: string }>;
+    const d = await guest();
+    const auth = watchAuth(d);
+    const before = (await stored(d.page))!;
+    expect(before.auth.expiresIn).toBe(900);
+    expect(kidOf(before.auth.accessToken)).toBe(keys[0]!.kid);
+
+    await system.apps.gateway.stop();
+    await startGateway({ ACCESS_TOKEN_TTL_S: '900' });
+    expect(JSON.parse(readFileSync(keyFile, 'utf8'))).toEqual(keys);
+    await d.page.reload();
+    await backAsItself(d);
+    // The old access token was accepted as it was: nothing was refreshed, nobody signed in again.
+    expect(auth.refreshes).toEqual([]);
+    expect(auth.signIns).toEqual([]);
+    expect((await stored(d.page))!.auth.accessToken).toBe(before.auth.accessToken);
+  }, 120_000);
+
+  it('shows a player whose page closed as away, then drops it after the resume window', async () => {
+    const [e, f] = [await guest(), await guest()];
+    const entry = e.page.locator(`[data-testid="online-entry"][data-character-id="${f.id}"]`);
+    await entry.waitFor({ state: 'attached' });
+    expect(await entry.getAttribute('data-away')).toBeNull();
+
+    await f.page.close();
+    const closedAt = Date.now();
+    const away = e.page.locator(`[data-testid="online-entry"][data-character-id="${f.id}"][data-away="true"]`);
+    await away.waitFor({ state: 'attached', timeout: 10_000 });
+    const awayAfter = Date.now() - closedAt;
+    expect(await away.textContent()).toContain('(away)');
+    await screenshot(e.page, 'identity-away');
+    await entry.waitFor({ state: 'detached', timeout: 30_000 });
+    const goneAfter = Date.now() - closedAt;
+    log(`page closed: shown away after ${awayAfter} ms, gone from the list after ${goneAfter} ms (window ${WINDOW_MS} ms)`);
+    expect(goneAfter).toBeGreaterThanOrEqual(WINDOW_MS - 500);
+    players.splice(players.indexOf(f), 1); // it has left; nothing to sign out
+  }, 90_000);
 });
