@@ -54,13 +54,13 @@ async function backAsItself(p: Player, timeout = 45_000): Promise<void> {
 
 const inventoryIds = (p: Player) => p.page.locator('[data-testid="inventory-item"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-item-id')).sort());
 
-/** The world over REST with the page's freshest token (one that expires meanwhile is retried). */
+/** The world over REST with the page's freshest token (one that expired meanwhile is retried with the next). */
 async function snapshotOf(p: Player): Promise<Snapshot> {
   for (let i = 0; ; i++) {
     const token = (await stored(p.page))!.auth.accessToken;
-    const s = (await p.snapshot()) as Snapshot & { code?: string };
-    if (!s.code) return s;
-    if (i === 5) throw new Error(`snapshot refused: ${JSON.stringify(s)}`);
+    const s = (await p.snapshot()) as Snapshot & { error?: { category: string } };
+    if (Array.isArray(s.characters)) return s;
+    if (i === 5 || s.error?.category !== 'auth') throw new Error(`snapshot refused: ${JSON.stringify(s)}`);
     const newer = (t: string) => JSON.parse(localStorage.getItem('tilemud.auth.v2')!).auth.accessToken !== t;
     await p.page.waitForFunction(newer, token, { timeout: 10_000 });
   }
