@@ -44,13 +44,15 @@ export class SessionController {
       });
     }
     if (this.sessions.full) throw new ApiError(ErrorCode.CAPACITY_EXCEEDED, 'this server is full; try again later', { retryable: true });
+    // The ticket names the character as its row does (a guest turned account keeps its guest_ name),
+    // not by the account: that is the name others see when it joins.
     const identity = await this.characters.ensureFor(principal.playerId, principal.username);
     let character = await this.characters.view(identity);
     // Fresh: the character as of every event logged so far (its own acks included), not older.
     if (await this.snapshots.catchUp(character.worldId)) character = await this.characters.view(identity);
     const world = await this.snapshots.summary(character.worldId);
     if (!world) throw new ApiError(ErrorCode.WORLD_NOT_FOUND, `world ${character.worldId} does not exist`);
-    const ticket = await this.tickets.issue({ playerId: principal.playerId, username: principal.username, characterId: identity.id, roles: principal.roles });
+    const ticket = await this.tickets.issue({ playerId: principal.playerId, username: identity.name, characterId: identity.id, roles: principal.roles });
     return {
       serverVersion: SERVER_VERSION,
       protocolVersion: PROTOCOL_VERSION,
@@ -67,7 +69,7 @@ export class SessionController {
   async ticket(@Headers('authorization') auth: string | undefined): Promise<TicketResponse> {
     const principal = await this.tokens.fromHeader(auth);
     const identity = await this.characters.ensureFor(principal.playerId, principal.username);
-    const ticket = await this.tickets.issue({ playerId: principal.playerId, username: principal.username, characterId: identity.id, roles: principal.roles });
+    const ticket = await this.tickets.issue({ playerId: principal.playerId, username: identity.name, characterId: identity.id, roles: principal.roles });
     return { ticket, expiresIn: this.tickets.ttlSeconds };
   }
 

@@ -8,6 +8,7 @@ import { SessionRegistry } from './session-registry';
 
 export interface TicketClaims {
   playerId: string;
+  /** The name the character goes by in the world: its row's (a guest turned account keeps its guest_ name). */
   username: string;
   characterId: string;
   roles: string[];
