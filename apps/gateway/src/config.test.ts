@@ -25,6 +25,13 @@ describe('gateway configuration', () => {
     expect(() => loadConfig(GatewayConfigSchema, { SEND_BUDGET_BYTES: '1000' })).toThrow(/SEND_BUDGET_BYTES/);
   });
 
+  it('takes an empty AUTH_SECRET or AUTH_KEYS (a blank line in an env file) as unset, and refuses a short secret', () => {
+    const c = loadConfig(GatewayConfigSchema, { AUTH_SECRET: '', AUTH_KEYS: '' });
+    expect(c.AUTH_SECRET).toBeUndefined();
+    expect(c.AUTH_KEYS).toBeUndefined();
+    expect(() => loadConfig(GatewayConfigSchema, { AUTH_SECRET: 'short' })).toThrow(/AUTH_SECRET/);
+  });
+
   it('reads limits as <count>/<window ms>', () => {
     const c = loadConfig(GatewayConfigSchema, { RATE_LIMIT_CHAT: '3/60000', RATE_LIMIT_MOVE: '0/1000' });
     expect(c.RATE_LIMIT_CHAT).toEqual({ limit: 3, windowMs: 60_000 });

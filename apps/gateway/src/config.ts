@@ -15,18 +15,23 @@ const rateFromEnv = (def: RateLimit) =>
     })
     .default({ limit: def.limit, windowMs: def.windowMs });
 
+const emptyAsUnset = (v: unknown) => (v === '' ? undefined : v);
+
 export const GatewayConfigSchema = BaseConfigSchema.extend({
   PORT: intFromEnv(3000, 0, 65535),
   HOST: z.string().default('0.0.0.0'),
   /** Names this instance's ack subject; unique per running gateway. */
   GATEWAY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
-  /** HS256 key for access tokens, at least 32 characters. Unset: a random key per process (development only). */
-  AUTH_SECRET: z.string().min(32).optional(),
+  /**
+   * HS256 key for access tokens, at least 32 characters. Unset (or empty, as a blank line in an env
+   * file leaves it): AUTH_KEYS, else the key file below.
+   */
+  AUTH_SECRET: z.preprocess(emptyAsUnset, z.string().min(32).optional()),
   /**
    * Signing keys with ids, newest first: `[{"kid":"2026-12","secret":"…"},{"kid":"2026-11","secret":"…"}]`.
    * The first that is not `retired` signs; the others are still accepted. Takes precedence over AUTH_SECRET.
    */
-  AUTH_KEYS: KeyListJsonSchema.optional(),
+  AUTH_KEYS: z.preprocess(emptyAsUnset, KeyListJsonSchema.optional()),
   /** Without AUTH_KEYS or AUTH_SECRET: the key list in this file, made with one random key if missing. */
   AUTH_KEY_FILE: z.string().min(1).default('.data/auth-keys.json'),
   ACCESS_TOKEN_TTL_S: intFromEnv(900, 1, 86_400),
