@@ -37,7 +37,7 @@ export interface Api {
 /**
  * With a keeper, a call made with a token of its sign-in (even an expired one, as a connection
  * keeps the token it started with) goes with the keeper's freshest token, and once more after a
- * refresh when the server calls it expired. Other tokens go as given.
+ * refresh when the server calls it expired or invalid. Other tokens go as given.
  */
 export function createApi(fetchFn: Fetch = (input, init) => fetch(input, init), keeper?: TokenKeeper): Api {
   async function authed<T>(token: string, call: (token: string) => Promise<T>): Promise<T> {
@@ -48,7 +48,9 @@ export function createApi(fetchFn: Fetch = (input, init) => fetch(input, init), 
     try {
       return await call(first);
     } catch (err) {
-      if (!(err instanceof HttpError && err.code === 'AUTH_TOKEN_EXPIRED')) throw err;
+      // Expired, or no longer known (signed with a key the server lost or retired): the refresh
+      // token may still be good, so it is tried once before the sign-in is given up.
+      if (!(err instanceof HttpError && (err.code === 'AUTH_TOKEN_EXPIRED' || err.code === 'AUTH_INVALID_TOKEN'))) throw err;
       return call((await keeper.refresh()).accessToken);
     }
   }

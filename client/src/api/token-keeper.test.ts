@@ -135,6 +135,17 @@ describe('REST calls with a token keeper', () => {
     expect(sent.at(-1)).toBe('Bearer access-1');
   });
 
+  it('on AUTH_INVALID_TOKEN (a key the server no longer has) tries the refresh token once too', async () => {
+    const r = rig([pair(1)]);
+    r.keeper.set(pair(0));
+    const api = createApi(async (_url, init) => {
+      const auth = (init?.headers as Record<string, string>).authorization!;
+      return auth === 'Bearer access-1' ? json(200, { ticket: 'ticket-1', expiresIn: 60 }) : json(401, { error: { code: 'AUTH_INVALID_TOKEN', category: 'auth', message: 'unknown key', retryable: false } });
+    }, r.keeper);
+    expect((await api.ticket('access-0')).ticket).toBe('ticket-1');
+    expect(r.refreshed).toEqual(['refresh-0']);
+  });
+
   it('gives up with the error when the refresh is refused, and leaves other tokens alone', async () => {
     const r = rig([new HttpError(401, { code: 'AUTH_INVALID_TOKEN', category: 'auth', message: 'revoked', retryable: false })]);
     r.keeper.set(pair(0));
