@@ -98,18 +98,21 @@ export class OperatorFeed implements OnModuleDestroy {
 
   private async scrapeAll(): Promise<void> {
     const started = Date.now();
-    const [frames, health] = await Promise.all([
+    const [results, health] = await Promise.all([
       Promise.all(this.config.OPS_SCRAPE_TARGETS.map((t) => this.scrapeOne(t, started))),
       this.checkHealth(),
     ]);
+    // The targets' status and the round's figures change together: an overview asked for while a
+    // round is under way must not show a target down beside figures it gave in the round before.
     this.health = health;
     this.lastRoundAt = Date.now();
-    this.ticks.push(deriveTick(this.lastRoundAt, frames.filter((f): f is Frame => f !== null)));
+    this.ticks.push(deriveTick(this.lastRoundAt, results.map((r) => r.frame).filter((f): f is Frame => f !== null)));
+    for (const r of results) this.status.set(r.status.name, r.status);
     const keep = Math.ceil((this.config.OPS_HISTORY_S * 1000) / this.config.OPS_SCRAPE_INTERVAL_MS) + 1;
     if (this.ticks.length > keep) this.ticks.splice(0, this.ticks.length - keep);
   }
 
-  private async scrapeOne(target: ScrapeTarget, at: number): Promise<Frame | null> {
+  private async scrapeOne(target: ScrapeTarget, at: number): Promise<{ frame: Frame | null; status: ScrapeTargetStatus }> {
     const url = this.url(target);
     const before = this.last.get(target.name);
     try {
@@ -123,16 +126,14 @@ export class OperatorFeed implements OnModuleDestroy {
       if (text.length > MAX_SCRAPE_BYTES) throw new Error(`answer larger than ${MAX_SCRAPE_BYTES} bytes`);
       const scrape = parsePrometheusText(text);
       this.last.set(target.name, { scrape, at });
-      this.status.set(target.name, { name: target.name, url, up: true, lastSuccessAt: at });
       // A previous scrape from before a quiet spell would turn minutes into one "interval".
       const fresh = before && at - before.at <= 3 * this.config.OPS_SCRAPE_INTERVAL_MS ? before : null;
-      return { now: scrape, prev: fresh?.scrape ?? null, dtS: fresh ? (at - fresh.at) / 1000 : 0 };
+      return { frame: { now: scrape, prev: fresh?.scrape ?? null, dtS: fresh ? (at - fresh.at) / 1000 : 0 }, status: { name: target.name, url, up: true, lastSuccessAt: at } };
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code;
       const error = cause ?? (err instanceof Error ? (err.name === 'TimeoutError' ? 'timeout' : err.message) : String(err));
       this.last.delete(target.name);
-      this.status.set(target.name, { name: target.name, url, up: false, error, lastSuccessAt: this.status.get(target.name)?.lastSuccessAt ?? null });
-      return null;
+      return { frame: null, status: { name: target.name, url, up: false, error, lastSuccessAt: this.status.get(target.name)?.lastSuccessAt ?? null } };
     }
   }
 
