@@ -55,7 +55,12 @@ export function startTracing(opts: TracingOptions): { shutdown(): Promise<void> 
     spanProcessors.push(new tracing.BatchSpanProcessor(new OTLPTraceExporter({ url: `${opts.otlpEndpoint.replace(/\/$/, '')}/v1/traces` })));
   }
   if (opts.file) spanProcessors.push(new tracing.SimpleSpanProcessor(new JsonLinesSpanExporter(opts.file)));
-  const sdk = new NodeSDK({ serviceName: opts.serviceName, spanProcessors, instrumentations: [], ...(opts.metricReader ? { metricReaders: [opts.metricReader] } : {}) });
+  // Nothing exports: spans are not recorded (no attributes kept, nothing queued), yet every span
+  // still has its ids, so traceparents propagate, events store their trace id and log lines carry
+  // trace_id/span_id. With an exporter the default sampler applies (OTEL_TRACES_SAMPLER; parent-based):
+  // configure the exporter on all three apps alike, or the unrecorded hops leave their children unsampled.
+  const sampler = spanProcessors.length ? undefined : new tracing.AlwaysOffSampler();
+  const sdk = new NodeSDK({ serviceName: opts.serviceName, spanProcessors, instrumentations: [], ...(sampler ? { sampler } : {}), ...(opts.metricReader ? { metricReaders: [opts.metricReader] } : {}) });
   sdk.start();
   return { shutdown: () => sdk.shutdown() };
 }
