@@ -210,6 +210,6 @@ describe('OpenTelemetry traces across the three apps (OTLP/HTTP)', () => {
     const from = c.received.length;
     c.send({ type: 'intent.chat', intentSeq, payload: { text: 'bad trace' }, traceparent: '00-not-a-trace-01' });
     const err = await c.waitFor((m) => m.type === 'event.error' && m.intentSeq === intentSeq, 10_000, from);
-    expect(err.error).toMatchObject({ code: expect.stringMatching(/VALIDATION/), retryable: false });
+    expect(err.error).toMatchObject({ code: 'SCHEMA_VALIDATION_FAILED', retryable: false });
   });
 });
