@@ -1,6 +1,6 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
-import { contextFrom, endSpan, EventEnvelope, inSpan, linksTo, Logger, Span, SpanKind, startSpan, traceparentOf } from '@tilemud/runtime';
+import { contextFrom, endSpan, EventEnvelope, HEADER_TRACE_ID, inSpan, linksTo, Logger, Span, SpanKind, startSpan, traceparentOf } from '@tilemud/runtime';
 import type { Verdict } from './log-check';
 
 /** A frame carries at most this many links: the header stays small whatever the batch size. */
@@ -31,6 +31,9 @@ export class ProjectionTrace {
         links: [{ context: this.batch.spanContext() }],
         attributes: { 'tilemud.world': e.worldId, 'tilemud.seq': e.seq, 'tilemud.event_type': e.type },
       });
+      // Republished from the log: a trace of its own that names the intent's trace.
+      const stored = parents[i] ? undefined : carried[i]?.headers?.has(HEADER_TRACE_ID) ? carried[i]!.headers!.get(HEADER_TRACE_ID) : undefined;
+      if (stored) this.applied[i]!.setAttribute('tilemud.intent_trace_id', stored);
     });
   }
 
