@@ -1,60 +1,215 @@
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Client } from 'pg';
 import { sleep, TestClient, joinPlayer } from '../support/client';
 import { db } from '../support/db';
 import { TestSystem } from '../support/system';
 
-interface SpanLine {
+interface Span {
   name: string;
+  service: string;
   traceId: string;
   spanId: string;
   parentSpanId?: string;
-  service: string;
+  attributes: Record<string, unknown>;
+  links: Array<{ traceId: string; spanId: string }>;
 }
 
-const read = (file: string): SpanLine[] =>
-  existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as SpanLine) : [];
+/** OTLP/JSON ids are hex (the JS exporters' JSON encoding); base64 is accepted too, as the spec allows. */
+const hex = (id: unknown): string => (typeof id !== 'string' || id === '' ? '' : /^[0-9a-f]+$/.test(id) ? id : Buffer.from(id, 'base64').toString('hex'));
 
-/** One intent is one trace: gateway → (NATS traceparent) → sequencer → (NATS traceparent) → projector. */
-describe('OpenTelemetry traces across the three apps', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tilemud-traces-'));
+function attrs(list: Array<{ key: string; value: Record<string, unknown> }> = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const a of list) {
+    const v = a.value;
+    out[a.key] = v.stringValue ?? v.boolValue ?? (v.intValue !== undefined ? Number(v.intValue) : v.doubleValue);
+  }
+  return out;
+}
+
+/** A tiny OTLP/HTTP receiver (JSON encoding): what a collector would get from the three apps. */
+class OtlpReceiver {
+  readonly spans: Span[] = [];
+  private server?: Server;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (req.method !== 'POST' || req.url !== '/v1/traces') return void res.writeHead(404).end();
+        try {
+          this.take(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        } catch {
+          res.writeHead(400).end();
+        }
+      });
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+  }
+
+  private take(body: any): void {
+    for (const rs of body.resourceSpans ?? []) {
+      const service = attrs(rs.resource?.attributes)['service.name'] as string;
+      for (const ss of rs.scopeSpans ?? [])
+        for (const s of ss.spans ?? [])
+          this.spans.push({
+            name: s.name,
+            service,
+            traceId: hex(s.traceId),
+            spanId: hex(s.spanId),
+            parentSpanId: hex(s.parentSpanId) || undefined,
+            attributes: attrs(s.attributes),
+            links: (s.links ?? []).map((l: any) => ({ traceId: hex(l.traceId), spanId: hex(l.spanId) })),
+          });
+    }
+  }
+
+  stop(): Promise<void> {
+    return new Promise((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+}
+
+/** One intent as a browser sends it: its own span (never exported) is the parent of the server's. */
+const browserSpan = () => ({ traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex') });
+
+/**
+ * One intent is one whole trace: browser traceparent → gateway → JetStream → sequencer decide →
+ * PostgreSQL append (linked batch span) → projector apply → gateway fan-out (linked), read from an
+ * OTLP/HTTP receiver, with the trace id in the log lines of all three apps.
+ */
+describe('OpenTelemetry traces across the three apps (OTLP/HTTP)', () => {
+  const otlp = new OtlpReceiver();
   const system = new TestSystem();
   let pg: Client;
-  let a: TestClient;
+  const clients: TestClient[] = [];
 
   beforeAll(async () => {
+    const endpoint = await otlp.start();
     for (const app of ['gateway', 'sequencer', 'projector'] as const) {
-      system.apps[app].env.OTEL_TRACES_FILE = join(dir, `${app}.jsonl`);
+      Object.assign(system.apps[app].env, {
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+        OTEL_BSP_SCHEDULE_DELAY: '200',
+        LOG_LEVEL: 'debug',
+      });
     }
     await system.start();
     pg = await db();
-    a = await joinPlayer(system);
-  }, 60_000);
+    for (let i = 0; i < 4; i++) clients.push(await joinPlayer(system));
+  }, 90_000);
 
   afterAll(async () => {
-    await a?.close();
+    await Promise.all(clients.map((c) => c.close()));
     await system.stop();
+    await otlp.stop();
     await pg?.end();
   });
 
-  it('records the gateway span as the parent of the sequencer span, the projector in the same trace, and the trace id in the log', async () => {
-    const ack = await a.move(a.freeDirection());
-    expect(ack.status).toBe('applied');
-    const { rows } = await pg.query('SELECT trace_id FROM action_events WHERE character_id = $1 AND intent_seq = $2', [a.characterId, ack.intentSeq]);
-    const traceId = rows[0].trace_id as string;
-    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+  const inTrace = (traceId: string) => otlp.spans.filter((s) => s.traceId === traceId);
+  const linksInto = (s: Span, traceId: string) => s.links.some((l) => l.traceId === traceId);
 
-    let gateway: SpanLine | undefined, sequencer: SpanLine | undefined, projector: SpanLine | undefined;
-    for (let i = 0; i < 50 && !(gateway && sequencer && projector); i++) {
-      await sleep(100);
-      gateway = read(join(dir, 'gateway.jsonl')).find((s) => s.traceId === traceId && s.name === 'gateway.intent');
-      sequencer = read(join(dir, 'sequencer.jsonl')).find((s) => s.traceId === traceId && s.name === 'sequencer.decide');
-      projector = read(join(dir, 'projector.jsonl')).find((s) => s.traceId === traceId);
+  it('gives every intent of a batch one whole trace, with outcomes, linked append and fan-out, and its id in every app log', async () => {
+    // Several intents from several clients at once: the sequencer takes them in batches.
+    const sent: Array<{ client: TestClient; intentSeq: number; parent: { traceId: string; spanId: string } }> = [];
+    const acks: Array<Promise<any>> = [];
+    for (let round = 0; round < 3; round++) {
+      for (const c of clients) {
+        const parent = browserSpan();
+        const intentSeq = ++c.intentSeq;
+        sent.push({ client: c, intentSeq, parent });
+        c.send({ type: 'intent.chat', intentSeq, payload: { text: `trace ${round}` }, traceparent: `00-${parent.traceId}-${parent.spanId}-01` });
+        acks.push(c.waitFor((m) => m.type === 'event.ack' && m.intentSeq === intentSeq, 20_000));
+      }
     }
-    expect(gateway).toMatchObject({ service: 'tilemud-gateway' });
-    expect(sequencer).toMatchObject({ service: 'tilemud-sequencer', parentSpanId: gateway!.spanId });
-    expect(projector).toMatchObject({ service: 'tilemud-projector' });
+    // A rejected intent, traced too; and one sent without a traceparent (the gateway starts its trace).
+    const refusedParent = browserSpan();
+    const refusedSeq = ++clients[0]!.intentSeq;
+    clients[0]!.send({ type: 'intent.action', intentSeq: refusedSeq, payload: { action: 'drop', itemId: randomUUID() }, traceparent: `00-${refusedParent.traceId}-${refusedParent.spanId}-01` });
+    const refused = await clients[0]!.waitFor((m) => m.type === 'event.ack' && m.intentSeq === refusedSeq, 20_000);
+    const bare = await clients[1]!.intent('intent.chat', { text: 'no traceparent' });
+    const answered = await Promise.all(acks);
+    expect(answered.every((a) => a.status === 'applied')).toBe(true);
+    expect(refused).toMatchObject({ status: 'rejected', error: { code: 'ITEM_NOT_FOUND' } });
+    expect(bare.status).toBe('applied');
+
+    // Waits until every applied intent's trace has reached the fan-out (spans are exported in batches).
+    const whole = (traceId: string) => {
+      const t = inTrace(traceId);
+      return ['gateway.intent', 'gateway.publish', 'gateway.ack', 'sequencer.decide', 'sequencer.commit', 'projector.apply'].every((n) => t.some((s) => s.name === n)) &&
+        otlp.spans.some((s) => s.name === 'gateway.fanout' && (s.traceId === traceId || linksInto(s, traceId)));
+    };
+    for (let i = 0; i < 300 && !sent.every((s) => whole(s.parent.traceId)); i++) await sleep(200);
+
+    const appends = otlp.spans.filter((s) => s.name === 'sequencer.append');
+    // At least one group commit carried intents of several clients, and links each of them.
+    expect(Math.max(...appends.map((a) => a.links.filter((l) => sent.some((s) => s.parent.traceId === l.traceId)).length))).toBeGreaterThan(1);
+
+    for (const [i, s] of sent.entries()) {
+      const traceId = s.parent.traceId;
+      const t = inTrace(traceId);
+      const one = (name: string) => {
+        const found = t.filter((x) => x.name === name);
+        expect({ name, count: found.length }).toEqual({ name, count: 1 });
+        return found[0]!;
+      };
+      const intent = one('gateway.intent');
+      expect(intent).toMatchObject({ service: 'tilemud-gateway', parentSpanId: s.parent.spanId, attributes: { 'tilemud.intent_seq': s.intentSeq, 'tilemud.client_trace': true } });
+      const publish = one('gateway.publish');
+      expect(publish.parentSpanId).toBe(intent.spanId);
+      const decide = one('sequencer.decide');
+      const seq = answered[i].seq as number;
+      expect(decide).toMatchObject({ service: 'tilemud-sequencer', parentSpanId: publish.spanId, attributes: { 'tilemud.world': intent.attributes['tilemud.world'], 'tilemud.outcome': 'applied', 'tilemud.seq': seq } });
+      // The group commit: a child of the decide span linking the batch's append span, which links back
+      // to this intent and is the parent of the PostgreSQL instrumentation's query span.
+      const commit = one('sequencer.commit');
+      expect(commit.parentSpanId).toBe(decide.spanId);
+      const append = appends.find((a) => a.spanId === commit.links[0]?.spanId);
+      expect(append?.links).toContainEqual({ traceId, spanId: decide.spanId });
+      expect(otlp.spans.some((q) => q.parentSpanId === append!.spanId && q.traceId === append!.traceId && q.name.startsWith('pg.query'))).toBe(true);
+      const apply = one('projector.apply');
+      expect(apply).toMatchObject({ service: 'tilemud-projector', parentSpanId: decide.spanId, attributes: { 'tilemud.seq': seq, 'tilemud.outcome': 'applied' } });
+      const fanout = otlp.spans.filter((x) => x.name === 'gateway.fanout' && (x.traceId === traceId || linksInto(x, traceId)));
+      expect(fanout.length).toBeGreaterThan(0);
+      expect(fanout.some((f) => f.links.some((l) => l.spanId === apply.spanId) || f.traceId === traceId)).toBe(true);
+      expect(fanout[0]!.attributes['tilemud.world']).toBe(intent.attributes['tilemud.world']);
+      expect(one('gateway.ack')).toMatchObject({ parentSpanId: publish.spanId, attributes: { 'tilemud.outcome': 'applied', 'tilemud.seq': seq } });
+      // No made-up parent: every parent is a span of this trace, but for the browser's own span.
+      const ids = new Set([...t.map((x) => x.spanId), s.parent.spanId]);
+      expect(t.filter((x) => x.parentSpanId && !ids.has(x.parentSpanId)).map((x) => x.name)).toEqual([]);
+    }
+
+    // The rejected intent: its error code on the sequencer's decide span and on the gateway's ack span.
+    for (let i = 0; i < 100 && !inTrace(refusedParent.traceId).some((s) => s.name === 'gateway.ack'); i++) await sleep(200);
+    const rt = inTrace(refusedParent.traceId);
+    expect(rt.find((s) => s.name === 'sequencer.decide')?.attributes).toMatchObject({ 'tilemud.outcome': 'rejected', 'tilemud.error_code': 'ITEM_NOT_FOUND' });
+    expect(rt.find((s) => s.name === 'gateway.ack')?.attributes).toMatchObject({ 'tilemud.outcome': 'rejected', 'tilemud.error_code': 'ITEM_NOT_FOUND' });
+
+    // Without a traceparent the gateway's span is the root; the event stores that trace id.
+    const { rows } = await pg.query('SELECT trace_id FROM action_events WHERE character_id = $1 AND intent_seq = $2', [clients[1]!.characterId, bare.intentSeq]);
+    const bareTrace = rows[0].trace_id as string;
+    for (let i = 0; i < 100 && !inTrace(bareTrace).some((s) => s.name === 'projector.apply'); i++) await sleep(200);
+    expect(inTrace(bareTrace).find((s) => s.name === 'gateway.intent')).toMatchObject({ parentSpanId: undefined, attributes: { 'tilemud.client_trace': false } });
+    expect(inTrace(bareTrace).some((s) => s.name === 'projector.apply')).toBe(true);
+
+    // Log lines written inside the intent's spans carry its trace id, in all three apps.
+    const traceId = sent[0]!.parent.traceId;
+    for (const app of ['gateway', 'sequencer', 'projector'] as const) {
+      const lines = system.apps[app].output.split('\n').filter((l) => l.includes(`"trace_id":"${traceId}"`));
+      expect({ app, logged: lines.length > 0 }).toEqual({ app, logged: true });
+      expect(JSON.parse(lines[0]!)).toMatchObject({ trace_id: traceId, span_id: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    }
+  }, 120_000);
+
+  it('refuses a malformed traceparent with a typed validation error', async () => {
+    const c = clients[2]!;
+    const intentSeq = c.intentSeq + 1;
+    const from = c.received.length;
+    c.send({ type: 'intent.chat', intentSeq, payload: { text: 'bad trace' }, traceparent: '00-not-a-trace-01' });
+    const err = await c.waitFor((m) => m.type === 'event.error' && m.intentSeq === intentSeq, 10_000, from);
+    expect(err.error).toMatchObject({ code: 'SCHEMA_VALIDATION_FAILED', retryable: false });
   });
 });

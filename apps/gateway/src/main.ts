@@ -1,3 +1,4 @@
+import '@tilemud/runtime/dist/instrument'; // first: patches pg, ioredis and http as they load
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';

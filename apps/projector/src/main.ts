@@ -1,5 +1,6 @@
+import '@tilemud/runtime/dist/instrument'; // first: patches pg, ioredis and http as they load
 import { jetstream } from '@nats-io/jetstream';
-import { CONFIG_EXIT_CODE, ConfigError, ConsumerLoop, endSpan, injectTrace, spanFromHeaders, startWorker, withTransaction } from '@tilemud/runtime';
+import { CONFIG_EXIT_CODE, ConfigError, ConsumerLoop, contextFrom, endSpan, HEADER_TRACE_LINKS, injectTrace, linksTo, SpanKind, startSpan, startWorker, withTransaction } from '@tilemud/runtime';
 import { headers } from '@nats-io/transport-node';
 import { ProjectorConfigSchema } from './config';
 import { ProjectionLoop } from './projection-loop';
@@ -30,10 +31,12 @@ async function main(): Promise<void> {
     (frame) => {
       const h = headers();
       h.set('Tilemud-Seq', String(frame.seq));
-      const source = loop.traceSource;
-      if (source) {
-        const span = spanFromHeaders('projector.delta', source.headers);
+      // One span per frame: under the last event's apply span, linking every event's apply span.
+      const carried = loop.traceSource?.frameLinks(frame.worldId, frame.prevSeq, frame.seq) ?? [];
+      if (carried.length) {
+        const span = startSpan('projector.delta', contextFrom(carried[carried.length - 1]), { kind: SpanKind.PRODUCER, links: linksTo(carried), attributes: { 'tilemud.world': frame.worldId, 'tilemud.seq': frame.seq } });
         injectTrace(h, span);
+        h.set(HEADER_TRACE_LINKS, carried.join(','));
         endSpan(span);
       }
       nc.publish(t.deltaSubject(frame.worldId), JSON.stringify(frame), { headers: h });

@@ -1,7 +1,8 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { endSpan, EventEnvelope, EventEnvelopeSchema, IntervalStats, Logger, spanFromHeaders } from '@tilemud/runtime';
+import { EventEnvelope, EventEnvelopeSchema, IntervalStats, Logger } from '@tilemud/runtime';
 import type { DeadLetters, Parked } from './dead-letters';
 import type { Projector } from './projector';
+import { ProjectionTrace } from './projection-trace';
 
 /** How long an event waits before JetStream offers it again while the projector is paused. */
 const HOLD_DELAY_MS = 2000;
@@ -21,8 +22,8 @@ export class ProjectionLoop {
   private paused = false;
   private heldWhilePaused = 0;
   readonly stats = new IntervalStats();
-  /** The last message of the batch being projected: the deltas it produces continue its trace. */
-  traceSource?: JsMsg;
+  /** The spans of the batch being projected: the deltas it produces link its events' traces. */
+  traceSource?: ProjectionTrace;
 
   constructor(
     private readonly projector: Projector,
@@ -82,12 +83,11 @@ export class ProjectionLoop {
         carried.push(m);
       } else poison.push({ msg: m, reason: `malformed: ${describeIssue(m, parsed.error.issues[0])}` });
     }
-    const span = spanFromHeaders('projector.project', batch[batch.length - 1]?.headers);
-    span.setAttribute('tilemud.events', events.length);
+    const spans = new ProjectionTrace(carried, events);
     try {
-      this.traceSource = batch[batch.length - 1];
+      this.traceSource = spans;
       const started = performance.now();
-      const verdicts = await this.projector.project(events);
+      const verdicts = await spans.run(() => this.projector.project(events));
       this.stats.time('projectMs', performance.now() - started);
       this.stats.count('batches');
       this.stats.count('events', events.length);
@@ -99,10 +99,10 @@ export class ProjectionLoop {
         else poison.push({ msg: m, reason: v.reason, worldId: events[i]!.worldId, eventSeq: events[i]!.seq });
       });
       agreed.forEach((m) => m.ack());
-      endSpan(span);
+      spans.finish(verdicts, this.logger);
       await this.settle(poison, agreed);
     } catch (err) {
-      endSpan(span, err);
+      spans.fail(err);
       // Not committed, or not surely: never acked. The stream offers it again, and the projector
       // reads its checkpoints before the next batch.
       this.logger.error({ err: (err as Error).message }, 'projection failed; will retry');

@@ -1,6 +1,6 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { headers, NatsConnection } from '@nats-io/transport-node';
-import { EventEnvelope, isNoMessage, isNoStream, isNotFound, isStoreFailure, Logger, Topology } from '@tilemud/runtime';
+import { EventEnvelope, HEADER_TRACE_ID, isNoMessage, isNoStream, isNotFound, isStoreFailure, Logger, Topology } from '@tilemud/runtime';
 import type { EventLog, EventRow } from './event-log';
 
 const RECONNECTED = 'NATS reconnected; publishing again';
@@ -105,8 +105,9 @@ export class EventPublisher {
 
   private async publishOne(e: EventRow): Promise<void> {
     const h = headers();
-    const traceparent = e.traceparent ?? (e.traceId ? `00-${e.traceId}-${e.traceId.slice(0, 16)}-01` : undefined);
-    if (traceparent) h.set('traceparent', traceparent);
+    // Read back from the log, an event has its trace id but no span id: named, never made into a parent.
+    if (e.traceparent) h.set('traceparent', e.traceparent);
+    else if (e.traceId) h.set(HEADER_TRACE_ID, e.traceId);
     await this.js.publish(this.t.eventSubject(e.worldId), JSON.stringify(toEnvelope(e)), { msgID: `${e.worldId}:${e.seq}`, headers: h });
   }
 

@@ -1,3 +1,4 @@
+import '@tilemud/runtime/dist/instrument'; // first: patches pg, ioredis and http as they load
 import { jetstream } from '@nats-io/jetstream';
 import { CONFIG_EXIT_CODE, ConfigError, startWorker } from '@tilemud/runtime';
 import { SequencerConfigSchema } from './config';

@@ -1,7 +1,8 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { decide, Handover, WorldDraft, WorldState } from '@tilemud/domain';
-import { endSpan, failpoint, IntentEnvelope, IntervalStats, Logger, OutcomeError, Span, spanFromHeaders, Topology } from '@tilemud/runtime';
+import { failpoint, IntentEnvelope, IntervalStats, Logger, OutcomeError, Span, spanFromHeaders, traceparentOf, Topology } from '@tilemud/runtime';
+import { traceAnswer, traceAppend, traceFailed } from './batch-trace';
 import type { EventLog, EventRow, RejectionRow, StoredOutcome } from './event-log';
 import type { EventPublisher } from './event-publisher';
 import type { Handovers } from './handovers';
@@ -281,7 +282,7 @@ export class Sequencer {
       const env = this.parse(msg);
       if (!env) continue;
       const span = spanFromHeaders('sequencer.decide', msg.headers);
-      span.setAttributes({ 'tilemud.world': env.worldId, 'tilemud.character': env.characterId });
+      span.setAttributes({ 'tilemud.world': env.worldId, 'tilemud.character': env.characterId, ...(env.kind === 'player' ? { 'tilemud.intent_seq': env.intentSeq } : {}) });
       const committed = await this.world(env.worldId);
       if (!committed) {
         decided.push({ msg, env, span, outcome: { status: 'rejected', error: { code: 'WORLD_NOT_FOUND', category: 'not_found', message: `no world ${env.worldId}`, retryable: false } } });
@@ -306,7 +307,7 @@ export class Sequencer {
       }
       const decision = decide(w.draft.state, toCommand(env, now));
       const traceId = span.spanContext().traceId;
-      const traceparent = `00-${traceId}-${span.spanContext().spanId}-01`;
+      const traceparent = traceparentOf(span);
       if (decision.ok) {
         decision.events.forEach((e, i) =>
           events.push({
@@ -338,7 +339,9 @@ export class Sequencer {
     }
 
     const appendStart = performance.now();
-    await this.log.append(events, rejections).catch((err: Error) => {
+    const append = () => this.log.append(events, rejections);
+    await traceAppend(decided.map((d) => d.span), { events: events.length, rejections: rejections.length, worlds: [...working.keys()] }, append).catch((err: Error) => {
+      traceFailed(decided.map((d) => d.span), err);
       throw isContentRefusal(err) ? new ContentRefusedError(err) : err;
     });
     failpoint(this.opts.failpoint, 'sequencer.after_commit');
@@ -355,7 +358,7 @@ export class Sequencer {
       this.reply(d.env, d.outcome!);
       d.msg.ack();
       this.intake.answered(d.msg);
-      endSpan(d.span);
+      traceAnswer(d.span, d.env, d.outcome!, this.logger);
     }
     this.publisher.enqueue(events);
     failpoint(this.opts.failpoint, 'sequencer.before_handover');

@@ -13,6 +13,7 @@ import { Resync } from './resync';
 import type { ConnectionOptions } from './options';
 import type { GameSocket } from './socket';
 import { capacityClose, closeStatus, describeClose, failureStatus, isTerminal, retryPlan, type ConnectionStatus, type ConnectionView, type Diagnostics, type RetryPlan } from './status';
+import { newTraceparent } from './trace';
 
 export type { ConnectionOptions } from './options';
 
@@ -21,6 +22,12 @@ export type { ConnectionOptions } from './options';
  * resending what was in flight, gap resyncs, and the REST polling fallback. It owns the store;
  * the UI reads `view` and calls the intent methods. No React here.
  */
+/** The join's own trace (hello's optional traceparent). */
+const withTrace = () => {
+  const traceparent = newTraceparent();
+  return traceparent ? { traceparent } : {};
+};
+
 export class Connection {
   private view: ConnectionView;
   private store: GameStore | null = null;
@@ -166,6 +173,7 @@ export class Connection {
       protocolVersion: PROTOCOL_VERSION,
       clientVersion: CLIENT_VERSION,
       ...(token && game.seq !== null ? { resume: { token, lastSeq: game.seq } } : {}),
+      ...withTrace(),
     });
   }
 

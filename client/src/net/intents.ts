@@ -2,6 +2,7 @@ import { ChatTextSchema, type Intent } from '@tilemud/contracts';
 import type { GameStore } from '../store/store';
 import type { Clock } from './clock';
 import type { IntentSeqCounter } from './intent-seq';
+import { newTraceparent } from './trace';
 
 /** An intent as the UI makes it; the intentSeq is given here. */
 export type IntentBody = { [K in Intent['type']]: Omit<Extract<Intent, { type: K }>, 'intentSeq'> }[Intent['type']];
@@ -45,7 +46,8 @@ export class Intents {
       }
       body = { ...body, payload: { ...body.payload, text: text.data } };
     }
-    const intent = { ...body, intentSeq: this.counter.next() } as Intent;
+    const traceparent = newTraceparent();
+    const intent = { ...body, intentSeq: this.counter.next(), ...(traceparent ? { traceparent } : {}) } as Intent;
     store.dispatch({ type: 'intent.queued', intent });
     if (this.trySend(intent)) store.dispatch({ type: 'intent.sent', intentSeq: intent.intentSeq, at: this.clock.now() });
     return true;

@@ -160,3 +160,17 @@ describe('ClientMessageSchema', () => {
     expect(IntentSchema.safeParse({ type: 'ping', ts: 1 }).success).toBe(false);
   });
 });
+
+describe('traceparent (optional W3C trace context on hello and intents)', () => {
+  const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  it('is accepted on hello and on every intent, and absent is fine', () => {
+    expect(HelloSchema.parse({ type: 'hello', protocolVersion: '1.0.0', traceparent: tp }).traceparent).toBe(tp);
+    expect(IntentMoveSchema.parse({ ...move(1), traceparent: tp }).traceparent).toBe(tp);
+    expect(IntentChatSchema.parse({ type: 'intent.chat', intentSeq: 1, payload: { text: 'hi' }, traceparent: tp }).traceparent).toBe(tp);
+    expect(IntentMoveSchema.parse(move(1))).not.toHaveProperty('traceparent');
+  });
+  it.each(['', 'x', tp.toUpperCase(), tp.replace(/^00/, 'ff'), `00-${'0'.repeat(32)}-00f067aa0ba902b7-01`, `${tp}-x`, 7])('refuses %p', (bad) => {
+    expect(IntentMoveSchema.safeParse({ ...move(1), traceparent: bad }).success).toBe(false);
+    expect(HelloSchema.safeParse({ type: 'hello', protocolVersion: '1.0.0', traceparent: bad }).success).toBe(false);
+  });
+});

@@ -14,6 +14,15 @@ import type { SameUnion } from './type-assert';
 export const IntentSeqSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 export type IntentSeq = z.infer<typeof IntentSeqSchema>;
 
+/**
+ * A W3C trace context (`version-traceid-parentid-flags`, lower-case hex; trace and parent ids not
+ * all zeros, version not ff). Optional on hello and intents: the server continues the client's
+ * trace, or starts one of its own when the field is absent.
+ */
+export const TraceparentSchema = z
+  .string()
+  .regex(/^(?!ff)[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/, 'traceparent must be a W3C trace context: 00-<32 hex>-<16 hex>-<2 hex>');
+
 /** First frame of every connection, within HELLO_TIMEOUT_MS. */
 export const HelloSchema = z.object({
   type: z.literal('hello'),
@@ -30,6 +39,7 @@ export const HelloSchema = z.object({
       lastSeq: SeqSchema,
     })
     .optional(),
+  traceparent: TraceparentSchema.optional(),
 });
 export type Hello = z.infer<typeof HelloSchema>;
 
@@ -40,6 +50,7 @@ export const IntentMoveSchema = z.object({
   type: z.literal('intent.move'),
   intentSeq: IntentSeqSchema,
   payload: MovePayloadSchema,
+  traceparent: TraceparentSchema.optional(),
 });
 export type IntentMove = z.infer<typeof IntentMoveSchema>;
 
@@ -66,6 +77,7 @@ export const IntentChatSchema = z.object({
   type: z.literal('intent.chat'),
   intentSeq: IntentSeqSchema,
   payload: ChatPayloadSchema,
+  traceparent: TraceparentSchema.optional(),
 });
 export type IntentChat = z.infer<typeof IntentChatSchema>;
 
@@ -101,6 +113,7 @@ export const IntentActionSchema = z.object({
   type: z.literal('intent.action'),
   intentSeq: IntentSeqSchema,
   payload: ActionPayloadSchema,
+  traceparent: TraceparentSchema.optional(),
 });
 export type IntentAction = z.infer<typeof IntentActionSchema>;
 

@@ -1,3 +1,4 @@
+import { context, trace } from '@opentelemetry/api';
 import pino, { DestinationStream, Logger } from 'pino';
 
 const SECRET_KEYS = ['password', 'passwordHash', 'password_hash', 'accessToken', 'token', 'ticket', 'resumeToken', 'authorization', 'cookie', 'secret', 'AUTH_SECRET'];
@@ -16,6 +17,12 @@ export const REDACT_PATHS = [
 ];
 
 const CENSOR = '[redacted]';
+
+/** A line written inside a span names it: from a log line an operator finds the intent's trace. */
+export function traceFields(): { trace_id?: string; span_id?: string } {
+  const sc = trace.getSpan(context.active())?.spanContext();
+  return sc && trace.isSpanContextValid(sc) ? { trace_id: sc.traceId, span_id: sc.spanId } : {};
+}
 
 // Secrets that could hide inside free text: a JWT, a bearer header, a `ticket=`/`token=` URL parameter.
 const SECRET_PATTERNS: Array<[RegExp, string]> = [
@@ -50,6 +57,7 @@ export function createLogger(name: string, level: string, destination?: Destinat
       name,
       level,
       redact: { paths: REDACT_PATHS, censor: CENSOR },
+      mixin: traceFields,
       formatters: { log: (obj) => scrubValues(obj, 4) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {

@@ -104,3 +104,15 @@ export type EventEnvelope = z.infer<typeof EventEnvelopeSchema>;
 
 /** Header naming a message's role when a NATS header is enough (a resent duplicate intent). */
 export const HEADER_RESEND = 'Tilemud-Resend';
+
+/**
+ * On a delta frame: the W3C traceparents (comma-separated) of the `projector.apply` spans of the
+ * events it carries, one per intent's trace; the gateway's fan-out span links every one of them.
+ */
+export const HEADER_TRACE_LINKS = 'Tilemud-Trace-Links';
+
+/**
+ * On an event published again from the log (after a crash): the trace id its intent had. The log
+ * keeps no span id, so no `traceparent` is made up; the projector names this id on its apply span.
+ */
+export const HEADER_TRACE_ID = 'Tilemud-Trace-Id';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { ClientMessage, CloseCode, decodeClientMessage, ErrorBody, ErrorCode, HELLO_TIMEOUT_MS, makeError, ServerMessage } from '@tilemud/contracts';
-import type { AckEnvelope, ClientIntent } from '@tilemud/runtime';
+import { AckEnvelope, ClientIntent, contextFrom, inSpan, SpanKind, startSpan } from '@tilemud/runtime';
 import type { ResumeRecord } from '../session/resume.store';
 import type { InvalidFrameReason } from '../system/gateway-metrics';
 import type { TicketClaims } from '../session/ticket.store';
@@ -144,7 +144,14 @@ export class ClientSession implements DeltaReceiver {
         this.close(CloseCode.HELLO_REQUIRED, 'hello required');
         return;
       }
-      await this.onHello(msg);
+      // The join is traced: under the client's traceparent when hello carries one.
+      const span = startSpan('gateway.hello', contextFrom(msg.traceparent), { kind: SpanKind.SERVER, attributes: { 'tilemud.client_trace': msg.traceparent !== undefined } });
+      try {
+        await inSpan(span, () => this.onHello(msg));
+      } finally {
+        if (this.worldId) span.setAttribute('tilemud.world', this.worldId);
+        span.end();
+      }
       return;
     }
     await this.onMessage(msg);
@@ -271,11 +278,11 @@ export class ClientSession implements DeltaReceiver {
         await this.sync(0, this.shownWorldId === this.worldId ? msg.lastSeq : undefined);
         return;
       case 'intent.move':
-        return this.publish('move', msg.intentSeq, { type: 'move', direction: msg.payload.direction });
+        return this.publish('move', msg.intentSeq, { type: 'move', direction: msg.payload.direction }, msg.traceparent);
       case 'intent.chat':
-        return this.publish('chat', msg.intentSeq, { type: 'chat', text: msg.payload.text, channel: msg.payload.channel });
+        return this.publish('chat', msg.intentSeq, { type: 'chat', text: msg.payload.text, channel: msg.payload.channel }, msg.traceparent);
       case 'intent.action':
-        return this.publish('action', msg.intentSeq, { type: 'action', payload: msg.payload });
+        return this.publish('action', msg.intentSeq, { type: 'action', payload: msg.payload }, msg.traceparent);
     }
   }
 
@@ -289,10 +296,10 @@ export class ClientSession implements DeltaReceiver {
     return true;
   }
 
-  private async publish(kind: LimitedIntent, intentSeq: number, intent: ClientIntent): Promise<void> {
+  private async publish(kind: LimitedIntent, intentSeq: number, intent: ClientIntent, traceparent?: string): Promise<void> {
     const who = { sessionId: this.id, characterId: this.claims!.characterId, worldId: this.worldId! };
     this.d.metrics.intentReceived(this.id, intentSeq, kind);
-    const refused = await relayIntent(this.d, this.rules, who, kind, intentSeq, intent);
+    const refused = await relayIntent(this.d, this.rules, who, kind, intentSeq, intent, traceparent);
     if (!refused) return;
     const m = refused.message as { status?: 'rejected'; error?: ErrorBody };
     this.d.metrics.intentAnswered(this.id, intentSeq, m.status ?? 'rejected', m.error?.code);

@@ -4,6 +4,7 @@ import type { Logger, Topology } from '@tilemud/runtime';
 import type { GatewayConfig } from '../config';
 import { CONFIG, LOGGER, NATS, TOPOLOGY } from '../tokens';
 import { Delta, mergeRuns } from './delta';
+import { fanoutSpan, noteTrace } from './fanout-trace';
 import { textFrame } from './ws-frame';
 
 /** A delta as JSON bytes, and as a complete WebSocket frame around them. */
@@ -81,7 +82,9 @@ class WorldChannel {
     for (const frame of mergeRuns(parts)) {
       const payload = Buffer.from(JSON.stringify(frame));
       const encoded = { payload, wire: textFrame(payload) };
+      const span = fanoutSpan(frame, parts, this.sessions.size);
       for (const s of this.sessions) s.receive(frame, encoded, parts);
+      span.end();
     }
   }
 
@@ -112,6 +115,7 @@ export class FanoutService implements OnModuleInit, OnModuleDestroy {
           const d = msg.json<Delta>();
           if (d?.type !== 'event.state_delta' || typeof d.seq !== 'number' || typeof d.prevSeq !== 'number') throw new Error('shape');
           this.framesIn++;
+          noteTrace(d, msg.headers);
           this.channel(d.worldId).push(d);
         } catch {
           this.logger.warn({ subject: msg.subject }, 'malformed delta dropped');

@@ -1,5 +1,5 @@
 import { ErrorCode, makeError, ServerMessage } from '@tilemud/contracts';
-import type { ClientIntent } from '@tilemud/runtime';
+import { ClientIntent, contextFrom, inSpan, setOutcome, SpanKind, startSpan } from '@tilemud/runtime';
 import type { SessionDeps } from './session-deps';
 import type { LimitedIntent, SessionRules } from './session-rules';
 
@@ -10,6 +10,32 @@ import type { LimitedIntent, SessionRules } from './session-rules';
  * does); otherwise the sequencer's ack answers it later.
  */
 export async function relayIntent(
+  d: SessionDeps,
+  rules: SessionRules,
+  who: { sessionId: string; characterId: string; worldId: string },
+  kind: LimitedIntent,
+  intentSeq: number,
+  intent: ClientIntent,
+  traceparent?: string,
+): Promise<{ message: ServerMessage; strike: boolean } | null> {
+  // The intent's trace: the client's (its W3C traceparent, checked by the schema), or one begun here.
+  const span = startSpan('gateway.intent', contextFrom(traceparent), {
+    kind: SpanKind.SERVER,
+    attributes: { 'tilemud.world': who.worldId, 'tilemud.intent_seq': intentSeq, 'tilemud.intent': kind, 'tilemud.client_trace': traceparent !== undefined },
+  });
+  return inSpan(span, async () => {
+    d.logger.debug({ sessionId: who.sessionId, characterId: who.characterId, intentSeq, kind }, 'intent received');
+    try {
+      const refused = await relay(d, rules, who, kind, intentSeq, intent);
+      if (refused && 'error' in refused.message && refused.message.error) setOutcome(span, { status: 'rejected', error: refused.message.error });
+      return refused;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+async function relay(
   d: SessionDeps,
   rules: SessionRules,
   who: { sessionId: string; characterId: string; worldId: string },

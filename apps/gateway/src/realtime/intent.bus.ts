@@ -11,12 +11,16 @@ import {
   isNoStream,
   injectTrace,
   IntentEnvelope,
+  inSpan,
   Logger,
+  setOutcome,
   SpanKind,
+  startSpan,
   Topology,
   tracer,
   IntervalStats,
 } from '@tilemud/runtime';
+import { context, trace, type SpanContext } from '@opentelemetry/api';
 import { GATEWAY_ID, LOGGER, NATS, TOPOLOGY } from '../tokens';
 
 export type AckHandler = (ack: AckEnvelope) => void;
@@ -32,6 +36,8 @@ export class IntentBus implements OnModuleInit, OnApplicationShutdown {
   private readonly sessions = new Map<string, AckHandler>();
   private readonly waiting = new Map<string, (ack: AckEnvelope) => void>();
   private readonly sentAt = new Map<string, number>();
+  /** The publish span of each intent awaiting its ack: the ack's span continues that trace. */
+  private readonly ackParents = new Map<string, SpanContext>();
   /** The INTENTS stream being made again (one attempt at a time, shared by every publish that found it gone). */
   private remaking?: Promise<void>;
   readonly stats = new IntervalStats();
@@ -70,7 +76,7 @@ export class IntentBus implements OnModuleInit, OnApplicationShutdown {
           this.sentAt.delete(key);
           this.stats.time('publishToAckMs', performance.now() - sent);
         }
-        this.sessions.get(ack.sessionId)?.(ack);
+        this.deliver(key, ack);
       },
     });
   }
@@ -78,6 +84,22 @@ export class IntentBus implements OnModuleInit, OnApplicationShutdown {
   /** Late (after the sessions' leaves were confirmed at module destroy): acks are heard until then. */
   onApplicationShutdown(): void {
     this.sub?.unsubscribe();
+  }
+
+  /** Hands an ack to its session inside a `gateway.ack` span carrying the outcome (in the intent's trace). */
+  private deliver(key: string, ack: AckEnvelope): void {
+    const parent = this.ackParents.get(key);
+    this.ackParents.delete(key);
+    const span = startSpan('gateway.ack', parent ? trace.setSpanContext(context.active(), parent) : context.active(), {
+      kind: SpanKind.CONSUMER,
+      attributes: { 'tilemud.world': ack.worldId, ...(ack.intentSeq !== undefined ? { 'tilemud.intent_seq': ack.intentSeq } : {}) },
+    });
+    setOutcome(span, ack);
+    inSpan(span, () => {
+      this.logger.debug({ sessionId: ack.sessionId, intentSeq: ack.intentSeq, status: ack.status, ...(ack.error ? { code: ack.error.code } : {}) }, 'intent acked');
+      this.sessions.get(ack.sessionId)?.(ack);
+    });
+    span.end();
   }
 
   register(sessionId: string, handler: AckHandler): void {
@@ -90,7 +112,8 @@ export class IntentBus implements OnModuleInit, OnApplicationShutdown {
 
   /** Publishes a player's intent; its ack arrives later through the session's handler. */
   async publish(env: Extract<IntentEnvelope, { kind: 'player' }>): Promise<void> {
-    const span = tracer().startSpan('gateway.intent', { kind: SpanKind.PRODUCER, attributes: { 'tilemud.world': env.worldId, 'tilemud.intent_seq': env.intentSeq } });
+    // Under the active span (the session's `gateway.intent`): the JetStream publish of the intent.
+    const span = tracer().startSpan('gateway.publish', { kind: SpanKind.PRODUCER, attributes: { 'tilemud.world': env.worldId, 'tilemud.intent_seq': env.intentSeq } });
     try {
       const h = headers();
       injectTrace(h, span);
@@ -99,6 +122,8 @@ export class IntentBus implements OnModuleInit, OnApplicationShutdown {
       const started = performance.now();
       this.sentAt.set(`${env.sessionId}:${env.intentSeq}`, started);
       if (this.sentAt.size > 100_000) this.sentAt.clear(); // acks that never came must not pile up
+      if (this.ackParents.size > 100_000) this.ackParents.clear();
+      this.ackParents.set(`${env.sessionId}:${env.intentSeq}`, span.spanContext());
       const pa = await this.jsPublish(subject, data, { msgID: `${env.characterId}:${env.intentSeq}`, headers: h });
       this.stats.time('jsPublishMs', performance.now() - started);
       if (pa.duplicate) {
