@@ -24,6 +24,7 @@ export const CATALOG: Record<'gateway' | 'sequencer' | 'projector', CatalogMetri
     { name: 'tilemud_gateway_resumes_total', kind: 'counter' },
     { name: 'tilemud_gateway_intents_total', kind: 'counter', movesUnderLoad: true },
     { name: 'tilemud_gateway_intent_ack_duration_seconds', kind: 'histogram' },
+    { name: 'tilemud_gateway_delta_latency_seconds', kind: 'histogram' },
     { name: 'tilemud_gateway_delta_frames_total', kind: 'counter', movesUnderLoad: true },
     { name: 'tilemud_gateway_delta_bytes_total', kind: 'counter', movesUnderLoad: true },
     { name: 'tilemud_gateway_delta_merged_frames_total', kind: 'counter' },

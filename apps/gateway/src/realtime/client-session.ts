@@ -310,7 +310,8 @@ export class ClientSession implements DeltaReceiver {
   private onAck(ack: AckEnvelope): void {
     if (ack.intentSeq === undefined) return;
     this.send(intentAck({ ...ack, intentSeq: ack.intentSeq }));
-    this.d.metrics.intentAnswered(this.id, ack.intentSeq, ack.status, (ack.error as ErrorBody | undefined)?.code);
+    const world = this.worldId;
+    this.d.metrics.intentAnswered(this.id, ack.intentSeq, ack.status, (ack.error as ErrorBody | undefined)?.code, ack.status === 'applied' && ack.seq !== undefined && world ? { world, seq: ack.seq } : undefined);
     // A resent portal move (the first ack lost with a crashed sequencer) carries the hand-over too.
     if ((ack.status === 'applied' || ack.status === 'duplicate') && ack.handover && ack.handover.toWorldId !== this.worldId) {
       const to = ack.handover.toWorldId;

@@ -6,6 +6,7 @@ import { CONFIG, LOGGER, NATS, TOPOLOGY } from '../tokens';
 import { Delta, mergeRuns } from './delta';
 import { fanoutSpan, noteTrace } from './fanout-trace';
 import { textFrame } from './ws-frame';
+import { GatewayMetrics } from '../system/gateway-metrics';
 
 /** A delta as JSON bytes, and as a complete WebSocket frame around them. */
 export interface EncodedFrame {
@@ -37,6 +38,8 @@ class WorldChannel {
   constructor(
     private readonly minIntervalMs: number,
     private readonly maxSendsPerSecond: number,
+    /** A frame reaching `seq` was written to every session of the world (for the intent → delta latency). */
+    private readonly onSent: (seq: number) => void = () => undefined,
   ) {}
 
   get intervalMs(): number {
@@ -85,6 +88,7 @@ class WorldChannel {
       const span = fanoutSpan(frame, parts, this.sessions.size);
       for (const s of this.sessions) s.receive(frame, encoded, parts);
       span.end();
+      this.onSent(frame.seq);
     }
   }
 
@@ -105,6 +109,7 @@ export class FanoutService implements OnModuleInit, OnModuleDestroy {
     @Inject(TOPOLOGY) private readonly t: Topology,
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   onModuleInit(): void {
@@ -132,7 +137,7 @@ export class FanoutService implements OnModuleInit, OnModuleDestroy {
   private channel(worldId: string): WorldChannel {
     let c = this.channels.get(worldId);
     if (!c) {
-      c = new WorldChannel(this.config.FANOUT_INTERVAL_MS, this.config.FANOUT_MAX_SENDS_PER_S);
+      c = new WorldChannel(this.config.FANOUT_INTERVAL_MS, this.config.FANOUT_MAX_SENDS_PER_S, (seq) => this.metrics.worldFrameSent(worldId, seq));
       this.channels.set(worldId, c);
     }
     return c;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Attributes, Counter, Histogram } from '@opentelemetry/api';
 import { CloseCode, HEALTH_CAUSES, HealthCause } from '@tilemud/contracts';
 import { LATENCY_BUCKETS_S, meter } from '@tilemud/runtime';
+import { DeltaWaits } from './delta-waits';
 import { classifyAnswer, IntentType, PendingIntents } from './intent-slo';
 
 /** What the observable gauges read when scraped; set once the services exist (see SessionGateway, DependencyMonitor). */
@@ -37,6 +38,12 @@ export class GatewayMetrics {
     description: 'intent received -> ack sent',
     advice: { explicitBucketBoundaries: LATENCY_BUCKETS_S },
   });
+  private readonly deltaLatency: Histogram = this.m.createHistogram('tilemud.gateway.delta.latency_seconds', {
+    unit: 's',
+    description: "intent received -> the world's frame holding its change written to this gateway's sockets",
+    advice: { explicitBucketBoundaries: LATENCY_BUCKETS_S },
+  });
+  private readonly deltaWaits = new DeltaWaits();
   private readonly deltaFrames: Counter = this.m.createCounter('tilemud.gateway.delta.frames', { description: 'delta frames written to sockets' });
   private readonly deltaBytes: Counter = this.m.createCounter('tilemud.gateway.delta.bytes', { description: 'bytes of delta frames written to sockets' });
   private readonly mergedFrames: Counter = this.m.createCounter('tilemud.gateway.delta.merged_frames', { description: 'merged delta frames sent to slow clients' });
@@ -100,9 +107,14 @@ export class GatewayMetrics {
   }
 
   /** The client was sent the intent's answer (the sequencer's ack, or the gateway's refusal). */
-  intentAnswered(sessionId: string, intentSeq: number, status: 'applied' | 'rejected' | 'duplicate', code?: string): void {
-    const p = this.pending.end(sessionId, intentSeq, performance.now());
+  intentAnswered(sessionId: string, intentSeq: number, status: 'applied' | 'rejected' | 'duplicate', code?: string, applied?: { world: string; seq: number }): void {
+    const now = performance.now();
+    const p = this.pending.end(sessionId, intentSeq, now);
     if (!p) return;
+    if (status === 'applied' && applied) {
+      const ms = this.deltaWaits.applied(applied.world, applied.seq, now - p.elapsedMs, now);
+      if (ms !== undefined) this.deltaLatency.record(ms / 1000);
+    }
     const c = classifyAnswer({ status, code }, p.elapsedMs);
     this.intents.add(1, { type: p.type, outcome: c.outcome, code: c.code });
     this.ackDuration.record(p.elapsedMs / 1000, { type: p.type });
@@ -127,6 +139,11 @@ export class GatewayMetrics {
 
   oldestPendingIntentMs(): number {
     return this.pending.oldestAgeMs(performance.now());
+  }
+
+  /** A frame of `world` reaching `toSeq` was written to the world's sockets on this gateway. */
+  worldFrameSent(world: string, toSeq: number): void {
+    for (const ms of this.deltaWaits.fanned(world, toSeq, performance.now())) this.deltaLatency.record(ms / 1000);
   }
 
   deltaSent(world: string, bytes: number, merged = false): void {
