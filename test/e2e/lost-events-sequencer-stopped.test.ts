@@ -91,5 +91,7 @@ describe('lost EVENTS stream while the sequencer is stopped', () => {
     await sleep(500);
     await until('the projector at the final head', async () => ((await behind()).length === 0 ? true : undefined));
     expect(players.flatMap((p) => p.chainErrors)).toEqual([]);
+    // Followed by consuming afresh, not rescued by the stall watch deleting the consumer.
+    expect(system.apps.projector.output).not.toContain('delivers nothing though events wait');
   }, 120_000);
 });
