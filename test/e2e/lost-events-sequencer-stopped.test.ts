@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { jetstreamManager, JetStreamManager } from '@nats-io/jetstream';
 import { connect, NatsConnection } from '@nats-io/transport-node';
 import type { Client } from 'pg';
@@ -9,6 +11,9 @@ import { TestSystem } from '../support/system';
 
 /** The bound from the sequencer's restart to the projector at the log's head (the machine may be busy). */
 const BOUND_MS = 15_000;
+/** Longer than the apps' stream check interval (3 s): the projector has looked, found no stream, and looks again. */
+const DOWN_MS = 4000;
+const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 
 async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = BOUND_MS): Promise<T> {
   for (const end = Date.now() + ms; Date.now() < end; await sleep(50)) {
@@ -31,6 +36,7 @@ describe('lost EVENTS stream while the sequencer is stopped', () => {
   let jsm: JetStreamManager;
   const players: DrillPlayer[] = [];
   let timer: NodeJS.Timeout | undefined;
+  const figures: Record<string, number> = {};
 
   beforeAll(async () => {
     await system.start();
@@ -51,7 +57,9 @@ describe('lost EVENTS stream while the sequencer is stopped', () => {
     await system.stop();
     await pg?.end();
     await nc?.close();
-    if (process.env.DUMP_LOGS) for (const app of Object.values(system.apps)) require('fs').writeFileSync(`/tmp/heal2-${app.name}.log`, app.output);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, 'lost-events-sequencer-stopped.json'), JSON.stringify(figures, null, 2));
+    for (const app of Object.values(system.apps)) writeFileSync(join(ARTIFACTS, `lost-events-sequencer-stopped-${app.name}.log`), app.output);
   });
 
   /** Worlds whose checkpoint is behind their log's head, with both. */
@@ -72,7 +80,7 @@ describe('lost EVENTS stream while the sequencer is stopped', () => {
     await until('play under way', () => everyoneGoesOnAfter(0), 30_000);
     await system.apps.sequencer.stop();
     await jsm.streams.delete(t.eventsStream);
-    await sleep(Number(process.env.DOWN_MS ?? 1500)); // the projector notices the stream gone while nothing makes it again
+    await sleep(DOWN_MS); // the projector notices the stream gone while nothing makes it again
     const restarted = Date.now();
     await system.apps.sequencer.start();
     await until('deltas and applied intents for every player again', () => everyoneGoesOnAfter(restarted));
@@ -83,8 +91,8 @@ describe('lost EVENTS stream while the sequencer is stopped', () => {
       const cp = new Map(rows.map((r) => [r.world_id as string, Number(r.seq)]));
       return head.rows.every((r) => (cp.get(r.world_id) ?? 0) >= Number(r.head)) || undefined;
     });
-    const atHeadMs = Date.now() - restarted;
-    process.stderr.write(`sequencer restart to projector at the log head: ${atHeadMs} ms\n`);
+    figures.sequencerRestartToProjectorAtHeadMs = Date.now() - restarted;
+    process.stderr.write(`sequencer restart to projector at the log head: ${figures.sequencerRestartToProjectorAtHeadMs} ms\n`);
     // And it stays there: traffic stops, and the checkpoint catches the final head.
     clearInterval(timer);
     timer = undefined;
