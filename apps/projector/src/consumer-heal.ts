@@ -17,6 +17,12 @@ export class ConsumerHeal {
   /** The consumer was made again for a stall: if it stalls again, the stream is what is broken. */
   private remadeForStall = false;
   private retry?: NodeJS.Timeout;
+  /**
+   * The feed reported its consumer gone and has not consumed afresh since: owed until it does, even
+   * when a later look finds the consumer back (the sequencer, restarted, makes it with the stream),
+   * since the feed's old iterator is still bound to the deleted one.
+   */
+  private restartOwed = false;
 
   constructor(
     private readonly jsm: JetStreamManager,
@@ -26,15 +32,17 @@ export class ConsumerHeal {
   ) {}
 
   run(force: boolean): Promise<void> {
+    if (force) this.restartOwed = true;
     this.running ??= this.heal(force)
       .catch((err) => this.logger.warn({ err: (err as Error).message }, 'projector consumer check failed; trying again'))
       .finally(() => (this.running = undefined));
     return this.running;
   }
 
-  private async heal(force: boolean): Promise<void> {
+  private async heal(reported: boolean): Promise<void> {
     const { eventsStream: stream, projectorConsumer: consumer } = this.t;
-    if (force) await new Promise((r) => setTimeout(r, RECREATE_SETTLE_MS)); // reported gone: let the deletion finish
+    if (reported) await new Promise((r) => setTimeout(r, RECREATE_SETTLE_MS)); // reported gone: let the deletion finish
+    const force = this.restartOwed;
     const info = await consumerInfo(this.jsm, stream, consumer);
     if (info && !force) {
       if (info.num_pending === 0) this.remadeForStall = false;
@@ -56,6 +64,7 @@ export class ConsumerHeal {
       if (!info) this.logger.warn({ stream, consumer }, 'projector consumer was missing; made again');
     }
     this.stall.forget();
+    this.restartOwed = false; // a report arriving during the restart owes another
     await this.feed().restart();
     this.followUp();
   }
