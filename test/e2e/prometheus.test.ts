@@ -96,12 +96,27 @@ describe('Prometheus scrapes the three apps (infra/prometheus)', () => {
       'tilemud:gateway_intents:rate5m',
     ];
     const values: Record<string, number | undefined> = {};
-    await prometheus
-      .waitFor(async () => {
-        for (const r of rules) values[r] = await prometheus.scalar(r);
-        return rules.every((r) => values[r] !== undefined && Number.isFinite(values[r]));
-      }, 30_000, 'recording rules')
-      .catch(() => undefined);
+    // A rate needs an increase Prometheus saw: a histogram's series appears with its first
+    // observation, so acks that all came before its first scrape give a rate of 0 (and a NaN
+    // quantile). A player keeps moving while the rules are read.
+    let driving = true;
+    const drive = (async () => {
+      while (driving) {
+        await players[2]!.move(players[2]!.freeDirection()).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 100)); // pacing: about 10 moves a second
+      }
+    })();
+    try {
+      await prometheus
+        .waitFor(async () => {
+          for (const r of rules) values[r] = await prometheus.scalar(r);
+          return rules.every((r) => values[r] !== undefined && Number.isFinite(values[r]));
+        }, 30_000, 'recording rules')
+        .catch(() => undefined);
+    } finally {
+      driving = false;
+      await drive;
+    }
     expect(rules.filter((r) => values[r] === undefined || !Number.isFinite(values[r]))).toEqual([]);
     // A quiet test machine answers nearly everything well within 200 ms.
     expect(values['tilemud:slo_availability:ratio_rate5m']).toBeGreaterThan(0.5);
