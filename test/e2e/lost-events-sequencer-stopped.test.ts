@@ -7,6 +7,7 @@ import { topology } from '@tilemud/runtime';
 import { sleep } from '../support/client';
 import { db } from '../support/db';
 import { DrillPlayer } from '../support/drill';
+import { eventually } from '../support/eventually';
 import { TestSystem } from '../support/system';
 
 /** The bound from the sequencer's restart to the projector at the log's head (the machine may be busy). */
@@ -15,13 +16,7 @@ const BOUND_MS = 15_000;
 const DOWN_MS = 4000;
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 
-async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = BOUND_MS): Promise<T> {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(50)) {
-    const v = await f();
-    if (v !== undefined && v !== false) return v;
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const until = <T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = BOUND_MS): Promise<T> => eventually(what, f, ms);
 
 /**
  * Issue #10 item 9: EVENTS deleted while the sequencer is stopped. The sequencer, started again,

@@ -7,6 +7,7 @@ import { topology } from '@tilemud/runtime';
 import { sleep } from '../support/client';
 import { db } from '../support/db';
 import { DrillPlayer } from '../support/drill';
+import { eventually } from '../support/eventually';
 import { streamSeqs } from '../support/streams';
 import { TestSystem } from '../support/system';
 
@@ -14,13 +15,7 @@ import { TestSystem } from '../support/system';
 const BOUND_MS = 20_000;
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 
-async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = BOUND_MS): Promise<T> {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(50)) {
-    const v = await f();
-    if (v !== undefined && v !== false) return v;
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const until = <T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = BOUND_MS): Promise<T> => eventually(what, f, ms);
 
 /**
  * Streams and consumers deleted under play (an operator's mistake, a NATS store lost): the apps

@@ -4,8 +4,9 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, NatsConnection } from '@nats-io/transport-node';
 import type { Client } from 'pg';
 import { topology } from '@tilemud/runtime';
-import { joinPlayer, sleep, TestClient } from '../support/client';
+import { joinPlayer, TestClient } from '../support/client';
 import { db } from '../support/db';
+import { eventually } from '../support/eventually';
 import { runEnv, TestSystem } from '../support/system';
 
 const ROOT = join(__dirname, '..', '..');
@@ -25,13 +26,7 @@ async function deadLetters(): Promise<any[]> {
   return JSON.parse(r.stdout);
 }
 
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) {
-    const v = await f();
-    if (v !== undefined) return v;
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const until = <T>(what: string, f: () => Promise<T | undefined>, ms = 20_000): Promise<T> => eventually(what, f, ms);
 
 /** ms from a's move to b seeing it in a delta, for `n` moves. */
 async function deltaLatencies(a: TestClient, b: TestClient, n: number): Promise<number[]> {

@@ -3,6 +3,7 @@ import { connect, Socket } from 'node:net';
 import WebSocket from 'ws';
 import { RestErrorSchema } from '@tilemud/contracts';
 import { api, joinPlayer, sleep, TestClient } from '../support/client';
+import { eventually } from '../support/eventually';
 import { AppProcess, TestSystem } from '../support/system';
 import { ExtraGateway } from './identity-helpers';
 
@@ -28,13 +29,7 @@ const CLOSE_BOUND_MS = 20_000;
 
 const rssMb = (p: AppProcess) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p.proc!.pid}/status`, 'utf8'))![1]) / 1024;
 
-async function until(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await sleep(50);
-  }
-}
+const until = async (pred: () => boolean, timeoutMs: number, what: string): Promise<void> => void (await eventually(what, pred, timeoutMs));
 
 /** The gateway's log lines (pino JSON) added since `from`. */
 const linesOf = (p: AppProcess, from = 0) =>
