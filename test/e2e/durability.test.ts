@@ -61,7 +61,8 @@ describe('durability: nothing acked is lost, nothing is acked before it is durab
 
   it('a sequencer killed after commit and before publish publishes the missing events on restart, each once', async () => {
     await system.apps.sequencer.stop();
-    await system.apps.sequencer.start({ TILEMUD_FAILPOINT: 'sequencer.after_commit' });
+    // Scoped to this player: another player's commit (a leave, going away) must not spend it.
+    await system.apps.sequencer.start({ TILEMUD_FAILPOINT: `sequencer.after_commit@${a.characterId}` });
 
     const intentSeq = ++a.intentSeq;
     a.send({ type: 'intent.move', intentSeq, payload: { direction: a.freeDirection() } });

@@ -73,7 +73,8 @@ describe('worlds joined by portals', () => {
     const c = await join();
     expect(await c.walkTo(LOBBY_APPROACH.x, LOBBY_APPROACH.y)).toBe(true);
     await system.apps.sequencer.stop();
-    await system.apps.sequencer.start({ TILEMUD_FAILPOINT: 'sequencer.after_commit' });
+    // Scoped to this player: another player's commit (a leave, going away) must not spend it.
+    await system.apps.sequencer.start({ TILEMUD_FAILPOINT: `sequencer.after_commit@${c.characterId}` });
     const intentSeq = ++c.intentSeq;
     c.send({ type: 'intent.move', intentSeq, payload: { direction: 'east' } });
     await system.apps.sequencer.exited; // the departure is committed; no ack, no event published, no hand-over sent

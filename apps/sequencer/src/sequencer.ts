@@ -344,7 +344,7 @@ export class Sequencer {
       traceFailed(decided.map((d) => d.span), err);
       throw isContentRefusal(err) ? new ContentRefusedError(err) : err;
     });
-    failpoint(this.opts.failpoint, 'sequencer.after_commit');
+    failpoint(this.opts.failpoint, 'sequencer.after_commit', decided.map((d) => d.env.characterId));
     this.recordStats(msgs, events.length, appendStart);
 
     // Committed: memory follows the log, then the gateways hear of it, then the world does.
