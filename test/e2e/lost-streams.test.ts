@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { jetstreamManager, JetStreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, JetStreamManager } from '@nats-io/jetstream';
 import { connect, NatsConnection } from '@nats-io/transport-node';
 import type { Client } from 'pg';
-import { topology } from '@tilemud/runtime';
+import { ensureTopology, RECREATE_SETTLE_MS, topology } from '@tilemud/runtime';
 import { sleep } from '../support/client';
 import { db } from '../support/db';
 import { DrillPlayer } from '../support/drill';
@@ -173,6 +173,39 @@ describe('lost streams: deleted under play, healed without a restart', () => {
   /** Every player has had a delta after `at` and an intent sent after `at` applied. */
   const everyoneGoesOnAfter = (at: number) =>
     players.every((p) => p.deltaTimes.some((x) => x > at) && [...p.answers.values()].some((a) => a.status === 'applied' && a.at > at));
+
+  /**
+   * EVENTS made again by another hand while the sequencer is stopped (an operator's tool, or a
+   * stopping owner's publisher retrying its newest events into it) holds the log's newest event
+   * and nothing before it. The stream's last message proves nothing then: the next start must
+   * know the stream is not the one the log was published into (stream_fills) and refill it whole.
+   * (Before, it republished only past the stream's last message: nothing, for good.)
+   */
+  it('EVENTS made again elsewhere while the sequencer is stopped, newest event in it: the next start refills the whole log', async () => {
+    await until('play under way', () => everyoneGoesOnAfter(0), 30_000);
+    await system.apps.sequencer.stop();
+    const worldId = (await pg.query('SELECT world_id FROM action_events GROUP BY world_id ORDER BY count(*) DESC LIMIT 1')).rows[0].world_id as string;
+    await jsm.streams.delete(t.eventsStream);
+    // nats-server removes a deleted stream's files just after answering; one made again at once loses them.
+    await sleep(RECREATE_SETTLE_MS);
+    await ensureTopology(nc, t);
+    const { rows } = await pg.query('SELECT * FROM action_events WHERE world_id = $1 ORDER BY seq DESC LIMIT 1', [worldId]);
+    const last = rows[0];
+    const js = jetstream(nc);
+    const envelope = { worldId, seq: Number(last.seq), type: last.type, data: last.payload, characterId: last.character_id, intentSeq: Number(last.intent_seq), recordedAt: new Date(last.recorded_at).toISOString() };
+    await js.publish(t.eventSubject(worldId), JSON.stringify(envelope), { msgID: `${worldId}:${envelope.seq}` });
+    expect(await streamSeqs(nc, worldId, t)).toEqual([envelope.seq]);
+
+    const restarted = Date.now();
+    await system.apps.sequencer.start();
+    const seqs = await until('the stream refilled with the whole log', async () => {
+      const s = await streamSeqs(nc, worldId, t);
+      return new Set(s.filter((x) => x <= envelope.seq)).size === envelope.seq ? s : undefined;
+    });
+    expect(new Set(seqs).size).toBe(seqs.length); // each once
+    expect(system.apps.sequencer.since()).toContain('EVENTS stream is new: refilled from the log');
+    await until('deltas and applied intents for every player again', () => everyoneGoesOnAfter(restarted));
+  }, 120_000);
 
   /**
    * EVENTS deleted while the sequencer is stopped: the sequencer, started again, makes EVENTS again

@@ -8,6 +8,7 @@ import { Handovers } from './handovers';
 import { IntentFeed } from './intent-feed';
 import { Sequencer } from './sequencer';
 import { observeSequencer } from './sequencer-metrics';
+import { StreamFills } from './stream-fills';
 import { StreamKeeper } from './stream-keeper';
 
 async function main(): Promise<void> {
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   const handovers = new Handovers(js, t, log, logger);
   const sequencer = new Sequencer(nc, t, log, publisher, handovers, logger, { maxBatch: config.SEQUENCER_MAX_BATCH, failpoint: config.TILEMUD_FAILPOINT });
   const feed = new IntentFeed(js, jsm, t, sequencer, logger, config.SEQUENCER_PREFETCH);
-  const keeper = new StreamKeeper(jsm, t, log, publisher, feed, logger);
+  const keeper = new StreamKeeper(jsm, t, log, publisher, feed, new StreamFills(pool), logger);
   gauges?.memoryHeads(() => sequencer.heads());
   w.keepingUp(() => {
     const waitedMs = Math.round(sequencer.waitingMs());
@@ -42,11 +43,10 @@ async function main(): Promise<void> {
       await feed.stop();
       await sequencer.recover();
       await feed.reset();
-      // Committed but never published (a crash between the two, or a publish lost in an outage):
-      // publish before taking new intents.
-      const republished = await publisher.republishMissing(await log.worldsInLog());
-      if (republished) logger.info({ republished }, 'published events the log had and the stream did not');
-      await keeper.remember();
+      // Committed but never published (a crash between the two, or a publish lost in an outage),
+      // or a stream made again since the log was last published into it: publish before taking
+      // new intents.
+      await keeper.takeOver();
       // Portal crossings recorded but not yet arrived: send them again (an arrival applies once).
       await handovers.recover(0);
     },

@@ -3,6 +3,7 @@ import { consumerInfo, ensureEventsStream, ensureIntentsStream, ensureProjectorC
 import type { EventLog } from './event-log';
 import type { EventPublisher } from './event-publisher';
 import type { IntentFeed } from './intent-feed';
+import type { StreamFills } from './stream-fills';
 
 /**
  * Keeps the streams there while the sequencer runs. A deleted EVENTS stream is made again and
@@ -11,7 +12,9 @@ import type { IntentFeed } from './intent-feed';
  * the sequencer makes EVENTS again, a moment after it went (nats-server removes a deleted stream's
  * files after answering, and a stream made again within that moment loses them). A
  * deleted INTENTS stream or intents consumer is made again. Checked when a publish finds no
- * stream, and every few seconds, so a deletion is healed with no traffic at all.
+ * stream, and every few seconds, so a deletion is healed with no traffic at all. Which stream the
+ * log was last wholly published into is recorded in PostgreSQL (StreamFills), so that a stream made
+ * again while no sequencer watched (or while one was stopped mid-refill) is refilled at the next start.
  */
 export class StreamKeeper {
   private eventsCreated?: string;
@@ -25,12 +28,26 @@ export class StreamKeeper {
     private readonly log: EventLog,
     private readonly publisher: EventPublisher,
     private readonly feed: IntentFeed,
+    private readonly fills: StreamFills,
     private readonly logger: Logger,
   ) {}
 
-  /** The EVENTS stream as it is now holds the log (called once the start's republish is done). */
-  async remember(): Promise<void> {
-    this.eventsCreated = await streamCreated(this.jsm, this.t.eventsStream);
+  /**
+   * Taking the worlds (start, standby taking over, after an outage): publishes what the log holds
+   * past the stream, or the whole log when the stream is not the one the log was last published
+   * into, and records the stream as holding the log.
+   */
+  async takeOver(): Promise<number> {
+    const created = await streamCreated(this.jsm, this.t.eventsStream);
+    const recorded = await this.fills.recorded(this.t.eventsStream);
+    const isNew = recorded !== undefined && recorded !== created;
+    const started = Date.now();
+    const republished = await this.publisher.republishMissing(await this.log.worldsInLog(), isNew);
+    if (isNew) this.logger.warn({ stream: this.t.eventsStream, republished, ms: Date.now() - started }, 'EVENTS stream is new: refilled from the log');
+    else if (republished) this.logger.info({ republished }, 'published events the log had and the stream did not');
+    if (created) await this.fills.record(this.t.eventsStream, created);
+    this.eventsCreated = created;
+    return republished;
   }
 
   /** `broken`: publishes found the EVENTS stream unable to store; it is deleted and made again. */
@@ -81,6 +98,7 @@ export class StreamKeeper {
       const started = Date.now();
       const republished = await this.publisher.republishMissing(await this.log.worldsInLog(), true);
       this.logger.warn({ stream: this.t.eventsStream, republished, ms: Date.now() - started }, 'EVENTS stream is new: refilled from the log');
+      if (created) await this.fills.record(this.t.eventsStream, created);
     } catch (err) {
       this.eventsCreated = before; // refill again at the next check
       throw err;
