@@ -1,6 +1,7 @@
 -- The log proves itself (issue #13): every event carries its schema version and a hash chain.
 --
--- version     the event's schema version (the domain reads older ones through upcasters).
+-- version     the event's schema version (the domain reads older ones through upcasters,
+--             libs/domain/src/versions.ts; the sequencer writes EVENT_VERSIONS).
 -- prev_hash   the hash of the event before it in its world (NULL for seq 1).
 -- hash        sha256(prev_hash || the event's canonical text): changing, removing or reordering
 --             any event breaks the chain from there on, which `ops verify` names.
@@ -44,6 +45,8 @@ END $$;
 -- Fill the chain of the log as it stands, world by world in seq order (the append-only guard is
 -- lifted for this one statement of the migration, inside its transaction).
 ALTER TABLE action_events DISABLE TRIGGER action_events_no_update;
+-- The log as it stands was written in today's shapes: versions as libs/domain's EVENT_VERSIONS.
+UPDATE action_events SET version = 2 WHERE type IN ('character.moved', 'chat.posted');
 DO $$
 DECLARE
   r action_events;

@@ -1,5 +1,6 @@
 import type { WorldEvent } from './events';
-import { evolve, evolveAll, foldLog, WorldDraft } from './evolve';
+import { evolve, evolveAll, WorldDraft } from './evolve';
+import { foldLog } from './fold';
 import { initialWorldState, occupant } from './state';
 import { parseWorldDefinition } from './world-map';
 

@@ -1,7 +1,7 @@
 import type { WorldEvent } from './events';
 import { assertNever } from './errors';
-import { CharacterState, initialWorldState, tileKey, WorldState } from './state';
-import type { ItemDef, WorldMap } from './world-map';
+import { CharacterState, tileKey, WorldState } from './state';
+import type { ItemDef } from './world-map';
 
 /**
  * A private, mutable copy of a world's state that events are applied to in place: the maps are
@@ -97,19 +97,4 @@ export function evolveAll(state: WorldState, events: readonly WorldEvent[]): Wor
 /** Pure: the state after one event. */
 export function evolve(state: WorldState, event: WorldEvent): WorldState {
   return evolveAll(state, [event]);
-}
-
-/**
- * A world's state folded from its logged events (in seq order, starting at 1). Throws on a gap:
- * a state built over a hole would be wrong in ways nobody could see.
- */
-export function foldLog(map: WorldMap, rows: Iterable<{ seq: number; type: string; payload: unknown }>): { state: WorldState; seq: number } {
-  const draft = new WorldDraft(initialWorldState(map));
-  let seq = 0;
-  for (const r of rows) {
-    if (r.seq !== seq + 1) throw new Error(`world ${map.id}: log has a gap after seq ${seq}`);
-    draft.apply([{ type: r.type, data: r.payload } as WorldEvent]);
-    seq = r.seq;
-  }
-  return { state: draft.state, seq };
 }

@@ -10,3 +10,6 @@ export * from './presence';
 export * from './evolve';
 export * from './projection';
 export * from './actions';
+export * from './versions';
+export * from './fold';
+export * from './snapshot';

@@ -15,3 +15,4 @@ export * from './metrics';
 export * from './shutdown';
 export * from './ops-server';
 export * from './worker-metrics';
+export * from './world-snapshots';
