@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuthResponse, ErrorCode, LoginRequestSchema, RateLimit, RefreshRequestSchema, RegisterRequestSchema, UpgradeRequestSchema } from '@tilemud/contracts';
 import type { Logger } from '@tilemud/runtime';
@@ -10,12 +10,15 @@ import { GatewayMetrics } from '../system/gateway-metrics';
 import { CONFIG, LOGGER } from '../tokens';
 import { clientAddress } from './client-address';
 import { canonicalUsername } from './canonical-username';
+import { CurrentPlayer } from './current-player.decorator';
 import { requireJson } from './json-only';
+import { JsonOnlyGuard } from './json-only.guard';
 import { LoginLimiter } from './login-limiter.service';
 import { PasswordHasher } from './password-hasher.service';
 import { GUEST_PREFIX, PlayerRow, PlayersRepository } from './players.repository';
 import { IssuedRefresh, RefreshTokensRepository } from './refresh-tokens.repository';
-import { TokenService } from './token.service';
+import { PlayerAuthGuard } from './player-auth.guard';
+import { Principal, TokenService } from './token.service';
 
 function rateLimited(what: string, retryAfterMs: number, limit?: string): ApiError {
   return new ApiError(ErrorCode.RATE_LIMITED, `too many ${what}; try again in ${Math.ceil(retryAfterMs / 1000)} s`, { retryAfterMs, ...(limit ? { details: { limit } } : {}) });
@@ -124,12 +127,12 @@ export class AuthController {
   /**
    * A guest keeps its player id (so its character and inventory) and becomes an account, under the
    * rules of register. Its guest refresh tokens are revoked: a copy of one must not reach the account.
+   * The body must be JSON before the token is looked at (the guards run in order).
    */
   @Post('upgrade')
   @HttpCode(200)
-  async upgrade(@Headers('authorization') auth: string | undefined, @Body() body: unknown, @Req() req: Request): Promise<AuthResponse> {
-    requireJson(req);
-    const principal = await this.tokens.fromHeader(auth);
+  @UseGuards(JsonOnlyGuard, PlayerAuthGuard)
+  async upgrade(@CurrentPlayer() principal: Principal, @Body() body: unknown, @Req() req: Request): Promise<AuthResponse> {
     const { username, password } = parseBody(UpgradeRequestSchema, body);
     const canonical = canonicalUsername(username)!;
     await this.limit('register-addr', clientAddress(req), this.config.RATE_LIMIT_REGISTER_ADDRESS, 'registrations from this address');

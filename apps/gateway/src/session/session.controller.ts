@@ -1,8 +1,10 @@
-import { Body, Controller, Headers, HttpCode, Inject, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
 import { BootstrapRequestSchema, BootstrapResponse, CloseCode, DEFAULT_WS_PATH, ErrorCode, PROTOCOL_VERSION, TicketResponse } from '@tilemud/contracts';
 import type { Logger } from '@tilemud/runtime';
+import { CurrentPlayer } from '../auth/current-player.decorator';
+import { PlayerAuthGuard } from '../auth/player-auth.guard';
 import { RefreshTokensRepository } from '../auth/refresh-tokens.repository';
-import { TokenService } from '../auth/token.service';
+import type { Principal } from '../auth/token.service';
 import { ControlService } from '../control/control.service';
 import { ApiError } from '../errors/api-error';
 import { parseBody } from '../errors/parse';
@@ -16,10 +18,11 @@ import { CharactersRepository } from './characters.repository';
 import { SessionRegistry } from './session-registry';
 import { TicketStore } from './ticket.store';
 
+/** Every call here is a signed-in player's (PlayerAuthGuard). */
 @Controller('api/session')
+@UseGuards(PlayerAuthGuard)
 export class SessionController {
   constructor(
-    private readonly tokens: TokenService,
     private readonly characters: CharactersRepository,
     private readonly tickets: TicketStore,
     private readonly snapshots: SnapshotService,
@@ -34,8 +37,7 @@ export class SessionController {
   /** Everything a client needs to join: its character (created on the first call), its world and a ticket. */
   @Post('bootstrap')
   @HttpCode(200)
-  async bootstrap(@Headers('authorization') auth: string | undefined, @Body() body: unknown): Promise<BootstrapResponse> {
-    const principal = await this.tokens.fromHeader(auth);
+  async bootstrap(@CurrentPlayer() principal: Principal, @Body() body: unknown): Promise<BootstrapResponse> {
     const { clientVersion } = parseBody(BootstrapRequestSchema, body);
     const min = this.minVersion.current;
     if (checkClientVersion({ protocolVersion: clientVersion, clientVersion }, min, SERVER_VERSION)) {
@@ -66,8 +68,7 @@ export class SessionController {
   /** A fresh ticket for reconnecting. */
   @Post('ticket')
   @HttpCode(200)
-  async ticket(@Headers('authorization') auth: string | undefined): Promise<TicketResponse> {
-    const principal = await this.tokens.fromHeader(auth);
+  async ticket(@CurrentPlayer() principal: Principal): Promise<TicketResponse> {
     const identity = await this.characters.ensureFor(principal.playerId, principal.username);
     const ticket = await this.tickets.issue({ playerId: principal.playerId, username: identity.name, characterId: identity.id, roles: principal.roles });
     return { ticket, expiresIn: this.tickets.ttlSeconds };
@@ -79,8 +80,7 @@ export class SessionController {
    */
   @Post('logout')
   @HttpCode(204)
-  async logout(@Headers('authorization') auth: string | undefined): Promise<void> {
-    const principal = await this.tokens.fromHeader(auth);
+  async logout(@CurrentPlayer() principal: Principal): Promise<void> {
     const at = Date.now();
     const revoked = await this.refreshTokens.revokePlayer(principal.playerId).then(
       () => true,

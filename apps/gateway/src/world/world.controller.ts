@@ -1,23 +1,24 @@
-import { Controller, Get, Headers, Param, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Param, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { Character, ErrorCode } from '@tilemud/contracts';
-import { TokenService } from '../auth/token.service';
+import { CurrentPlayer } from '../auth/current-player.decorator';
+import { PlayerAuthGuard } from '../auth/player-auth.guard';
+import type { Principal } from '../auth/token.service';
 import { ApiError } from '../errors/api-error';
 import { CharactersRepository } from '../session/characters.repository';
 import { SnapshotService } from './snapshot.service';
 
 @Controller('api')
+@UseGuards(PlayerAuthGuard)
 export class WorldController {
   constructor(
-    private readonly tokens: TokenService,
     private readonly characters: CharactersRepository,
     private readonly snapshots: SnapshotService,
   ) {}
 
   /** A world's full state, for the caller's own world only; ETag is its seq. */
   @Get('worlds/:worldId/snapshot')
-  async snapshot(@Headers('authorization') auth: string | undefined, @Headers('if-none-match') inm: string | undefined, @Param('worldId') worldId: string, @Res() res: Response): Promise<void> {
-    const principal = await this.tokens.fromHeader(auth);
+  async snapshot(@CurrentPlayer() principal: Principal, @Headers('if-none-match') inm: string | undefined, @Param('worldId') worldId: string, @Res() res: Response): Promise<void> {
     const identity = await this.characters.ensureFor(principal.playerId, principal.username);
     const own = await this.characters.view(identity);
     const summary = await this.snapshots.summary(worldId);
@@ -36,8 +37,7 @@ export class WorldController {
 
   /** The caller's own character only. */
   @Get('characters/:id')
-  async character(@Headers('authorization') auth: string | undefined, @Param('id') id: string): Promise<Character> {
-    const principal = await this.tokens.fromHeader(auth);
+  async character(@CurrentPlayer() principal: Principal, @Param('id') id: string): Promise<Character> {
     const c = await this.characters.byId(id);
     if (c && c.playerId !== principal.playerId) throw new ApiError(ErrorCode.FORBIDDEN, 'that is not your character');
     if (!c) throw new ApiError(ErrorCode.NOT_FOUND, 'no such character');
