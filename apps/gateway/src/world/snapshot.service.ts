@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { Character, ChatMessage, Snapshot, WorldSummary } from '@tilemud/contracts';
 import { SNAPSHOT_CHAT_LIMIT } from '@tilemud/contracts';
 import { foldLog, getWorld, WorldMap } from '@tilemud/domain';
-import { Logger, withTransaction } from '@tilemud/runtime';
+import { Backoff, Logger, withTransaction } from '@tilemud/runtime';
 import type { GatewayConfig } from '../config';
 import { FanoutService } from '../realtime/fanout.service';
 import { CONFIG, LOGGER, PG_POOL } from '../tokens';
@@ -131,14 +131,14 @@ export class SnapshotService {
   /** Waits until the read model shows the character online in `worldId`; its seq there, or undefined. */
   async arrival(characterId: string, worldId: string, timeoutMs: number): Promise<number | undefined> {
     const deadline = Date.now() + timeoutMs;
-    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    for (const backoff = new Backoff({ initialMs: 5, maxMs: 100 }); ; ) {
       const { rows } = await this.pool.query<{ last_seq: string }>(
         'SELECT last_seq FROM rm_characters WHERE id = $1 AND world_id = $2 AND online',
         [characterId, worldId],
       );
       if (rows[0]) return Number(rows[0].last_seq);
       if (Date.now() > deadline) return undefined;
-      await new Promise((r) => setTimeout(r, delay));
+      await backoff.wait();
     }
   }
 
