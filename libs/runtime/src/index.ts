@@ -16,3 +16,4 @@ export * from './shutdown';
 export * from './ops-server';
 export * from './worker-metrics';
 export * from './backoff';
+export * from './log/reader';
