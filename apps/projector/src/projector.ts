@@ -51,12 +51,12 @@ export class Projector {
   /** Applies everything the log has past the checkpoints (at start, and after a reset). */
   async catchUp(): Promise<number> {
     let total = 0;
-    for (const world_id of await this.log.worlds()) {
+    for (const worldId of await this.log.worlds()) {
       for (;;) {
-        const from = this.checkpoint(world_id);
-        const events = await this.fromLog(world_id, from, from + FILL_LIMIT, FILL_LIMIT);
+        const from = this.checkpoint(worldId);
+        const events = await this.fromLog(worldId, from, from + FILL_LIMIT, FILL_LIMIT);
         if (!events.length) break;
-        await this.guarded(() => this.commit([{ worldId: world_id, from, events }]));
+        await this.guarded(() => this.commit([{ worldId, from, events }]));
         total += events.length;
       }
     }
