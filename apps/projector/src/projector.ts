@@ -1,18 +1,12 @@
 import type { Pool } from 'pg';
+import type { Change } from '@tilemud/contracts';
 import { eventToChanges, WorldEvent } from '@tilemud/domain';
-import { EventEnvelope, Logger, withTransaction } from '@tilemud/runtime';
+import { DeltaFrame, envelopeOf, EventEnvelope, Logger, LogReader, withTransaction } from '@tilemud/runtime';
 import { checkAgainstLog, Verdict } from './log-check';
 import { CharacterRow, foldEvents, loadCharacters, PROJECTION, writeBatch } from './read-model';
 import { recordApplied } from './projector-metrics';
 
-export interface DeltaFrame {
-  type: 'event.state_delta';
-  worldId: string;
-  seq: number;
-  prevSeq: number;
-  full: false;
-  changes: ReturnType<typeof eventToChanges>;
-}
+export type { DeltaFrame };
 
 export type DeltaSink = (frame: DeltaFrame) => void;
 
@@ -29,12 +23,15 @@ export class Projector {
    * events again would insert their chat lines twice. The next batch reads the checkpoints first.
    */
   private stale = false;
+  private readonly log: LogReader;
 
   constructor(
     private readonly pool: Pool,
     private readonly sink: DeltaSink,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.log = new LogReader(pool);
+  }
 
   async loadCheckpoints(): Promise<void> {
     const { rows } = await this.pool.query<{ world_id: string; seq: string }>(
@@ -53,14 +50,13 @@ export class Projector {
 
   /** Applies everything the log has past the checkpoints (at start, and after a reset). */
   async catchUp(): Promise<number> {
-    const { rows } = await this.pool.query<{ world_id: string }>('SELECT DISTINCT world_id FROM action_events ORDER BY world_id');
     let total = 0;
-    for (const { world_id } of rows) {
+    for (const worldId of await this.log.worlds()) {
       for (;;) {
-        const from = this.checkpoint(world_id);
-        const events = await this.fromLog(world_id, from, from + FILL_LIMIT, FILL_LIMIT);
+        const from = this.checkpoint(worldId);
+        const events = await this.fromLog(worldId, from, from + FILL_LIMIT, FILL_LIMIT);
         if (!events.length) break;
-        await this.guarded(() => this.commit([{ worldId: world_id, from, events }]));
+        await this.guarded(() => this.commit([{ worldId, from, events }]));
         total += events.length;
       }
     }
@@ -143,32 +139,18 @@ export class Projector {
       const last = p.events[p.events.length - 1]!.seq;
       this.checkpoints.set(p.worldId, last);
       recordApplied(p.worldId, p.events.length);
-      this.sink({
-        type: 'event.state_delta',
-        worldId: p.worldId,
-        seq: last,
-        prevSeq: p.from,
-        full: false,
-        changes: p.events.flatMap((e) => eventToChanges(e.worldId, { type: e.type, data: e.data } as WorldEvent)),
-      });
+      // The domain's changes are the contract's (it types a few fields more loosely, e.g. facing as a string).
+      const changes = p.events.flatMap((e) => eventToChanges(e.worldId, { type: e.type, data: e.data } as WorldEvent)) as Change[];
+      this.sink({ type: 'event.state_delta', worldId: p.worldId, seq: last, prevSeq: p.from, full: false, changes });
     }
   }
 
   private async fromLog(worldId: string, afterSeq: number, upTo: number, limit: number): Promise<EventEnvelope[]> {
-    const { rows } = await this.pool.query(
-      `SELECT seq, type, payload, character_id, intent_seq, recorded_at FROM action_events
-        WHERE world_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4`,
-      [worldId, afterSeq, upTo, limit],
-    );
-    return rows.map((r) => toEnvelope(worldId, r));
+    return (await this.log.eventsAfter(worldId, afterSeq, { upTo, limit })).map(envelopeOf);
   }
 
   private async atSeqs(worldId: string, seqs: number[]): Promise<EventEnvelope[]> {
-    const { rows } = await this.pool.query(
-      `SELECT seq, type, payload, character_id, intent_seq, recorded_at FROM action_events WHERE world_id = $1 AND seq = ANY($2::bigint[])`,
-      [worldId, seqs],
-    );
-    return rows.map((r) => toEnvelope(worldId, r));
+    return (await this.log.eventsAt(worldId, seqs)).map(envelopeOf);
   }
 }
 
@@ -176,15 +158,3 @@ type Plan = Array<{ worldId: string; from: number; events: EventEnvelope[] }>;
 
 /** Most log events one batch applies; a stream far ahead of the checkpoint is caught up in steps. */
 const FILL_LIMIT = 10_000;
-
-function toEnvelope(worldId: string, r: Record<string, unknown>): EventEnvelope {
-  return {
-    worldId,
-    seq: Number(r.seq),
-    type: r.type as string,
-    data: r.payload as Record<string, unknown>,
-    characterId: r.character_id as string | null,
-    intentSeq: r.intent_seq === null ? null : Number(r.intent_seq),
-    recordedAt: new Date(r.recorded_at as string).toISOString(),
-  };
-}

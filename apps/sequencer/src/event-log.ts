@@ -1,18 +1,10 @@
 import type { Pool } from 'pg';
 import { foldLog, getWorld, Handover, WorldState } from '@tilemud/domain';
+import { LoggedEvent, LogReader, StoredOutcome } from '@tilemud/runtime';
 import { recordAppended } from './sequencer-metrics';
 
-export interface EventRow {
-  worldId: string;
-  seq: number;
-  characterId: string | null;
-  intentSeq: number | null;
-  eventIndex: number;
-  type: string;
-  payload: Record<string, unknown>;
-  recordedAt: string;
-  traceId: string | null;
-  /** The W3C traceparent of the span that decided it (kept in memory only, for publishing). */
+/** An event the sequencer decided: a row of the log (the W3C traceparent of the span that decided it is kept in memory only, for publishing). */
+export interface EventRow extends LoggedEvent {
   traceparent?: string;
 }
 
@@ -26,13 +18,18 @@ export interface RejectionRow {
   recordedAt: string;
 }
 
-export type StoredOutcome =
-  | { status: 'applied'; seq: number; handover?: { toWorldId: string } }
-  | { status: 'rejected'; code: string; message: string; details?: Record<string, unknown> };
+export type { StoredOutcome };
 
-/** The PostgreSQL side of the sequencer: the append-only log and what is read back from it. */
+/**
+ * The PostgreSQL side of the sequencer: the append (its only writer) and what the sequencer reads
+ * back, through the log's one reader (libs/runtime/src/log/reader.ts).
+ */
 export class EventLog {
-  constructor(private readonly pool: Pool) {}
+  private readonly reader: LogReader;
+
+  constructor(private readonly pool: Pool) {
+    this.reader = new LogReader(pool);
+  }
 
   /**
    * The whole batch in ONE statement: in autocommit it is one transaction (all of it is durable, or
@@ -77,86 +74,29 @@ export class EventLog {
   async loadWorld(worldId: string): Promise<{ state: WorldState; seq: number } | undefined> {
     const map = getWorld(worldId);
     if (!map) return undefined;
-    const { rows } = await this.pool.query<{ seq: string; type: string; payload: Record<string, unknown> }>(
-      'SELECT seq, type, payload FROM action_events WHERE world_id = $1 ORDER BY seq',
-      [worldId],
-    );
-    return foldLog(map, rows.map((r) => ({ seq: Number(r.seq), type: r.type, payload: r.payload })));
+    return foldLog(map, await this.reader.eventsAfter(worldId, 0));
   }
 
   /** The highest intentSeq each character has had decided (applied or rejected). */
-  async lastIntentSeqs(): Promise<Map<string, number>> {
-    const { rows } = await this.pool.query<{ character_id: string; last: string }>(
-      `SELECT character_id, max(intent_seq) AS last FROM (
-         SELECT character_id, intent_seq FROM action_events WHERE intent_seq IS NOT NULL
-         UNION ALL SELECT character_id, intent_seq FROM intent_rejections) o
-       GROUP BY character_id`,
-    );
-    return new Map(rows.map((r) => [r.character_id, Number(r.last)]));
+  lastIntentSeqs(): Promise<Map<string, number>> {
+    return this.reader.lastIntentSeqs();
   }
 
   /** The original outcome of an intent, for answering its resend. */
-  async outcome(characterId: string, intentSeq: number): Promise<StoredOutcome | undefined> {
-    // The intent's last event: its seq is the ack's, and a departure there means a portal crossing.
-    const applied = await this.pool.query<{ seq: string; type: string; to: string | null }>(
-      `SELECT seq, type, payload->>'toWorldId' AS to FROM action_events WHERE character_id = $1 AND intent_seq = $2
-        ORDER BY event_index DESC LIMIT 1`,
-      [characterId, intentSeq],
-    );
-    const last = applied.rows[0];
-    if (last) {
-      const seq = Number(last.seq);
-      return last.type === 'character.departed' && last.to ? { status: 'applied', seq, handover: { toWorldId: last.to } } : { status: 'applied', seq };
-    }
-    const rejected = await this.pool.query<{ code: string; message: string; details: Record<string, unknown> | null }>(
-      'SELECT code, message, details FROM intent_rejections WHERE character_id = $1 AND intent_seq = $2',
-      [characterId, intentSeq],
-    );
-    const r = rejected.rows[0];
-    if (!r) return undefined;
-    return r.details ? { status: 'rejected', code: r.code, message: r.message, details: r.details } : { status: 'rejected', code: r.code, message: r.message };
+  outcome(characterId: string, intentSeq: number): Promise<StoredOutcome | undefined> {
+    return this.reader.outcome(characterId, intentSeq);
   }
 
-  async eventsAfter(worldId: string, afterSeq: number, limit = 5000): Promise<EventRow[]> {
-    const { rows } = await this.pool.query(
-      `SELECT world_id, seq, character_id, intent_seq, event_index, type, payload, recorded_at, trace_id
-         FROM action_events WHERE world_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-      [worldId, afterSeq, limit],
-    );
-    return rows.map(rowToEvent);
+  eventsAfter(worldId: string, afterSeq: number, limit = 5000): Promise<EventRow[]> {
+    return this.reader.eventsAfter(worldId, afterSeq, { limit });
   }
 
   /** Departures (the recorded first half of a portal crossing) whose arrival is not in the log. */
-  async pendingHandovers(olderThanMs: number): Promise<Handover[]> {
-    const { rows } = await this.pool.query<{ payload: Handover }>(
-      `SELECT d.payload FROM action_events d
-        WHERE d.type = 'character.departed' AND d.recorded_at < now() - make_interval(secs => $1::float8 / 1000)
-          AND NOT EXISTS (
-            SELECT 1 FROM action_events a
-             WHERE a.type = 'character.arrived' AND a.world_id = d.payload->>'toWorldId'
-               AND a.character_id = d.character_id AND a.payload->>'handoverId' = d.payload->>'handoverId')
-        ORDER BY d.recorded_at`,
-      [olderThanMs],
-    );
-    return rows.map((r) => r.payload);
+  pendingHandovers(olderThanMs: number): Promise<Handover[]> {
+    return this.reader.pendingDepartures(olderThanMs);
   }
 
-  async worldsInLog(): Promise<string[]> {
-    const { rows } = await this.pool.query<{ world_id: string }>('SELECT DISTINCT world_id FROM action_events');
-    return rows.map((r) => r.world_id);
+  worldsInLog(): Promise<string[]> {
+    return this.reader.worlds();
   }
-}
-
-export function rowToEvent(r: Record<string, unknown>): EventRow {
-  return {
-    worldId: r.world_id as string,
-    seq: Number(r.seq),
-    characterId: (r.character_id as string | null) ?? null,
-    intentSeq: r.intent_seq === null ? null : Number(r.intent_seq),
-    eventIndex: Number(r.event_index),
-    type: r.type as string,
-    payload: r.payload as Record<string, unknown>,
-    recordedAt: new Date(r.recorded_at as string).toISOString(),
-    traceId: (r.trace_id as string | null) ?? null,
-  };
 }

@@ -1,6 +1,6 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { ConsumerLoop, ensureIntentsStream, ensureSequencerConsumer, Logger, RECREATE_SETTLE_MS, resetSequencerConsumer, Topology } from '@tilemud/runtime';
+import { Backoff, ConsumerLoop, ensureIntentsStream, ensureSequencerConsumer, Logger, RECREATE_SETTLE_MS, resetSequencerConsumer, Topology } from '@tilemud/runtime';
 import type { Sequencer } from './sequencer';
 
 /**
@@ -78,15 +78,16 @@ export class IntentFeed {
   }
 
   private async restartAfterReconnect(active: () => boolean): Promise<void> {
-    for (let retryMs = 250; active(); retryMs = Math.min(retryMs * 2, 2000)) {
+    const backoff = new Backoff({ initialMs: 250, maxMs: 2000 });
+    while (active()) {
       try {
         await this.reset();
         if (active()) this.start();
         this.logger.info('NATS reconnected: intents consumer recreated');
         return;
       } catch (err) {
-        this.logger.warn({ err: (err as Error).message, retryMs }, 'NATS reconnected but the intents consumer could not be recreated yet');
-        await new Promise((r) => setTimeout(r, retryMs));
+        this.logger.warn({ err: (err as Error).message, retryMs: backoff.delayMs }, 'NATS reconnected but the intents consumer could not be recreated yet');
+        await backoff.wait();
       }
     }
   }

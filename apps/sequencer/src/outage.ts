@@ -1,7 +1,5 @@
-import type { Logger } from '@tilemud/runtime';
+import { Backoff, Logger } from '@tilemud/runtime';
 
-const BACKOFF_MIN_MS = 100;
-const BACKOFF_MAX_MS = 2000;
 const SUMMARY_EVERY_MS = 10_000;
 
 /**
@@ -13,7 +11,7 @@ const SUMMARY_EVERY_MS = 10_000;
 export class Outage {
   private since?: number;
   private lastSummary = 0;
-  private backoffMs = BACKOFF_MIN_MS;
+  private readonly pause = new Backoff({ initialMs: 100, maxMs: 2000 });
   private failedAppends = 0;
   private refused = 0;
   private held = 0;
@@ -42,14 +40,12 @@ export class Outage {
 
   /** Waits before the next attempt after an append failed for want of PostgreSQL. */
   async backoff(): Promise<void> {
-    const ms = this.backoffMs;
-    this.backoffMs = Math.min(ms * 2, BACKOFF_MAX_MS);
-    await new Promise((r) => setTimeout(r, ms));
+    await this.pause.wait();
   }
 
   /** The log takes appends again (or the role resumed): one summary line, if there was trouble. */
   over(): void {
-    this.backoffMs = BACKOFF_MIN_MS;
+    this.pause.reset();
     if (this.since === undefined) return;
     this.logger.info(this.figures(Date.now()), 'event log available again');
     this.since = undefined;

@@ -1,8 +1,8 @@
 import { JetStreamApiError } from '@nats-io/jetstream';
 import { NoRespondersError, RequestError } from '@nats-io/transport-node';
 import type { ConsumerInfo } from '@nats-io/jetstream';
-import { StallWatch } from './nats';
-import { isNoMessage, isNoStream, isNotFound, isStoreFailure } from './nats-errors';
+import { StallWatch } from './nats/stall-watch';
+import { isNameInUse, isNoMessage, isNoStream, isNotFound, isStoreFailure } from './nats-errors';
 
 const api = (err_code: number) => new JetStreamApiError({ err_code, code: 404, description: 'whatever the server says' });
 
@@ -18,6 +18,7 @@ describe('telling NATS errors apart by class and code', () => {
     expect([isNotFound(api(10059)), isNotFound(api(10014)), isNotFound(api(10037)), isNotFound(new Error('stream not found'))]).toEqual([true, true, false, false]);
     expect([isNoMessage(api(10037)), isNoMessage(api(10014))]).toEqual([true, false]);
     expect([isStoreFailure(api(10077)), isStoreFailure(api(10059))]).toEqual([true, false]);
+    expect([isNameInUse(api(10058)), isNameInUse(api(10059)), isNameInUse(new Error('stream name already in use'))]).toEqual([true, false, false]);
   });
 });
 

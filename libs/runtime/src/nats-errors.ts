@@ -7,6 +7,11 @@ import { NoRespondersError } from '@nats-io/transport-node';
 /** JetStream's API code for "stream name already in use" (a racing process made it first). */
 export const STREAM_NAME_IN_USE = 10058;
 
+/** A stream add refused because another process made the stream between our look and our add. */
+export function isNameInUse(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.code === STREAM_NAME_IN_USE;
+}
+
 /** A stream or consumer that does not exist, by JetStream's API error code. */
 export function isNotFound(err: unknown): boolean {
   return err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.StreamNotFound || err.code === JetStreamApiCodes.ConsumerNotFound);

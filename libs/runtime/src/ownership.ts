@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { Backoff } from './backoff';
 import type { Logger } from './logger';
 
 /** One holding of the role's lock, from the moment it was taken until its connection ends. */
@@ -44,16 +45,15 @@ export class Ownership {
    * lock it waits on it as a standby. Rejects only once `release` was called.
    */
   async acquire(hooks: AcquireHooks = {}): Promise<Hold> {
-    let retryMs = RETRY_MIN_MS;
+    const backoff = new Backoff({ initialMs: RETRY_MIN_MS, maxMs: RETRY_MAX_MS });
     for (let attempt = 1; ; attempt++) {
       if (this.released) throw new Error(`ownership of ${this.name} released`);
       try {
         return await this.attempt(hooks);
       } catch (err) {
         if (this.released) throw new Error(`ownership of ${this.name} released`);
-        hooks.onUnreachable?.(err as Error, attempt, retryMs);
-        await new Promise((r) => setTimeout(r, retryMs));
-        retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+        hooks.onUnreachable?.(err as Error, attempt, backoff.delayMs);
+        await backoff.wait();
       }
     }
   }

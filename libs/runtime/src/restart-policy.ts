@@ -1,3 +1,5 @@
+import { backoffDelay } from './backoff';
+
 /**
  * When a supervisor (scripts/start.mjs) starts a dead app again: at once the first time, then
  * after exponentially longer waits while it keeps dying soon after each start, capped, and from
@@ -35,6 +37,6 @@ export interface RestartDecision {
 export function nextRestart(state: RestartState, ranMs: number, policy: RestartPolicy = DEFAULT_RESTART_POLICY): RestartDecision {
   const reset = ranMs >= policy.healthyAfterMs;
   const failures = reset ? 0 : state.failures;
-  const delayMs = Math.min(policy.maxMs, Math.round(policy.initialMs * policy.factor ** failures));
+  const delayMs = backoffDelay(policy, failures);
   return { delayMs, attempt: failures + 1, reset: reset && state.failures > 0, state: { failures: failures + 1 } };
 }

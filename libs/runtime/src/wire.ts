@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ChangeSchema } from '@tilemud/contracts';
 
 /**
  * Messages between the apps (never seen by clients). Versioned by shape: every field is validated
@@ -101,6 +102,23 @@ export const EventEnvelopeSchema = z.object({
   recordedAt: z.string(),
 });
 export type EventEnvelope = z.infer<typeof EventEnvelopeSchema>;
+
+/**
+ * The projector's delta of one world (deltas.<worldId>, to every gateway): the changes of the
+ * events prevSeq+1..seq, published once their read-model rows are committed. The gateways send it
+ * on to clients as an `event.state_delta` (never full: a full state goes as a snapshot).
+ */
+export const DeltaFrameSchema = z
+  .object({
+    type: z.literal('event.state_delta'),
+    worldId: Id,
+    seq: z.number().int().positive(),
+    prevSeq: z.number().int().nonnegative(),
+    full: z.literal(false),
+    changes: z.array(ChangeSchema),
+  })
+  .refine((d) => d.prevSeq < d.seq, { message: 'a delta covers at least one event', path: ['seq'] });
+export type DeltaFrame = z.infer<typeof DeltaFrameSchema>;
 
 /** Header naming a message's role when a NATS header is enough (a resent duplicate intent). */
 export const HEADER_RESEND = 'Tilemud-Resend';

@@ -1,7 +1,7 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
-import type { Pool } from 'pg';
 import { z } from 'zod';
 import { intFromEnv } from './config';
+import { LogReader, Queryable } from './log/reader';
 import { meter } from './metrics';
 
 /**
@@ -69,19 +69,9 @@ export class Polled<T> {
   }
 }
 
-/**
- * Every world's log head (its highest seq) in one cheap query: a skip scan over the primary key
- * (world_id, seq), one index probe per world, however long the log.
- */
-export async function logHeads(pool: Pool): Promise<Map<string, number>> {
-  const { rows } = await pool.query<{ world_id: string; head: string }>(
-    `WITH RECURSIVE w AS (
-       (SELECT world_id FROM action_events ORDER BY world_id LIMIT 1)
-       UNION ALL
-       SELECT (SELECT e.world_id FROM action_events e WHERE e.world_id > w.world_id ORDER BY e.world_id LIMIT 1) FROM w WHERE w.world_id IS NOT NULL)
-     SELECT world_id, (SELECT max(seq) FROM action_events e WHERE e.world_id = w.world_id) AS head FROM w WHERE world_id IS NOT NULL`,
-  );
-  return new Map(rows.map((r) => [r.world_id, Number(r.head)]));
+/** Every world's log head (its highest seq) in one cheap query (see `LogReader.heads`). */
+export function logHeads(db: Queryable): Promise<Map<string, number>> {
+  return new LogReader(db).heads();
 }
 
 /** 1 while this process holds its role and runs it (a standby, a paused or starting one: 0). */

@@ -5,33 +5,21 @@ import { BaseConfigSchema, loadConfig } from './config';
 import { createPool } from './db';
 import { createLogger, Logger } from './logger';
 import { logDestination } from './log-file';
-import { connectNats, ensureTopology, Topology, topology } from './nats';
-import { Hold, Ownership } from './ownership';
+import { connectNats } from './nats/connection';
+import { Topology, topology } from './nats/names';
+import { ensureTopology } from './nats/streams';
+import { Ownership } from './ownership';
+import { RoleKeeper } from './role-keeper';
+import { Backoff } from './backoff';
 import { Shutdown, within } from './shutdown';
 import { startTracing } from './tracing';
 import { createMetricsReader, registerRuntimeMetrics } from './metrics';
 import { KeepingUp, RolePhase, startOpsServer, workerReadiness } from './ops-server';
 import { OpsConfig, pollConsumerPending, registerConsumerPending, registerRoleHeld } from './worker-metrics';
 import type { JetStreamManager } from '@nats-io/jetstream';
+import type { Role, RoleControl } from './role-keeper';
 
-export type Role = 'sequencer' | 'projector';
-
-/** How a role's work goes off and on again around the lock; each app says what that means for it. */
-export interface RoleControl {
-  /**
-   * The lock is not held: stop the role's work at once (no append, no decision, no read-model
-   * write). `unreachable`: PostgreSQL could not be reached; `standby`: another process holds the
-   * role now, so take no messages at all until `resume`. Called again when the reason changes.
-   */
-  pause(why: 'unreachable' | 'standby'): void;
-  /**
-   * Holding the lock, still paused: reload whatever memory may have got wrong while it was away
-   * (and, at start, everything). Tried again with backoff while it throws and the lock is held.
-   */
-  recover(): Promise<void>;
-  /** Recovered and still the owner: carry on. */
-  resume(): void;
-}
+export type { Role, RoleControl } from './role-keeper';
 
 export interface Worker<C> {
   config: C;
@@ -151,7 +139,8 @@ export async function startWorker<S extends typeof BaseConfigSchema>(
  * reconnects take over once connected.
  */
 async function reachNats(url: string, role: Role, t: Topology, logger: Logger): Promise<{ nc: NatsConnection; jsm: JetStreamManager }> {
-  for (let attempt = 1, retryMs = 250; ; attempt++, retryMs = Math.min(retryMs * 2, 2000)) {
+  const backoff = new Backoff({ initialMs: 250, maxMs: 2000 });
+  for (let attempt = 1; ; attempt++) {
     let nc: NatsConnection | undefined;
     try {
       nc = await connectNats(url, `tilemud-${role}`);
@@ -162,7 +151,7 @@ async function reachNats(url: string, role: Role, t: Topology, logger: Logger): 
       void nc?.close().catch(() => undefined);
       // Once, then every 30th try (about a minute): a cause that is not an outage shows in the log.
       if (attempt === 1 || attempt % 30 === 0) logger.warn({ err: (err as Error).message, attempt }, `NATS unreachable: waiting for it to start the ${role}`);
-      await sleep(retryMs);
+      await backoff.wait();
     }
   }
 }
@@ -188,87 +177,4 @@ function logCrashes(role: Role, logger: Logger): void {
   };
   process.on('uncaughtException', crash('uncaught exception'));
   process.on('unhandledRejection', crash('unhandled rejection'));
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * Pauses the role when its lock's connection ends and resumes it once the lock is held again and
- * memory reloaded: a PostgreSQL outage is ridden out by the process instead of ending it. There is
- * still one writer per role: a process works only while it holds the lock and has recovered under
- * that very hold, and the log's primary key refuses an append that raced the pause.
- */
-class RoleKeeper {
-  active = false;
-  private stopped = false;
-
-  constructor(
-    private readonly role: Role,
-    private readonly ownership: Ownership,
-    private hold: Hold,
-    private readonly logger: Logger,
-    /** Where the role stands, for /readyz and `tilemud.role.held`. */
-    private readonly onPhase: (p: RolePhase) => void,
-  ) {}
-
-  run(control: RoleControl): Promise<void> {
-    return new Promise((started) => void this.keep(control, started));
-  }
-
-  stop(): void {
-    this.stopped = true;
-    this.active = false;
-  }
-
-  private async keep(control: RoleControl, started: () => void): Promise<void> {
-    let pausedAt: number | undefined;
-    for (;;) {
-      if (await this.recover(control)) {
-        if (pausedAt !== undefined) this.logger.info({ role: this.role, downMs: Date.now() - pausedAt }, `${this.role} resumed`);
-        pausedAt = undefined;
-        started();
-        const err = await this.hold.lost;
-        if (this.stopped) return;
-        this.active = false;
-        this.onPhase('unreachable');
-        control.pause('unreachable');
-        pausedAt = Date.now();
-        this.logger.warn({ role: this.role, err: err.message }, `postgres unreachable: ${this.role} paused`);
-      }
-      else if (!this.stopped) this.onPhase('unreachable'); // the lock went while it recovered
-      try {
-        this.hold = await this.ownership.acquire({
-          onStandby: () => {
-            this.onPhase('standby');
-            control.pause('standby');
-          },
-          // Once paused, that line said it all; a role lost before it first ran says so here.
-          onUnreachable: (err, attempt) => {
-            if (attempt === 1 && pausedAt === undefined) this.logger.warn({ err: err.message }, `postgres unreachable: waiting for it to take the ${this.role} role`);
-          },
-        });
-      } catch {
-        return; // released: the process is stopping
-      }
-    }
-  }
-
-  /** Recovers under the current hold, retrying while it fails; false when the lock went first. */
-  private async recover(control: RoleControl): Promise<boolean> {
-    for (let retryMs = 250; this.hold.held && !this.stopped; retryMs = Math.min(retryMs * 2, 2000)) {
-      this.onPhase('recovering');
-      try {
-        await control.recover();
-        if (!this.hold.held || this.stopped) return false;
-        this.active = true;
-        this.onPhase('active');
-        control.resume();
-        return true;
-      } catch (err) {
-        this.logger.warn({ role: this.role, err: (err as Error).message, retryMs }, `${this.role} recovery failed; retrying`);
-        await sleep(retryMs);
-      }
-    }
-    return false;
-  }
 }

@@ -1,14 +1,7 @@
-import type { Change } from '@tilemud/contracts';
+import type { DeltaFrame } from '@tilemud/runtime';
 
-/** An incremental `event.state_delta` covering the world's events prevSeq+1..seq. */
-export interface Delta {
-  type: 'event.state_delta';
-  worldId: string;
-  seq: number;
-  prevSeq: number;
-  full: false;
-  changes: Change[];
-}
+/** An incremental `event.state_delta` covering the world's events prevSeq+1..seq (the projector's frame, libs/runtime/src/wire.ts). */
+export type Delta = DeltaFrame;
 
 /**
  * Merges consecutive deltas into runs that each cover prevSeq..seq without a hole, so a client

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import type { Logger, Topology } from '@tilemud/runtime';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { DeltaFrameSchema, Logger, Topology } from '@tilemud/runtime';
 import type { GatewayConfig } from '../config';
 import { CONFIG, LOGGER, NATS, TOPOLOGY } from '../tokens';
 import { Delta, mergeRuns } from './delta';
@@ -116,15 +116,14 @@ export class FanoutService implements OnModuleInit, OnModuleDestroy {
     this.sub = this.nc.subscribe(`${this.t.prefix}.deltas.>`, {
       callback: (err, msg) => {
         if (err) return;
-        try {
-          const d = msg.json<Delta>();
-          if (d?.type !== 'event.state_delta' || typeof d.seq !== 'number' || typeof d.prevSeq !== 'number') throw new Error('shape');
-          this.framesIn++;
-          noteTrace(d, msg.headers);
-          this.channel(d.worldId).push(d);
-        } catch {
+        const d = parseDelta(msg);
+        if (!d) {
           this.logger.warn({ subject: msg.subject }, 'malformed delta dropped');
+          return;
         }
+        this.framesIn++;
+        noteTrace(d, msg.headers);
+        this.channel(d.worldId).push(d);
       },
     });
   }
@@ -158,5 +157,15 @@ export class FanoutService implements OnModuleInit, OnModuleDestroy {
 
   reached(worldId: string, seq: number, timeoutMs: number): Promise<boolean> {
     return this.channel(worldId).reached(seq, timeoutMs);
+  }
+}
+
+/** The projector's delta, or undefined when the message is not one (not JSON, or not its schema). */
+function parseDelta(msg: Msg): Delta | undefined {
+  try {
+    const parsed = DeltaFrameSchema.safeParse(msg.json());
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined; // not JSON
   }
 }

@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import { jetstreamManager, JetStreamManager } from '@nats-io/jetstream';
-import { createPool, Topology } from '@tilemud/runtime';
+import { createPool, isNotFound, LogReader, Topology } from '@tilemud/runtime';
 import type { GatewayConfig } from '../config';
 import { CONFIG, NATS, REDIS, TOPOLOGY } from '../tokens';
 
@@ -39,11 +39,8 @@ const ROLES_HELD = `
   ) AS held
   FROM unnest(ARRAY['sequencer', 'projector']) AS r(role)`;
 
-/** Per world the projector has seen: the log's head (an index lookup each) and the projector's checkpoint. */
-const LAG = `
-  SELECT c.world_id, c.seq AS checkpoint,
-         COALESCE((SELECT max(e.seq) FROM action_events e WHERE e.world_id = c.world_id), 0) AS head
-  FROM projection_checkpoints c WHERE c.projection = 'world_read_model'`;
+/** The projector's checkpoint of each world it has seen. */
+const CHECKPOINTS = `SELECT world_id, seq FROM projection_checkpoints WHERE projection = 'world_read_model'`;
 
 /**
  * Real checks: a query, a PING and a NATS round trip; then, with PostgreSQL up, who holds the
@@ -85,8 +82,10 @@ export class HealthService implements OnApplicationShutdown {
     await withTimeout(async () => {
       const roles = await this.pool.query<{ role: string; held: boolean }>(ROLES_HELD, [this.config.NATS_PREFIX]);
       for (const r of roles.rows) round[r.role === 'sequencer' ? 'sequencerOwned' : 'projectorOwned'] = r.held;
-      const lag = await this.pool.query<{ world_id: string; checkpoint: string; head: string }>(LAG);
-      round.worlds = lag.rows.map((w) => ({ worldId: w.world_id, head: Number(w.head), checkpoint: Number(w.checkpoint) }));
+      // Per world the projector has seen: the log's head (an index lookup each) and its checkpoint.
+      const checkpoints = await this.pool.query<{ world_id: string; seq: string }>(CHECKPOINTS);
+      const heads = await new LogReader(this.pool).heads(checkpoints.rows.map((c) => c.world_id));
+      round.worlds = checkpoints.rows.map((c) => ({ worldId: c.world_id, head: heads.get(c.world_id) ?? 0, checkpoint: Number(c.seq) }));
     }).catch(() => undefined);
   }
 
@@ -97,7 +96,7 @@ export class HealthService implements OnApplicationShutdown {
       const exists = (name: string) =>
         jsm.streams.info(name).then(
           () => true,
-          (err: Error) => (err.name === 'StreamNotFoundError' || /stream not found/i.test(err.message) ? false : undefined),
+          (err: unknown) => (isNotFound(err) ? false : undefined),
         );
       [round.eventsStream, round.intentsStream] = await Promise.all([exists(this.t.eventsStream), exists(this.t.intentsStream)]);
     }).catch(() => undefined);

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
+import { LogReader } from '@tilemud/runtime';
 import type { Change } from '@tilemud/contracts';
 import { eventToChanges, WorldEvent } from '@tilemud/domain';
 import type { Delta } from '../realtime/delta';
@@ -15,7 +16,11 @@ const CHANGES_PER_FRAME = 2000;
  */
 @Injectable()
 export class ReplayService {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  private readonly log: LogReader;
+
+  constructor(@Inject(PG_POOL) pool: Pool) {
+    this.log = new LogReader(pool);
+  }
 
   /**
    * Frames covering lastSeq+1..upTo in order, or undefined when that is more than `max` events
@@ -24,15 +29,12 @@ export class ReplayService {
   async between(worldId: string, lastSeq: number, upTo: number, max: number): Promise<Delta[] | undefined> {
     if (upTo < lastSeq || upTo - lastSeq > max) return undefined;
     if (upTo === lastSeq) return [];
-    const { rows } = await this.pool.query<{ seq: string; type: WorldEvent['type']; payload: unknown }>(
-      'SELECT seq, type, payload FROM action_events WHERE world_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq',
-      [worldId, lastSeq, upTo],
-    );
-    if (rows.length !== upTo - lastSeq) return undefined;
+    const events = await this.log.eventsAfter(worldId, lastSeq, { upTo });
+    if (events.length !== upTo - lastSeq) return undefined;
     return framesOf(
       worldId,
       lastSeq,
-      rows.map((r) => ({ seq: Number(r.seq), changes: eventToChanges(worldId, { type: r.type, data: r.payload } as WorldEvent) as Change[] })),
+      events.map((e) => ({ seq: e.seq, changes: eventToChanges(worldId, { type: e.type, data: e.payload } as WorldEvent) as Change[] })),
     );
   }
 }

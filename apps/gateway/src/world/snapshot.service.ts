@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { Character, ChatMessage, Snapshot, WorldSummary } from '@tilemud/contracts';
 import { SNAPSHOT_CHAT_LIMIT } from '@tilemud/contracts';
 import { foldLog, getWorld, WorldMap } from '@tilemud/domain';
-import { Logger, withTransaction } from '@tilemud/runtime';
+import { Backoff, Logger, LogReader, withTransaction } from '@tilemud/runtime';
 import type { GatewayConfig } from '../config';
 import { FanoutService } from '../realtime/fanout.service';
 import { CONFIG, LOGGER, PG_POOL } from '../tokens';
@@ -32,8 +32,7 @@ export class SnapshotService {
 
   /** The world's last logged seq (what every ack so far is at or below). */
   async head(worldId: string): Promise<number> {
-    const { rows } = await this.pool.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM action_events WHERE world_id = $1', [worldId]);
-    return rows[0]?.seq ? Number(rows[0].seq) : 0;
+    return new LogReader(this.pool).head(worldId);
   }
 
   /** Waits (up to FRESHNESS_WAIT_MS) for the read model to reach `target`; false if it did not. */
@@ -88,8 +87,8 @@ export class SnapshotService {
     return withTransaction(
       this.pool,
       async (c) => {
-        const events = await c.query<{ seq: string; type: string; payload: unknown }>('SELECT seq, type, payload FROM action_events WHERE world_id = $1 ORDER BY seq', [worldId]);
-        const { state, seq } = foldLog(map, events.rows.map((r) => ({ seq: Number(r.seq), type: r.type, payload: r.payload })));
+        const events = await new LogReader(c).eventsAfter(worldId, 0);
+        const { state, seq } = foldLog(map, events);
         const characters: Character[] = [...state.characters.values()]
           .filter((ch) => ch.online)
           .sort(byId)
@@ -104,7 +103,7 @@ export class SnapshotService {
             ...(ch.away ? { away: true as const } : {}),
           }));
         const items = [...state.items.values()].sort(byId).map((i) => ({ id: i.id, kind: i.kind, x: i.x, y: i.y }));
-        const chat = events.rows
+        const chat = events
           .filter((r) => r.type === 'chat.posted')
           .slice(-SNAPSHOT_CHAT_LIMIT)
           .map((r) => {
@@ -131,14 +130,14 @@ export class SnapshotService {
   /** Waits until the read model shows the character online in `worldId`; its seq there, or undefined. */
   async arrival(characterId: string, worldId: string, timeoutMs: number): Promise<number | undefined> {
     const deadline = Date.now() + timeoutMs;
-    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    for (const backoff = new Backoff({ initialMs: 5, maxMs: 100 }); ; ) {
       const { rows } = await this.pool.query<{ last_seq: string }>(
         'SELECT last_seq FROM rm_characters WHERE id = $1 AND world_id = $2 AND online',
         [characterId, worldId],
       );
       if (rows[0]) return Number(rows[0].last_seq);
       if (Date.now() > deadline) return undefined;
-      await new Promise((r) => setTimeout(r, delay));
+      await backoff.wait();
     }
   }
 

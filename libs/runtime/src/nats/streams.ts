@@ -1,0 +1,151 @@
+import { AckPolicy, ConsumerInfo, DeliverPolicy, jetstreamManager, JetStreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { nanos, NatsConnection } from '@nats-io/transport-node';
+import { isNameInUse, isNotFound } from '../nats-errors';
+import type { Topology } from './names';
+
+const MINUTE = 60_000;
+
+/**
+ * Creates or updates the streams and durable consumers; safe to run from every process at every start.
+ * INTENTS is a work queue (an intent is gone once the sequencer has acked it); EVENTS keeps a day of
+ * events for resume and replay (the PostgreSQL log keeps all of them and can refill it).
+ */
+export async function ensureTopology(nc: NatsConnection, t: Topology): Promise<JetStreamManager> {
+  const jsm = await jetstreamManager(nc);
+  await ensureIntentsStream(jsm, t);
+  await ensureEventsStream(jsm, t);
+  await upsertConsumer(jsm, t.intentsStream, sequencerConsumerConfig(t));
+  await ensureProjectorConsumer(jsm, t);
+  return jsm;
+}
+
+/** The INTENTS work queue alone (the gateway recreates it when a publish finds it gone). */
+export async function ensureIntentsStream(jsm: JetStreamManager, t: Topology): Promise<void> {
+  await upsertStream(jsm, {
+    name: t.intentsStream,
+    subjects: [`${t.prefix}.intents.>`],
+    retention: RetentionPolicy.Workqueue,
+    // Memory: an intent is only a request until the sequencer commits it to PostgreSQL, and no client
+    // hears `applied` before that. A NATS crash loses undecided intents, which clients resend
+    // (same intentSeq, so at most once). File storage measured p99 publish 28-34 ms here.
+    storage: StorageType.Memory,
+    max_age: nanos(60 * MINUTE),
+    duplicate_window: nanos(2 * MINUTE),
+  });
+}
+
+/** The EVENTS stream alone; whoever recreates it, the sequencer refills it from the log. */
+export async function ensureEventsStream(jsm: JetStreamManager, t: Topology): Promise<void> {
+  await upsertStream(jsm, {
+    name: t.eventsStream,
+    subjects: [`${t.prefix}.events.>`],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    max_age: nanos(24 * 60 * MINUTE),
+    duplicate_window: nanos(10 * MINUTE),
+    allow_direct: true,
+  });
+}
+
+/** The projector's durable consumer (the EVENTS stream must exist). */
+export async function ensureProjectorConsumer(jsm: JetStreamManager, t: Topology): Promise<void> {
+  await upsertConsumer(jsm, t.eventsStream, {
+    durable_name: t.projectorConsumer,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(30_000),
+    max_ack_pending: 20_000,
+  });
+}
+
+/** The sequencer's durable consumer, when it is missing (the INTENTS stream must exist). */
+export async function ensureSequencerConsumer(jsm: JetStreamManager, t: Topology): Promise<void> {
+  await upsertConsumer(jsm, t.intentsStream, sequencerConsumerConfig(t));
+}
+
+/** When the stream was created: a different value means it was deleted and made again (and is empty of what came before). */
+export async function streamCreated(jsm: JetStreamManager, stream: string): Promise<string | undefined> {
+  try {
+    return (await jsm.streams.info(stream)).created;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** The consumer as the server sees it now, or undefined when it (or its stream) does not exist. */
+export async function consumerInfo(jsm: JetStreamManager, stream: string, consumer: string): Promise<ConsumerInfo | undefined> {
+  try {
+    return await jsm.consumers.info(stream, consumer);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+function sequencerConsumerConfig(t: Topology): ConsumerCfg & { durable_name: string } {
+  return {
+    durable_name: t.sequencerConsumer,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    // Short: intents a crashed sequencer held come back to its successor within seconds.
+    // Redelivery is harmless (the sequencer answers a decided intent as a duplicate).
+    ack_wait: nanos(5_000),
+    max_ack_pending: 20_000,
+  };
+}
+
+/**
+ * Called by a sequencer once it owns the worlds: recreates its consumer so that every intent still
+ * in the work queue (those the previous owner never acked) is delivered again first and in stream
+ * order. Waiting for their redelivery instead would let newer intents of the same character be
+ * decided before them, and the older ones would then look stale.
+ */
+export async function resetSequencerConsumer(jsm: JetStreamManager, t: Topology): Promise<void> {
+  await jsm.consumers.delete(t.intentsStream, t.sequencerConsumer).catch((err) => {
+    if (!isNotFound(err)) throw err;
+  });
+  await jsm.consumers.add(t.intentsStream, sequencerConsumerConfig(t));
+}
+
+type StreamCfg = Parameters<JetStreamManager['streams']['add']>[0];
+type ConsumerCfg = Parameters<JetStreamManager['consumers']['add']>[1];
+
+async function upsertStream(jsm: JetStreamManager, cfg: StreamCfg & { name: string }): Promise<void> {
+  try {
+    const current = await jsm.streams.info(cfg.name);
+    const { retention: _r, storage: _s, ...mutable } = cfg;
+    if (current.config.storage !== cfg.storage) {
+      // Storage cannot be changed in place. Only a work queue may be recreated: what it holds is
+      // undecided requests; a log-like stream is never dropped here.
+      if (cfg.retention !== RetentionPolicy.Workqueue) throw new Error(`stream ${cfg.name} has storage ${current.config.storage}, expected ${cfg.storage}`);
+      await jsm.streams.delete(cfg.name);
+      await jsm.streams.add(cfg);
+      return;
+    }
+    await jsm.streams.update(cfg.name, mutable);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await jsm.streams.add(cfg).catch(async (e) => {
+      // Another process created it between our look and our add.
+      if (!isNameInUse(e)) throw e;
+    });
+  }
+}
+
+async function upsertConsumer(jsm: JetStreamManager, stream: string, cfg: ConsumerCfg & { durable_name: string }): Promise<void> {
+  try {
+    await jsm.consumers.info(stream, cfg.durable_name);
+    const { durable_name: _d, deliver_policy: _p, ack_policy: _a, ...mutable } = cfg;
+    await jsm.consumers.update(stream, cfg.durable_name, mutable);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await jsm.consumers.add(stream, cfg);
+  }
+}
+
+/** Removes a deployment's streams (tests clean up their own prefix with it). */
+export async function destroyTopology(nc: NatsConnection, t: Topology): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  for (const s of [t.intentsStream, t.eventsStream]) await jsm.streams.delete(s).catch(() => false);
+}
