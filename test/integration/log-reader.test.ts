@@ -38,7 +38,7 @@ describe('the log reader', () => {
     expect((await reader.eventsAfter(worldId, 0, { upTo: 4, limit: 2 })).map((e) => e.seq)).toEqual([1, 2]);
     expect(await reader.eventsAfter(worldId, 5)).toEqual([]);
     const [first] = await reader.eventsAfter(worldId, 0, { limit: 1 });
-    expect(first).toEqual({ worldId, seq: 1, characterId: who, intentSeq: 1, eventIndex: 0, type: 'chat.posted', payload: chat(1), recordedAt: at, traceId: 'trace1' });
+    expect(first).toEqual({ worldId, seq: 1, characterId: who, intentSeq: 1, eventIndex: 0, type: 'chat.posted', payload: chat(1), version: 2, recordedAt: at, traceId: 'trace1' });
     expect(envelopeOf(first!)).toEqual({ worldId, seq: 1, type: 'chat.posted', data: chat(1), characterId: who, intentSeq: 1, recordedAt: at });
   });
 

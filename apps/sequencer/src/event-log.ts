@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { foldLog, getWorld, Handover, WorldState } from '@tilemud/domain';
+import { EVENT_VERSIONS, foldLog, getWorld, Handover, WorldState } from '@tilemud/domain';
 import { LoggedEvent, LogReader, StoredOutcome } from '@tilemud/runtime';
 import { recordAppended } from './sequencer-metrics';
 
@@ -39,8 +39,8 @@ export class EventLog {
     if (events.length === 0 && rejections.length === 0) return;
     await this.pool.query(
       `WITH ev AS (
-         INSERT INTO action_events (world_id, seq, character_id, intent_seq, event_index, type, payload, recorded_at, trace_id)
-         SELECT * FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::bigint[], $5::smallint[], $6::text[], $7::jsonb[], $8::timestamptz[], $9::text[])
+         INSERT INTO action_events (world_id, seq, character_id, intent_seq, event_index, type, payload, recorded_at, trace_id, version)
+         SELECT * FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::bigint[], $5::smallint[], $6::text[], $7::jsonb[], $8::timestamptz[], $9::text[], $17::smallint[])
          RETURNING 1),
        rj AS (
          INSERT INTO intent_rejections (character_id, intent_seq, world_id, code, message, details, recorded_at)
@@ -65,6 +65,8 @@ export class EventLog {
         rejections.map((r) => r.message),
         rejections.map((r) => (r.details ? JSON.stringify(r.details) : null)),
         rejections.map((r) => r.recordedAt),
+        // Written in today's shape: the version the domain writes each type with.
+        events.map((e) => e.version ?? (EVENT_VERSIONS as Record<string, number | undefined>)[e.type] ?? 1),
       ],
     );
     recordAppended(events);

@@ -11,7 +11,7 @@ export interface StateAt {
 }
 
 /** One stored event, as the log holds it. `version` absent: written before versions were stored (1). */
-export interface LoggedEvent {
+export interface LogEntry {
   seq: number;
   type: string;
   payload: unknown;
@@ -23,7 +23,7 @@ export interface LoggedEvent {
  * each read through its upcasters. Throws on a gap: a state built over a hole would be wrong in
  * ways nobody could see.
  */
-export function foldFrom(map: WorldMap, from: StateAt | undefined, rows: Iterable<LoggedEvent>): StateAt {
+export function foldFrom(map: WorldMap, from: StateAt | undefined, rows: Iterable<LogEntry>): StateAt {
   const draft = new WorldDraft(from?.state ?? initialWorldState(map));
   let seq = from?.seq ?? 0;
   for (const r of rows) {
@@ -35,6 +35,6 @@ export function foldFrom(map: WorldMap, from: StateAt | undefined, rows: Iterabl
 }
 
 /** A world's state folded from its whole log (seq 1 on). */
-export function foldLog(map: WorldMap, rows: Iterable<LoggedEvent>): StateAt {
+export function foldLog(map: WorldMap, rows: Iterable<LogEntry>): StateAt {
   return foldFrom(map, undefined, rows);
 }

@@ -1,5 +1,5 @@
 import type { WorldEvent } from './events';
-import { foldFrom, foldLog, LoggedEvent } from './fold';
+import { foldFrom, foldLog, LogEntry } from './fold';
 import { restoreSnapshot, takeSnapshot, WORLD_SNAPSHOT_VERSION } from './snapshot';
 import { occupant } from './state';
 import { parseWorldDefinition } from './world-map';
@@ -21,7 +21,7 @@ const events: WorldEvent[] = [
   { type: 'character.moved', data: { characterId: 'a', x: 2, y: 0, facing: 'east' } },
   { type: 'chat.posted', data: { messageId: 'm', characterId: 'a', name: 'a', channel: 'world', text: 'hi', at: '2026-01-01T00:00:00.000Z' } },
 ];
-const log: LoggedEvent[] = events.map((e, i) => ({ seq: i + 1, type: e.type, payload: e.data, version: e.type === 'character.moved' || e.type === 'chat.posted' ? 2 : 1 }));
+const log: LogEntry[] = events.map((e, i) => ({ seq: i + 1, type: e.type, payload: e.data, version: e.type === 'character.moved' || e.type === 'chat.posted' ? 2 : 1 }));
 /** A state as plain data, to compare two states whatever their maps' identities. */
 const plain = (s: ReturnType<typeof foldLog>) => ({ seq: s.seq, characters: [...s.state.characters], occupied: [...s.state.occupied].sort(), items: [...s.state.items] });
 
@@ -55,7 +55,7 @@ describe('world snapshots', () => {
   });
 
   it('reads old versions while folding: a version 1 move faces south', () => {
-    const old: LoggedEvent[] = [
+    const old: LogEntry[] = [
       { seq: 1, type: 'character.entered', payload: (entered('a', 0) as { data: unknown }).data },
       { seq: 2, type: 'character.moved', payload: { characterId: 'a', x: 1, y: 0 }, version: 1 },
     ];

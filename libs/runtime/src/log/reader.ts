@@ -1,5 +1,5 @@
 import type { QueryResult, QueryResultRow } from 'pg';
-import type { Handover } from '@tilemud/domain';
+import { EVENT_VERSIONS, type Handover, upcast } from '@tilemud/domain';
 import type { EventEnvelope } from '../wire';
 
 /** What the reader needs of node-postgres: a Pool, a Client, or a client checked out for a transaction. */
@@ -18,10 +18,26 @@ export interface LoggedEvent {
   eventIndex: number;
   type: string;
   payload: Record<string, unknown>;
+  /**
+   * The schema version of `payload` as returned: today's (EVENT_VERSIONS) for a reader that upcasts,
+   * the stored one for a raw reader. Absent on an event not yet appended: today's.
+   */
+  version?: number;
   /** ISO 8601. */
   recordedAt: string;
   /** The trace id of the intent that decided it. */
   traceId: string | null;
+  /** Raw readers only: the hash chain (hex), as stored. */
+  prevHash?: string | null;
+  hash?: string | null;
+}
+
+export interface LogReaderOptions {
+  /**
+   * Events as stored (their own version, and the hash chain) instead of read through the domain's
+   * upcasters as today's shape: for export and verification, never for folding by hand.
+   */
+  raw?: boolean;
 }
 
 /** How an intent was decided, as kept in the log: for answering its resend the same way. */
@@ -29,17 +45,25 @@ export type StoredOutcome =
   | { status: 'applied'; seq: number; handover?: { toWorldId: string } }
   | { status: 'rejected'; code: string; message: string; details?: Record<string, unknown> };
 
-const COLUMNS = 'world_id, seq, character_id, intent_seq, event_index, type, payload, recorded_at, trace_id';
+const COLUMNS = 'world_id, seq, character_id, intent_seq, event_index, type, payload, version, recorded_at, trace_id, prev_hash, hash';
 
 /**
  * Every read of the event log (`action_events`, and `intent_rejections` for the intents it refused),
  * in one place: the sequencer's recovery, the projector's catch-up, the gateway's replay, snapshot
  * fold and health, the workers' metrics and the operator CLI ask it rather than the tables. The
- * sequencer's append stays the only writer. Give it a pool, a client, or the client of a
+ * sequencer's append stays the only writer. Events come read through the domain's upcasters, in
+ * today's shape, whatever version they were written with (unless the reader is raw). Give it a pool, a client, or the client of a
  * transaction when several reads must see the log at one moment.
  */
 export class LogReader {
-  constructor(private readonly db: Queryable) {}
+  private readonly toLogged: (r: EventRecord) => LoggedEvent;
+
+  constructor(
+    private readonly db: Queryable,
+    options: LogReaderOptions = {},
+  ) {
+    this.toLogged = options.raw ? toRaw : toCurrent;
+  }
 
   /**
    * A world's events after `afterSeq`, in seq order: up to `upTo` when given, and at most `limit`
@@ -51,13 +75,13 @@ export class LogReader {
         WHERE world_id = $1 AND seq > $2 AND ($3::bigint IS NULL OR seq <= $3) ORDER BY seq LIMIT $4`,
       [worldId, afterSeq, range.upTo ?? null, range.limit ?? null],
     );
-    return rows.map(toLogged);
+    return rows.map(this.toLogged);
   }
 
   /** A world's events at these seqs (those the log holds), in seq order. */
   async eventsAt(worldId: string, seqs: readonly number[]): Promise<LoggedEvent[]> {
     const { rows } = await this.db.query<EventRecord>(`SELECT ${COLUMNS} FROM action_events WHERE world_id = $1 AND seq = ANY($2::bigint[]) ORDER BY seq`, [worldId, seqs]);
-    return rows.map(toLogged);
+    return rows.map(this.toLogged);
   }
 
   /** A world's last seq (0 while its log is empty): every ack of it so far is at or below. */
@@ -155,11 +179,14 @@ interface EventRecord {
   event_index: number;
   type: string;
   payload: Record<string, unknown>;
+  version: number;
   recorded_at: Date;
   trace_id: string | null;
+  prev_hash: Buffer | null;
+  hash: Buffer | null;
 }
 
-function toLogged(r: EventRecord): LoggedEvent {
+function toRaw(r: EventRecord): LoggedEvent {
   return {
     worldId: r.world_id,
     seq: Number(r.seq),
@@ -168,7 +195,18 @@ function toLogged(r: EventRecord): LoggedEvent {
     eventIndex: Number(r.event_index),
     type: r.type,
     payload: r.payload,
+    version: Number(r.version),
     recordedAt: new Date(r.recorded_at).toISOString(),
     traceId: r.trace_id,
+    prevHash: r.prev_hash ? r.prev_hash.toString('hex') : null,
+    hash: r.hash ? r.hash.toString('hex') : null,
   };
+}
+
+/** Today's shape of a stored event. A type the domain does not know is passed on as stored. */
+function toCurrent(r: EventRecord): LoggedEvent {
+  const { prevHash: _p, hash: _h, ...e } = toRaw(r);
+  const current = (EVENT_VERSIONS as Record<string, number | undefined>)[e.type];
+  if (current === undefined || e.version === current) return e;
+  return { ...e, payload: upcast(e.type, e.version ?? 1, e.payload).data as Record<string, unknown>, version: current };
 }

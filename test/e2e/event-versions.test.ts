@@ -1,0 +1,75 @@
+import type { Client } from 'pg';
+import { joinPlayer, TestClient } from '../support/client';
+import { db } from '../support/db';
+import { eventually } from '../support/eventually';
+import { TestSystem } from '../support/system';
+
+const STEPS = { north: [0, -1], south: [0, 1], east: [1, 0], west: [-1, 0] } as const;
+
+/**
+ * A log written by an older build: events of an older schema version (a move without `facing`, a
+ * chat line without `channel`), read through the domain's upcasters by the sequencer's fold, the
+ * EVENTS stream (republished from the log), the projector's read models and the clients' deltas.
+ */
+describe('event versions: an older event is read as today\'s everywhere', () => {
+  const system = new TestSystem();
+  let pg: Client;
+  let a: TestClient;
+  let b: TestClient;
+
+  beforeAll(async () => {
+    await system.start();
+    pg = await db();
+    a = await joinPlayer(system);
+    b = await joinPlayer(system);
+  }, 60_000);
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await system.stop();
+    await pg?.end();
+  });
+
+  it('appends today\'s events with today\'s versions', async () => {
+    const ack = await a.move(a.freeDirection());
+    const { rows } = await pg.query('SELECT type, version FROM action_events WHERE world_id = $1 AND seq = $2', [a.worldId, ack.seq]);
+    expect(rows).toEqual([{ type: 'character.moved', version: 2 }]);
+  });
+
+  it('folds, publishes, projects and delivers a version 1 move and chat line written while the sequencer was down', async () => {
+    await system.apps.sequencer.stop();
+    const worldId = a.worldId;
+    const head = Number((await pg.query('SELECT max(seq) AS head FROM action_events WHERE world_id = $1', [worldId])).rows[0].head);
+    const [dx, dy] = STEPS[a.freeDirection()];
+    const to = { x: a.me.x + dx, y: a.me.y + dy };
+    const at = new Date().toISOString();
+    // As an older build wrote them: version 1 shapes, no intent (an operator's import, say).
+    await pg.query(
+      `INSERT INTO action_events (world_id, seq, character_id, type, payload, recorded_at, version) VALUES
+         ($1, $2, $3, 'character.moved', $4, $6, 1), ($1, $2 + 1, $3, 'chat.posted', $5, $6, 1)`,
+      [worldId, head + 1, a.characterId, { characterId: a.characterId, ...to }, { messageId: `${a.characterId}:v1`, characterId: a.characterId, name: 'Old', text: 'written by v1', at }, at],
+    );
+    await system.apps.sequencer.start();
+
+    // The other player sees the move (republished from the log, in today's shape) and the line.
+    const moved = await b.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((c: any) => c.op === 'character.moved' && c.id === a.characterId && c.x === to.x && c.y === to.y), 20_000);
+    expect(moved.changes.find((c: any) => c.op === 'character.moved' && c.id === a.characterId)).toMatchObject({ facing: 'south' });
+    const said = await b.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((c: any) => c.op === 'chat.message' && c.message.text === 'written by v1'), 20_000);
+    expect(said.changes.find((c: any) => c.op === 'chat.message').message).toMatchObject({ from: { id: a.characterId, name: 'Old' }, text: 'written by v1' });
+
+    // The projector's read models hold them as today's.
+    await eventually('the read models at the new head', async () => {
+      const { rows } = await pg.query('SELECT x, y, facing FROM rm_characters WHERE id = $1', [a.characterId]);
+      return rows[0]?.x === to.x && rows[0]?.y === to.y ? rows[0] : undefined;
+    }).then((row) => expect(row.facing).toBe('south'));
+    const chat = await pg.query('SELECT seq::int FROM rm_chat WHERE text = $1', ['written by v1']);
+    expect(chat.rows).toEqual([{ seq: head + 2 }]);
+
+    // The sequencer's fold has the character where the old move put it: the next move starts there.
+    const ack = await a.move(a.freeDirection());
+    expect(ack.status).toBe('applied');
+    const next = (await pg.query('SELECT payload FROM action_events WHERE world_id = $1 AND seq = $2', [worldId, ack.seq])).rows[0].payload;
+    expect(Math.abs(next.x - to.x) + Math.abs(next.y - to.y)).toBe(1);
+  }, 90_000);
+});
