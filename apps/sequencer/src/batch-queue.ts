@@ -38,7 +38,7 @@ export class BatchQueue<T extends object> {
     return this.queue.splice(0);
   }
 
-  /** When an item was received (performance.now()), while it is in hand. */
+  /** When an item was received (performance.now()). */
   receivedAt(item: T): number | undefined {
     return this.received.get(item);
   }
