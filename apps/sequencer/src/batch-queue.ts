@@ -10,7 +10,7 @@ export class BatchQueue<T extends object> {
   /** When the first intent of the batch in hand was received (undefined: no batch). */
   private batchSince?: number;
   private drained: Array<() => void> = [];
-  private closed = false;
+  private shut = false;
 
   constructor(
     private readonly maxBatch: number,
@@ -30,7 +30,11 @@ export class BatchQueue<T extends object> {
 
   /** The batch in hand is the last. */
   close(): void {
-    this.closed = true;
+    this.shut = true;
+  }
+
+  get closed(): boolean {
+    return this.shut;
   }
 
   /** Removes and returns what was received but not yet taken into a batch. */
@@ -57,7 +61,7 @@ export class BatchQueue<T extends object> {
   private async drain(): Promise<void> {
     this.draining = true;
     try {
-      while (this.queue.length && !this.closed) {
+      while (this.queue.length && !this.shut) {
         const batch = this.queue.splice(0, this.maxBatch);
         this.batchSince = this.received.get(batch[0]!);
         await this.process(batch);

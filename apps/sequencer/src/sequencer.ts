@@ -35,8 +35,6 @@ export class Sequencer {
   private readonly unstorable = new WeakMap<JsMsg, OutcomeError>();
   /** The role's lock is not held (PostgreSQL unreachable, or another process owns the worlds). */
   private paused = false;
-  /** Stopping: the batch in hand is the last (`handBack`). */
-  private closing = false;
   private readonly refusals: Refusals;
   readonly stats = new IntervalStats();
 
@@ -90,7 +88,6 @@ export class Sequencer {
    * owner may already have decided: it would then be stale, lost.
    */
   handBack(): Promise<void> {
-    this.closing = true;
     this.queue.close();
     this.returnQueued();
     return this.idle();
@@ -107,7 +104,7 @@ export class Sequencer {
   }
 
   enqueue(msg: JsMsg): void {
-    if (this.closing) return msg.nak();
+    if (this.queue.closed) return msg.nak(); // stopping: the batch in hand is the last (`handBack`)
     this.stats.time('storedToReceivedMs', Date.now() - Number(msg.timestampNanos / 1_000_000n));
     if (!this.intake.admit(msg)) return;
     this.queue.push(msg);
