@@ -1,6 +1,14 @@
-import { endSpan, inSpan, IntentEnvelope, Logger, Span, SpanKind, setOutcome, startSpan } from '@tilemud/runtime';
+import type { MsgHdrs } from '@nats-io/transport-node';
+import { endSpan, inSpan, IntentEnvelope, Logger, Span, SpanKind, setOutcome, spanFromHeaders, startSpan } from '@tilemud/runtime';
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import type { Outcome } from './intents';
+
+/** An intent taken into a batch: its decide span, a child of the gateway's publish (from the headers). */
+export function traceDecide(headers: MsgHdrs | undefined, env: IntentEnvelope): Span {
+  const span = spanFromHeaders('sequencer.decide', headers);
+  span.setAttributes({ 'tilemud.world': env.worldId, 'tilemud.character': env.characterId, ...(env.kind === 'player' ? { 'tilemud.intent_seq': env.intentSeq } : {}) });
+  return span;
+}
 
 /**
  * The group commit in traces. One `sequencer.append` span per batch, in a trace of its own (it has

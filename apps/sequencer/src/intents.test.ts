@@ -1,4 +1,4 @@
-import { screen, toCommand, unstorable } from './intents';
+import { isMultiStep, resendAnswer, screen, toCommand, unstorable } from './intents';
 
 const CHARACTER = '6f1c2a3e-8d4b-4b7a-9c1e-2f3a4b5c6d7e';
 const player = (intent: unknown, extra: Record<string, unknown> = {}) => ({
@@ -60,5 +60,33 @@ describe('toCommand: what the log may store', () => {
     const e = env({ kind: 'system', op: 'enter', worldId: 'lobby', characterId: CHARACTER, name: 'bob\u202Eyb', sessionId: 's-1', home: true, gatewayId: 'gw-1', requestId: 'r-1' });
     if (!e.ok) throw new Error(`refused ${JSON.stringify(e)}`);
     expect(toCommand(e.env, 'T')).toMatchObject({ type: 'enter', name: 'bobyb' });
+  });
+});
+
+describe('resendAnswer: a resend gets its original outcome', () => {
+  it('applied: duplicate with the original seq (and the world it went to)', () => {
+    expect(resendAnswer({ status: 'applied', seq: 9, handover: { toWorldId: 'there' } })).toEqual({ status: 'duplicate', seq: 9, originalStatus: 'applied', handover: { toWorldId: 'there' } });
+  });
+
+  it('rejected: duplicate with the original error, never retryable; unknown: stale', () => {
+    expect(resendAnswer({ status: 'rejected', code: 'VALIDATION_FAILED', message: 'm', details: { cause: 'LOG_REFUSED' } })).toEqual({
+      status: 'duplicate',
+      originalStatus: 'rejected',
+      error: { code: 'VALIDATION_FAILED', category: 'validation', message: 'm', retryable: false, details: { cause: 'LOG_REFUSED' } },
+    });
+    expect(resendAnswer(undefined)).toMatchObject({ status: 'duplicate', originalStatus: 'rejected', error: { code: 'INTENT_SEQ_STALE', category: 'conflict' } });
+  });
+});
+
+describe('isMultiStep: as the action registry says', () => {
+  it('a give is, a pickup or a move is not', () => {
+    const env = (intent: unknown) => {
+      const s = screen(player(intent));
+      if (!s.ok) throw new Error('refused');
+      return s.env;
+    };
+    expect(isMultiStep(env({ type: 'action', payload: { action: 'give', itemId: 'k', toCharacterId: 'b' } }))).toBe(true);
+    expect(isMultiStep(env({ type: 'action', payload: { action: 'pickup', itemId: 'k' } }))).toBe(false);
+    expect(isMultiStep(env({ type: 'move', direction: 'east' }))).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { findIllFormed, findIllFormedDeep, stripBidiControls } from '@tilemud/contracts';
-import type { WorldCommand } from '@tilemud/domain';
+import { ACTIONS, type WorldCommand } from '@tilemud/domain';
 import { IntentEnvelopeSchema, type AckEnvelope, type IntentEnvelope, type OutcomeError } from '@tilemud/runtime';
 import type { StoredOutcome } from './event-log';
 
@@ -66,9 +66,12 @@ export const atomicRollback = (): OutcomeError => ({
 /** Retryable domain refusals: the world is in the middle of something that will finish by itself. */
 export const RETRYABLE_DOMAIN_CODES = new Set(['CHARACTER_IN_TRANSIT']);
 
-/** A give is two steps: its failed append is answered ACTION_ATOMIC_ROLLBACK (nothing of it kept). */
+/**
+ * An action of more steps than one (the domain's registry says which: a give): its failed append is
+ * answered ACTION_ATOMIC_ROLLBACK (nothing of it kept).
+ */
 export function isMultiStep(env: IntentEnvelope): boolean {
-  return env.kind === 'player' && env.intent.type === 'action' && env.intent.payload.action === 'give';
+  return env.kind === 'player' && env.intent.type === 'action' && ACTIONS.isMultiStep(env.intent.payload.action);
 }
 
 /**
@@ -81,6 +84,20 @@ export const lookupFailed: Outcome = { status: 'rejected', error: unavailable('t
 export function toStored(o: Outcome): StoredOutcome {
   if (o.status === 'applied') return { status: 'applied', seq: o.seq!, ...(o.handover ? { handover: o.handover } : {}) };
   return { status: 'rejected', code: o.error!.code, message: o.error!.message, ...(o.error!.details ? { details: o.error!.details } : {}) };
+}
+
+/** The answer to a resend: its original outcome, or stale when it was never decided (skipped by the client). */
+export function resendAnswer(original: StoredOutcome | undefined): Outcome {
+  if (!original) {
+    // Below the last decided intentSeq but never seen: skipped by the client. It can never apply now.
+    return { status: 'duplicate', originalStatus: 'rejected', error: { code: 'INTENT_SEQ_STALE', category: 'conflict', message: 'intentSeq is not above the last accepted one', retryable: false } };
+  }
+  if (original.status === 'applied') return { status: 'duplicate', seq: original.seq, originalStatus: 'applied', ...(original.handover ? { handover: original.handover } : {}) };
+  return {
+    status: 'duplicate',
+    originalStatus: 'rejected',
+    error: { code: original.code, category: categoryOf(original.code), message: original.message, retryable: false, ...(original.details ? { details: original.details } : {}) },
+  };
 }
 
 /** What the sequencer makes of a message on the intents subject, before any batch sees it. */

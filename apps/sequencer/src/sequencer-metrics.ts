@@ -1,7 +1,6 @@
 import type { Counter, Histogram } from '@opentelemetry/api';
-import { IntentEnvelope, LATENCY_BUCKETS_S, logHeads, meter, Polled, SIZE_BUCKETS } from '@tilemud/runtime';
+import { AckEnvelope, IntentEnvelope, IntervalStats, LATENCY_BUCKETS_S, logHeads, meter, Polled, SIZE_BUCKETS } from '@tilemud/runtime';
 import type { Pool } from 'pg';
-import type { Outcome } from './intents';
 
 /** The sequencer's instruments (names: docs/operations.md and the metrics catalog). */
 interface Instruments {
@@ -51,8 +50,11 @@ export function intentType(env: IntentEnvelope): string {
   }
 }
 
-/** Every answer the sequencer gives (applied, rejected, duplicate), once. */
-export function recordOutcome(env: IntentEnvelope, outcome: Outcome): void {
+/**
+ * Every answer the sequencer gives (applied, rejected, duplicate), once. Typed by the wire's ack, not
+ * by `./intents`, which imports the event log, which counts its appends here: no import circle.
+ */
+export function recordOutcome(env: IntentEnvelope, outcome: Pick<AckEnvelope, 'status' | 'error'>): void {
   instruments().intents.add(1, { type: intentType(env), outcome: outcome.status, code: outcome.error?.code ?? '' });
 }
 
@@ -62,6 +64,16 @@ export function recordBatch(intents: number, appendS: number, waitedS: number[])
   i.batchSize.record(intents);
   i.batchDuration.record(appendS);
   for (const s of waitedS) i.commitDuration.record(s);
+}
+
+/** One group commit in the 10 s stats line and the metrics: its append time, events, and each intent's wait from receipt. */
+export function recordCommit(stats: IntervalStats, c: { appendMs: number; events: number; waitedMs: readonly number[] }): void {
+  stats.time('appendMs', c.appendMs);
+  stats.count('batches');
+  stats.count('intents', c.waitedMs.length);
+  stats.count('events', c.events);
+  for (const w of c.waitedMs) stats.time('receivedToCommitMs', w);
+  recordBatch(c.waitedMs.length, c.appendMs / 1e3, c.waitedMs.map((w) => w / 1e3));
 }
 
 /** Events committed to the log, counted per world. */

@@ -4,6 +4,7 @@ import type { WorldEvent } from '../events';
 import { evolveAll } from '../evolve';
 import { INVENTORY_CAPACITY, initialWorldState } from '../state';
 import { parseWorldDefinition } from '../world-map';
+import { ACTIONS } from './index';
 
 // A 6x1 corridor: items at x=1 (next to a's spawn at 0) and x=4 (out of reach).
 const map = parseWorldDefinition({
@@ -112,6 +113,11 @@ describe('emote and the registry', () => {
     ['VALIDATION_FAILED', { action: 'pickup' }],
   ])('refuses with %s', (code, payload) => {
     expect(codeOf(given(at('a', 0)).when(act('a', payload)))).toBe(code);
+  });
+
+  it('says which actions are multi-step: give (two steps), not pickup, drop, emote or an unknown one', () => {
+    expect(ACTIONS.names().filter((a) => ACTIONS.isMultiStep(a))).toEqual(['give']);
+    expect(ACTIONS.isMultiStep('juggle')).toBe(false);
   });
 
   it('refuses an action of a character that is not in the world', () => {

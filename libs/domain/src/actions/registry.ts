@@ -35,6 +35,14 @@ export class ActionRegistry {
     return [...this.handlers.keys()];
   }
 
+  /**
+   * Whether an action has more than one step: an append that fails part way must answer it
+   * ACTION_ATOMIC_ROLLBACK (nothing of it kept), not a plain retry. An unknown action has none.
+   */
+  isMultiStep(action: string): boolean {
+    return (this.handlers.get(action)?.steps.length ?? 0) > 1;
+  }
+
   decide(state: WorldState, actor: CharacterState, payload: { action: string } & Record<string, unknown>): Decision<WorldEvent> {
     const handler = this.handlers.get(payload.action);
     if (!handler) return reject('UNKNOWN_ACTION', `there is no action "${String(payload.action).slice(0, 64)}"`, { actions: this.names() });

@@ -1,0 +1,125 @@
+import type { Logger } from '@tilemud/runtime';
+import { BatchDecision, BatchIntent, decideSeed, World } from './batch-decision';
+import type { EventLog } from './event-log';
+import type { EventPublisher } from './event-publisher';
+import { lookupFailed, Outcome, resendAnswer, toStored } from './intents';
+import { OutcomeCache } from './outcome-cache';
+
+/**
+ * What the sequencer knows of the log, kept in memory so a batch is decided without a query: each
+ * world it has loaded (state and seq), each character's last decided intentSeq, and recent outcomes
+ * for answering resends. It follows the log only after a commit (`committed`); when an append
+ * failed in a way that leaves it unsure, it is marked `unsure` and reloaded before the next batch.
+ */
+export class WorldMemory {
+  private readonly worlds = new Map<string, World>();
+  private last = new Map<string, number>();
+  private readonly outcomes = new OutcomeCache();
+  private stale = false;
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly publisher: EventPublisher,
+    private readonly logger: Logger,
+  ) {}
+
+  get lastIntentSeq(): ReadonlyMap<string, number> {
+    return this.last;
+  }
+
+  /** Each world's seq as this owner knows it (worlds it has loaded), for the log-head gauge. */
+  heads(): Map<string, number> {
+    return new Map([...this.worlds].map(([id, w]) => [id, w.seq]));
+  }
+
+  /** Memory may be ahead of the log (an append failed after deciding): reloaded before the next batch. */
+  unsure(): void {
+    this.stale = true;
+  }
+
+  /** Holding the worlds again: everything is forgotten and read back from the log. */
+  async forget(): Promise<void> {
+    this.worlds.clear();
+    await this.reload();
+  }
+
+  /** Reloads what an unsure memory knew, if it is unsure. */
+  async ensureFresh(): Promise<void> {
+    if (this.stale) await this.reload();
+  }
+
+  /**
+   * Rebuilds memory from the log: at start, after a pause, and after a failed append left memory
+   * unsure. A failed append may in fact have committed (the connection died after COMMIT reached
+   * the server): whatever the log holds past what memory knew of a world is published now, so no
+   * committed event is left off the stream.
+   */
+  private async reload(): Promise<void> {
+    const lastIntentSeq = await this.log.lastIntentSeqs();
+    // Memory is dropped only once the log has answered: a reload that fails keeps what it knew.
+    for (const [worldId, w] of this.worlds) await this.publishLanded(worldId, w.seq);
+    this.worlds.clear();
+    this.outcomes.clear();
+    this.last = lastIntentSeq;
+    this.stale = false;
+  }
+
+  private async publishLanded(worldId: string, knownSeq: number): Promise<void> {
+    for (let after = knownSeq; ; ) {
+      const rows = await this.log.eventsAfter(worldId, after);
+      if (!rows.length) return;
+      this.logger.warn({ worldId, fromSeq: rows[0]!.seq, events: rows.length }, 'a failed append had committed; publishing its events');
+      this.publisher.enqueue(rows);
+      after = rows[rows.length - 1]!.seq;
+    }
+  }
+
+  /** The worlds a batch names, in order of first mention; a world that does not exist is left out. */
+  async load(worldIds: readonly string[]): Promise<Map<string, World>> {
+    const out = new Map<string, World>();
+    for (const id of worldIds) {
+      if (out.has(id)) continue;
+      const w = await this.world(id);
+      if (w) out.set(id, w);
+    }
+    return out;
+  }
+
+  /** A world's state, folded from its log; a world whose log is empty is seeded first. */
+  private async world(worldId: string): Promise<World | undefined> {
+    let w = this.worlds.get(worldId);
+    if (w) return w;
+    w = await this.log.loadWorld(worldId);
+    if (!w) return undefined;
+    const seed = decideSeed(worldId, w, new Date().toISOString());
+    if (seed) {
+      await this.log.append(seed.rows, []);
+      this.publisher.enqueue(seed.rows);
+      w = seed.world;
+    }
+    this.worlds.set(worldId, w);
+    return w;
+  }
+
+  /** The batch committed: memory follows the log, and its players' outcomes are kept for resends. */
+  committed(d: BatchDecision, intents: readonly BatchIntent[]): void {
+    for (const [id, w] of d.worlds) this.worlds.set(id, w);
+    for (const [c, s] of d.lastIntentSeq) this.last.set(c, s);
+    intents.forEach(({ env }, i) => {
+      const outcome = d.verdicts[i]!.outcome;
+      if (env.kind === 'player' && outcome) this.outcomes.set(env.characterId, env.intentSeq, toStored(outcome));
+    });
+  }
+
+  /**
+   * The answer to a resend, from recent outcomes or the log. It never throws: the batch's other
+   * intents are acked already; a lookup that fails is answered retryable and the next resend anew.
+   */
+  async resend(characterId: string, intentSeq: number): Promise<Outcome> {
+    try {
+      return resendAnswer(this.outcomes.get(characterId, intentSeq) ?? (await this.log.outcome(characterId, intentSeq)));
+    } catch {
+      return lookupFailed;
+    }
+  }
+}
