@@ -11,5 +11,7 @@ export const SequencerConfigSchema = BaseConfigSchema.extend({
   SEQUENCER_PREFETCH: intFromEnv(2000, 1, 20_000),
   /** How often the streams and the intents consumer are checked, made again when deleted, and EVENTS refilled. */
   STREAM_CHECK_INTERVAL_MS: intFromEnv(3000, 100, 600_000),
+  /** A world's state is stored every this many events (world_snapshots): a start folds only the log after the newest. */
+  SNAPSHOT_EVERY: intFromEnv(1000, 10, 10_000_000),
 });
 export type SequencerConfig = z.infer<typeof SequencerConfigSchema>;

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { EVENT_VERSIONS, foldLog, getWorld, Handover, WorldState } from '@tilemud/domain';
-import { LoggedEvent, LogReader, StoredOutcome } from '@tilemud/runtime';
+import { EVENT_VERSIONS, foldFrom, getWorld, Handover, StateAt } from '@tilemud/domain';
+import { LoggedEvent, LogReader, StoredOutcome, WorldSnapshots } from '@tilemud/runtime';
 import { recordAppended } from './sequencer-metrics';
 
 /** An event the sequencer decided: a row of the log (the W3C traceparent of the span that decided it is kept in memory only, for publishing). */
@@ -20,15 +20,20 @@ export interface RejectionRow {
 
 export type { StoredOutcome };
 
+/** Events read per query while folding a world at load. */
+const FOLD_PAGE = 10_000;
+
 /**
- * The PostgreSQL side of the sequencer: the append (its only writer) and what the sequencer reads
- * back, through the log's one reader (libs/runtime/src/log/reader.ts).
+ * The PostgreSQL side of the sequencer: the append (its only writer), the world snapshots it
+ * stores, and what it reads back, through the log's one reader (libs/runtime/src/log/reader.ts).
  */
 export class EventLog {
   private readonly reader: LogReader;
+  private readonly snapshots: WorldSnapshots;
 
   constructor(private readonly pool: Pool) {
     this.reader = new LogReader(pool);
+    this.snapshots = new WorldSnapshots(pool);
   }
 
   /**
@@ -72,11 +77,28 @@ export class EventLog {
     recordAppended(events);
   }
 
-  /** Folds a world's whole log into its state. */
-  async loadWorld(worldId: string): Promise<{ state: WorldState; seq: number } | undefined> {
+  /**
+   * A world's state: its newest stored snapshot and the log after it folded on, a page at a time
+   * (a start costs the events since the snapshot, not the log's length). `fromSnapshot` 0: none.
+   */
+  async loadWorld(worldId: string): Promise<(StateAt & { fromSnapshot: number; folded: number }) | undefined> {
     const map = getWorld(worldId);
     if (!map) return undefined;
-    return foldLog(map, await this.reader.eventsAfter(worldId, 0));
+    let at = await this.snapshots.nearest(worldId);
+    const fromSnapshot = at?.seq ?? 0;
+    let folded = 0;
+    for (;;) {
+      const rows = await this.reader.eventsAfter(worldId, at?.seq ?? 0, { limit: FOLD_PAGE });
+      if (!rows.length) break;
+      at = foldFrom(map, at, rows);
+      folded += rows.length;
+    }
+    return { ...(at ?? foldFrom(map, undefined, [])), fromSnapshot, folded };
+  }
+
+  /** Stores a world's state at its seq (a second time: a no-op). */
+  saveSnapshot(worldId: string, at: StateAt): Promise<void> {
+    return this.snapshots.save(worldId, at);
   }
 
   /** The highest intentSeq each character has had decided (applied or rejected). */

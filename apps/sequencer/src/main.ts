@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const log = new EventLog(pool);
   const publisher = new EventPublisher(js, jsm, t, log, logger);
   const handovers = new Handovers(js, t, log, logger);
-  const sequencer = new Sequencer(nc, t, log, publisher, handovers, logger, { maxBatch: config.SEQUENCER_MAX_BATCH, failpoint: config.TILEMUD_FAILPOINT });
+  const sequencer = new Sequencer(nc, t, log, publisher, handovers, logger, { maxBatch: config.SEQUENCER_MAX_BATCH, failpoint: config.TILEMUD_FAILPOINT, snapshotEvery: config.SNAPSHOT_EVERY });
   const feed = new IntentFeed(js, jsm, t, sequencer, logger, config.SEQUENCER_PREFETCH);
   const keeper = new StreamKeeper(jsm, t, log, publisher, feed, new StreamFills(pool), logger);
   gauges?.memoryHeads(() => sequencer.heads());

@@ -19,6 +19,8 @@ export interface SequencerOptions {
   /** Most intents decided and committed in one transaction. A batch never waits to fill. */
   maxBatch: number;
   failpoint?: string;
+  /** A world's state is stored every this many events (SNAPSHOT_EVERY). */
+  snapshotEvery?: number;
 }
 
 /**
@@ -47,7 +49,7 @@ export class Sequencer {
     private readonly logger: Logger,
     private readonly opts: SequencerOptions,
   ) {
-    this.memory = new WorldMemory(log, publisher, logger);
+    this.memory = new WorldMemory(log, publisher, logger, opts.snapshotEvery);
     this.queue = new BatchQueue(opts.maxBatch, (batch) => this.process(batch));
     this.intake = new Intake((env, outcome) => this.reply(env, outcome), logger);
     this.refusals = new Refusals(

@@ -17,10 +17,15 @@ export class WorldMemory {
   private readonly outcomes = new OutcomeCache();
   private stale = false;
 
+  /** Snapshots being stored, per world: one at a time, never holding up a batch. */
+  private readonly saving = new Map<string, Promise<void>>();
+
   constructor(
     private readonly log: EventLog,
     private readonly publisher: EventPublisher,
     private readonly logger: Logger,
+    /** A world's state is stored every this many events (0: never). */
+    private readonly snapshotEvery = 0,
   ) {}
 
   get lastIntentSeq(): ReadonlyMap<string, number> {
@@ -89,8 +94,14 @@ export class WorldMemory {
   private async world(worldId: string): Promise<World | undefined> {
     let w = this.worlds.get(worldId);
     if (w) return w;
-    w = await this.log.loadWorld(worldId);
-    if (!w) return undefined;
+    const started = performance.now();
+    const loaded = await this.log.loadWorld(worldId);
+    if (!loaded) return undefined;
+    const { fromSnapshot, folded, ...at } = loaded;
+    w = at;
+    this.logger.info({ worldId, seq: w.seq, fromSnapshot, folded, ms: Math.round(performance.now() - started) }, 'world loaded');
+    // A long fold now is a long fold at every start until the next snapshot: store one at once.
+    if (this.snapshotEvery && folded >= this.snapshotEvery) this.snapshot(worldId, w);
     const seed = decideSeed(worldId, w, new Date().toISOString());
     if (seed) {
       await this.log.append(seed.rows, []);
@@ -103,12 +114,31 @@ export class WorldMemory {
 
   /** The batch committed: memory follows the log, and its players' outcomes are kept for resends. */
   committed(d: BatchDecision, intents: readonly BatchIntent[]): void {
-    for (const [id, w] of d.worlds) this.worlds.set(id, w);
+    for (const [id, w] of d.worlds) {
+      const before = this.worlds.get(id)?.seq ?? 0;
+      if (this.snapshotEvery && Math.floor(w.seq / this.snapshotEvery) > Math.floor(before / this.snapshotEvery)) this.snapshot(id, w);
+      this.worlds.set(id, w);
+    }
     for (const [c, s] of d.lastIntentSeq) this.last.set(c, s);
     intents.forEach(({ env }, i) => {
       const outcome = d.verdicts[i]!.outcome;
       if (env.kind === 'player' && outcome) this.outcomes.set(env.characterId, env.intentSeq, toStored(outcome));
     });
+  }
+
+  /**
+   * Stores a world's state in the background (states are never mutated, so this one stays as it
+   * is). One save per world at a time; one asked for meanwhile is skipped (the next multiple takes
+   * it). A failure is logged: snapshots are a cache of the log, never needed for correctness.
+   */
+  private snapshot(worldId: string, w: World): void {
+    if (this.saving.has(worldId)) return;
+    const saving = this.log
+      .saveSnapshot(worldId, w)
+      .then(() => this.logger.debug({ worldId, seq: w.seq }, 'world snapshot stored'))
+      .catch((err: Error) => this.logger.warn({ worldId, seq: w.seq, err: err.message }, 'world snapshot not stored'))
+      .finally(() => this.saving.delete(worldId));
+    this.saving.set(worldId, saving);
   }
 
   /**
