@@ -19,8 +19,10 @@ import { FanoutService } from './realtime/fanout.service';
 import { IntentBus } from './realtime/intent.bus';
 import { LocalSessions } from './realtime/local-sessions';
 import { SessionGateway } from './realtime/session.gateway';
+import { SessionServices } from './realtime/session-services';
 import { CharactersRepository } from './session/characters.repository';
 import { PresenceService } from './session/presence.service';
+import { ResumeWindow } from './session/resume-window';
 import { ResumeStore } from './session/resume.store';
 import { SessionController } from './session/session.controller';
 import { SessionRegistry } from './session/session-registry';
@@ -63,6 +65,7 @@ export class AppModule {
         LocalSessions,
         MinVersionService,
         PresenceService,
+        ResumeWindow,
         SnapshotService,
         ReplayService,
         ResumeStore,
@@ -70,6 +73,7 @@ export class AppModule {
         DependencyMonitor,
         IntentBus,
         FanoutService,
+        SessionServices,
         SessionGateway,
         OperatorFeed,
       ],

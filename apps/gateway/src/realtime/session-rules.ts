@@ -1,7 +1,7 @@
-import type WebSocket from 'ws';
 import { CloseCode, ErrorBody, ErrorCode, HELLO_TIMEOUT_MS, makeError, RateLimit } from '@tilemud/contracts';
 import type { GatewayConfig } from '../config';
 import type { RateLimiter } from '../limits/rate-limiter.service';
+import type { SessionSocket } from './session-socket';
 
 export type LimitedIntent = 'chat' | 'move' | 'action';
 /** Frames that are not intents but make the gateway work (a pong, a replay or snapshot): limited, not activity. */
@@ -36,9 +36,9 @@ export class SessionRules {
   private alive = true;
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly socket: Pick<SessionSocket, 'ping' | 'terminate'>,
     private readonly config: GatewayConfig,
-    private readonly limiter: RateLimiter,
+    private readonly limiter: Pick<RateLimiter, 'take'>,
     private readonly session: RuleEnforcer,
   ) {}
 
@@ -87,11 +87,11 @@ export class SessionRules {
     this.scheduleIdle();
     this.heartbeat = setInterval(() => {
       if (!this.alive) {
-        this.ws.terminate();
+        this.socket.terminate();
         return;
       }
       this.alive = false;
-      this.ws.ping();
+      this.socket.ping();
     }, this.config.HEARTBEAT_INTERVAL_MS);
   }
 
