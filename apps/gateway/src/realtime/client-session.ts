@@ -55,6 +55,11 @@ export class ClientSession extends SessionLink implements PlayHost, ViewHost {
     return this.exit.leaving;
   }
 
+  /** The state as it is now (read after an await: a close may have moved it on meanwhile). */
+  private get current(): SessionState {
+    return this.state;
+  }
+
   get kind(): SessionState['kind'] {
     return this.state.kind;
   }
@@ -158,7 +163,7 @@ export class ClientSession extends SessionLink implements PlayHost, ViewHost {
       return this.end(CloseCode.UNAVAILABLE, 'could not enter the world');
     }
     const view = new WorldView(this.socket, this.p, this, entered.worldId);
-    const now = this.state as SessionState;
+    const now = this.current;
     if (now.kind === 'ended') {
       // The socket went while the world let the character in: take it out again (unless replaced).
       if (now.by !== 'replaced') this.exit.leaveNow({ claims, worldId: () => view.worldId });

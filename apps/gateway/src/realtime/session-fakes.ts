@@ -136,7 +136,7 @@ export function fakeGateway(env: Record<string, string> = {}) {
   };
   /** The world's fan-out: one delta to every session following it. */
   const publish = (worldId: string, prevSeq: number, seq: number) => {
-    const frame = { type: 'event.state_delta' as const, worldId, seq, prevSeq, full: false, changes: [] };
+    const frame = { type: 'event.state_delta' as const, worldId, seq, prevSeq, full: false as const, changes: [] };
     const payload = Buffer.from(JSON.stringify(frame));
     for (const r of watchers.get(worldId) ?? []) r.receive(frame, { payload, wire: payload }, [frame]);
   };

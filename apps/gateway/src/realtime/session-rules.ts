@@ -55,7 +55,7 @@ export class SessionRules {
   strike(): boolean {
     const now = Date.now();
     this.strikes.push(now);
-    while (this.strikes.length && this.strikes[0]! < now - INVALID_WINDOW_MS) this.strikes.shift();
+    while ((this.strikes[0] ?? now) < now - INVALID_WINDOW_MS) this.strikes.shift();
     if (this.strikes.length <= this.config.MAX_INVALID_FRAMES) return false;
     this.session.shed(CloseCode.TOO_MANY_INVALID, 'too many invalid or rate-limited frames');
     return true;

@@ -58,7 +58,8 @@ export class SessionServices implements SessionPorts {
     };
     this.world = {
       locate: async (characterId) => {
-        const c = (await characters.byId(characterId))!;
+        const c = await characters.byId(characterId);
+        if (!c) throw new Error(`character ${characterId} not found`); // its ticket named it: the session fails (4503)
         return { worldId: (await characters.view(c)).worldId, homeWorldId: c.homeWorldId };
       },
       enter: (who) => enterWorld(bus, who, config.JOIN_TIMEOUT_MS),
