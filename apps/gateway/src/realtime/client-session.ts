@@ -9,13 +9,11 @@ import { SessionLink } from './session-link';
 import { Play, PlayHost } from './session-play';
 import type { SessionBooks, SessionPorts, TerminationReason } from './session-ports';
 import type { SessionSocket } from './session-socket';
-import { isConnected, SessionState } from './session-state';
+import { isConnected, Joining, Playing, SessionState } from './session-state';
 import { checkClientVersion } from './version-check';
 import { ViewHost, WorldView } from './world-view';
 
 type Hello = Extract<ClientMessage, { type: 'hello' }>;
-type Joining = Extract<SessionState, { kind: 'joining' }>;
-type Playing = Extract<SessionState, { kind: 'playing' }>;
 
 /**
  * One client socket as a state machine (session-state.ts): ticket, hello, join, then intents up

@@ -3,9 +3,7 @@ import type { AckEnvelope, ClientIntent } from '@tilemud/runtime';
 import { intentAck } from './session-door';
 import type { SessionPorts } from './session-ports';
 import type { LimitedFrame, LimitedIntent, SessionRules } from './session-rules';
-import type { SessionState } from './session-state';
-
-type Playing = Extract<SessionState, { kind: 'playing' }>;
+import type { Playing } from './session-state';
 
 /** What play needs of its session. */
 export interface PlayHost {

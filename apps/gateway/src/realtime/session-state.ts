@@ -29,6 +29,8 @@ export type SessionState =
   | { kind: 'lingering'; claims: TicketClaims; view: WorldView; resumeToken: string }
   | { kind: 'ended'; by?: TerminationReason; claims?: TicketClaims; view?: WorldView };
 
+export type Joining = Extract<SessionState, { kind: 'joining' }>;
+export type Playing = Extract<SessionState, { kind: 'playing' }>;
 export type Connected = Extract<SessionState, { kind: 'connecting' | 'awaiting_hello' | 'joining' | 'playing' }>;
 
 /** The socket is still there: frames are read and written. */
