@@ -1,4 +1,4 @@
-import { CloseCode, PROTOCOL_VERSION } from '@tilemud/contracts';
+import { CloseCode, ErrorCode, makeError, PROTOCOL_VERSION } from '@tilemud/contracts';
 import { ClientSession } from './client-session';
 import { Call, FakeSocket, fakeBooks, fakeGateway } from './session-fakes';
 
@@ -124,7 +124,7 @@ describe('ClientSession', () => {
 
   it('refuses to join while a dependency is down (4503), before spending a resume token', async () => {
     const { s, socket, g, named } = connect();
-    g.state.refusal = { code: 'UNAVAILABLE', message: 'down', category: 'dependency', retryable: true } as never;
+    g.state.refusal = makeError(ErrorCode.UNAVAILABLE, 'PostgreSQL is down');
     await settle();
     s.frame(hello({ resume: { token: 'token-1', lastSeq: 3 } }));
     await settle();

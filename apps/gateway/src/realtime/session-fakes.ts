@@ -1,3 +1,4 @@
+import { CloseCode, ErrorCode, makeError } from '@tilemud/contracts';
 import { loadConfig } from '@tilemud/runtime';
 import { GatewayConfigSchema } from '../config';
 import { LocalBuckets } from '../limits/token-bucket';
@@ -84,7 +85,7 @@ export function fakeGateway(env: Record<string, string> = {}) {
       redeem: async (ticket) => {
         const playerId = ticket?.startsWith('ticket:') ? ticket.slice(7) : undefined;
         if (playerId) return { ok: true, claims: claimsOf(playerId) };
-        return { ok: false, error: { code: 'AUTH_INVALID_TICKET', message: 'bad', category: 'auth', retryable: false }, code: 4401, reason: 'bad or expired ticket' } as never;
+        return { ok: false, error: makeError(ErrorCode.AUTH_INVALID_TICKET, 'unknown ticket'), code: CloseCode.BAD_TICKET, reason: 'bad or expired ticket' };
       },
       claimResume: async (claims, token) => {
         const rec = tokens.get(token);
