@@ -1,6 +1,17 @@
 import type { EventStateDelta } from '@tilemud/contracts';
 import type { Delta } from './delta';
-import type { SessionDeps } from './session-deps';
+import type { ReplayService } from '../world/replay.service';
+import type { SnapshotService } from '../world/snapshot.service';
+import type { FanoutService } from './fanout.service';
+
+/** Where a catch-up is read from: this gateway's live stream, the read model, the event log. */
+export interface CatchUpSources {
+  fanout: Pick<FanoutService, 'seen'>;
+  snapshots: Pick<SnapshotService, 'fresh' | 'seq'>;
+  replay: Pick<ReplayService, 'between'>;
+  /** RESUME_MAX_REPLAY_EVENTS: beyond this many missed events the client gets a full state. */
+  maxReplay: number;
+}
 
 /** What to send a client so that the live deltas after `seq` continue its view. */
 export interface CaughtUp {
@@ -14,7 +25,7 @@ export interface CaughtUp {
  * The deltas the client missed since `replayFrom` when they can be replayed, else a full state at
  * least as new as `minSeq`; undefined when the world does not exist.
  */
-export async function catchUp(d: SessionDeps, worldId: string, minSeq: number, replayFrom?: number): Promise<CaughtUp | undefined> {
+export async function catchUp(d: CatchUpSources, worldId: string, minSeq: number, replayFrom?: number): Promise<CaughtUp | undefined> {
   const missed = replayFrom === undefined ? undefined : await missedDeltas(d, worldId, replayFrom);
   if (missed) return { replayed: true, frames: missed.frames, seq: missed.upTo };
   // A full state at least as new as `minSeq` (the client's own acks) and as the log's head now.
@@ -29,8 +40,8 @@ export async function catchUp(d: SessionDeps, worldId: string, minSeq: number, r
  * `upTo` is a frame boundary of the live stream: the last delta this gateway has seen, or the
  * read model's checkpoint (a projector frame ends there), whichever is further.
  */
-async function missedDeltas(d: SessionDeps, worldId: string, lastSeq: number): Promise<{ frames: Delta[]; upTo: number } | undefined> {
+async function missedDeltas(d: CatchUpSources, worldId: string, lastSeq: number): Promise<{ frames: Delta[]; upTo: number } | undefined> {
   const upTo = Math.max(d.fanout.seen(worldId), await d.snapshots.seq(worldId));
-  const frames = await d.replay.between(worldId, lastSeq, upTo, d.config.RESUME_MAX_REPLAY_EVENTS);
+  const frames = await d.replay.between(worldId, lastSeq, upTo, d.maxReplay);
   return frames ? { frames, upTo } : undefined;
 }

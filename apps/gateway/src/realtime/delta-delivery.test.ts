@@ -1,4 +1,3 @@
-import type WebSocket from 'ws';
 import type { Delta } from './delta';
 import { DeltaDelivery } from './delta-delivery';
 import { textFrame } from './ws-frame';
@@ -9,11 +8,12 @@ const encode = (f: Delta) => {
   return { payload, wire: textFrame(payload) };
 };
 
-/** A socket that records what was sent (through ws.send: no internals, so never the prebuilt path). */
+/** A socket that records what was sent, shared frames and its own alike. */
 function fakeSocket() {
   const sent: Delta[] = [];
-  const ws = { readyState: 1, bufferedAmount: 0, extensions: '', send: (data: string | Buffer) => sent.push(JSON.parse(data.toString())) };
-  return { ws: ws as unknown as WebSocket, sent };
+  const send = (data: string | Buffer) => sent.push(JSON.parse(data.toString()) as Delta);
+  const ws = { isOpen: true, bufferedAmount: 0, send, sendShared: (f: { payload: Buffer }) => (send(f.payload), true) };
+  return { ws, sent };
 }
 
 describe('DeltaDelivery', () => {

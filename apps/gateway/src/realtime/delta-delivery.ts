@@ -1,7 +1,6 @@
-import type WebSocket from 'ws';
 import { after, Delta, mergeRuns } from './delta';
 import type { EncodedFrame } from './fanout.service';
-import { sendPrebuilt } from './ws-frame';
+import type { SessionSocket } from './session-socket';
 
 /** More changes than this waiting for a slow client: it gets a fresh full snapshot instead. */
 const MAX_OWN_CHANGES = 20_000;
@@ -20,7 +19,7 @@ export class DeltaDelivery {
   private drainTimer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly socket: Pick<SessionSocket, 'isOpen' | 'bufferedAmount' | 'send' | 'sendShared'>,
     private readonly slowBytes: number,
     /**
      * Called when the live stream cannot continue the client's view: with its last seq when the
@@ -55,8 +54,8 @@ export class DeltaDelivery {
       return;
     }
     if (frame.seq <= this.lastSeq) return;
-    if (this.own === null && frame.prevSeq === this.lastSeq && this.ws.bufferedAmount < this.slowBytes) {
-      if (sendPrebuilt(this.ws, encoded.wire, encoded.payload)) {
+    if (this.own === null && frame.prevSeq === this.lastSeq && this.socket.bufferedAmount < this.slowBytes) {
+      if (this.socket.sendShared(encoded)) {
         this.lastSeq = frame.seq;
         this.sent(encoded.payload.length, false);
       }
@@ -86,14 +85,14 @@ export class DeltaDelivery {
 
   private drain(): void {
     if (!this.own || this.holding) return;
-    if (this.ws.bufferedAmount >= this.slowBytes) {
+    if (this.socket.bufferedAmount >= this.slowBytes) {
       if (!this.drainTimer) this.drainTimer = setTimeout(() => ((this.drainTimer = null), this.drain()), 20);
       return;
     }
     for (const run of mergeRuns(after(this.own, this.lastSeq))) {
-      if (this.ws.readyState !== 1) break;
+      if (!this.socket.isOpen) break;
       const text = JSON.stringify(run);
-      this.ws.send(text);
+      this.socket.send(text);
       this.lastSeq = run.seq;
       this.sent(Buffer.byteLength(text), true);
     }

@@ -1,7 +1,31 @@
-import { ErrorCode, makeError, ServerMessage } from '@tilemud/contracts';
-import { ClientIntent, contextFrom, inSpan, setOutcome, SpanKind, startSpan } from '@tilemud/runtime';
-import type { SessionDeps } from './session-deps';
+import { ErrorBody, ErrorCode, makeError, ServerMessage } from '@tilemud/contracts';
+import { ClientIntent, contextFrom, inSpan, Logger, setOutcome, SpanKind, startSpan } from '@tilemud/runtime';
+import type { GatewayMetrics } from '../system/gateway-metrics';
+import type { IntentBus } from './intent.bus';
+
+/** Where an intent goes: the bus, unless a dependency it needs is down (then it is refused at once). */
+export interface RelayPorts {
+  bus: Pick<IntentBus, 'publish' | 'gatewayId'>;
+  health: { refusal(): ErrorBody | undefined };
+  metrics: Pick<GatewayMetrics, 'rateLimit'>;
+  logger: Logger;
+}
+
+/** What the client is told when its intent was not handed on; `strike`: it counts against the client. */
+export interface Refused {
+  message: ServerMessage;
+  strike: boolean;
+}
+
+/** Who an intent is from, as the session knows it (never as the frame says). */
+export interface Sender {
+  sessionId: string;
+  characterId: string;
+  worldId: string;
+}
 import type { LimitedIntent, SessionRules } from './session-rules';
+
+type Admission = Pick<SessionRules, 'admit'>;
 
 /**
  * Hands one intent to the pipeline, stamped with the session's own character and world (whatever
@@ -10,14 +34,14 @@ import type { LimitedIntent, SessionRules } from './session-rules';
  * does); otherwise the sequencer's ack answers it later.
  */
 export async function relayIntent(
-  d: SessionDeps,
-  rules: SessionRules,
-  who: { sessionId: string; characterId: string; worldId: string },
+  d: RelayPorts,
+  rules: Admission,
+  who: Sender,
   kind: LimitedIntent,
   intentSeq: number,
   intent: ClientIntent,
   traceparent?: string,
-): Promise<{ message: ServerMessage; strike: boolean } | null> {
+): Promise<Refused | null> {
   // The intent's trace: the client's (its W3C traceparent, checked by the schema), or one begun here.
   const span = startSpan('gateway.intent', contextFrom(traceparent), {
     kind: SpanKind.SERVER,
@@ -36,13 +60,13 @@ export async function relayIntent(
 }
 
 async function relay(
-  d: SessionDeps,
-  rules: SessionRules,
-  who: { sessionId: string; characterId: string; worldId: string },
+  d: RelayPorts,
+  rules: Admission,
+  who: Sender,
   kind: LimitedIntent,
   intentSeq: number,
   intent: ClientIntent,
-): Promise<{ message: ServerMessage; strike: boolean } | null> {
+): Promise<Refused | null> {
   const limited = await rules.admit(kind, who.characterId); // counts as activity (idle clock) either way
   if (limited) {
     d.metrics.rateLimit(kind);

@@ -8,7 +8,8 @@ class ByPlayer {
   private readonly sets = new Map<string, Set<ClientSession>>();
 
   add(s: ClientSession): void {
-    const playerId = s.claims!.playerId;
+    const playerId = s.claims?.playerId;
+    if (!playerId) return;
     let set = this.sets.get(playerId);
     if (!set) this.sets.set(playerId, (set = new Set()));
     set.add(s);
@@ -16,30 +17,25 @@ class ByPlayer {
 
   delete(s: ClientSession): void {
     const playerId = s.claims?.playerId;
-    const set = playerId ? this.sets.get(playerId) : undefined;
-    if (!set) return;
+    const set = playerId === undefined ? undefined : this.sets.get(playerId);
+    if (!set || playerId === undefined) return;
     set.delete(s);
-    if (!set.size) this.sets.delete(playerId!);
+    if (!set.size) this.sets.delete(playerId);
   }
 
   of(playerId: string): ClientSession[] {
     return [...(this.sets.get(playerId) ?? [])];
   }
-
-  count(): number {
-    let n = 0;
-    for (const set of this.sets.values()) n += set.size;
-    return n;
-  }
 }
 
-/** The sockets this gateway holds, and by player: capacity, session ends and version checks go through here. */
+/**
+ * The sockets this gateway holds, and by player: capacity, session ends and version checks go
+ * through here. Characters whose socket is gone wait in ResumeWindow instead.
+ */
 @Injectable()
 export class LocalSessions {
   private readonly all = new Map<string, ClientSession>();
   private readonly byPlayer = new ByPlayer();
-  /** Sessions whose socket is gone but whose character waits out the resume window. */
-  private readonly lingering = new ByPlayer();
 
   constructor(@Inject(CONFIG) private readonly config: GatewayConfig) {}
 
@@ -64,24 +60,6 @@ export class LocalSessions {
   remove(s: ClientSession): void {
     this.all.delete(s.id);
     this.byPlayer.delete(s);
-  }
-
-  linger(s: ClientSession): void {
-    this.lingering.add(s);
-  }
-
-  /** The character left, or was handed over: the session is gone for good. */
-  unlinger(s: ClientSession): void {
-    this.lingering.delete(s);
-  }
-
-  /** Sessions waiting out their resume window (socket gone, character still in its world). */
-  get lingeringCount(): number {
-    return this.lingering.count();
-  }
-
-  lingeringOf(playerId: string): ClientSession[] {
-    return this.lingering.of(playerId);
   }
 
   ofPlayer(playerId: string): ClientSession[] {

@@ -1,4 +1,3 @@
-import type WebSocket from 'ws';
 import { Outbox, sendState } from './outbox';
 
 describe('sendState (the send budget)', () => {
@@ -15,8 +14,8 @@ describe('Outbox', () => {
   function outbox(budget = 1000) {
     const sent: unknown[] = [];
     const over: number[] = [];
-    const ws = { readyState: 1, bufferedAmount: 0, send: (data: string) => ((ws.bufferedAmount += data.length), sent.push(JSON.parse(data))) };
-    const box = new Outbox(ws as unknown as WebSocket, 100, budget, (q) => over.push(q));
+    const ws = { isOpen: true, bufferedAmount: 0, send: (data: string) => ((ws.bufferedAmount += data.length), sent.push(JSON.parse(data))) };
+    const box = new Outbox(ws, 100, budget, (q) => over.push(q));
     return { box, ws, sent, over };
   }
 
@@ -41,7 +40,7 @@ describe('Outbox', () => {
 
   it('writes nothing to a socket that is not open', () => {
     const { box, ws, sent } = outbox();
-    ws.readyState = 3;
+    ws.isOpen = false;
     expect(box.send({ type: 'pong', ts: 1 })).toBe(false);
     expect(sent).toEqual([]);
   });

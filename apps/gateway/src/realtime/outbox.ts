@@ -1,4 +1,4 @@
-import type WebSocket from 'ws';
+import type { SessionSocket } from './session-socket';
 
 /**
  * Pure. What the bytes already queued on a socket (written by us, not yet taken by the kernel:
@@ -24,7 +24,7 @@ export class Outbox {
   private overflowed = false;
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly socket: Pick<SessionSocket, 'isOpen' | 'bufferedAmount' | 'send'>,
     private readonly slowBytes: number,
     private readonly budget: number,
     /** Told once, with the bytes queued, when a write would go beyond the budget. */
@@ -32,18 +32,18 @@ export class Outbox {
   ) {}
 
   get state(): SendState {
-    return sendState(this.ws.bufferedAmount, this.slowBytes, this.budget);
+    return sendState(this.socket.bufferedAmount, this.slowBytes, this.budget);
   }
 
   /** Writes the message unless the socket is closed or over its budget; true when written. */
   send(msg: unknown): boolean {
-    if (this.ws.readyState !== 1 || this.overflowed) return false;
+    if (!this.socket.isOpen || this.overflowed) return false;
     if (this.state === 'over_budget') {
       this.overflowed = true;
-      this.onOverBudget(this.ws.bufferedAmount);
+      this.onOverBudget(this.socket.bufferedAmount);
       return false;
     }
-    this.ws.send(JSON.stringify(msg));
+    this.socket.send(JSON.stringify(msg));
     return true;
   }
 }

@@ -7,10 +7,11 @@ import { SystemModule } from '../system/system.module';
 import { WorldModule } from '../world/world.module';
 import { RelayModule } from './relay.module';
 import { SessionGateway } from './session.gateway';
+import { SessionServices } from './session-services';
 
 /** The WebSocket server (`/ws`): the top of the gateway, using every other module; exports nothing. */
 @Module({
   imports: [AuthModule, ControlModule, LimitsModule, RelayModule, SessionModule, SystemModule, WorldModule],
-  providers: [SessionGateway],
+  providers: [SessionServices, SessionGateway],
 })
 export class RealtimeModule {}

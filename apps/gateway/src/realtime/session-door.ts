@@ -1,13 +1,13 @@
 import { CloseCode, ErrorBody, ErrorCode, HandshakeAck, makeError, PROTOCOL_VERSION, ServerMessage } from '@tilemud/contracts';
 import type { AckEnvelope } from '@tilemud/runtime';
-import type { ResumeRecord } from '../session/resume.store';
+import type { Logger } from '@tilemud/runtime';
+import type { ResumeRecord, ResumeStore } from '../session/resume.store';
 import { TicketClaims, TicketStore, TicketsUnavailable } from '../session/ticket.store';
-import type { SessionDeps } from './session-deps';
 
 export type TicketOutcome = { ok: true; claims: TicketClaims } | { ok: false; error: ErrorBody; code: number; reason: string };
 
 /** The socket's ticket, redeemed once: its claims, or why the socket must close (4401, or 4503 without Redis). */
-export async function redeemTicket(tickets: TicketStore, ticket: string | null): Promise<TicketOutcome> {
+export async function redeemTicket(tickets: Pick<TicketStore, 'redeem'>, ticket: string | null): Promise<TicketOutcome> {
   try {
     const claims = ticket ? await tickets.redeem(ticket) : undefined;
     if (claims) return { ok: true, claims };
@@ -22,9 +22,9 @@ export async function redeemTicket(tickets: TicketStore, ticket: string | null):
  * The resume token's record when it is good for this player's character (it is spent either
  * way). Without Redis there is none: the client gets a full snapshot instead of a replay.
  */
-export async function claimResume(d: SessionDeps, claims: TicketClaims, token: string): Promise<ResumeRecord | undefined> {
-  const rec = await d.resume.claim(claims.playerId, token).catch((err: Error) => {
-    d.logger.warn({ err: err.message }, 'resume store unreachable: the client gets a full snapshot');
+export async function claimResume(resume: Pick<ResumeStore, 'claim'>, logger: Logger, claims: TicketClaims, token: string): Promise<ResumeRecord | undefined> {
+  const rec = await resume.claim(claims.playerId, token).catch((err: Error) => {
+    logger.warn({ err: err.message }, 'resume store unreachable: the client gets a full snapshot');
     return undefined;
   });
   return rec && rec.characterId === claims.characterId ? rec : undefined;

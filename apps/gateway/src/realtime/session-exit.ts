@@ -1,7 +1,7 @@
+import type { ResumeRecord } from '../session/resume.store';
+import type { WindowEnd } from '../session/resume-window';
 import type { TicketClaims } from '../session/ticket.store';
-import type { ClientSession } from './client-session';
-import type { SessionDeps, TerminationReason } from './session-deps';
-import { leaveWorld } from './world-entry';
+import type { SessionPorts, TerminationReason } from './session-ports';
 
 /** What becomes of a character once its session's socket is gone. */
 export type ExitPlan = 'handed_over' | 'leave_now' | 'linger';
@@ -19,66 +19,77 @@ export function exitPlan(s: { replaced: boolean; ended?: TerminationReason; hasR
   return 'linger';
 }
 
-/** Sends the character's leave for this session; true once the world has applied it. */
-export function sendLeave(d: SessionDeps, who: { worldId: string; characterId: string; name: string; sessionId: string }): Promise<boolean> {
-  return leaveWorld(d.bus, who, 10_000)
-    .then(() => true)
-    .catch((err) => (d.logger.warn({ err: (err as Error).message }, 'leave not confirmed'), false));
+/** A character in its world whose socket is gone. `worldId()` is read when the leave goes (a crossing may move it). */
+export interface Exiting {
+  claims: TicketClaims;
+  worldId(): string;
+  /** Set while the session is playing: the token a client may resume with. */
+  resumeToken?: string | undefined;
+  /** Why the server ended the session, when it did. */
+  by?: TerminationReason | undefined;
+  record(): ResumeRecord;
+}
+
+/** What the exit tells its session. */
+export interface ExitHost {
+  /** A portal crossing under way: the leave goes to the world it lands in. */
+  switching(): Promise<void> | null;
+  /** The resume window closed: the session is over. */
+  windowClosed(): void;
+  /** The character's leave was answered (`confirmed` when applied), or it was handed to a newer session. */
+  left(confirmed: boolean): void;
 }
 
 /**
  * A session's character on its way out of the world, once the socket is gone (see `exitPlan`):
- * handed over, leaving now, or lingering for the resume window and leaving after it, unless a
- * logout or a newer session ends the wait first.
+ * handed over, leaving now, or lingering for the resume window (ResumeWindow) and leaving after
+ * it, unless a logout or a newer session ends the wait first.
  */
 export class WorldExit {
   /** Settles once the character's leave has been answered (or given up on). */
   leaving: Promise<void> = Promise.resolve();
-  private lingerTimer?: NodeJS.Timeout;
 
   constructor(
-    private readonly d: SessionDeps,
-    private readonly s: ClientSession,
+    private readonly p: Pick<SessionPorts, 'tokens' | 'world' | 'window'>,
+    private readonly sessionId: string,
+    private readonly host: ExitHost,
   ) {}
 
-  /** The socket is gone; `replaced` / `ended` say how it went. */
-  begin(claims: TicketClaims, how: { replaced: boolean; ended?: TerminationReason }): void {
-    const token = this.s.resumeToken;
-    const plan = exitPlan({ ...how, hasResumeToken: !!token }, this.d.config.RESUME_WINDOW_MS);
-    if (plan !== 'linger') {
-      if (token) void this.d.resume.revoke(claims.playerId, token);
-      if (plan === 'handed_over') this.d.onLeft(this.s, false);
-      else this.leaveNow(claims);
-      return;
+  /** True when the character lingers (the window is open); otherwise it is handed over or leaving. */
+  begin(x: Exiting): boolean {
+    const token = x.resumeToken;
+    const plan = exitPlan({ replaced: x.by === 'replaced', ended: x.by, hasResumeToken: token !== undefined }, this.p.window.ms);
+    if (plan === 'linger' && token !== undefined) {
+      void this.p.tokens.linger(token, x.record());
+      const who = { sessionId: this.sessionId, playerId: x.claims.playerId, issuedAt: x.claims.issuedAt };
+      this.p.window.open(who, (why) => this.windowClosed(why, x, token));
+      return true;
     }
-    void this.d.resume.linger(token!, this.s.resumeRecord());
-    this.d.onLinger(this.s);
-    this.lingerTimer = setTimeout(() => {
-      this.lingerTimer = undefined;
-      this.leaveNow(claims);
-    }, this.d.config.RESUME_WINDOW_MS);
-    this.lingerTimer.unref();
+    if (token !== undefined) void this.p.tokens.revoke(x.claims.playerId, token);
+    if (plan === 'handed_over') this.host.left(false);
+    else this.leaveNow(x);
+    return false;
   }
 
   /**
-   * Ends the resume window early: the player logged out (the character leaves now and the token is
-   * spent), or another session of the player has entered on this gateway (it has the character:
-   * nothing to leave, only books to close).
+   * The window ran out: the character leaves. Or it was ended early: the player logged out (the
+   * character leaves now, the token is spent), or a newer session of the player has entered on
+   * this gateway (it has the character: nothing to leave, only books to close).
    */
-  end(claims: TicketClaims, why: 'logout' | 'handed_over'): void {
-    if (!this.lingerTimer) return;
-    clearTimeout(this.lingerTimer);
-    this.lingerTimer = undefined;
-    if (this.s.resumeToken) void this.d.resume.revoke(claims.playerId, this.s.resumeToken);
-    if (why === 'logout') this.leaveNow(claims);
-    else this.d.onLeft(this.s, true);
+  private windowClosed(why: WindowEnd, x: Exiting, token: string): void {
+    this.host.windowClosed();
+    if (why !== 'expired') void this.p.tokens.revoke(x.claims.playerId, token);
+    if (why === 'handed_over') this.host.left(true);
+    else this.leaveNow(x);
   }
 
   /** The character leaves the world it is in, after any portal crossing under way has landed. */
-  leaveNow(claims: TicketClaims): void {
+  leaveNow(x: Pick<Exiting, 'claims' | 'worldId'>): void {
     this.leaving = (async () => {
-      if (this.s.switching) await this.s.switching;
-      this.d.onLeft(this.s, await sendLeave(this.d, { worldId: this.s.worldId!, characterId: claims.characterId, name: claims.username, sessionId: this.s.id }));
+      const crossing = this.host.switching();
+      if (crossing) await crossing;
+      const who = { worldId: x.worldId(), characterId: x.claims.characterId, name: x.claims.username, sessionId: this.sessionId };
+      this.host.left(await this.p.world.leave(who));
     })();
   }
 }

@@ -1,4 +1,3 @@
-import type WebSocket from 'ws';
 import { loadConfig } from '@tilemud/runtime';
 import { GatewayConfigSchema } from '../config';
 import type { RateLimiter } from '../limits/rate-limiter.service';
@@ -13,7 +12,7 @@ const localLimiter = () => {
 
 function rules(env: Record<string, string> = {}) {
   const ended: Array<[string, number]> = [];
-  const ws = { ping: jest.fn(), terminate: jest.fn() } as unknown as WebSocket;
+  const ws = { ping: jest.fn(), terminate: jest.fn() };
   const config = loadConfig(GatewayConfigSchema, env);
   const r = new SessionRules(ws, config, localLimiter(), {
     shed: (code, reason) => ended.push([reason, code]),

@@ -1,7 +1,7 @@
-import type WebSocket from 'ws';
 import { CloseCode, ErrorBody, ErrorCode, HELLO_TIMEOUT_MS, makeError, RateLimit } from '@tilemud/contracts';
 import type { GatewayConfig } from '../config';
 import type { RateLimiter } from '../limits/rate-limiter.service';
+import type { SessionSocket } from './session-socket';
 
 export type LimitedIntent = 'chat' | 'move' | 'action';
 /** Frames that are not intents but make the gateway work (a pong, a replay or snapshot): limited, not activity. */
@@ -36,9 +36,9 @@ export class SessionRules {
   private alive = true;
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly socket: Pick<SessionSocket, 'ping' | 'terminate'>,
     private readonly config: GatewayConfig,
-    private readonly limiter: RateLimiter,
+    private readonly limiter: Pick<RateLimiter, 'take'>,
     private readonly session: RuleEnforcer,
   ) {}
 
@@ -55,7 +55,7 @@ export class SessionRules {
   strike(): boolean {
     const now = Date.now();
     this.strikes.push(now);
-    while (this.strikes.length && this.strikes[0]! < now - INVALID_WINDOW_MS) this.strikes.shift();
+    while ((this.strikes[0] ?? now) < now - INVALID_WINDOW_MS) this.strikes.shift();
     if (this.strikes.length <= this.config.MAX_INVALID_FRAMES) return false;
     this.session.shed(CloseCode.TOO_MANY_INVALID, 'too many invalid or rate-limited frames');
     return true;
@@ -87,11 +87,11 @@ export class SessionRules {
     this.scheduleIdle();
     this.heartbeat = setInterval(() => {
       if (!this.alive) {
-        this.ws.terminate();
+        this.socket.terminate();
         return;
       }
       this.alive = false;
-      this.ws.ping();
+      this.socket.ping();
     }, this.config.HEARTBEAT_INTERVAL_MS);
   }
 

@@ -4,26 +4,18 @@ import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import type WebSocket from 'ws';
 import { CloseCode, ErrorCode, makeError, MAX_FRAME_BYTES } from '@tilemud/contracts';
 import type { Logger } from '@tilemud/runtime';
-import type { GatewayConfig } from '../config';
 import { ControlService } from '../control/control.service';
-import { RateLimiter } from '../limits/rate-limiter.service';
-import { CharactersRepository } from '../session/characters.repository';
 import { PresenceService } from '../session/presence.service';
-import { ResumeStore } from '../session/resume.store';
+import { ResumeWindow } from '../session/resume-window';
 import { SessionRegistry } from '../session/session-registry';
-import { TicketStore } from '../session/ticket.store';
-import { DependencyMonitor } from '../system/dependency-monitor.service';
 import { GatewayMetrics } from '../system/gateway-metrics';
-import { MinVersionService } from '../system/min-version.service';
-import { SERVER_VERSION } from '../system/version';
-import { CONFIG, LOGGER } from '../tokens';
-import { ReplayService } from '../world/replay.service';
-import { SnapshotService } from '../world/snapshot.service';
+import { LOGGER } from '../tokens';
 import { ClientSession } from './client-session';
-import { FanoutService } from './fanout.service';
 import { IntentBus } from './intent.bus';
 import { LocalSessions } from './local-sessions';
-import type { SessionDeps } from './session-deps';
+import type { SessionBooks } from './session-ports';
+import { SessionServices } from './session-services';
+import { listen, WsSocket } from './ws-socket';
 
 /** How long a shutting-down gateway waits for its sessions' leaves to be confirmed. */
 const SHUTDOWN_LEAVE_WAIT_MS = 3000;
@@ -31,66 +23,40 @@ const SHUTDOWN_LEAVE_WAIT_MS = 3000;
 /**
  * `/ws`: each connection becomes a ClientSession. The ws server itself enforces the frame limit
  * (a larger frame closes with 1009) before any of our code reads it. The ticket in the upgrade
- * URL is read here and never logged.
+ * URL is read here and never logged. The gateway keeps the books on its sessions: by player, the
+ * cross-gateway registry of live sessions, presence, and the resume windows.
  */
 @WebSocketGateway({ path: '/ws', maxPayload: MAX_FRAME_BYTES })
 export class SessionGateway implements OnGatewayConnection, OnModuleDestroy {
-  private readonly deps: SessionDeps;
+  private readonly books: SessionBooks<ClientSession>;
 
   constructor(
-    @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    tickets: TicketStore,
+    private readonly services: SessionServices,
     private readonly bus: IntentBus,
-    fanout: FanoutService,
-    snapshots: SnapshotService,
-    characters: CharactersRepository,
-    limiter: RateLimiter,
     private readonly sessions: LocalSessions,
+    private readonly window: ResumeWindow,
     private readonly registry: SessionRegistry,
     private readonly presence: PresenceService,
     private readonly control: ControlService,
-    minVersion: MinVersionService,
-    replay: ReplayService,
-    resume: ResumeStore,
-    health: DependencyMonitor,
     private readonly metrics: GatewayMetrics,
   ) {
     metrics.observeSessions({
-      sessions: () => ({ playing: this.sessions.size, lingering: this.sessions.lingeringCount }),
+      sessions: () => ({ playing: this.sessions.size, lingering: this.window.count }),
       maxQueuedBytes: () => this.sessions.list().reduce((max, s) => Math.max(max, s.queuedBytes), 0),
     });
-    this.deps = {
-      config,
-      logger,
-      tickets,
-      bus,
-      fanout,
-      snapshots,
-      replay,
-      resume,
-      limiter,
-      metrics,
-      health,
-      serverVersion: SERVER_VERSION,
-      minClientVersion: () => minVersion.current,
-      worldOf: async (characterId) => {
-        const c = (await characters.byId(characterId))!;
-        return { worldId: (await characters.view(c)).worldId, homeWorldId: c.homeWorldId };
-      },
+    this.books = {
       onAuthenticated: (s) => this.sessions.bind(s),
       onHello: (s) => this.claim(s),
       onEntered: (s) => {
         this.presence.entered(s);
         // An older session of this player lingering here: this one has the character now.
-        for (const old of this.sessions.lingeringOf(s.claims!.playerId)) if (old !== s) old.endLinger('handed_over');
+        const playerId = s.claims?.playerId;
+        if (playerId) for (const old of this.window.of(playerId)) if (old.sessionId !== s.id) this.window.end(old.sessionId, 'handed_over');
       },
-      onLinger: (s) => {
-        this.sessions.linger(s);
-        this.presence.linger(s);
-      },
+      onLinger: (s) => this.presence.linger(s),
       onLeft: (s, confirmed) => {
-        this.sessions.unlinger(s);
+        this.window.release(s.id);
         void this.presence.untrack(s, confirmed);
       },
       onClosed: (s) => this.onClosed(s),
@@ -103,7 +69,7 @@ export class SessionGateway implements OnGatewayConnection, OnModuleDestroy {
         s.terminate(m.reason, m.reason === 'logout' ? CloseCode.NORMAL : CloseCode.REPLACED);
       }
       // A logout also takes out a character whose socket is gone but is waiting out its resume window.
-      if (m.reason === 'logout') for (const s of this.sessions.lingeringOf(m.playerId)) if (s.claims!.issuedAt <= m.at) s.endLinger('logout');
+      if (m.reason === 'logout') for (const l of this.window.of(m.playerId)) if (l.issuedAt <= m.at) this.window.end(l.sessionId, 'logout');
     });
   }
 
@@ -120,7 +86,8 @@ export class SessionGateway implements OnGatewayConnection, OnModuleDestroy {
       return;
     }
     const ticket = new URL(req.url ?? '/', 'http://gateway').searchParams.get('ticket');
-    const session = new ClientSession(ws, ticket, this.deps);
+    const session = new ClientSession(new WsSocket(ws), ticket, this.services, this.books);
+    listen(ws, session, this.metrics);
     this.sessions.add(session);
     session.start();
   }
@@ -131,8 +98,8 @@ export class SessionGateway implements OnGatewayConnection, OnModuleDestroy {
    * player instead, and every gateway ends that player's sessions that went live before this one.
    */
   private async claim(s: ClientSession): Promise<void> {
-    const playerId = s.claims!.playerId;
-    s.liveSince = Date.now();
+    const playerId = s.claims?.playerId;
+    if (!playerId) return;
     this.presence.track(s);
     const base = { kind: 'session_end' as const, reason: 'replaced' as const, playerId, at: s.liveSince, from: this.bus.gatewayId };
     for (const other of this.sessions.ofPlayer(playerId)) if (other !== s && other.liveSince > 0) other.terminate('replaced', CloseCode.REPLACED);
@@ -148,7 +115,8 @@ export class SessionGateway implements OnGatewayConnection, OnModuleDestroy {
   private onClosed(s: ClientSession): void {
     this.sessions.remove(s);
     this.presence.forget(s);
-    if (s.liveSince > 0) void this.registry.release(s.claims!.playerId, { sessionId: s.id, gatewayId: this.bus.gatewayId }).catch(() => undefined);
+    const playerId = s.claims?.playerId;
+    if (s.liveSince > 0 && playerId) void this.registry.release(playerId, { sessionId: s.id, gatewayId: this.bus.gatewayId }).catch(() => undefined);
   }
 
   get count(): number {

@@ -3,13 +3,14 @@ import type Redis from 'ioredis';
 import { CloseCode } from '@tilemud/contracts';
 import type { Logger } from '@tilemud/runtime';
 import type { GatewayConfig } from '../config';
-import type { ClientSession } from '../realtime/client-session';
 import { IntentBus } from '../realtime/intent.bus';
 import { leaveWorld } from '../realtime/world-entry';
 import { CONFIG, GATEWAY_ID, LOGGER, REDIS } from '../tokens';
 import { sendAway, sendBack } from './presence-commands';
 import { decodeEntry, encodeEntry, lingerDeadline, liveDeadline, liveGraceMs, MISSED_BEATS_AWAY, missedBeats, PresenceEntry, PresenceTiming } from './presence-timing';
-import { ResumeStore } from './resume.store';
+import type { PresenceSession } from './presence-session';
+import { ResumeRecord, ResumeStore } from './resume.store';
+import { ResumeWindow } from './resume-window';
 import { SessionRegistry } from './session-registry';
 
 /** Beats in a row that reached Redis before this gateway reaps: after an outage (or at start)
@@ -32,9 +33,7 @@ const COMMAND_TIMEOUT_MS = 10_000;
 export class PresenceService implements OnModuleInit, OnModuleDestroy {
   private readonly prefix: string;
   private readonly timing: PresenceTiming;
-  private readonly tracked = new Map<ClientSession, { worldId: string; member: string } | null>();
-  /** Sessions whose socket is gone but whose character stays for the resume window, with when the socket went. */
-  private readonly lingering = new Map<ClientSession, number>();
+  private readonly tracked = new Map<PresenceSession, { worldId: string; member: string } | null>();
   private timer?: NodeJS.Timeout;
   private reapTimer?: NodeJS.Timeout;
   private healthyTicks = 0;
@@ -50,6 +49,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     private readonly registry: SessionRegistry,
     private readonly bus: IntentBus,
     private readonly resume: ResumeStore,
+    /** Which sessions linger, and since when (their entries are dated from it, and shown away). */
+    private readonly window: ResumeWindow,
   ) {
     this.prefix = `${config.REDIS_PREFIX ?? config.NATS_PREFIX}:presence:`;
     this.timing = { intervalMs: config.PRESENCE_INTERVAL_MS, resumeWindowMs: config.RESUME_WINDOW_MS };
@@ -67,12 +68,12 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The session is its player's live one: keep its claim alive, and list it in its world once its character is there. */
-  track(s: ClientSession): void {
+  track(s: PresenceSession): void {
     if (!this.tracked.has(s)) this.tracked.set(s, null);
   }
 
   /** The character entered (or changed) its world: list it now rather than at the next beat. */
-  entered(s: ClientSession): void {
+  entered(s: PresenceSession): void {
     this.track(s);
     this.beatNow();
   }
@@ -81,9 +82,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
    * The socket is gone, the character stays until the resume window passes: it is shown away, its
    * entry gets the window's deadline now, and the session no longer holds its player's claim.
    */
-  linger(s: ClientSession): void {
-    if (!this.tracked.has(s) || this.lingering.has(s)) return;
-    this.lingering.set(s, Date.now());
+  linger(s: PresenceSession): void {
+    if (!this.tracked.has(s)) return;
     const claims = s.claims;
     if (claims && s.worldId) {
       const who = { worldId: s.worldId, characterId: claims.characterId, name: claims.username, sessionId: s.id };
@@ -96,16 +96,19 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** A session that ended before its character was ever listed (a lingering one is listed at the next beat). */
-  forget(s: ClientSession): void {
-    if (this.tracked.get(s) === null && !this.lingering.has(s)) this.tracked.delete(s);
+  forget(s: PresenceSession): void {
+    if (this.tracked.get(s) === null && !this.lingers(s)) this.tracked.delete(s);
   }
 
   /** The session ended. Its entry goes once its leave is confirmed; otherwise it lapses, and a reaper sends the leave again. */
-  async untrack(s: ClientSession, leaveConfirmed: boolean): Promise<void> {
+  async untrack(s: PresenceSession, leaveConfirmed: boolean): Promise<void> {
     const listed = this.tracked.get(s);
     this.tracked.delete(s);
-    this.lingering.delete(s);
     if (listed && leaveConfirmed) await this.redis.zrem(this.key(listed.worldId), listed.member).catch(() => undefined);
+  }
+
+  private lingers(s: PresenceSession): boolean {
+    return this.window.since(s.id) !== undefined;
   }
 
   private key(worldId: string): string {
@@ -138,16 +141,16 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
 
   private async heartbeat(): Promise<void> {
     const now = Date.now();
-    const sessions = [...this.tracked.keys()].filter((s) => s.claims);
+    const sessions = [...this.tracked.keys()];
     const multi = this.redis.multi();
     let queued = 0;
     /** Live sessions already listed as they are, and the index of their ZADD: 1 (added, not updated)
      *  means a reaper took the entry away meanwhile (this gateway's beats were late, not stopped). */
-    const checks: Array<{ s: ClientSession; at: number }> = [];
+    const checks: Array<{ s: PresenceSession; at: number }> = [];
     for (const s of sessions) {
-      if (!s.worldId) continue; // not in a world yet
-      const since = this.lingering.get(s);
-      const entry: PresenceEntry = { characterId: s.claims!.characterId, sessionId: s.id, name: s.claims!.username };
+      if (!s.worldId || !s.claims) continue; // not in a world yet
+      const since = this.window.since(s.id);
+      const entry: PresenceEntry = { characterId: s.claims.characterId, sessionId: s.id, name: s.claims.username };
       const member = encodeEntry(since === undefined ? entry : { ...entry, away: true });
       const listed = this.tracked.get(s);
       const same = listed?.worldId === s.worldId && listed.member === member;
@@ -161,18 +164,19 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     }
     const results = await multi.exec();
     for (const { s, at } of checks) {
-      if (results?.[at]?.[1] !== 1 || this.lingering.has(s) || !this.tracked.has(s)) continue;
-      const who = { worldId: s.worldId!, characterId: s.claims!.characterId, name: s.claims!.username, sessionId: s.id };
+      if (results?.[at]?.[1] !== 1 || this.lingers(s) || !this.tracked.has(s) || !s.worldId || !s.claims) continue;
+      const who = { worldId: s.worldId, characterId: s.claims.characterId, name: s.claims.username, sessionId: s.id };
       this.logger.warn({ sessionId: s.id }, 'presence: a live session was taken for lost (late beats); entering its character again');
       void sendBack(this.bus, who, COMMAND_TIMEOUT_MS).catch(() => undefined);
     }
-    const live = sessions.filter((s) => !this.lingering.has(s));
-    await this.resume.refresh(live.filter((s) => s.resumeToken && s.worldId).map((s) => ({ token: s.resumeToken!, rec: s.resumeRecord() })));
+    const live = sessions.filter((s) => !this.lingers(s));
+    await this.resume.refresh(live.flatMap((s) => (s.resumeToken && s.worldId ? tokenOf(s.resumeToken, s.resumeRecord()) : [])));
     // Each claim is refreshed on its own: one lost to a newer session ends this one, even if the
     // broadcast that should have ended it never came.
-    const kept = await Promise.all(live.map((s) => this.registry.refresh(s.claims!.playerId, { sessionId: s.id, gatewayId: this.gatewayId })));
-    live.forEach((s, i) => {
-      if (!kept[i] && this.tracked.has(s) && !this.lingering.has(s)) s.terminate('replaced', CloseCode.REPLACED);
+    const claims = live.flatMap((s) => (s.claims ? [{ s, playerId: s.claims.playerId }] : []));
+    const kept = await Promise.all(claims.map(({ s, playerId }) => this.registry.refresh(playerId, { sessionId: s.id, gatewayId: this.gatewayId })));
+    claims.forEach(({ s }, i) => {
+      if (!kept[i] && this.tracked.has(s) && !this.lingers(s)) s.terminate('replaced', CloseCode.REPLACED);
     });
   }
 
@@ -231,3 +235,5 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     void sendAway(this.bus, who, COMMAND_TIMEOUT_MS).catch((err) => this.logger.warn({ err: (err as Error).message }, 'away not confirmed'));
   }
 }
+
+const tokenOf = (token: string, rec: ResumeRecord | undefined) => (rec ? [{ token, rec }] : []);
