@@ -1,0 +1,64 @@
+// verify's stream check: the EVENTS stream holds every log event of a world's last N seqs (those
+// it should still hold: younger than the stream's max age, older than a few seconds), each equal
+// to the log's, and nothing past the log's head (a log that lost its tail, or was truncated).
+import { head, readEvents, recordedAt } from './log-queries.mjs';
+import { envelopeDiff, scanWorld } from './stream.mjs';
+
+const PAGE = 5000;
+/** The stream is read from this long before the first event's time (clocks of two machines). */
+const CLOCK_MARGIN_MS = 10 * 60_000;
+/** An event this young may still be on its way to the stream: not counted as missing. */
+const IN_FLIGHT_MS = 10_000;
+
+/**
+ * Checks one world (`{ worldId, head }` from the log); `last`: how many of its last seqs
+ * (`'all'`: all). Problems are `{ check: 'stream', worldId, seq, message }`; `counts` says how many
+ * seqs were checked and held.
+ */
+export async function checkStream(ctx, db, nats, world, last, maxAgeMs) {
+  const { worldId } = world;
+  const from = last === 'all' ? 1 : Math.max(1, world.head - last + 1);
+  const problems = [];
+  const counts = { from, to: world.head, checked: 0, held: 0 };
+  const first = world.head >= from ? await recordedAt(db, worldId, from) : undefined;
+  const since = last === 'all' || !first ? undefined : new Date(new Date(first).getTime() - CLOCK_MARGIN_MS).toISOString();
+  const copies = new Map();
+  let beyond;
+  await scanWorld(ctx, nats, worldId, since, ({ streamSeq, envelope }) => {
+    const seq = envelope?.seq;
+    if (!Number.isInteger(seq)) {
+      problems.push({ check: 'stream', worldId, seq: null, message: `stream message ${streamSeq} on the world's subject is not an event envelope` });
+      return;
+    }
+    if (seq > world.head) beyond = beyond === undefined ? seq : Math.min(beyond, seq);
+    else if (seq >= from) copies.set(seq, [...(copies.get(seq) ?? []), envelope]);
+  });
+  // The log may have grown since it was read: only a seq past its head now is one it lacks.
+  if (beyond !== undefined) {
+    const now = await head(db, worldId);
+    if (beyond > now) problems.push({ check: 'stream', worldId, seq: now + 1, message: `the stream holds seq ${beyond} but the log ends at seq ${now}: the log lost events the stream has` });
+  }
+  const oldest = Date.now() - maxAgeMs + 60_000;
+  const youngest = Date.now() - IN_FLIGHT_MS;
+  for (let after = from - 1; after < world.head; ) {
+    const page = await readEvents(db, { worldId, after, to: world.head, limit: PAGE });
+    if (!page.length) break;
+    for (const e of page) {
+      const held = copies.get(e.seq);
+      const t = new Date(e.recordedAt).getTime();
+      if (!held) {
+        if (t >= oldest && t <= youngest) problems.push({ check: 'stream', worldId, seq: e.seq, message: `the stream lacks seq ${e.seq} (${e.type})` });
+        continue;
+      }
+      counts.checked++;
+      counts.held++;
+      for (const envelope of held) {
+        const d = envelopeDiff(envelope, e);
+        if (d) problems.push({ check: 'stream', worldId, seq: e.seq, message: `the stream's copy of seq ${e.seq} differs from the log: ${d}` });
+      }
+    }
+    counts.checked += page.filter((e) => !copies.has(e.seq)).length;
+    after = page[page.length - 1].seq;
+  }
+  return { problems, counts };
+}
