@@ -7,7 +7,10 @@ import { envelopeDiff, scanWorld } from './stream.mjs';
 const PAGE = 5000;
 /** The stream is read from this long before the first event's time (clocks of two machines). */
 const CLOCK_MARGIN_MS = 10 * 60_000;
-/** An event this young may still be on its way to the stream: not counted as missing. */
+/**
+ * The sequencer publishes in seq order: a seq missing below the highest one the stream holds is a
+ * hole; one above it may still be on its way, and counts as missing only once this old.
+ */
 const IN_FLIGHT_MS = 10_000;
 
 /**
@@ -24,12 +27,14 @@ export async function checkStream(ctx, db, nats, world, last, maxAgeMs) {
   const since = last === 'all' || !first ? undefined : new Date(new Date(first).getTime() - CLOCK_MARGIN_MS).toISOString();
   const copies = new Map();
   let beyond;
+  let highest = 0;
   await scanWorld(ctx, nats, worldId, since, ({ streamSeq, envelope }) => {
     const seq = envelope?.seq;
     if (!Number.isInteger(seq)) {
       problems.push({ check: 'stream', worldId, seq: null, message: `stream message ${streamSeq} on the world's subject is not an event envelope` });
       return;
     }
+    highest = Math.max(highest, seq);
     if (seq > world.head) beyond = beyond === undefined ? seq : Math.min(beyond, seq);
     else if (seq >= from) copies.set(seq, [...(copies.get(seq) ?? []), envelope]);
   });
@@ -47,7 +52,7 @@ export async function checkStream(ctx, db, nats, world, last, maxAgeMs) {
       const held = copies.get(e.seq);
       const t = new Date(e.recordedAt).getTime();
       if (!held) {
-        if (t >= oldest && t <= youngest) problems.push({ check: 'stream', worldId, seq: e.seq, message: `the stream lacks seq ${e.seq} (${e.type})` });
+        if (t >= oldest && (e.seq < highest || t <= youngest)) problems.push({ check: 'stream', worldId, seq: e.seq, message: `the stream lacks seq ${e.seq} (${e.type})` });
         continue;
       }
       counts.checked++;
