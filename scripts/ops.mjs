@@ -58,9 +58,9 @@ function overview() {
 
 async function main() {
   const [name, ...argv] = process.argv.slice(2);
-  if (!name || name === '--help' || name === 'help') {
+  if (!name) throw new UsageError(`no command given\n\n${overview()}`);
+  if (name === '--help' || name === 'help') {
     console.log(overview());
-    if (!name) process.exitCode = 2;
     return;
   }
   const command = COMMANDS.find((c) => c.name === name);

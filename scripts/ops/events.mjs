@@ -15,7 +15,7 @@ export const eventsCommand = {
     world: { kind: 'string', value: 'W', help: 'the world (required)' },
     from: { kind: 'int', min: 1, value: 'N', help: 'first seq' },
     to: { kind: 'int', min: 1, value: 'M', help: 'last seq' },
-    last: { kind: 'int', min: 1, value: 'K', help: 'only the last K events up to --to (or the head)' },
+    last: { kind: 'int', min: 1, value: 'K', help: 'only the last K seqs up to --to (or the head); the other filters apply within them' },
     character: { kind: 'string', value: 'C', help: 'only events made by or naming this character id' },
     type: { kind: 'string', value: 'T', help: 'only these event types (comma separated)' },
     follow: { kind: 'bool', help: 'keep going: print new events as they are logged (Ctrl-C ends)' },
@@ -49,9 +49,10 @@ async function run(ctx, opts) {
     const filter = { worldId: opts.world, characterId: opts.character, types };
     const bar = progress('events', await countEvents(db, { worldId: opts.world, after, to: Math.min(to, top) }), { enabled: opts.progress });
     const rows = [];
+    if (opts.follow && !opts.json) await out(`${fixed(COLUMNS)}\n`);
     const emit = async (events) => {
       if (opts.json) await out(events.map((e) => `${JSON.stringify(toLine(e))}\n`).join(''));
-      else if (opts.follow) for (const e of events) await out(`${row(e).join('  ')}\n`);
+      else if (opts.follow) for (const e of events) await out(`${fixed(row(e))}\n`);
       else rows.push(...events.map((e) => Object.fromEntries(COLUMNS.map((c, i) => [c, row(e)[i]]))));
     };
     // What is there now, a page at a time, all read at one moment of the log.
@@ -107,6 +108,9 @@ const toLine = (e) => ({
 });
 
 const COLUMNS = ['seq', 'recorded at', 'type', 'character', 'intent', 'what'];
+/** Followed rows come one by one: fixed widths instead of a table's measured ones. */
+const WIDTHS = [8, 23, 24, 9, 7];
+const fixed = (cells) => cells.map((c, i) => (i < WIDTHS.length ? c.padEnd(WIDTHS[i]) : c)).join('  ').trimEnd();
 
 function row(e) {
   return [String(e.seq), e.recordedAt.replace('T', ' ').slice(0, 23), e.type, e.characterId ? e.characterId.slice(0, 8) : '-', e.intentSeq === null ? '-' : `${e.intentSeq}.${e.eventIndex}`, summary(e)];

@@ -115,6 +115,10 @@ export function envelopeDiff(envelope, e) {
   const want = toEnvelope(e);
   for (const k of ['worldId', 'seq', 'type', 'characterId', 'intentSeq']) if (envelope[k] !== want[k]) return `${k}: stream ${JSON.stringify(envelope[k])}, log ${JSON.stringify(want[k])}`;
   if (new Date(envelope.recordedAt).getTime() !== new Date(want.recordedAt).getTime()) return `recordedAt: stream ${envelope.recordedAt}, log ${want.recordedAt}`;
-  if (canonical(envelope.data) !== canonical(want.data)) return `data: stream ${canonical(envelope.data)}, log ${canonical(want.data)}`;
-  return undefined;
+  if (canonical(envelope.data) === canonical(want.data)) return undefined;
+  const [a, b] = [envelope.data ?? {}, want.data ?? {}];
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])]
+    .filter((k) => canonical(a[k]) !== canonical(b[k]))
+    .map((k) => `data.${k}: stream ${canonical(a[k]) ?? '(none)'}, log ${canonical(b[k]) ?? '(none)'}`)
+    .join('; ');
 }

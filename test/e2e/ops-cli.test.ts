@@ -168,8 +168,11 @@ describe('the operator command', () => {
 
   it('exports the log and imports it into a fresh database, which verifies clean and shows the same state', async () => {
     const file = join(dir, 'log.ndjson');
-    const exported = await ops(['export', '--out', file, '--json']);
+    const exported = await ops(['export', '--out', file, '--json', '--progress']);
     expect(exported.code).toBe(0);
+    // --progress draws the bar without a terminal too: one line a second and the last one.
+    expect(exported.stderr).toMatch(/^export \[#{24}\] 100%  [\d,]+\/[\d,]+ events  [\d,]+\/s  ETA 0s$/m);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ events: expect.any(Number), out: file });
     const [header, ...events] = ndjson(readFileSync(file, 'utf8'));
     expect(header).toMatchObject({ format: 'tilemud-action-events', version: 1, columns: expect.arrayContaining(['world_id', 'seq', 'payload', 'recorded_at', 'trace_id']) });
     const top = header.worlds.lobby.head;
