@@ -23,7 +23,7 @@ export const verifyCommand = {
     'stream-last': { kind: 'int-or-all', value: 'N|all', default: 10000, help: "check the stream for each world's last N seqs (0: skip the stream)" },
     'skip-read-models': { kind: 'bool', help: 'do not fold the log to compare the read models' },
   },
-  notes: 'Exit 0: clean. Exit 1: problems, the first named as `world W seq S`. Read within one snapshot of the database.',
+  notes: 'Exit 0: clean. Exit 1: problems, the first named as `world W seq S`. The log, the checkpoints and the read models are read in one snapshot of the database; the stream after it.',
   run,
 };
 
