@@ -66,7 +66,7 @@ export async function publishEvents(ctx, nats, events, suffix = '') {
  * Every message the stream holds for a world's subject, in stream order, from `since` (a time:
  * messages stored before it are skipped) on: `onMessage({ streamSeq, envelope })` for each, the
  * envelope parsed (undefined when it is not JSON). Read with an ordered consumer, which the server
- * forgets by itself.
+ * forgets by itself; it ends at the subject's last message, or when a pull of 5 s brings nothing.
  */
 export async function scanWorld(ctx, nats, worldId, since, onMessage) {
   const { DeliverPolicy } = require('@nats-io/jetstream');
@@ -98,7 +98,11 @@ export async function scanWorld(ctx, nats, worldId, since, onMessage) {
         return;
       }
     }
-    if (!got) throw new Failure(`reading ${subject} from the EVENTS stream: no message within 5 s though it holds up to stream seq ${last.seq}`);
+    // Nothing more from the start time on (the subject's last message is older than it).
+    if (!got) {
+      await consumer.delete().catch(() => undefined);
+      return;
+    }
   }
 }
 
