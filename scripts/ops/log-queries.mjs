@@ -102,7 +102,10 @@ export async function logColumns(db) {
 /** Whole rows as JSON text (every column, timestamps at full precision), in seq order. */
 export async function exportRows(db, worldId, after, limit) {
   const { rows } = await db.query(
-    'SELECT a.seq::text AS at_seq, to_jsonb(a)::text AS row FROM action_events a WHERE a.world_id = $1 AND a.seq > $2 ORDER BY a.seq LIMIT $3',
+    // The page is taken first, then rendered: to_jsonb for the page's rows only, whatever the plan.
+    `SELECT a.seq::text AS at_seq, to_jsonb(a)::text AS row FROM (
+       SELECT * FROM action_events WHERE world_id = $1 AND seq > $2 ORDER BY seq LIMIT $3) a
+      ORDER BY a.seq`,
     [worldId, after, limit],
   );
   return rows.map((r) => ({ seq: Number(r.at_seq), json: r.row }));
