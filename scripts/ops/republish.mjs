@@ -61,10 +61,15 @@ async function refill(ctx, db, nats, worldId, from, to, opts) {
   const first = await recordedAt(db, worldId, from);
   const since = first ? new Date(new Date(first).getTime() - CLOCK_MARGIN_MS).toISOString() : undefined;
   const held = new Set();
+  const scan = progress(`scan stream ${worldId}`, to - from + 1, { enabled: opts.progress, unit: 'messages' });
   await scanWorld(ctx, nats, worldId, since, ({ envelope }) => {
     const seq = envelope?.seq;
-    if (Number.isInteger(seq) && seq >= from && seq <= to) held.add(seq);
+    if (Number.isInteger(seq) && seq >= from && seq <= to) {
+      held.add(seq);
+      scan.add(1);
+    }
   });
+  scan.done();
   result.held = held.size;
   const bar = progress(`republish ${worldId}`, to - from + 1, { enabled: opts.progress });
   const suffix = `:republish-${Date.now().toString(36)}`;

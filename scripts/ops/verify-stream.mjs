@@ -2,6 +2,7 @@
 // it should still hold: younger than the stream's max age, older than a few seconds), each equal
 // to the log's, and nothing past the log's head (a log that lost its tail, or was truncated).
 import { head, readEvents, recordedAt } from './log-queries.mjs';
+import { progress } from './progress.mjs';
 import { envelopeDiff, scanWorld } from './stream.mjs';
 
 const PAGE = 5000;
@@ -18,7 +19,7 @@ const IN_FLIGHT_MS = 10_000;
  * (`'all'`: all). Problems are `{ check: 'stream', worldId, seq, message }`; `counts` says how many
  * seqs were checked and held.
  */
-export async function checkStream(ctx, db, nats, world, last, maxAgeMs) {
+export async function checkStream(ctx, db, nats, world, last, maxAgeMs, showProgress) {
   const { worldId } = world;
   const from = last === 'all' ? 1 : Math.max(1, world.head - last + 1);
   const problems = [];
@@ -28,6 +29,7 @@ export async function checkStream(ctx, db, nats, world, last, maxAgeMs) {
   const copies = new Map();
   let beyond;
   let highest = 0;
+  const bar = progress(`verify stream ${worldId}`, Math.max(0, world.head - from + 1), { enabled: showProgress, unit: 'messages' });
   await scanWorld(ctx, nats, worldId, since, ({ streamSeq, envelope }) => {
     const seq = envelope?.seq;
     if (!Number.isInteger(seq)) {
@@ -36,8 +38,12 @@ export async function checkStream(ctx, db, nats, world, last, maxAgeMs) {
     }
     highest = Math.max(highest, seq);
     if (seq > world.head) beyond = beyond === undefined ? seq : Math.min(beyond, seq);
-    else if (seq >= from) copies.set(seq, [...(copies.get(seq) ?? []), envelope]);
+    else if (seq >= from) {
+      copies.set(seq, [...(copies.get(seq) ?? []), envelope]);
+      bar.add(1);
+    }
   });
+  bar.done();
   // The log may have grown since it was read: only a seq past its head now is one it lacks.
   if (beyond !== undefined) {
     const now = await head(db, worldId);

@@ -57,7 +57,7 @@ async function run(ctx, opts) {
         const info = await eventsStreamInfo(ctx, nats);
         const maxAgeMs = info.config.max_age ? info.config.max_age / 1e6 : Number.MAX_SAFE_INTEGER;
         for (const w of worlds.values()) {
-          const r = await checkStream(ctx, db, nats, w, opts.streamLast, maxAgeMs);
+          const r = await checkStream(ctx, db, nats, w, opts.streamLast, maxAgeMs, opts.progress);
           w.stream = r.counts;
           problems.push(...r.problems);
         }
