@@ -6,6 +6,7 @@ import { progress } from './progress.mjs';
 
 const PAGE = 1000;
 const FOLLOW_POLL_MS = 250;
+const FOLLOW_LAST = 10;
 
 export const eventsCommand = {
   name: 'events',
@@ -18,7 +19,7 @@ export const eventsCommand = {
     last: { kind: 'int', min: 1, value: 'K', help: 'only the last K seqs up to --to (or the head); the other filters apply within them' },
     character: { kind: 'string', value: 'C', help: 'only events made by or naming this character id' },
     type: { kind: 'string', value: 'T', help: 'only these event types (comma separated)' },
-    follow: { kind: 'bool', help: 'keep going: print new events as they are logged (Ctrl-C ends)' },
+    follow: { kind: 'bool', help: 'keep going: print new events as they are logged (Ctrl-C ends); starts with the last 10 seqs unless --from or --last says' },
   },
   notes: 'NDJSON fields: worldId, seq, type, data, characterId, intentSeq, eventIndex, recordedAt, traceId.',
   run,
@@ -45,7 +46,9 @@ async function run(ctx, opts) {
   await withDb(ctx, async (db) => {
     const top = await head(db, opts.world);
     const to = opts.to ?? (opts.follow ? Number.MAX_SAFE_INTEGER : top);
-    let after = opts.last ? Math.max(0, Math.min(to, top) - opts.last) : (opts.from ?? 1) - 1;
+    // Following with no start given begins as tail -f does: with the last few.
+    const last = opts.last ?? (opts.follow && !opts.from ? FOLLOW_LAST : undefined);
+    let after = last ? Math.max(0, Math.min(to, top) - last) : (opts.from ?? 1) - 1;
     const filter = { worldId: opts.world, characterId: opts.character, types };
     const bar = progress('events', await countEvents(db, { worldId: opts.world, after, to: Math.min(to, top) }), { enabled: opts.progress });
     const rows = [];
