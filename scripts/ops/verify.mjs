@@ -54,7 +54,11 @@ async function run(ctx, opts) {
     });
     if (opts.streamLast !== 0 && worlds.size) {
       await withNats(ctx, async (nats) => {
-        const info = await eventsStreamInfo(ctx, nats);
+        const info = await eventsStreamInfo(ctx, nats).catch((err) => {
+          // A missing stream is a finding about every world, not a reason to report nothing.
+          for (const w of worlds.values()) problems.push({ check: 'stream', worldId: w.worldId, seq: null, message: err.message });
+        });
+        if (!info) return;
         const maxAgeMs = info.config.max_age ? info.config.max_age / 1e6 : Number.MAX_SAFE_INTEGER;
         for (const w of worlds.values()) {
           const r = await checkStream(ctx, db, nats, w, opts.streamLast, maxAgeMs, opts.progress);
@@ -91,7 +95,7 @@ function render(report, opts) {
       head: String(w.head),
       log: bad('log') ? 'GAP' : 'gapless',
       checkpoint: w.checkpoint === null ? '-' : `${w.checkpoint}${bad('checkpoints') ? ' AHEAD' : ''}`,
-      stream: w.stream ? `${w.stream.held}/${w.stream.checked} of ${w.stream.from}..${w.stream.to}${bad('stream') ? ' BAD' : ''}` : opts.streamLast === 0 ? 'skipped' : '-',
+      stream: w.stream ? `${w.stream.held}/${w.stream.checked} of ${w.stream.from}..${w.stream.to}${bad('stream') ? ' BAD' : ''}` : opts.streamLast === 0 ? 'skipped' : bad('stream') ? 'BAD' : '-',
       'read models': opts.skipReadModels ? 'skipped' : bad('read-model') ? 'DIFFER' : 'equal',
     };
   });
