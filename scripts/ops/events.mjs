@@ -51,12 +51,20 @@ async function run(ctx, opts) {
     let after = last ? Math.max(0, Math.min(to, top) - last) : (opts.from ?? 1) - 1;
     const filter = { worldId: opts.world, characterId: opts.character, types };
     const bar = progress('events', await countEvents(db, { worldId: opts.world, after, to: Math.min(to, top) }), { enabled: opts.progress });
+    // A table is measured over its rows; past one page (or when following) rows go out as they
+    // come, in fixed columns, so a long listing is never held in memory.
     const rows = [];
-    if (opts.follow && !opts.json) await out(`${fixed(COLUMNS)}\n`);
+    let streaming = false;
+    const startStreaming = async () => {
+      streaming = true;
+      await out([COLUMNS, ...rows.splice(0)].map((r) => `${fixed(r)}\n`).join(''));
+    };
+    if (opts.follow && !opts.json) await startStreaming();
     const emit = async (events) => {
-      if (opts.json) await out(events.map((e) => `${JSON.stringify(toLine(e))}\n`).join(''));
-      else if (opts.follow) for (const e of events) await out(`${fixed(row(e))}\n`);
-      else rows.push(...events.map((e) => Object.fromEntries(COLUMNS.map((c, i) => [c, row(e)[i]]))));
+      if (opts.json) return out(events.map((e) => `${JSON.stringify(toLine(e))}\n`).join(''));
+      if (streaming) return out(events.map((e) => `${fixed(row(e))}\n`).join(''));
+      rows.push(...events.map(row));
+      if (rows.length > PAGE) await startStreaming();
     };
     // What is there now, a page at a time, all read at one moment of the log.
     after = await readSnapshot(db, async () => {
@@ -70,7 +78,10 @@ async function run(ctx, opts) {
       }
     });
     bar.done();
-    if (!opts.json && !opts.follow) await out(rows.length ? `${table(rows, COLUMNS)}\n` : `no events in world ${opts.world}${after ? ` up to seq ${after}` : ''} match\n`);
+    if (!opts.json && !streaming) {
+      const cells = rows.map((r) => Object.fromEntries(COLUMNS.map((c, i) => [c, r[i]])));
+      await out(cells.length ? `${table(cells, COLUMNS)}\n` : `no events in world ${opts.world}${after ? ` up to seq ${after}` : ''} match\n`);
+    }
     if (opts.follow) await follow(db, filter, after, to, emit);
   });
 }

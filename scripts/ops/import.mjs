@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Failure, UsageError, withDb } from './cli.mjs';
 import { EXPORT_FORMAT, EXPORT_VERSION } from './export.mjs';
-import { firstGap, hasEvents, head, insertRows, logColumns } from './log-queries.mjs';
+import { firstGap, hasEvents, head, insertRows, lockForImport, logColumns } from './log-queries.mjs';
 import { progress } from './progress.mjs';
 
 const BATCH = 2000;
@@ -59,7 +59,7 @@ async function run(ctx, opts) {
     await db.query('BEGIN');
     try {
       // Nobody appends to these worlds while they are filled (a sequencer started too early waits).
-      await db.query('LOCK TABLE action_events IN SHARE ROW EXCLUSIVE MODE');
+      await lockForImport(db);
       for (const w of worlds) if (await hasEvents(db, w)) throw new Failure(`import: refused: world ${w} already has events in this database (its log must be empty)`);
       const counts = await load(db, lines, new Set(worlds), header, opts);
       for (const w of worlds) {

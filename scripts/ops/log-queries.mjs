@@ -111,6 +111,11 @@ export async function exportRows(db, worldId, after, limit) {
   return rows.map((r) => ({ seq: Number(r.at_seq), json: r.row }));
 }
 
+/** Inside a transaction: nobody appends to the log until it ends (reads go on). */
+export async function lockForImport(db) {
+  await db.query('LOCK TABLE action_events IN SHARE ROW EXCLUSIVE MODE');
+}
+
 /** Inserts whole rows given as JSON text (as exportRows gives them): one statement. */
 export async function insertRows(db, jsonRows) {
   const { rowCount } = await db.query('INSERT INTO action_events SELECT * FROM jsonb_populate_recordset(NULL::action_events, $1::jsonb)', [
