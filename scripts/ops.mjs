@@ -59,13 +59,13 @@ function overview() {
 async function main() {
   const [name, ...argv] = process.argv.slice(2);
   if (!name) throw new UsageError(`no command given\n\n${overview()}`);
-  if (name === '--help' || name === 'help') {
+  if (name === '--help' || name === '-h' || name === 'help') {
     console.log(overview());
     return;
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) throw new UsageError(`unknown command: ${name}\n\n${overview()}`);
-  if (argv.includes('--help')) {
+  if (argv.includes('--help') || argv.includes('-h')) {
     console.log(command.raw ? command.help : helpText(command));
     return;
   }

@@ -87,7 +87,7 @@ export function parseFlags(command, argv) {
       continue;
     }
     const raw = inline ?? argv[++i];
-    if (raw === undefined) throw new UsageError(`--${name} needs a value`);
+    if (raw === undefined || (inline === undefined && raw.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
     opts[camel(name)] = parseValue(name, spec, raw);
   }
   return { opts, args };

@@ -21,8 +21,8 @@ export const stateCommand = {
   run,
 };
 
-/** The world at `target` (the log's head when undefined): `{ map, seq, state }`. Used by verify too. */
-export async function stateAt(ctx, db, worldId, target, bar) {
+/** The world at `target`: `{ map, seq, state }`, folded a page at a time. */
+async function stateAt(ctx, db, worldId, target, bar) {
   const map = knownWorld(ctx, worldId);
   let at = startingPoint(ctx.libs.domain, map);
   for (;;) {
