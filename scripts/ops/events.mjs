@@ -42,6 +42,21 @@ function check(ctx, opts) {
 
 async function run(ctx, opts) {
   const types = check(ctx, opts);
+  if (!opts.follow) return list(ctx, opts, types, { stopped: false });
+  // Ctrl-C (or SIGTERM) ends a follow cleanly, from its first moment on: exit 0.
+  const state = { stopped: false };
+  const stop = () => (state.stopped = true);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  try {
+    return await list(ctx, opts, types, state);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+async function list(ctx, opts, types, state) {
   const out = writer();
   await withDb(ctx, async (db) => {
     const top = await head(db, opts.world);
@@ -82,30 +97,21 @@ async function run(ctx, opts) {
       const cells = rows.map((r) => Object.fromEntries(COLUMNS.map((c, i) => [c, r[i]])));
       await out(cells.length ? `${table(cells, COLUMNS)}\n` : `no events in world ${opts.world}${after ? ` up to seq ${after}` : ''} match\n`);
     }
-    if (opts.follow) await follow(db, filter, after, to, emit);
+    if (opts.follow) await follow(db, filter, after, to, emit, state);
   });
 }
 
-/** Polls the log past `after` until `to` is passed or the process is interrupted. */
-async function follow(db, filter, after, to, emit) {
-  let stop = false;
-  const end = () => (stop = true);
-  process.once('SIGINT', end);
-  process.once('SIGTERM', end);
-  try {
-    while (!stop && after < to) {
-      // The head first, then the events up to it: one logged between two reads is never skipped.
-      const top = Math.min(to, await head(db, filter.worldId));
-      while (after < top) {
-        const page = await readEvents(db, { ...filter, after, to: top, limit: PAGE });
-        if (page.length) await emit(page);
-        after = page.length === PAGE ? page[page.length - 1].seq : top;
-      }
-      if (!stop && after < to) await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
+/** Polls the log past `after` until `to` is passed or `state.stopped` (interrupted). */
+async function follow(db, filter, after, to, emit, state) {
+  while (!state.stopped && after < to) {
+    // The head first, then the events up to it: one logged between two reads is never skipped.
+    const top = Math.min(to, await head(db, filter.worldId));
+    while (after < top) {
+      const page = await readEvents(db, { ...filter, after, to: top, limit: PAGE });
+      if (page.length) await emit(page);
+      after = page.length === PAGE ? page[page.length - 1].seq : top;
     }
-  } finally {
-    process.off('SIGINT', end);
-    process.off('SIGTERM', end);
+    if (!state.stopped && after < to) await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
   }
 }
 
