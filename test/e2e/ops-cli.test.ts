@@ -49,7 +49,11 @@ async function dropDatabase(url: string): Promise<void> {
 /** Items and characters by id (the read model's order is the database's collation). */
 const byId = <T extends { id: string }>(xs: T[]) => [...xs].sort((p, q) => (p.id < q.id ? -1 : p.id > q.id ? 1 : 0));
 
-/** The operator command against a system that was played on: browse, time travel, export/import, verify, republish. */
+/**
+ * The operator command against a system that was played on: browse, time travel, export/import,
+ * verify, republish. Each command is a node process of its own: on a busy machine one takes
+ * seconds to start, hence the generous timeouts.
+ */
 describe('the operator command', () => {
   const system = new TestSystem(DEPLOYMENT);
   const importUrl = databaseUrl('ops_import');
@@ -114,7 +118,7 @@ describe('the operator command', () => {
     expect(rows[0]).toMatch(/^seq\s+recorded at\s+type\s+character\s+intent\s+what$/);
     expect(rows.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(['1', '2', '3']);
     expect(rows[1]).toContain('world.seeded');
-  });
+  }, 60_000);
 
   it('follows the log live', async () => {
     const child = spawnTracked('ops events --follow', process.execPath, [OPS, 'events', '--world', 'lobby', '--follow', '--json', '--type', 'character.moved', '--from', String((await head()) + 1)], {
@@ -130,7 +134,7 @@ describe('the operator command', () => {
     expect(line).toMatchObject({ type: 'character.moved', characterId: a.characterId });
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-  });
+  }, 60_000);
 
   it('shows a world at a seq exactly as the full snapshot a client was sent at that seq', async () => {
     const c = await joinPlayer(system);
@@ -154,7 +158,7 @@ describe('the operator command', () => {
     const table = await ops(['state', '--world', 'lobby', '--at-seq', String(seq)]);
     expect(table.stdout).toContain(`world lobby (The Lobby, 64x40) at seq ${seq}`);
     expect(table.stdout).toContain(a.guest!.player.username);
-  });
+  }, 60_000);
 
   it('verifies a clean system', async () => {
     await caughtUp();
@@ -164,7 +168,7 @@ describe('the operator command', () => {
     const report = JSON.parse((await ops(['verify', '--json'])).stdout);
     expect(report).toMatchObject({ ok: true, first: null, problems: [] });
     expect(report.worlds.find((w: { worldId: string }) => w.worldId === 'lobby')).toMatchObject({ head: expect.any(Number), checkpoint: expect.any(Number) });
-  });
+  }, 60_000);
 
   it('exports the log and imports it into a fresh database, which verifies clean and shows the same state', async () => {
     const file = join(dir, 'log.ndjson');
@@ -202,7 +206,7 @@ describe('the operator command', () => {
     const again = await ops(['import', '--in', file], env);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('refused: world lobby already has events');
-  });
+  }, 60_000);
 
   it('republishes a range deleted from the EVENTS stream, after verify named it', async () => {
     const jsm = await jetstreamManager(nc);
@@ -229,7 +233,7 @@ describe('the operator command', () => {
     // The projector took the copies as the old events they are: nothing parked.
     await caughtUp();
     expect((await pg.query('SELECT count(*)::int AS n FROM dead_letters')).rows[0].n).toBe(0);
-  });
+  }, 60_000);
 
   it('names the world and seq of a tampered row, and of a checkpoint ahead of the log', async () => {
     const seq = chats[1]!.seq;
@@ -261,7 +265,7 @@ describe('the operator command', () => {
       await pg.query("DELETE FROM projection_checkpoints WHERE projection = 'ops_test'");
     }
     expect((await ops(['verify'])).code).toBe(0);
-  });
+  }, 60_000);
 
   it('answers bad input with a message and a non-zero exit', async () => {
     const cases: [string[], number, string][] = [
@@ -291,5 +295,5 @@ describe('the operator command', () => {
     const bad = await ops(['events', '--world', 'lobby'], { NATS_PREFIX: 'Not A Prefix' });
     expect(bad.code).toBe(78);
     expect(bad.stderr).toContain('NATS_PREFIX');
-  });
+  }, 120_000);
 });
