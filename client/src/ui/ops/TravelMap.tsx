@@ -30,6 +30,7 @@ export function TravelMap({ map, state }: { map: WorldMap; state: WorldStateAt }
         style={{ aspectRatio: `${width} / ${height}` }}
         data-testid="travel-canvas"
         data-seq={state.seq}
+        data-css-width={width}
         role="img"
         aria-label={`Map of ${map.name} at seq ${state.seq}: ${state.characters.length} characters, ${state.items.length} items`}
       />
