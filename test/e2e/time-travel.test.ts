@@ -45,7 +45,12 @@ describe('time travel (GET /api/admin/worlds…)', () => {
     const p = await joinPlayer(system);
     players.push(p);
     const sent = { seq: p.snapshot.seq as number, snapshot: p.snapshot.snapshot as Snapshot };
-    for (let i = 0; i < steps; i++) expect((await p.move(p.freeDirection())).status).toBe('applied');
+    for (let i = 0; i < steps; i++) {
+      const { x, y } = p.me;
+      expect(await p.move(p.freeDirection())).toMatchObject({ status: 'applied' });
+      // The next free direction is judged from where the client sees itself: after this step's delta.
+      await eventually('the step seen', () => p.me.x !== x || p.me.y !== y, 10_000);
+    }
     return sent;
   }
 
