@@ -55,20 +55,21 @@ export function TimeTravel({ api, intervalMs = 2000, debounceMs = 150 }: Props) 
       {worlds ? <WorldsTable worlds={worlds} /> : <p className="hint">Loading the worlds…</p>}
       {worlds ? (
         <div className="travel-controls">
-          <label>
-            World{' '}
-            <select data-testid="travel-world" value={worldId ?? ''} onChange={(e) => pick(e.target.value)}>
+          <span>
+            <label htmlFor="travel-world">World</label>{' '}
+            <select id="travel-world" data-testid="travel-world" value={worldId ?? ''} onChange={(e) => pick(e.target.value)}>
               {worlds.worlds.map((w) => (
                 <option key={w.id} value={w.id}>
                   {w.name} ({w.id})
                 </option>
               ))}
             </select>
-          </label>
+          </span>
           {head > 0 && seq ? (
-            <label className="travel-slider">
-              Seq{' '}
+            <span className="travel-slider">
+              <label htmlFor="travel-seq">Seq</label>
               <input
+                id="travel-seq"
                 type="range"
                 data-testid="travel-seq"
                 min={1}
@@ -78,10 +79,10 @@ export function TimeTravel({ api, intervalMs = 2000, debounceMs = 150 }: Props) 
                 aria-valuetext={`seq ${seq} of ${head}`}
                 onChange={(e) => setSeq(Number(e.target.value))}
               />
-              <output data-testid="travel-seq-value" aria-live="polite">
+              <output htmlFor="travel-seq" data-testid="travel-seq-value">
                 {seq} / {head}
               </output>
-            </label>
+            </span>
           ) : (
             <p className="hint">No events are logged in this world yet.</p>
           )}
