@@ -84,7 +84,10 @@ export class TimeTravelService {
   private async fold(map: DomainMap, start: StateAt | undefined, atSeq: number): Promise<StateAt> {
     let at = start;
     for (let from = (start?.seq ?? 0) + 1; from <= atSeq; from += FOLD_PAGE) {
-      const rows = await readLog(this.pool, map.id, from, Math.min(atSeq, from + FOLD_PAGE - 1), FOLD_PAGE);
+      const to = Math.min(atSeq, from + FOLD_PAGE - 1);
+      const rows = await readLog(this.pool, map.id, from, to, FOLD_PAGE);
+      // A state over a hole would be wrong in ways nobody could see: say where the log is broken instead.
+      if (rows.length !== to - from + 1) throw new ApiError(ErrorCode.INTERNAL, `world ${map.id}: the log misses events between seq ${from} and ${to}`);
       at = foldFrom(map, at, rows);
     }
     return at ?? foldFrom(map, undefined, []);

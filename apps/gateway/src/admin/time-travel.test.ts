@@ -72,6 +72,17 @@ describe('TimeTravelService', () => {
     await expect(svc.events('atlantis', 1, 2)).rejects.toMatchObject({ status: 404 });
   });
 
+  it('names a hole in the log rather than folding over it', async () => {
+    const { pool } = fakePool();
+    const holed = {
+      query: async (sql: string, params: unknown[]) => {
+        const r = (await pool.query(sql, params)) as unknown as { rows: Array<{ seq?: number }> };
+        return sql.includes('FROM action_events') && !sql.includes('max(seq)') ? { rows: r.rows.filter((row) => row.seq !== 3) } : r;
+      },
+    } as unknown as Pool;
+    await expect(new TimeTravelService(holed).stateAt('lobby', 5)).rejects.toMatchObject({ status: 500, body: { code: 'INTERNAL', message: 'world lobby: the log misses events between seq 1 and 5' } });
+  });
+
   it('lists the events of a range clipped to the head, with a bounded read', async () => {
     const { pool, reads } = fakePool();
     const page = await new TimeTravelService(pool).events('lobby', 6, 100);
