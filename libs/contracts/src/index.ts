@@ -6,6 +6,7 @@ export * from './text';
 export * from './model';
 export * from './rest';
 export * from './operator';
+export * from './time-travel';
 export * from './client-messages';
 export * from './changes';
 export * from './server-messages';

@@ -29,6 +29,14 @@ export const ApiRoute = {
   ADMIN_MIN_CLIENT_VERSION: '/api/admin/min-client-version',
   /** Addition: operator-only (role `admin`), the operator page's figures and their recent history (operator.ts). */
   ADMIN_OVERVIEW: '/api/admin/overview',
+  /** Addition: operator-only, each world's log head, lag and dead letters (time-travel.ts). */
+  ADMIN_WORLDS: '/api/admin/worlds',
+  /** Addition: operator-only, a world's map. */
+  ADMIN_WORLD_MAP: '/api/admin/worlds/:worldId/map',
+  /** Addition: operator-only, a world as it stood at `?atSeq=N`. */
+  ADMIN_WORLD_STATE: '/api/admin/worlds/:worldId/state',
+  /** Addition: operator-only, a world's logged events `?from=A&to=B`. */
+  ADMIN_WORLD_EVENTS: '/api/admin/worlds/:worldId/events',
 } as const;
 export type ApiRoute = (typeof ApiRoute)[keyof typeof ApiRoute];
 

@@ -2,11 +2,16 @@ import { useMemo } from 'react';
 import { fmtAgo } from './format';
 import type { FetchOverview } from './overview-api';
 import { OpsView } from './OpsView';
+import { TimeTravel } from './TimeTravel';
+import type { TravelApi } from './travel-api';
 import { useOverview } from './useOverview';
 import './ops.css';
 
-/** The admin-only operator page (`#/ops`): live figures polled from GET /api/admin/overview. */
-export function OpsPage({ fetchOverview, intervalMs = 2000 }: { fetchOverview: FetchOverview; intervalMs?: number }) {
+/**
+ * The admin-only operator page (`#/ops`): live figures polled from GET /api/admin/overview, and
+ * (given `travel`) the worlds' logs with time travel, once the overview has shown the role is held.
+ */
+export function OpsPage({ fetchOverview, travel, intervalMs = 2000 }: { fetchOverview: FetchOverview; travel?: TravelApi; intervalMs?: number }) {
   const state = useOverview(fetchOverview, intervalMs);
   const body = useMemo(() => {
     switch (state.kind) {
@@ -41,10 +46,11 @@ export function OpsPage({ fetchOverview, intervalMs = 2000 }: { fetchOverview: F
               </p>
             ) : null}
             <OpsView overview={state.overview} />
+            {travel ? <TimeTravel api={travel} intervalMs={intervalMs} /> : null}
           </>
         );
     }
-  }, [state, intervalMs]);
+  }, [state, intervalMs, travel]);
   return (
     <div className="ops" data-testid="ops-page" data-state={state.kind}>
       <header className="topbar">
