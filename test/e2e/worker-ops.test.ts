@@ -152,7 +152,8 @@ describe('worker ops: the sequencer and projector serve /metrics, /healthz and /
   }, 90_000);
 
   it('a worker whose METRICS_PORT is taken does not start, and says which setting to change', async () => {
-    const taken = createServer();
+    // Hangs up on whoever connects: the start polls this port for the app's /readyz until the app exits.
+    const taken = createServer((socket) => socket.destroy());
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
     const port = (taken.address() as AddressInfo).port;
     try {

@@ -1,7 +1,9 @@
 import type { Client } from 'pg';
 import WebSocket from 'ws';
-import { api, sleep } from './client';
+import { isIntentAck, ServerMessage } from '@tilemud/contracts';
+import { api } from './client';
 import { dumpReadModels } from './db';
+import { eventually, sleep } from './eventually';
 import type { TestSystem } from './system';
 
 type Endpoint = { baseUrl: string; wsUrl: string };
@@ -39,7 +41,7 @@ export class DrillPlayer {
     const b = await api(this.at.baseUrl, 'POST', '/api/session/bootstrap', { token: this.token, body: { clientVersion: '1.0.0' } });
     this.characterId = b.body.character.id;
     await this.connect(b.body.ws.ticket);
-    for (let i = 0; i < 200 && !this.live; i++) await sleep(25);
+    await eventually(`drill player ${this.characterId} to be welcomed (handshake ack)`, () => this.live, 15_000);
   }
 
   private async connect(ticket: string): Promise<void> {
@@ -48,7 +50,7 @@ export class DrillPlayer {
     ws.on('open', () =>
       ws.send(JSON.stringify({ type: 'hello', protocolVersion: '1.0.0', ...(this.resumeToken && this.lastSeq !== undefined ? { resume: { token: this.resumeToken, lastSeq: this.lastSeq } } : {}) })),
     );
-    ws.on('message', (d) => this.onMessage(ws, JSON.parse(d.toString())));
+    ws.on('message', (d) => this.onMessage(ws, JSON.parse(d.toString()) as ServerMessage));
     ws.on('close', () => {
       this.live = false;
       if (!this.stopped) void this.reconnect();
@@ -56,7 +58,7 @@ export class DrillPlayer {
     ws.on('error', () => undefined);
   }
 
-  private onMessage(ws: WebSocket, m: any): void {
+  private onMessage(ws: WebSocket, m: ServerMessage): void {
     if (m.type === 'event.ack' && m.ack === 'handshake') {
       this.resumeToken = m.resumeToken;
       if (m.resumed) this.resumed++;
@@ -70,7 +72,7 @@ export class DrillPlayer {
       if (!m.full) this.deltaTimes.push(Date.now());
     }
     if (m.type === 'event.degraded') this.notices.push({ dependency: m.dependency, status: m.status, at: Date.now() });
-    if (m.type === 'event.ack' && typeof m.intentSeq === 'number') {
+    if (isIntentAck(m)) {
       this.pending.delete(m.intentSeq);
       this.answers.set(m.intentSeq, { status: m.status, seq: m.seq, code: m.error?.code, at: Date.now() });
     }
@@ -78,6 +80,7 @@ export class DrillPlayer {
 
   private async reconnect(): Promise<void> {
     for (let attempt = 0; !this.stopped; attempt++) {
+      // A real client's backoff between attempts, not a wait for a condition: the gateway may be down.
       await sleep(Math.min(200 * 2 ** attempt, 2000));
       try {
         const t = await api(this.at.baseUrl, 'POST', '/api/session/ticket', { token: this.token });
@@ -116,9 +119,10 @@ export class DrillPlayer {
 export const acksOf = (players: DrillPlayer[]) =>
   players.flatMap((p) => [...p.answers.entries()].map(([intentSeq, a]) => ({ characterId: p.characterId, intentSeq, ...a })));
 
-/** Waits until every player's intents have been answered (or `ms` passed). */
+/** Waits until every player's intents have been answered; fails saying how many were not within `ms`. */
 export async function settle(players: DrillPlayer[], ms = 10_000): Promise<void> {
-  for (let i = 0; i < ms / 50 && players.some((p) => p.pending.size > 0); i++) await sleep(50);
+  const unanswered = () => players.reduce((n, p) => n + p.pending.size, 0);
+  await eventually('every intent of the drill players to be answered', () => unanswered() === 0, ms, () => `${unanswered()} unanswered`);
 }
 
 /**
@@ -163,15 +167,11 @@ export async function auditLog(pg: Client, players: DrillPlayer[]) {
 /** The read models the projector built (through whatever happened) equal a rebuild from the log. */
 export async function expectProjectionsEqualRebuild(system: TestSystem, pg: Client, logMax: number): Promise<void> {
   const cp = async () => (await pg.query('SELECT coalesce(sum(seq), 0)::int AS seq FROM projection_checkpoints')).rows[0].seq;
-  // Deadlines, not counts of sleeps: with the CPUs busy each query takes longer.
-  const caughtUp = async () => {
-    for (const end = Date.now() + 30_000; (await cp()) < logMax && Date.now() < end; ) await sleep(50);
-  };
-  await caughtUp();
-  expect(await cp()).toBeGreaterThanOrEqual(logMax); // caught up with the log before comparing
+  const caughtUp = (what: string) => eventually(`the projector's checkpoints to reach the log's ${logMax} events (${what})`, async () => (await cp()) >= logMax, 30_000, cp);
+  await caughtUp('live');
   await system.apps.projector.stop();
   const live = await dumpReadModels(pg);
   await system.apps.projector.start({}, ['--rebuild']);
-  await caughtUp();
+  await caughtUp('rebuilt');
   expect(await dumpReadModels(pg)).toEqual(live);
 }
