@@ -44,8 +44,8 @@ describe('contention is decided by sequence', () => {
    */
   const place = async (cs: TestClient[], spots: { x: number; y: number }[]) => {
     const ordered = [...spots].sort((p, q) => p.y - q.y || p.x - q.x);
+    // walkTo returns once the walker's own projected position is there: its moves are committed.
     for (const [i, c] of cs.entries()) expect(await c.walkTo(ordered[i]!.x, ordered[i]!.y, 1500)).toBe(true);
-    await sleep(300);
   };
 
   /** The dealer fetches the nearest lying item it can reach (skipping any it cannot). */
@@ -60,11 +60,17 @@ describe('contention is decided by sequence', () => {
     throw new Error('the dealer could reach no item');
   };
 
-  /** Every client's view once the world is quiet: all must be equal. */
-  const views = async (cs: TestClient[]) => {
-    await sleep(500);
-    return cs.map((c) => JSON.stringify(c.view()));
-  };
+  /** Every client's view, once they agree (deltas may still be on their way to some). */
+  const views = (cs: TestClient[]) =>
+    eventually(
+      'every client to see the same world',
+      () => {
+        const v = cs.map((c) => JSON.stringify(c.view()));
+        return new Set(v).size === 1 ? v : undefined;
+      },
+      15_000,
+      () => cs.map((c) => c.view()),
+    );
 
   it('players on every tile in reach of one item race for it: exactly one gets it, all see the same world', async () => {
     const cs = await join(9);

@@ -67,8 +67,7 @@ describe('freshness: snapshots never older than the log', () => {
 
   it('once caught up, the read model and the log give the same snapshot', async () => {
     const head = Number((await pool.query(`SELECT max(seq) AS s FROM action_events WHERE world_id = 'lobby'`)).rows[0].s);
-    for (let i = 0; i < 200 && (await snapshots.seq('lobby')) < head; i++) await sleep(50);
-    expect(await snapshots.seq('lobby')).toBeGreaterThanOrEqual(head);
+    await eventually(`the lobby's read model to reach the log's head ${head}`, async () => (await snapshots.seq('lobby')) >= head, 15_000);
     const fromReadModel = await snapshots.load('lobby');
     const fromLog = await snapshots.fromLog('lobby');
     expect(fromLog!.seq).toBe(fromReadModel!.seq);

@@ -110,7 +110,7 @@ describe('gameplay: pickup, drop, give, emote', () => {
     const gift = b.me.inventory![0]!;
     const ack = await act(b, { action: 'give', itemId: gift.id, toCharacterId: a.characterId });
     expect(ack).toMatchObject({ status: 'rejected', error: { code: 'ACTION_ATOMIC_ROLLBACK', details: { failedStep: 2, cause: 'INVENTORY_FULL' } } });
-    await sleep(200);
+    await b.barrier('the refused give projected nothing');
     expect((await api(system.baseUrl, 'GET', `/api/characters/${b.characterId}`, { token: b.guest!.accessToken })).body.inventory).toEqual(bBefore);
     expect((await api(system.baseUrl, 'GET', `/api/characters/${a.characterId}`, { token: a.guest!.accessToken })).body.inventory).toEqual(aBefore);
   }, 60_000);

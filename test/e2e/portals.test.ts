@@ -55,8 +55,8 @@ describe('worlds joined by portals', () => {
     expect(walker.characters.has(watcherInMeadow.characterId)).toBe(true);
     // Deltas of the old world stopped for the walker.
     const after = walker.received.length;
-    await watcherInLobby.move(watcherInLobby.freeDirection());
-    await new Promise((r) => setTimeout(r, 300));
+    await watcherInLobby.barrier('a lobby move after the walker left');
+    await walker.barrier('the walker hears only the meadow');
     expect(walker.received.slice(after).some((m) => m.type === 'event.state_delta' && m.worldId === 'lobby')).toBe(false);
     const own = await api(system.baseUrl, 'GET', `/api/characters/${walker.characterId}`, { token: walker.guest!.accessToken });
     expect(own.body.worldId).toBe('meadow');

@@ -66,7 +66,6 @@ describe('resume after a lost connection', () => {
   /** What a newly joined client sees of the world, to compare a resumed client's view with. */
   async function freshView(): Promise<unknown> {
     const fresh = await joinPlayer(system);
-    await sleep(200);
     const view = fresh.view() as { characters: { id: string }[] };
     await fresh.close();
     return { ...view, characters: view.characters.filter((c) => c.id !== fresh.characterId) };
@@ -90,7 +89,7 @@ describe('resume after a lost connection', () => {
     for (const m of c.received) expect(ServerMessageSchema.safeParse(m).success).toBe(true);
     // Play goes on from the resumed socket.
     expect((await c.move(c.freeDirection())).status).toBe('applied');
-    await sleep(300);
+    await watcher.barrier('whatever the resume made of the character, seen');
     expect(changesOf(watcher, watcherFrom, c.characterId, 'character.left')).toEqual([]);
     expect(changesOf(watcher, watcherFrom, c.characterId, 'character.joined')).toEqual([]);
     const { characters } = (await freshView()) as { characters: { id: string }[] };
@@ -110,8 +109,7 @@ describe('resume after a lost connection', () => {
       const view = who.view() as { characters: { id: string }[] };
       return { seq: who.lastSeq, ...view, characters: view.characters.filter((x) => x.id !== fresh.characterId) };
     };
-    for (const end = Date.now() + 10_000; JSON.stringify(at(fresh)) !== JSON.stringify(at(c)) && Date.now() < end; ) await sleep(50);
-    expect(at(fresh)).toEqual(at(c));
+    await eventually('the resumed and the fresh client to show the same world at the same seq', () => JSON.stringify(at(fresh)) === JSON.stringify(at(c)), 10_000, () => [at(fresh), at(c)]);
     await fresh.close();
     await c.close();
   });
@@ -128,7 +126,7 @@ describe('resume after a lost connection', () => {
     expect(first).toMatchObject({ full: false, prevSeq: seqBefore });
     expect((await c.move(c.freeDirection())).status).toBe('applied');
     expect(c.chainBreaks()).toEqual([]);
-    await sleep(300);
+    await watcher.barrier('whatever the resume made of the character, seen');
     expect(changesOf(watcher, watcherFrom, c.characterId, 'character.left')).toEqual([]);
     await c.close();
   });
@@ -206,7 +204,8 @@ describe('resume after a lost connection', () => {
     const watcherFrom = watcher.received.length;
     c.drop();
     await c.waitClose();
-    await sleep(300);
+    // The gateway has seen the drop: the character waits out its window, away.
+    await watcher.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((x) => x.op === 'character.presence' && x.id === c.characterId && x.status === 'away'), 5000, watcherFrom, 'the dropped character shown away');
     const started = Date.now();
     expect((await api(system.baseUrl, 'POST', '/api/session/logout', { token: c.guest!.accessToken })).status).toBe(204);
     await watcher.waitFor(shows(c.characterId, 'character.left'), 3000, watcherFrom);
@@ -220,9 +219,9 @@ describe('resume after a lost connection', () => {
     c.drop(); // before its ack: the session never follows the crossing
     await c.waitClose();
     const online = async () => (await pg.query('SELECT world_id, online FROM rm_characters WHERE id = $1', [c.characterId])).rows[0];
-    for (let i = 0; i < 100 && (await online())?.world_id !== 'meadow'; i++) await sleep(50);
+    await eventually('the character to have crossed to the meadow', async () => (await online())?.world_id === 'meadow', 10_000, online);
     expect(await online()).toEqual({ world_id: 'meadow', online: true }); // crossed, still there in the window
-    for (let i = 0; i < (WINDOW_MS + 8000) / 100 && (await online()).online; i++) await sleep(100);
+    await eventually('the character to leave the meadow once its window is over', async () => !(await online()).online, WINDOW_MS + 15_000, online);
     expect(await online()).toEqual({ world_id: 'meadow', online: false }); // and left from there after it
   });
 

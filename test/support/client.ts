@@ -283,6 +283,19 @@ export class TestClient {
     return this.waitFor((m): m is IntentAck => isIntentAck(m) && m.intentSeq === intentSeq, 10_000, from);
   }
 
+  /**
+   * A marker through the whole pipeline: a chat line of this client's, waited for until its own
+   * delta arrives. Deltas of a world come in seq order, so once it is here everything the world
+   * committed before it has been projected and delivered: the way to check that something did
+   * NOT happen, instead of sleeping. Adds one event to the world.
+   */
+  async barrier(what = 'a barrier'): Promise<void> {
+    const from = this.received.length;
+    const ack = await this.intent('intent.chat', { text: `barrier: ${what}`.slice(0, 200), channel: 'world' });
+    if (ack.status !== 'applied') throw new Error(`barrier chat not applied: ${JSON.stringify(ack)}`);
+    await this.waitFor((m) => m.type === 'event.state_delta' && m.seq >= ack.seq!, 10_000, from, `the barrier's delta (seq ${ack.seq}): ${what}`);
+  }
+
   move(direction: Direction): Promise<IntentAck> {
     return this.intent('intent.move', { direction });
   }
