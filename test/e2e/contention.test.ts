@@ -1,5 +1,6 @@
-import { sleep, TestClient } from '../support/client';
+import { TestClient } from '../support/client';
 import { TestSystem } from '../support/system';
+import { eventually } from '../support/eventually';
 
 /** Many players asking for the same thing at the same moment: the sequence decides, once. */
 describe('contention is decided by sequence', () => {

@@ -1,7 +1,8 @@
 import { Pool } from 'pg';
 import { SnapshotService } from '../../apps/gateway/src/world/snapshot.service';
-import { api, joinPlayer, sleep, TestClient } from '../support/client';
+import { api, joinPlayer, TestClient } from '../support/client';
 import { runEnv, TestSystem } from '../support/system';
+import { eventually } from '../support/eventually';
 
 const WAIT_MS = 400;
 

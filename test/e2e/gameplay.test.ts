@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import { api, sleep, TestClient, joinPlayer } from '../support/client';
+import { api, TestClient, joinPlayer } from '../support/client';
 import { db } from '../support/db';
 import { TestSystem } from '../support/system';
 

@@ -2,6 +2,7 @@ import { AuthResponseSchema } from '@tilemud/contracts';
 import { api, TestClient } from '../support/client';
 import { TestSystem } from '../support/system';
 import { apiFrom, clientWithToken, expectRestError, ExtraGateway, guest, joinAs, ledger, login, outputsOf, uniqueName } from './identity-helpers';
+import { eventually } from '../support/eventually';
 
 type Pair = { accessToken: string; refreshToken: string; player: { id: string; username: string } };
 
@@ -58,13 +59,11 @@ describe('identity: refresh tokens and guest upgrade', () => {
     await joinAs(c);
     const characterId = c.characterId;
     // Wait (on the server's word, not a clock) until the access token is refused as expired.
-    let expired: { status: number; body: any } | undefined;
-    for (let i = 0; i < 300 && !expired; i++) {
+    const expired = await eventually('the 2 s access token to be refused', async () => {
       const r = await ticketWith(shortLived.baseUrl, pair.accessToken);
-      if (r.status === 401) expired = r;
-      else await new Promise((res) => setTimeout(res, 100));
-    }
-    expectRestError(expired!, 401, 'AUTH_TOKEN_EXPIRED');
+      return r.status === 401 ? r : undefined;
+    }, 30_000);
+    expectRestError(expired, 401, 'AUTH_TOKEN_EXPIRED');
     c.drop();
 
     const renewed = pairOf(await refresh(shortLived.baseUrl, pair.refreshToken));

@@ -2,6 +2,7 @@ import Redis from 'ioredis';
 import { api, sleep, TestClient } from '../support/client';
 import { TestSystem } from '../support/system';
 import { clientWithToken, expectAllValid, expectRestError, ExtraGateway, guest, joinAs, ledger, outputsOf, register, ticketFor, uniqueName } from './identity-helpers';
+import { eventually } from '../support/eventually';
 
 const leftOf = (id: string) => (m: any) => m.type === 'event.state_delta' && m.changes.some((c: any) => c.op === 'character.left' && c.id === id);
 
@@ -45,7 +46,7 @@ describe('identity: sessions', () => {
     const shortLived = await extra({ TICKET_TTL_S: '1' });
     const late = await guest(shortLived.baseUrl, shortLived.wsUrl);
     expect(late.bootstrap.ws.expiresIn).toBe(1);
-    await sleep(1600);
+    await sleep(1600); // the scenario: the 1 s ticket outlived
     await late.open();
     expect((await late.waitClose()).code).toBe(4401);
     expect(late.messages('event.error')[0].error.code).toBe('AUTH_INVALID_TICKET');
@@ -76,7 +77,7 @@ describe('identity: sessions', () => {
     expect(ack.status).toBe('applied');
     await observer.waitFor((m) => m.type === 'event.state_delta' && m.seq >= ack.seq);
     // the replaced sessions' leaves changed nothing: the character stayed in the world throughout
-    await sleep(500);
+    await observer.barrier('any leave of the replaced sessions, seen');
     expect(observer.received.some(leftOf(first.characterId))).toBe(false);
     expect(elsewhere.closed).toBeUndefined();
     expectAllValid(first, secondHere, elsewhere);
@@ -111,7 +112,7 @@ describe('identity: sessions', () => {
       expect(await idle.waitFor((m) => m.type === 'event.session_terminated', 5000)).toEqual({ type: 'event.session_terminated', reason: 'idle_timeout' });
       expect((await idle.waitClose()).code).toBe(4408);
       expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
-      await sleep(1000);
+      await sleep(1000); // the scenario: the busy one outlives the idle timeout by another second
       expect(busy.closed).toBeUndefined();
     } finally {
       clearInterval(pinger);
@@ -150,9 +151,9 @@ describe('identity: sessions', () => {
     const doomed = await extra({});
     const c = await joinAs(await guest(doomed.baseUrl, doomed.wsUrl));
     await observer.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((x: any) => x.op === 'character.joined' && x.character.id === c.characterId));
-    await sleep(400); // at least one heartbeat listed it
-    const key = `${process.env.REDIS_PREFIX}:presence:${c.handshake.worldId}`;
+    const key = `${process.env.REDIS_PREFIX}:presence:${c.handshake!.worldId}`;
     const listed = async () => (await redis.zrange(key, 0, -1)).map((m) => JSON.parse(m)).filter((e) => e.characterId === c.characterId);
+    await eventually('a presence heartbeat to list the character', async () => (await listed()).length > 0, 10_000);
     expect(await listed()).toEqual([{ characterId: c.characterId, sessionId: c.handshake.sessionId, name: c.bootstrap.player.username }]);
     await doomed.app.kill();
     const killedAt = Date.now();
@@ -184,7 +185,7 @@ describe('identity: sessions', () => {
     const shown = await b.waitFor((m) => m.type === 'event.state_delta' && m.seq >= emote.seq && m.changes.some((c: any) => c.op === 'emote'));
     expect(shown.changes.find((c: any) => c.op === 'emote').characterId).toBe(a.characterId);
 
-    await sleep(200);
+    await b.barrier('the emote moved nobody');
     expect(b.characters.get(b.characterId)).toMatchObject({ x: bBefore.x, y: bBefore.y });
     expectAllValid(a, b);
     await a.close();

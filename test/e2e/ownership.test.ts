@@ -30,7 +30,7 @@ describe('ownership: a standby takes over from a killed owner', () => {
     standbys.push(standby);
     const ready = standby.start();
     // A condition with a generous deadline: a node process can take seconds to start on a busy machine.
-    await standby.waitForOutput('waiting as a standby');
+    await standby.waitStandby();
 
     // The owner does the work while the standby waits.
     const before = await a.move(a.freeDirection());

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { ErrorBodySchema, RestErrorSchema, ServerMessageSchema } from '@tilemud/contracts';
-import { api, sleep, TestClient, joinPlayer } from '../support/client';
+import { api, TestClient, joinPlayer } from '../support/client';
 import { TestSystem } from '../support/system';
 
 /** Two players over real REST and WebSocket against the three apps running as processes. */

@@ -1,6 +1,7 @@
 import type { Client } from 'pg';
 import { api, joinPlayer, TestClient } from '../support/client';
 import { db } from '../support/db';
+import { eventually, sleep } from '../support/eventually';
 import { TestSystem } from '../support/system';
 import { ExtraGateway } from './identity-helpers';
 
@@ -29,15 +30,7 @@ describe('presence across gateway crashes, away, and bidi controls', () => {
     const { rows } = await pg.query<{ at: Date }>(`SELECT recorded_at AS at FROM action_events WHERE type = 'character.left' AND payload->>'characterId' = $1`, [characterId]);
     return rows[0]?.at.getTime();
   };
-  async function waitLeft(characterId: string, timeoutMs = 30_000): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const at = await leftAt(characterId);
-      if (at !== undefined) return at;
-      if (Date.now() > deadline) throw new Error(`${characterId} never left`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const waitLeft = (characterId: string, timeoutMs = 30_000): Promise<number> => eventually(`${characterId} to leave (character.left in the log)`, () => leftAt(characterId), timeoutMs);
   const snapshotCharacter = async (c: TestClient, id: string) => {
     const r = await api(system.baseUrl, 'GET', `/api/worlds/${c.handshake.worldId}/snapshot`, { token: c.guest!.accessToken });
     return (r.body.characters as any[]).find((x) => x.id === id);
@@ -115,7 +108,7 @@ describe('presence across gateway crashes, away, and bidi controls', () => {
     closed.drop();
     const closedAt = Date.now();
     await observer.waitFor(shows(closed.characterId, 'character.presence', 'away'), 10_000, from);
-    await new Promise((r) => setTimeout(r, Math.max(0, closedAt + WINDOW_MS / 2 - Date.now())));
+    await sleep(Math.max(0, closedAt + WINDOW_MS / 2 - Date.now())); // the scenario: the gateway dies half a window after the tab closed
     await doomed.app.kill();
     const killedAt = Date.now();
     const [closedLeft, liveLeft] = await Promise.all([waitLeft(closed.characterId), waitLeft(live.characterId)]);
@@ -144,7 +137,7 @@ describe('presence across gateway crashes, away, and bidi controls', () => {
     closed.drop();
     const closedAt = Date.now();
     await observer.waitFor(shows(closed.characterId, 'character.presence', 'away'), 10_000, from);
-    await new Promise((r) => setTimeout(r, Math.max(0, closedAt + WINDOW_MS / 2 - Date.now())));
+    await sleep(Math.max(0, closedAt + WINDOW_MS / 2 - Date.now())); // the scenario: the gateway dies half a window after the tab closed
     const port = new URL(system.baseUrl).port;
     await system.apps.gateway.kill();
     const killedAt = Date.now();

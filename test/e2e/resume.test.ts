@@ -1,9 +1,10 @@
 import { ServerMessageSchema } from '@tilemud/contracts';
 import type { Client } from 'pg';
-import { api, joinPlayer, sleep, TestClient } from '../support/client';
+import { api, joinPlayer, TestClient } from '../support/client';
 import { db } from '../support/db';
 import { TestSystem } from '../support/system';
 import { ExtraGateway } from './identity-helpers';
+import { eventually } from '../support/eventually';
 
 const WINDOW_MS = 4000;
 /** A delta showing `op` (`character.joined`, `character.left` …) for character `id`. */

@@ -164,7 +164,7 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
       expect(late.proc?.exitCode).toBeNull();
       expect(count(late.output, 'postgres unreachable')).toBe(1);
       down.restore();
-      await eventually('the late sequencer to wait as a standby', async () => (await late.readiness())?.status === 'standby', 30_000, () => late.since());
+      await late.waitStandby();
       const stoppedAt = Date.now();
       await late.stop();
       expect(Date.now() - stoppedAt).toBeLessThan(3000);
@@ -202,7 +202,7 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
     const owner = system.apps[role];
     const standby = new AppProcess(role, system.apps[role].env);
     await standby.start({}, undefined, 'serving');
-    await eventually(`the second ${role} to wait as a standby`, async () => (await standby.readiness())?.status === 'standby', 30_000, () => standby.since());
+    await standby.waitStandby();
 
     const { restoredAt } = await underLoadCut(pgProxy, `${role}WithStandby`);
     // Exactly one holds the role again; the other waits on the lock, paused.

@@ -13,7 +13,7 @@ export async function eventually<T>(what: string, f: () => Promise<T | undefined
     if (v !== undefined && v !== false) return v;
     if (Date.now() >= end) break;
   }
-  const d = detail?.();
+  const d: unknown = await detail?.();
   const seen = detail ? `; instead: ${typeof d === 'string' ? d : JSON.stringify(d)}`.slice(0, 3000) : '';
   throw new Error(`timed out after ${ms} ms waiting for ${what}${seen}`);
 }

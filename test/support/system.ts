@@ -168,6 +168,12 @@ export class AppProcess {
     }
   }
 
+  /** Waits until the worker's /readyz says it is a standby (another process holds its role). */
+  async waitStandby(timeoutMs = 30_000): Promise<void> {
+    await this.spawned;
+    await eventually(`the ${this.name} to wait as a standby`, async () => (await this.readiness())?.status === 'standby', timeoutMs, async () => `${JSON.stringify(await this.readiness())}; its output:\n${this.since().slice(-2000)}`);
+  }
+
   /** The current run's `/readyz` body (a worker: `status` is ready, standby, paused, starting...). */
   async readiness(): Promise<{ status?: string; role?: string; reason?: string } | undefined> {
     return (await this.get(READY_PATH))?.body as { status?: string } | undefined;
