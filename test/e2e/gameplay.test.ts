@@ -45,7 +45,7 @@ describe('gameplay: pickup, drop, give, emote', () => {
     const item = await fetchItem(a);
     const ack = await act(a, { action: 'pickup', itemId: item.id });
     expect(ack).toMatchObject({ status: 'applied', seq: expect.any(Number) });
-    await b.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((c: any) => c.op === 'item.removed' && c.itemId === item.id));
+    await b.waitForType('event.state_delta', (m) => m.changes.some((c: any) => c.op === 'item.removed' && c.itemId === item.id));
     await b.waitFor(() => (b.characters.get(a.characterId)?.inventory ?? []).some((i) => i.id === item.id));
     expect(b.items.has(item.id)).toBe(false);
   });
@@ -60,7 +60,7 @@ describe('gameplay: pickup, drop, give, emote', () => {
   it('drops an item onto the tile it stands on', async () => {
     const held = a.me.inventory![0]!;
     expect((await act(a, { action: 'drop', itemId: held.id })).status).toBe('applied');
-    const placed = await b.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((c: any) => c.op === 'item.placed' && c.item.id === held.id));
+    const placed = await b.waitForType('event.state_delta', (m) => m.changes.some((c: any) => c.op === 'item.placed' && c.item.id === held.id));
     expect(placed.changes.find((c: any) => c.op === 'item.placed').item).toEqual({ ...held, x: a.me.x, y: a.me.y });
     expect((await act(a, { action: 'pickup', itemId: held.id })).status).toBe('applied');
     await a.waitFor(() => (a.me.inventory ?? []).some((i) => i.id === held.id));
@@ -132,7 +132,7 @@ describe('gameplay: pickup, drop, give, emote', () => {
     // The state in memory was rolled back too: the same give, resent, now applies.
     const from = a.received.length;
     a.send({ type: 'intent.action', intentSeq: ack.intentSeq, payload: { action: 'give', itemId: gift.id, toCharacterId: b.characterId } });
-    const retried = await a.waitFor((m) => m.type === 'event.ack' && m.intentSeq === ack.intentSeq, 10_000, from);
+    const retried = await a.waitForAck(ack.intentSeq, 10_000, from);
     expect(retried.status).toBe('applied');
     await b.waitFor(() => (b.me.inventory ?? []).some((i) => i.id === gift.id));
   });

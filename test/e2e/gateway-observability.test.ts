@@ -55,7 +55,7 @@ describe('gateway metrics, health causes, liveness and readiness', () => {
     return Date.now() - start;
   }
   const notice = (c: TestClient, dependency: string, status: string, from: number) =>
-    c.waitFor((m) => m.type === 'event.degraded' && m.dependency === dependency && m.status === status, 15_000, from);
+    c.waitForType('event.degraded', (m) => m.dependency === dependency && m.status === status, 15_000, from);
 
   beforeAll(async () => {
     await system.start();
@@ -89,9 +89,9 @@ describe('gateway metrics, health causes, liveness and readiness', () => {
     expect(await c.resume()).toMatchObject({ resumed: true });
     const from = a.received.length;
     for (let i = 0; i < 5; i++) a.send({ type: 'ping', ts: Date.now() });
-    await a.waitFor((m) => m.type === 'event.error' && m.error.code === 'RATE_LIMITED', 10_000, from);
+    await a.waitForType('event.error', (m) => m.error.code === 'RATE_LIMITED', 10_000, from);
     a.send('this is not json');
-    await a.waitFor((m) => m.type === 'event.error' && m.error.code === 'INVALID_JSON', 10_000, from);
+    await a.waitForType('event.error', (m) => m.error.code === 'INVALID_JSON', 10_000, from);
     // A sign-up, a wrong password and a good one.
     const username = `obs${Date.now().toString(36)}`;
     expect((await api(system.baseUrl, 'POST', '/api/auth/register', { body: { username, password: 'correct horse battery' } })).status).toBe(201);
@@ -139,7 +139,7 @@ describe('gateway metrics, health causes, liveness and readiness', () => {
     await healthSays('intents_unanswered', 5000);
     await system.apps.sequencer.start();
     // Answered once the sequencer is back, but late: it counts against the SLO.
-    const ack = await a.waitFor((m) => m.type === 'event.ack' && m.intentSeq === seq, 45_000, sentFrom);
+    const ack = await a.waitForAck(seq, 45_000, sentFrom);
     expect(['applied', 'rejected']).toContain(ack.status);
     expect(bad(await metrics())).toBe(bad(before) + 1);
     await healthSays('ok', 20_000);

@@ -13,7 +13,7 @@ async function burst(c: TestClient, n: number, frame: (i: number) => { type: str
   for (let i = 0; i < n; i++) {
     const seq = ++c.intentSeq;
     seqs.push(seq);
-    c.send({ ...frame(i), intentSeq: seq });
+    c.send(JSON.stringify({ ...frame(i), intentSeq: seq }));
   }
   const answered = (m: any) => (m.type === 'event.ack' || m.type === 'event.error') && m.intentSeq === seqs[seqs.length - 1];
   await c.waitFor(answered, 10_000, from);
@@ -157,7 +157,7 @@ describe('identity: rate limits', () => {
     again.intentSeq = c.intentSeq; // the same character: its intentSeq goes on
     await again.open(t.body.ticket);
     again.send({ type: 'hello', protocolVersion: '1.0.0' });
-    await again.waitFor((m) => m.type === 'event.state_delta' && m.full);
+    await again.waitForType('event.state_delta', (m) => m.full);
     expect(again.messages('event.degraded')).toEqual([expect.objectContaining({ dependency: 'redis', status: 'degraded' })]); // told at connect
     expect(await c.waitClose()).toMatchObject({ code: 4409 }); // the older socket was replaced
     const reused = new TestClient(g.baseUrl, g.wsUrl);

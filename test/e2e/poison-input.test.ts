@@ -129,10 +129,10 @@ describe('poison input: a string the log cannot store is refused alone, at the d
     const c = await new TestClient(system.baseUrl, system.wsUrl).signIn();
     await c.open();
     c.send('{"type":"hello","protocolVersion":"1.0.0","resume":{"token":"tok\\u0000en","lastSeq":0}}');
-    const err = await c.waitFor((m) => m.type === 'event.error');
+    const err = await c.waitForType('event.error');
     expect(err.error).toMatchObject({ code: 'SCHEMA_VALIDATION_FAILED', category: 'validation', retryable: false });
     c.send({ type: 'hello', protocolVersion: '1.0.0' });
-    await c.waitFor((m) => m.type === 'event.ack' && m.ack === 'handshake');
+    await c.waitForType('event.ack', (m) => m.ack === 'handshake');
     expect(c.closed).toBeUndefined();
     await c.close();
   }, 60_000);
@@ -199,7 +199,7 @@ describe('poison input: a string the log cannot store is refused alone, at the d
       // Its resend gets the same answer from the record, and its player carries on.
       const from = poisoner.received.length;
       poisoner.send({ type: 'intent.chat', intentSeq: refused.intentSeq, payload: { text: 'unstorable words' } });
-      const resent = await poisoner.waitFor((m) => m.type === 'event.ack' && m.intentSeq === refused.intentSeq, 10_000, from);
+      const resent = await poisoner.waitForAck(refused.intentSeq, 10_000, from);
       expect(resent).toMatchObject({ status: 'duplicate', originalStatus: 'rejected', error: { code: 'VALIDATION_FAILED', category: 'validation', retryable: false } });
       expect(await poisoner.intent('intent.chat', { text: 'something else' })).toMatchObject({ status: 'applied' });
     } finally {

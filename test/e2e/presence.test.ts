@@ -70,7 +70,7 @@ describe('presence across gateway crashes, away, and bidi controls', () => {
     const from = observer.received.length;
     const ack = await c.intent('intent.chat', { text: '\u202Eevil\u202C and \u2067\u200Fmore\u2069\u061C' });
     expect(ack.status).toBe('applied');
-    const delta = await observer.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((x: any) => x.op === 'chat.message' && x.message.from.id === c.characterId), 10_000, from);
+    const delta = await observer.waitForType('event.state_delta', (m) => m.changes.some((x: any) => x.op === 'chat.message' && x.message.from.id === c.characterId), 10_000, from);
     expect(delta.changes.find((x: any) => x.op === 'chat.message').message.text).toBe('evil and more');
     const stored = await pg.query(`SELECT payload->>'text' AS text FROM action_events WHERE type = 'chat.posted' AND character_id = $1`, [c.characterId]);
     expect(stored.rows).toEqual([{ text: 'evil and more' }]);

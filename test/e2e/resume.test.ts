@@ -44,7 +44,7 @@ describe('resume after a lost connection', () => {
     for (let tries = 0; tries < 5; tries++) {
       const ack = await mover.move(mover.freeDirection());
       if (ack.status !== 'applied') continue;
-      await mover.waitFor((m) => m.type === 'event.state_delta' && m.seq >= ack.seq);
+      await mover.waitForType('event.state_delta', (m) => m.seq >= ack.seq);
       return ack.seq;
     }
     throw new Error('the mover cannot move');
@@ -82,7 +82,7 @@ describe('resume after a lost connection', () => {
     expect(ack).toMatchObject({ type: 'event.ack', ack: 'handshake', resumed: true, worldId: 'lobby' });
     expect(ack.resumeToken).not.toBe(c.received.find((m) => m.ack === 'handshake').resumeToken); // rotated
     // No full snapshot: deltas continuing from where the client was, covering the 5 moves.
-    await c.waitFor((m) => m.type === 'event.state_delta' && m.seq >= mover.lastSeq, 5000, from);
+    await c.waitForType('event.state_delta', (m) => m.seq >= mover.lastSeq, 5000, from);
     const after = c.received.slice(from).filter((m) => m.type === 'event.state_delta');
     expect(after.some((m) => m.full)).toBe(false);
     expect(after[0].prevSeq).toBe(seqBefore);
@@ -123,7 +123,7 @@ describe('resume after a lost connection', () => {
     const from = c.received.length;
     const ack = await c.resume(second);
     expect(ack).toMatchObject({ resumed: true });
-    const first = await c.waitFor((m) => m.type === 'event.state_delta', 5000, from);
+    const first = await c.waitForType('event.state_delta', undefined, 5000, from);
     expect(first).toMatchObject({ full: false, prevSeq: seqBefore });
     expect((await c.move(c.freeDirection())).status).toBe('applied');
     expect(c.chainBreaks()).toEqual([]);
@@ -168,7 +168,7 @@ describe('resume after a lost connection', () => {
     for (let i = 0; i < 210; i++) await step();
     const from = c.received.length;
     expect(await c.resume()).toMatchObject({ resumed: false });
-    const state = await c.waitFor((m) => m.type === 'event.state_delta', 5000, from);
+    const state = await c.waitForType('event.state_delta', undefined, 5000, from);
     expect(state.full).toBe(true);
     await c.close();
   });
@@ -177,10 +177,10 @@ describe('resume after a lost connection', () => {
     const c = await joinPlayer(system);
     const at = c.lastSeq;
     for (let i = 0; i < 3; i++) await step();
-    await c.waitFor((m) => m.type === 'event.state_delta' && m.seq >= at + 3);
+    await c.waitForType('event.state_delta', (m) => m.seq >= at + 3);
     const from = c.received.length;
     c.send({ type: 'resync', lastSeq: at });
-    const replay = await c.waitFor((m) => m.type === 'event.state_delta', 5000, from);
+    const replay = await c.waitForType('event.state_delta', undefined, 5000, from);
     expect(replay).toMatchObject({ full: false, prevSeq: at });
     expect(replay.seq).toBeGreaterThanOrEqual(at + 3);
     await c.close();
@@ -194,7 +194,7 @@ describe('resume after a lost connection', () => {
     await watcher.waitFor(shows(c.characterId, 'character.left'), WINDOW_MS + 5000, watcherFrom);
     const from = c.received.length;
     expect(await c.resume()).toMatchObject({ resumed: false });
-    expect(await c.waitFor((m) => m.type === 'event.state_delta', 5000, from)).toMatchObject({ full: true });
+    expect(await c.waitForType('event.state_delta', undefined, 5000, from)).toMatchObject({ full: true });
     // Back in the world: the others see it join again.
     await watcher.waitFor(shows(c.characterId, 'character.joined'), 5000, watcherFrom);
     await c.close();
@@ -206,7 +206,7 @@ describe('resume after a lost connection', () => {
     c.drop();
     await c.waitClose();
     // The gateway has seen the drop: the character waits out its window, away.
-    await watcher.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((x) => x.op === 'character.presence' && x.id === c.characterId && x.status === 'away'), 5000, watcherFrom, 'the dropped character shown away');
+    await watcher.waitForType('event.state_delta', (m) => m.changes.some((x) => x.op === 'character.presence' && x.id === c.characterId && x.status === 'away'), 5000, watcherFrom, 'the dropped character shown away');
     const started = Date.now();
     expect((await api(system.baseUrl, 'POST', '/api/session/logout', { token: c.guest!.accessToken })).status).toBe(204);
     await watcher.waitFor(shows(c.characterId, 'character.left'), 3000, watcherFrom);
@@ -236,7 +236,7 @@ describe('resume after a lost connection', () => {
     await c.waitClose();
     const from = c.received.length;
     expect(await c.resume(system, c.lastSeq, token)).toMatchObject({ resumed: false }); // single use
-    expect(await c.waitFor((m) => m.type === 'event.state_delta', 5000, from)).toMatchObject({ full: true });
+    expect(await c.waitForType('event.state_delta', undefined, 5000, from)).toMatchObject({ full: true });
     // Another player's live token does nothing for this one.
     c.drop();
     await c.waitClose();

@@ -123,14 +123,14 @@ describe('OpenTelemetry traces across the three apps (OTLP/HTTP)', () => {
         const intentSeq = ++c.intentSeq;
         sent.push({ client: c, intentSeq, parent });
         c.send({ type: 'intent.chat', intentSeq, payload: { text: `trace ${round}` }, traceparent: `00-${parent.traceId}-${parent.spanId}-01` });
-        acks.push(c.waitFor((m) => m.type === 'event.ack' && m.intentSeq === intentSeq, 20_000));
+        acks.push(c.waitForAck(intentSeq, 20_000));
       }
     }
     // A rejected intent, traced too; and one sent without a traceparent (the gateway starts its trace).
     const refusedParent = browserSpan();
     const refusedSeq = ++clients[0]!.intentSeq;
     clients[0]!.send({ type: 'intent.action', intentSeq: refusedSeq, payload: { action: 'drop', itemId: randomUUID() }, traceparent: `00-${refusedParent.traceId}-${refusedParent.spanId}-01` });
-    const refused = await clients[0]!.waitFor((m) => m.type === 'event.ack' && m.intentSeq === refusedSeq, 20_000);
+    const refused = await clients[0]!.waitForAck(refusedSeq, 20_000);
     const bare = await clients[1]!.intent('intent.chat', { text: 'no traceparent' });
     const answered = await Promise.all(acks);
     expect(answered.every((a) => a.status === 'applied')).toBe(true);
@@ -210,7 +210,7 @@ describe('OpenTelemetry traces across the three apps (OTLP/HTTP)', () => {
     const intentSeq = c.intentSeq + 1;
     const from = c.received.length;
     c.send({ type: 'intent.chat', intentSeq, payload: { text: 'bad trace' }, traceparent: '00-not-a-trace-01' });
-    const err = await c.waitFor((m) => m.type === 'event.error' && m.intentSeq === intentSeq, 10_000, from);
+    const err = await c.waitForType('event.error', (m) => m.intentSeq === intentSeq, 10_000, from);
     expect(err.error).toMatchObject({ code: 'SCHEMA_VALIDATION_FAILED', retryable: false });
   });
 });

@@ -143,7 +143,7 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
     // After the restore, a move is applied and projected to the player who made it.
     const ack = await probe.move(probe.freeDirection());
     expect(ack.status).toBe('applied');
-    await probe.waitFor((m) => m.type === 'event.state_delta' && m.worldId === probe.worldId && m.seq >= ack.seq!, 10_000, 0, `the probe's move (seq ${ack.seq}) projected`);
+    await probe.waitForType('event.state_delta', (m) => m.worldId === probe.worldId && m.seq >= ack.seq!, 10_000, 0, `the probe's move (seq ${ack.seq}) projected`);
     // Nothing committed was lost on the way to the stream: it holds each world's log, once, in order.
     for (const { world_id: w, max } of (await pg.query('SELECT world_id, max(seq)::int AS max FROM action_events GROUP BY world_id')).rows) {
       expect({ w, seqs: await streamSeqs(nc, w, t) }).toEqual({ w, seqs: Array.from({ length: max }, (_, i) => i + 1) });
@@ -231,7 +231,7 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
     system.apps[role] = waiting;
     const after = await probe.move(probe.freeDirection());
     expect(after).toMatchObject({ status: 'applied', seq: before.seq! + 1 });
-    await probe.waitFor((m) => m.type === 'event.state_delta' && m.worldId === probe.worldId && m.seq >= after.seq!, 10_000, 0, `the probe's move (seq ${after.seq}) projected`);
+    await probe.waitForType('event.state_delta', (m) => m.worldId === probe.worldId && m.seq >= after.seq!, 10_000, 0, `the probe's move (seq ${after.seq}) projected`);
     await expectLogMatchesAcks();
   }, 120_000);
 

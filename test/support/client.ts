@@ -280,7 +280,7 @@ export class TestClient {
     const from = this.received.length;
     // The payload is the suite's to get right or wrong (bad payloads are tested): sent as given.
     this.send(JSON.stringify({ type, intentSeq, payload }));
-    return this.waitFor((m): m is IntentAck => isIntentAck(m) && m.intentSeq === intentSeq, 10_000, from);
+    return this.waitForAck(intentSeq, 10_000, from);
   }
 
   /**
@@ -317,6 +317,16 @@ export class TestClient {
       }, timeoutMs);
       this.waiters.push(w);
     });
+  }
+
+  /** The first message of `type` (from index `from` on) that `pred` accepts, typed as that message. */
+  waitForType<T extends ServerMessage['type']>(type: T, pred: (m: MessageOf<T>) => boolean = () => true, timeoutMs = 10_000, from = 0, what = `a ${type} matching ${pred.toString().slice(0, 300)}`): Promise<MessageOf<T>> {
+    return this.waitFor((m): m is MessageOf<T> => m.type === type && pred(m as MessageOf<T>), timeoutMs, from, what);
+  }
+
+  /** The answer to the intent `intentSeq` (from index `from` on). */
+  waitForAck(intentSeq: number, timeoutMs = 10_000, from = 0): Promise<IntentAck> {
+    return this.waitFor((m): m is IntentAck => isIntentAck(m) && m.intentSeq === intentSeq, timeoutMs, from, `the answer to intent ${intentSeq}`);
   }
 
   waitClose(timeoutMs = 10_000): Promise<{ code: number; reason: string }> {
