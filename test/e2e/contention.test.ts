@@ -89,7 +89,7 @@ describe('contention is decided by sequence', () => {
     const acks = await Promise.all(cs.map((c) => c.intent('intent.action', { action: 'pickup', itemId: item.id })));
     const winners = acks.filter((k) => k.status === 'applied');
     expect(winners).toHaveLength(1);
-    expect(acks.filter((k) => k.status === 'rejected').map((k) => k.error.code)).toEqual(Array(8).fill('ITEM_NOT_FOUND'));
+    expect(acks.filter((k) => k.status === 'rejected').map((k) => k.error!.code)).toEqual(Array(8).fill('ITEM_NOT_FOUND'));
     const v = await views(cs);
     expect(new Set(v).size).toBe(1);
     await leaveAll(cs);
@@ -122,7 +122,7 @@ describe('contention is decided by sequence', () => {
     const acks = (await Promise.all(cs.map((c) => Promise.all(taken.map((id) => c.intent('intent.action', { action: 'pickup', itemId: id })))))).flat();
     expect(acks.filter((k) => k.status === 'applied')).toHaveLength(taken.length);
     // The rest lost the race, or asked for an item of the block that was out of their reach.
-    const codes = new Set(acks.filter((k) => k.status === 'rejected').map((k) => k.error.code));
+    const codes = new Set(acks.filter((k) => k.status === 'rejected').map((k) => k.error!.code));
     expect(codes.has('ITEM_NOT_FOUND')).toBe(true);
     expect([...codes].every((c) => c === 'ITEM_NOT_FOUND' || c === 'NOT_ADJACENT')).toBe(true);
     const v = await views(cs);

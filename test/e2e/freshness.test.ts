@@ -56,9 +56,9 @@ describe('freshness: snapshots never older than the log', () => {
 
       // A player joining now sees it where the log says, not where the stalled read model does.
       const b = await joinPlayer(system);
-      expect(b.snapshot.seq).toBeGreaterThanOrEqual(ack.seq);
-      expect(b.snapshot.snapshot.characters.find((c: any) => c.id === a.characterId)).toMatchObject(at);
-      expect(b.snapshot.snapshot.characters.map((c: any) => c.id)).toContain(b.characterId);
+      expect(b.snapshot!.seq).toBeGreaterThanOrEqual(ack.seq);
+      expect(b.snapshot!.snapshot.characters.find((c: any) => c.id === a.characterId)).toMatchObject(at);
+      expect(b.snapshot!.snapshot.characters.map((c: any) => c.id)).toContain(b.characterId);
       await b.close();
       expect(system.apps.gateway.output).toMatch(/snapshot built from the log/);
     } finally {

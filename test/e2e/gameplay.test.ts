@@ -37,8 +37,8 @@ describe('gameplay: pickup, drop, give, emote', () => {
   };
 
   it('the world starts with its items in the snapshot', () => {
-    expect(a.snapshot.snapshot.items.length).toBeGreaterThan(10);
-    expect(a.snapshot.snapshot.items[0]).toEqual({ id: expect.any(String), kind: expect.any(String), x: expect.any(Number), y: expect.any(Number) });
+    expect(a.snapshot!.snapshot.items.length).toBeGreaterThan(10);
+    expect(a.snapshot!.snapshot.items[0]).toEqual({ id: expect.any(String), kind: expect.any(String), x: expect.any(Number), y: expect.any(Number) });
   });
 
   it('picks up an item in reach, and the other player sees it leave the floor', async () => {

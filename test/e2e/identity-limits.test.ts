@@ -78,7 +78,7 @@ describe('identity: rate limits', () => {
     expect(limited).toEqual([]);
     // the same player reconnects on the other gateway (replacing this session) and chats at once
     const moved = new TestClient(other.baseUrl, other.wsUrl);
-    moved.bootstrap = { ...c.bootstrap, ws: { ...c.bootstrap.ws, ticket: await ticketFor(other.baseUrl, c.guest!.accessToken) } };
+    moved.bootstrap = { ...c.bootstrap, ws: { ...c.bootstrap!.ws, ticket: await ticketFor(other.baseUrl, c.guest!.accessToken) } };
     moved.intentSeq = c.intentSeq;
     await joinAs(moved);
     const there = await burst(moved, 1, () => ({ type: 'intent.chat', payload: { text: 'there', channel: 'world' } }));

@@ -73,7 +73,7 @@ describe('identity: refresh tokens and guest upgrade', () => {
     ({ client: c, pair } = await bootstrapFresh(shortLived.baseUrl, shortLived.wsUrl, renewed));
     expect(c.characterId).toBe(characterId);
     await joinAs(c);
-    expect(c.snapshot.snapshot.characters.map((x: any) => x.id)).toContain(characterId);
+    expect(c.snapshot!.snapshot.characters.map((x: any) => x.id)).toContain(characterId);
     await c.close();
   });
 
@@ -138,7 +138,7 @@ describe('identity: refresh tokens and guest upgrade', () => {
     expect(byName.player.id).toBe(g.player.id);
     const again = await clientWithToken(system.baseUrl, system.wsUrl, byName.accessToken);
     expect(again.characterId).toBe(c.characterId);
-    expect(again.bootstrap.character.inventory.map((i: any) => i.id)).toContain(item.id);
+    expect(again.bootstrap!.character.inventory.map((i: any) => i.id)).toContain(item.id);
     await joinAs(again);
     await again.close();
   });

@@ -38,14 +38,14 @@ describe('identity: sessions', () => {
   it('refuses a reused ticket and an expired one (4401, AUTH_INVALID_TICKET)', async () => {
     const c = await joinAs(await guest(system.baseUrl, system.wsUrl));
     const again = new TestClient(system.baseUrl, system.wsUrl);
-    await again.open(c.bootstrap.ws.ticket);
+    await again.open(c.bootstrap!.ws.ticket);
     expect((await again.waitClose()).code).toBe(4401);
     expect(again.messages('event.error')[0].error).toMatchObject({ code: 'AUTH_INVALID_TICKET', category: 'auth' });
     await c.close();
 
     const shortLived = await extra({ TICKET_TTL_S: '1' });
     const late = await guest(shortLived.baseUrl, shortLived.wsUrl);
-    expect(late.bootstrap.ws.expiresIn).toBe(1);
+    expect(late.bootstrap!.ws.expiresIn).toBe(1);
     await sleep(1600); // the scenario: the 1 s ticket outlived
     await late.open();
     expect((await late.waitClose()).code).toBe(4401);
@@ -61,21 +61,21 @@ describe('identity: sessions', () => {
 
     // same gateway
     const secondHere = new TestClient(system.baseUrl, system.wsUrl);
-    secondHere.bootstrap = { ...first.bootstrap, ws: { ...first.bootstrap.ws, ticket: await ticketFor(system.baseUrl, token) } };
+    secondHere.bootstrap = { ...first.bootstrap, ws: { ...first.bootstrap!.ws, ticket: await ticketFor(system.baseUrl, token) } };
     await joinAs(secondHere);
     expect(await first.waitForType('event.session_terminated')).toEqual({ type: 'event.session_terminated', reason: 'replaced' });
     expect((await first.waitClose()).code).toBe(4409);
 
     // another gateway: the broadcast ends the one here
     const elsewhere = new TestClient(second.baseUrl, second.wsUrl);
-    elsewhere.bootstrap = { ...first.bootstrap, ws: { ...first.bootstrap.ws, ticket: await ticketFor(second.baseUrl, token) } };
+    elsewhere.bootstrap = { ...first.bootstrap, ws: { ...first.bootstrap!.ws, ticket: await ticketFor(second.baseUrl, token) } };
     await joinAs(elsewhere);
     expect((await secondHere.waitForType('event.session_terminated')).reason).toBe('replaced');
     expect((await secondHere.waitClose()).code).toBe(4409);
 
     const ack = await elsewhere.move(elsewhere.freeDirection());
     expect(ack.status).toBe('applied');
-    await observer.waitForType('event.state_delta', (m) => m.seq >= ack.seq);
+    await observer.waitForType('event.state_delta', (m) => m.seq >= ack.seq!);
     // the replaced sessions' leaves changed nothing: the character stayed in the world throughout
     await observer.barrier('any leave of the replaced sessions, seen');
     expect(observer.received.some(leftOf(first.characterId))).toBe(false);
@@ -154,7 +154,7 @@ describe('identity: sessions', () => {
     const key = `${process.env.REDIS_PREFIX}:presence:${c.handshake!.worldId}`;
     const listed = async () => (await redis.zrange(key, 0, -1)).map((m) => JSON.parse(m)).filter((e) => e.characterId === c.characterId);
     await eventually('a presence heartbeat to list the character', async () => (await listed()).length > 0, 10_000);
-    expect(await listed()).toEqual([{ characterId: c.characterId, sessionId: c.handshake.sessionId, name: c.bootstrap.player.username }]);
+    expect(await listed()).toEqual([{ characterId: c.characterId, sessionId: c.handshake!.sessionId, name: c.bootstrap!.player.username }]);
     await doomed.app.kill();
     const killedAt = Date.now();
     await observer.waitFor(leftOf(c.characterId), 8000);
@@ -173,16 +173,16 @@ describe('identity: sessions', () => {
     a.send({ type: 'intent.move', intentSeq: ++a.intentSeq, characterId: b.characterId, payload: { direction: dir, characterId: b.characterId } });
     const ack = await a.waitForAck(a.intentSeq, 10_000, from);
     expect(ack.status).toBe('applied');
-    const delta = await b.waitForType('event.state_delta', (m) => m.seq >= ack.seq && m.changes.some((c: any) => c.op === 'character.moved'));
+    const delta = await b.waitForType('event.state_delta', (m) => m.seq >= ack.seq! && m.changes.some((c: any) => c.op === 'character.moved'));
     expect(delta.changes.filter((c: any) => c.op === 'character.moved').map((c: any) => c.id)).toEqual([a.characterId]);
 
     const chat = await a.intent('intent.chat', { text: 'who am I', channel: 'world', characterId: b.characterId, from: { id: b.characterId } });
-    const said = await b.waitForType('event.state_delta', (m) => m.seq >= chat.seq && m.changes.some((c: any) => c.op === 'chat.message'));
+    const said = await b.waitForType('event.state_delta', (m) => m.seq >= chat.seq! && m.changes.some((c: any) => c.op === 'chat.message'));
     expect(said.changes.find((c: any) => c.op === 'chat.message').message.from.id).toBe(a.characterId);
 
     const emote = await a.intent('intent.action', { action: 'emote', emote: 'wave', characterId: b.characterId });
     expect(emote.status).toBe('applied');
-    const shown = await b.waitForType('event.state_delta', (m) => m.seq >= emote.seq && m.changes.some((c: any) => c.op === 'emote'));
+    const shown = await b.waitForType('event.state_delta', (m) => m.seq >= emote.seq! && m.changes.some((c: any) => c.op === 'emote'));
     expect(shown.changes.find((c: any) => c.op === 'emote').characterId).toBe(a.characterId);
 
     await b.barrier('the emote moved nobody');

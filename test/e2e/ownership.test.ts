@@ -35,15 +35,15 @@ describe('ownership: a standby takes over from a killed owner', () => {
     // The owner does the work while the standby waits.
     const before = await a.move(a.freeDirection());
     expect(before.status).toBe('applied');
-    await b.waitForType('event.state_delta', (m) => m.seq >= before.seq);
+    await b.waitForType('event.state_delta', (m) => m.seq >= before.seq!);
 
     await system.apps[role].kill();
     await ready; // the standby now owns the role
     system.apps[role] = standby;
 
     const after = await a.move(a.freeDirection());
-    expect(after).toMatchObject({ status: 'applied', seq: before.seq + 1 });
-    await b.waitForType('event.state_delta', (m) => m.seq >= after.seq, 15_000);
+    expect(after).toMatchObject({ status: 'applied', seq: before.seq! + 1 });
+    await b.waitForType('event.state_delta', (m) => m.seq >= after.seq!, 15_000);
     const gaps = await pg.query("SELECT count(*)::int AS n, max(seq)::int AS max FROM action_events WHERE world_id = 'lobby'");
     expect(gaps.rows[0].n).toBe(gaps.rows[0].max);
   }, 60_000);

@@ -24,7 +24,7 @@ describe('the durable intent pipeline, end to end', () => {
   const client = () => new TestClient(system.baseUrl, system.wsUrl);
 
   it('shows both players to each other', async () => {
-    expect(b.snapshot.snapshot.characters.map((c: any) => c.id)).toEqual(expect.arrayContaining([a.characterId, b.characterId]));
+    expect(b.snapshot!.snapshot.characters.map((c: any) => c.id)).toEqual(expect.arrayContaining([a.characterId, b.characterId]));
     const joined = await a.waitForType('event.state_delta', (m) => m.changes.some((c: any) => c.op === 'character.joined' && c.character.id === b.characterId));
     expect(joined.changes.find((c: any) => c.op === 'character.joined').character).toMatchObject({ id: b.characterId, worldId: 'lobby' });
     // every message either client got is valid by the contract's schemas
@@ -33,16 +33,16 @@ describe('the durable intent pipeline, end to end', () => {
 
   it('acks a move applied with the next seq, and the other player gets the delta with that seq', async () => {
     const before = b.lastSeq;
-    const me = b.snapshot.snapshot.characters.find((c: any) => c.id === a.characterId);
-    const dir = me.y < 10 ? 'south' : 'north';
+    const me = b.snapshot!.snapshot.characters.find((c: any) => c.id === a.characterId);
+    const dir = me!.y < 10 ? 'south' : 'north';
     const ack = await a.move(dir);
     // The next seq of the world: others (characters of earlier suites leaving, going away) may have
     // taken one meanwhile, so it is the first seq past what b held, not necessarily before + 1.
     expect(ack).toEqual({ type: 'event.ack', intentSeq: a.intentSeq, status: 'applied', seq: expect.any(Number) });
     expect(ack.seq).toBeGreaterThan(before);
-    const delta = await b.waitForType('event.state_delta', (m) => !m.full && m.seq >= ack.seq && m.prevSeq < ack.seq);
+    const delta = await b.waitForType('event.state_delta', (m) => !m.full && m.seq >= ack.seq! && m.prevSeq < ack.seq!);
     expect(delta).toMatchObject({ worldId: 'lobby', full: false });
-    expect(delta.changes).toContainEqual({ op: 'character.moved', id: a.characterId, x: me.x, y: me.y + (dir === 'south' ? 1 : -1), facing: dir });
+    expect(delta.changes).toContainEqual({ op: 'character.moved', id: a.characterId, x: me!.x, y: me!.y + (dir === 'south' ? 1 : -1), facing: dir });
     // b's chain has no hole: every frame it applied continued the one before.
     const frames = b.received.filter((m: any) => m.type === 'event.state_delta' && !m.full);
     frames.slice(1).forEach((f: any, i: number) => expect(f.prevSeq).toBe(frames[i].seq));
@@ -89,9 +89,9 @@ describe('the durable intent pipeline, end to end', () => {
   it('carries chat to the other player', async () => {
     const ack = await a.intent('intent.chat', { text: '  hello there  ', channel: 'world' });
     expect(ack.status).toBe('applied');
-    const delta = await b.waitForType('event.state_delta', (m) => m.seq >= ack.seq && m.changes.some((c: any) => c.op === 'chat.message'));
+    const delta = await b.waitForType('event.state_delta', (m) => m.seq >= ack.seq! && m.changes.some((c: any) => c.op === 'chat.message'));
     const chat = delta.changes.find((c: any) => c.op === 'chat.message');
-    expect(chat.message).toMatchObject({ id: `${a.characterId}:${ack.intentSeq}`, from: { id: a.characterId, name: a.guest!.player.username }, text: 'hello there' });
+    expect(chat!.message).toMatchObject({ id: `${a.characterId}:${ack.intentSeq}`, from: { id: a.characterId, name: a.guest!.player.username }, text: 'hello there' });
   });
 
   it('answers ping with pong', async () => {
@@ -149,7 +149,7 @@ describe('the durable intent pipeline, end to end', () => {
       const used = await client().join();
       const again = new TestClient(system.baseUrl, system.wsUrl);
       again.bootstrap = used.bootstrap;
-      await again.open(used.bootstrap.ws.ticket);
+      await again.open(used.bootstrap!.ws.ticket);
       expect((await again.waitClose()).code).toBe(4401);
       await used.close();
     });

@@ -103,6 +103,6 @@ describe('worlds joined by portals', () => {
     again.bootstrap = b.body;
     await again.join();
     clients.push(again);
-    expect(again.handshake.worldId).toBe('meadow');
+    expect(again.handshake!.worldId).toBe('meadow');
   }, 120_000);
 });

@@ -32,7 +32,7 @@ describe('presence across gateway crashes, away, and bidi controls', () => {
   };
   const waitLeft = (characterId: string, timeoutMs = 30_000): Promise<number> => eventually(`${characterId} to leave (character.left in the log)`, () => leftAt(characterId), timeoutMs);
   const snapshotCharacter = async (c: TestClient, id: string) => {
-    const r = await api(system.baseUrl, 'GET', `/api/worlds/${c.handshake.worldId}/snapshot`, { token: c.guest!.accessToken });
+    const r = await api(system.baseUrl, 'GET', `/api/worlds/${c.handshake!.worldId}/snapshot`, { token: c.guest!.accessToken });
     return (r.body.characters as any[]).find((x) => x.id === id);
   };
 
@@ -157,7 +157,7 @@ describe('presence across gateway crashes, away, and bidi controls', () => {
     expect(liveLeft).toBeLessThanOrEqual(by(killedAt + WINDOW_MS + INTERVAL_MS));
     // A newcomer on the restarted gateway does not see them.
     const newcomer = await joinPlayer(system);
-    const ids = (newcomer.snapshot.snapshot.characters as any[]).map((x) => x.id);
+    const ids = (newcomer.snapshot!.snapshot.characters as any[]).map((x) => x.id);
     expect(ids).not.toContain(live.characterId);
     expect(ids).not.toContain(closed.characterId);
     await newcomer.close();

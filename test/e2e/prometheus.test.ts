@@ -55,7 +55,7 @@ describe('Prometheus scrapes the three apps (infra/prometheus)', () => {
   it('scrapes each app under its job (up == 1)', async () => {
     await prometheus.waitFor(async () => (await prometheus.targets()).every((t) => t.health === 'up'), 20_000, 'every target up').catch(() => undefined);
     const targets = await prometheus.targets();
-    expect(targets.map((t) => ({ job: t.labels.job, health: t.health, lastError: t.lastError })).sort((a, b) => a.job.localeCompare(b.job))).toEqual(
+    expect(targets.map((t) => ({ job: t.labels.job, health: t.health, lastError: t.lastError })).sort((a, b) => a.job!.localeCompare(b.job))).toEqual(
       [...APPS].sort().map((job) => ({ job, health: 'up', lastError: '' })),
     );
   }, 60_000);

@@ -44,7 +44,7 @@ describe('resume after a lost connection', () => {
     for (let tries = 0; tries < 5; tries++) {
       const ack = await mover.move(mover.freeDirection());
       if (ack.status !== 'applied') continue;
-      await mover.waitForType('event.state_delta', (m) => m.seq >= ack.seq);
+      await mover.waitForType('event.state_delta', (m) => m.seq >= ack.seq!);
       return ack.seq;
     }
     throw new Error('the mover cannot move');
@@ -228,7 +228,7 @@ describe('resume after a lost connection', () => {
 
   it('refuses a used token or another player\'s: a full snapshot, never someone else\'s session', async () => {
     const c = await joinPlayer(system);
-    const token = c.handshake.resumeToken;
+    const token = c.handshake!.resumeToken;
     c.drop();
     await c.waitClose();
     expect(await c.resume(system, c.lastSeq, token)).toMatchObject({ resumed: true });
@@ -240,7 +240,7 @@ describe('resume after a lost connection', () => {
     // Another player's live token does nothing for this one.
     c.drop();
     await c.waitClose();
-    expect(await c.resume(system, c.lastSeq, watcher.handshake.resumeToken)).toMatchObject({ resumed: false, sessionId: expect.any(String) });
+    expect(await c.resume(system, c.lastSeq, watcher.handshake!.resumeToken)).toMatchObject({ resumed: false, sessionId: expect.any(String) });
     await c.close();
   });
 });

@@ -142,7 +142,7 @@ describe('socket abuse: unread floods, idle connections, per-address cap, refuse
     expect(r.growthMb).toBeLessThan(RSS_GROWTH_LIMIT_MB);
     expect(r.applied).toBeGreaterThan(0);
     expect(r.deltas).toBeGreaterThan(0);
-    const closedBy = linesOf(system.apps.gateway, logFrom).find((l) => l.sessionId === abuser.handshake.sessionId && /socket closed/.test(l.msg));
+    const closedBy = linesOf(system.apps.gateway, logFrom).find((l) => l.sessionId === abuser.handshake!.sessionId && /socket closed/.test(l.msg));
     expect(closedBy).toMatchObject({ code: 4429 });
     // The bystander is fine afterwards too.
     expect((await bystander.move(bystander.intentSeq % 2 ? 'south' : 'north')).type).toBe('event.ack');
@@ -158,7 +158,7 @@ describe('socket abuse: unread floods, idle connections, per-address cap, refuse
     expect(r.closedAfterMs).toBeLessThan(CLOSE_BOUND_MS);
     expect(r.growthMb).toBeLessThan(RSS_GROWTH_LIMIT_MB);
     expect(r.applied).toBeGreaterThan(0);
-    const closedBy = linesOf(gw, logFrom).find((l) => l.sessionId === abuser.handshake.sessionId && /socket closed/.test(l.msg));
+    const closedBy = linesOf(gw, logFrom).find((l) => l.sessionId === abuser.handshake!.sessionId && /socket closed/.test(l.msg));
     expect(closedBy).toMatchObject({ code: 4503 });
     // Like any dropped socket, it enters the resume window: the client comes back where it was.
     const ack = await abuser.resume(unlimited);
