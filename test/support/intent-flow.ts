@@ -1,4 +1,4 @@
-import type { Direction } from '@tilemud/contracts';
+import { Direction, isIntentAck, ServerMessage } from '@tilemud/contracts';
 import type { TestClient } from './client';
 import { eventually } from './eventually';
 
@@ -31,9 +31,9 @@ export class Flow {
   constructor(readonly players: TestClient[]) {
     for (const p of players) {
       p.ws!.on('message', (d) => {
-        const m = JSON.parse(d.toString());
+        const m = JSON.parse(d.toString()) as ServerMessage;
         if (m.type === 'event.state_delta' && !m.full) this.deltaTimes.push(Date.now());
-        if (m.type === 'event.ack' && typeof m.intentSeq === 'number' && !this.answers.has(`${p.characterId}:${m.intentSeq}`)) {
+        if (isIntentAck(m) && !this.answers.has(`${p.characterId}:${m.intentSeq}`)) {
           this.answers.set(`${p.characterId}:${m.intentSeq}`, { status: m.status, seq: m.seq, originalStatus: m.originalStatus, code: m.error?.code, at: Date.now() });
         }
       });

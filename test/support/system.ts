@@ -87,7 +87,7 @@ export class AppProcess {
   private url?: string;
   /** Resolves once the current start has spawned its process (its port is chosen before). */
   private spawned: Promise<void> = Promise.resolve();
-  private markSpawned = () => undefined as void;
+  private markSpawned: () => void = () => undefined;
 
   constructor(
     readonly name: AppName,
