@@ -1,4 +1,4 @@
-import { Direction, isIntentAck, ServerMessage } from '@tilemud/contracts';
+import { isIntentAck, type Direction, type ServerMessage } from '@tilemud/contracts';
 import type { TestClient } from './client';
 import { eventually } from './eventually';
 
