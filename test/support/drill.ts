@@ -94,16 +94,20 @@ export class DrillPlayer {
     }
   }
 
-  /** One new move; and, as a real client does, resends any intent unanswered for `retryMs`. */
-  tick(retryMs = 3000): void {
+  /** As a real client does: resends any intent unanswered for `retryMs` (an answer lost in a cut is never sent again). */
+  resendUnanswered(retryMs = 3000): void {
     const now = Date.now();
-    if (this.live && this.ws?.readyState === WebSocket.OPEN) {
-      for (const [intentSeq, p] of this.pending) {
-        if (now - p.sentAt < retryMs) continue;
-        p.sentAt = now;
-        this.ws.send(JSON.stringify({ type: 'intent.move', intentSeq, payload: { direction: p.dir } }));
-      }
+    if (!this.live || this.ws?.readyState !== WebSocket.OPEN) return;
+    for (const [intentSeq, p] of this.pending) {
+      if (now - p.sentAt < retryMs) continue;
+      p.sentAt = now;
+      this.ws.send(JSON.stringify({ type: 'intent.move', intentSeq, payload: { direction: p.dir } }));
     }
+  }
+
+  /** One new move, after resending what is overdue. */
+  tick(retryMs = 3000): void {
+    this.resendUnanswered(retryMs);
     const dir = ['north', 'south', 'east', 'west'][Math.floor(Math.random() * 4)]!;
     const intentSeq = this.nextSeq++;
     this.pending.set(intentSeq, { dir, sentAt: Date.now() });
@@ -119,10 +123,18 @@ export class DrillPlayer {
 export const acksOf = (players: DrillPlayer[]) =>
   players.flatMap((p) => [...p.answers.entries()].map(([intentSeq, a]) => ({ characterId: p.characterId, intentSeq, ...a })));
 
-/** Waits until every player's intents have been answered; fails saying how many were not within `ms`. */
+/** Waits until every player's intents have been answered (resending overdue ones); fails saying how many were not within `ms`. */
 export async function settle(players: DrillPlayer[], ms = 10_000): Promise<void> {
   const unanswered = () => players.reduce((n, p) => n + p.pending.size, 0);
-  await eventually('every intent of the drill players to be answered', () => unanswered() === 0, ms, () => `${unanswered()} unanswered`);
+  await eventually(
+    'every intent of the drill players to be answered (overdue ones resent, as a client does)',
+    () => {
+      players.forEach((p) => p.resendUnanswered());
+      return unanswered() === 0;
+    },
+    ms,
+    () => `${unanswered()} unanswered`,
+  );
 }
 
 /**
