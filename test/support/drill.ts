@@ -23,6 +23,8 @@ export class DrillPlayer {
   readonly answers = new Map<number, { status: string; seq?: number; code?: string; at: number }>();
   reconnects = 0;
   resumed = 0;
+  /** Intents sent again because no answer came within the retry time. */
+  resent = 0;
   /** Arrival times of incremental deltas (to see when the world starts moving again). */
   readonly deltaTimes: number[] = [];
   readonly notices: Array<{ dependency: string; status: string; at: number }> = [];
@@ -101,6 +103,7 @@ export class DrillPlayer {
     for (const [intentSeq, p] of this.pending) {
       if (now - p.sentAt < retryMs) continue;
       p.sentAt = now;
+      this.resent++;
       this.ws.send(JSON.stringify({ type: 'intent.move', intentSeq, payload: { direction: p.dir } }));
     }
   }
@@ -169,6 +172,7 @@ export async function auditLog(pg: Client, players: DrillPlayer[]) {
     duplicatedInLog: duplicated.length,
     ackSeqMismatches: wrongSeq.length,
     logEventsByWorld: Object.fromEntries(worlds.rows.map((r) => [r.world_id, { events: r.n, maxSeq: r.max }])),
+    resentUnanswered: players.reduce((n, p) => n + p.resent, 0),
     reconnects: players.reduce((n, p) => n + p.reconnects, 0),
     resumed: players.reduce((n, p) => n + p.resumed, 0),
     deltaChainErrors: players.reduce((n, p) => n + p.chainErrors.length, 0),
