@@ -47,7 +47,7 @@ export class Intents {
       body = { ...body, payload: { ...body.payload, text: text.data } };
     }
     const traceparent = newTraceparent();
-    const intent = { ...body, intentSeq: this.counter.next(), ...(traceparent ? { traceparent } : {}) } as Intent;
+    const intent = { ...body, intentSeq: this.counter.next(), ...(traceparent ? { traceparent } : {}) };
     store.dispatch({ type: 'intent.queued', intent });
     if (this.trySend(intent)) store.dispatch({ type: 'intent.sent', intentSeq: intent.intentSeq, at: this.clock.now() });
     return true;

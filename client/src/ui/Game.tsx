@@ -24,7 +24,7 @@ import { useUnread } from './unread';
 export const NARROW = '(max-width: 760px)';
 
 /** The game screen: map, panels, the connection's status, and the blocking screens. */
-export function Game({ auth, onSignOut }: { auth: AuthResponse; onSignOut(): void }) {
+export function Game({ auth, onSignOut }: { auth: AuthResponse; onSignOut: () => void }) {
   const { view, connection } = useConnection(auth.accessToken);
   const [diagnostics, setDiagnostics] = useState(false);
   const narrow = useMediaQuery(NARROW);

@@ -15,7 +15,7 @@ export interface PanelDef {
  * The panels beside the map on a wide screen; on a small one, tabs under the map with one panel
  * open at a time (the others stay mounted, hidden, so nothing typed or scrolled is lost).
  */
-export function SidePanels({ panels, tabbed, onShow }: { panels: readonly PanelDef[]; tabbed: boolean; onShow?(id: PanelId): void }) {
+export function SidePanels({ panels, tabbed, onShow }: { panels: readonly PanelDef[]; tabbed: boolean; onShow?: (id: PanelId) => void }) {
   const [open, setOpen] = useState<PanelId>(panels[0]!.id);
   const select = (id: PanelId) => {
     setOpen(id);

@@ -21,7 +21,7 @@ export function signInError(err: unknown, mode: 'login' | 'register' | 'guest'):
   return (err as Error).message;
 }
 
-export function SignIn({ api, onSignedIn }: { api: Api; onSignedIn(auth: AuthResponse): void }) {
+export function SignIn({ api, onSignedIn }: { api: Api; onSignedIn: (auth: AuthResponse) => void }) {
   const [mode, setMode] = useState<Mode>('login');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');

@@ -9,8 +9,8 @@ interface Props {
   owed: readonly string[];
   rttMs: number | null;
   polledAt: number | null;
-  onReconnect(): void;
-  onRefresh(): void;
+  onReconnect: () => void;
+  onRefresh: () => void;
 }
 
 const secs = (ms: number) => `${Math.max(0, Math.ceil(ms / 1000))} s`;

@@ -55,15 +55,20 @@ function comparePrerelease(a: string[], b: string[]): -1 | 0 | 1 {
   return 0;
 }
 
+function semverOf(v: string | Semver): Semver {
+  if (typeof v !== 'string') return v;
+  const parsed = parseSemver(v);
+  if (!parsed) throw new TypeError(`not a semver version: ${v}`);
+  return parsed;
+}
+
 /**
  * Semver precedence: -1 when `a` is older than `b`, 0 when equal, 1 when newer.
  * Throws when either is not a semver string.
  */
 export function compareSemver(a: string | Semver, b: string | Semver): -1 | 0 | 1 {
-  const x = typeof a === 'string' ? parseSemver(a) : a;
-  const y = typeof b === 'string' ? parseSemver(b) : b;
-  if (!x) throw new TypeError(`not a semver version: ${String(a)}`);
-  if (!y) throw new TypeError(`not a semver version: ${String(b)}`);
+  const x = semverOf(a);
+  const y = semverOf(b);
   return (
     sign(x.major - y.major) ||
     sign(x.minor - y.minor) ||

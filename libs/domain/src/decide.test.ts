@@ -35,7 +35,7 @@ const ids = { first: ['a', 'b', 'c', 'd', 'e', 'f'].find((id) => spawnIndex(id, 
 describe('entering a world', () => {
   it('spreads characters over spawn points by a stable hash of their id', () => {
     expect(spawnIndex('some-id', 16)).toBe(spawnIndex('some-id', 16));
-    const counts = new Array(16).fill(0);
+    const counts = new Array<number>(16).fill(0);
     for (let i = 0; i < 1600; i++) counts[spawnIndex(`character-${i}`, 16)]++;
     expect(Math.min(...counts)).toBeGreaterThan(50);
   });

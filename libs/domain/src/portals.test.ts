@@ -1,6 +1,5 @@
 import type { Handover, WorldCommand } from './commands';
 import { decide } from './decide';
-import type { WorldEvent } from './events';
 import { evolveAll } from './evolve';
 import { initialWorldState, occupant } from './state';
 import { parseWorldDefinition } from './world-map';

@@ -4,14 +4,13 @@ import type { GatewayConfig } from '../config';
 import type { SessionRegistry } from '../session/session-registry';
 import type { KeySpec } from './key-ring';
 import { keyRingOf } from './key-ring';
-import type { KeyRingService } from './key-ring.service';
 import { TokenService } from './token.service';
 
 const OLD: KeySpec = { kid: '2026-11', secret: 'o'.repeat(32) };
 const NEW: KeySpec = { kid: '2026-12', secret: 'n'.repeat(32) };
 const logger = { debug: () => undefined } as unknown as Logger;
-const registry = { loggedOutAt: async () => undefined } as unknown as SessionRegistry;
-const service = (keys: KeySpec[]) => new TokenService({ ACCESS_TOKEN_TTL_S: 60 } as GatewayConfig, logger, registry, { ring: keyRingOf(keys) } as KeyRingService);
+const registry = { loggedOutAt: () => Promise.resolve(undefined) } as unknown as SessionRegistry;
+const service = (keys: KeySpec[]) => new TokenService({ ACCESS_TOKEN_TTL_S: 60 } as GatewayConfig, logger, registry, { ring: keyRingOf(keys) });
 const who = { playerId: 'p1', username: 'ada', roles: [] };
 
 describe('access tokens across a key rotation', () => {

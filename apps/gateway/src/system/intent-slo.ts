@@ -47,7 +47,7 @@ export class PendingIntents {
 
   begin(sessionId: string, intentSeq: number, type: IntentType, at: number): void {
     let m = this.bySession.get(sessionId);
-    if (!m) this.bySession.set(sessionId, (m = new Map()));
+    if (!m) this.bySession.set(sessionId, (m = new Map<number, Pending>()));
     m.set(intentSeq, { type, at });
   }
 
@@ -69,7 +69,11 @@ export class PendingIntents {
   expire(now: number, timeoutMs: number): IntentType[] {
     const out: IntentType[] = [];
     for (const [sid, m] of this.bySession) {
-      for (const [seq, p] of m) if (now - p.at > timeoutMs) (m.delete(seq), out.push(p.type));
+      for (const [seq, p] of m) {
+        if (now - p.at <= timeoutMs) continue;
+        m.delete(seq);
+        out.push(p.type);
+      }
       if (!m.size) this.bySession.delete(sid);
     }
     return out;

@@ -8,7 +8,7 @@ const DELTA_LABEL: Record<OperatorOverview['deltaP95Ms']['source'], { title: str
   none: { title: 'Delta p95', note: 'no delta or commit histogram is served' },
 };
 
-function Tile(props: { id: string; title: string; value: string; note?: string; series: Series; format(v: number | null): string; reference?: number }) {
+function Tile(props: { id: string; title: string; value: string; note?: string; series: Series; format: (v: number | null) => string; reference?: number }) {
   return (
     <section className="tile" aria-labelledby={`tile-${props.id}-title`} data-testid={`tile-${props.id}`}>
       <h3 id={`tile-${props.id}-title`}>{props.title}</h3>
