@@ -10,7 +10,7 @@ export type IntentBody = { [K in Intent['type']]: Omit<Extract<Intent, { type: K
 /** At most one move per 80 ms (12.5/s), under the server's 20 moves per second. */
 export const MOVE_MIN_INTERVAL_MS = 80;
 /** Moves without an ack beyond which another is not sent yet (the walker holds it and tries again). */
-export const MAX_MOVES_IN_FLIGHT = 5;
+const MAX_MOVES_IN_FLIGHT = 5;
 
 /**
  * Numbers intents and puts them on the wire. Moves and actions need a live socket (a step

@@ -4,7 +4,7 @@ import { selfCharacter, visibleCharacters } from '../store/selectors';
 import type { GameState } from '../store/state';
 import { BUMP_SHOW_MS, drawScene, EMOTE_SHOW_MS, TILE, tileAt, viewCamera } from './draw';
 
-export const FIRST_PLAYABLE_MARK = 'tilemud:first-playable';
+const FIRST_PLAYABLE_MARK = 'tilemud:first-playable';
 
 /** A drag at least this long (CSS px) is a swipe; shorter, a tap. */
 const SWIPE_MIN_PX = 30;
@@ -21,7 +21,7 @@ interface Props {
   onSwipe: (d: Direction) => void;
 }
 
-export function swipeDirection(dx: number, dy: number): Direction | null {
+function swipeDirection(dx: number, dy: number): Direction | null {
   if (Math.max(Math.abs(dx), Math.abs(dy)) < SWIPE_MIN_PX) return null;
   return Math.abs(dx) > Math.abs(dy) ? (dx > 0 ? 'east' : 'west') : dy > 0 ? 'south' : 'north';
 }

@@ -21,7 +21,16 @@ export function SidePanels({ panels, tabbed, onShow }: { panels: readonly PanelD
     setOpen(id);
     onShow?.(id);
   };
-  if (!tabbed) return <div className="side">{panels.map((p) => <div key={p.id} className={`slot slot-${p.id}`}>{p.content}</div>)}</div>;
+  if (!tabbed)
+    return (
+      <div className="side">
+        {panels.map((p) => (
+          <div key={p.id} className={`slot slot-${p.id}`}>
+            {p.content}
+          </div>
+        ))}
+      </div>
+    );
   const ids = panels.map((p) => p.id);
   const tabId = (id: PanelId) => `tab-${id}`;
   return (

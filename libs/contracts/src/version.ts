@@ -12,8 +12,7 @@ export interface Semver {
 }
 
 // semver.org 2.0.0, without leading zeros; build metadata is accepted and ignored.
-const SEMVER_RE =
-  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+const SEMVER_RE = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
 /** A semver string such as `1.2.3` or `1.2.3-rc.1+build.5`. */
 export const SemverStringSchema = z.string().max(256).regex(SEMVER_RE, 'expected a semver version like 1.2.3');
@@ -69,12 +68,7 @@ function semverOf(v: string | Semver): Semver {
 export function compareSemver(a: string | Semver, b: string | Semver): -1 | 0 | 1 {
   const x = semverOf(a);
   const y = semverOf(b);
-  return (
-    sign(x.major - y.major) ||
-    sign(x.minor - y.minor) ||
-    sign(x.patch - y.patch) ||
-    comparePrerelease(x.prerelease, y.prerelease)
-  );
+  return sign(x.major - y.major) || sign(x.minor - y.minor) || sign(x.patch - y.patch) || comparePrerelease(x.prerelease, y.prerelease);
 }
 
 /**
@@ -83,11 +77,7 @@ export function compareSemver(a: string | Semver, b: string | Semver): -1 | 0 | 
  * Anything unparsable is incompatible, so a garbage version gets
  * "update required" rather than an error.
  */
-export function isCompatible(
-  clientVersion: string,
-  serverProtocolVersion: string,
-  minClientVersion: string,
-): boolean {
+export function isCompatible(clientVersion: string, serverProtocolVersion: string, minClientVersion: string): boolean {
   const client = parseSemver(clientVersion);
   const server = parseSemver(serverProtocolVersion);
   const min = parseSemver(minClientVersion);

@@ -48,7 +48,7 @@ const closedPort = async () => {
   return port;
 };
 const until = async (cond: () => boolean | Promise<boolean>, timeoutMs = 20_000) => {
-  for (const end = Date.now() + timeoutMs; !(await cond()); ) {
+  for (const end = Date.now() + timeoutMs; !(await cond());) {
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 20));
   }

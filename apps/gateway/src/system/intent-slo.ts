@@ -4,7 +4,7 @@ import { ErrorCode } from '@tilemud/contracts';
 export const SLO_GOOD_WITHIN_MS = 200;
 
 export type IntentType = 'move' | 'chat' | 'action';
-export type IntentOutcome = 'applied' | 'rejected' | 'duplicate' | 'error';
+type IntentOutcome = 'applied' | 'rejected' | 'duplicate' | 'error';
 
 /** Codes that are the service failing, not the player's move being refused: `error`, and bad for the SLO. */
 const SERVER_FAULTS = new Set<string>([ErrorCode.UNAVAILABLE, ErrorCode.INTERNAL, ErrorCode.CAPACITY_EXCEEDED]);

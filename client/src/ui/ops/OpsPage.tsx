@@ -15,8 +15,7 @@ export function OpsPage({ fetchOverview, intervalMs = 2000 }: { fetchOverview: F
       case 'forbidden':
         return (
           <p className="ops-alert" role="alert" data-testid="ops-forbidden">
-            This page is for operators: your account does not have the admin role ({state.message}). An operator can grant it with{' '}
-            <code>node scripts/ops.mjs grant-role &lt;username&gt; admin</code>.
+            This page is for operators: your account does not have the admin role ({state.message}). An operator can grant it with <code>node scripts/ops.mjs grant-role &lt;username&gt; admin</code>.
           </p>
         );
       case 'signed_out':
@@ -50,9 +49,7 @@ export function OpsPage({ fetchOverview, intervalMs = 2000 }: { fetchOverview: F
       <header className="topbar">
         <h1 className="logo small">TileMUD · Operator</h1>
         <span className="hint">{state.kind === 'ok' ? `updated every ${Math.round(intervalMs / 1000)} s` : ''}</span>
-        <a href="#/">
-          Back to the game
-        </a>
+        <a href="#/">Back to the game</a>
       </header>
       <main className="ops-main">{body}</main>
     </div>

@@ -91,7 +91,10 @@ export function OpsView({ overview: o, now = Date.now() }: { overview: OperatorO
       <section aria-labelledby="ops-health">
         <h2 id="ops-health">Health</h2>
         <p>
-          Status: <strong className={`health-${o.health.status}`} data-testid="health-status">{o.health.status}</strong>
+          Status:{' '}
+          <strong className={`health-${o.health.status}`} data-testid="health-status">
+            {o.health.status}
+          </strong>
         </p>
         {o.health.causes.length ? (
           <ul data-testid="health-causes">
