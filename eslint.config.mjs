@@ -1,11 +1,13 @@
 // ESLint over the TypeScript of apps/, libs/, client/src and test/ with typescript-eslint's
 // type-checked recommended rules, and the plain JS of scripts/ without type information.
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import globals from 'globals';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
-export default tseslint.config(
+export default defineConfig(
+  // client/vite.config.ts is Vite's own config, outside the client's tsconfig project.
   { ignores: ['**/dist/**', '**/node_modules/**', 'client/vite.config.ts'] },
   {
     files: ['apps/**/*.ts', 'libs/**/*.ts', 'client/src/**/*.{ts,tsx}', 'test/**/*.ts'],
