@@ -11,9 +11,11 @@ import type { Queryable } from './reader';
 export interface ChainDifference {
   worldId: string;
   seq: number;
-  /** The hash (hex) the export carried, and the one the log computed for the row. */
+  /** Which of the row's chain columns differs (`hash` when both do). */
+  field: 'hash' | 'prev_hash';
+  /** Its value (hex) as the export carried it, and as the log computed it for the row. */
   carried: string | null;
-  computed: string;
+  computed: string | null;
 }
 
 /** Inside a transaction: nobody appends to the log until it ends (reads go on). */
@@ -28,18 +30,19 @@ export async function lockForImport(db: Queryable): Promise<void> {
  * seq order; the caller must then roll the transaction back (the rows are in it).
  */
 export async function importRows(db: Queryable, jsonRows: readonly string[]): Promise<{ inserted: number; difference?: ChainDifference }> {
-  const { rows } = await db.query<{ inserted: string; world_id: string | null; seq: string | null; carried: string | null; computed: string | null }>(
+  const { rows } = await db.query<{ inserted: string; world_id: string | null; seq: string | null; field: ChainDifference['field']; carried: string | null; computed: string | null }>(
     `WITH given AS (SELECT * FROM jsonb_populate_recordset(NULL::action_events, $1::jsonb)),
      ins AS (INSERT INTO action_events SELECT * FROM given RETURNING world_id, seq, prev_hash, hash)
      SELECT (SELECT count(*) FROM ins) AS inserted, d.* FROM (SELECT 1) one LEFT JOIN LATERAL (
-       SELECT i.world_id, i.seq, encode(g.hash, 'hex') AS carried, encode(i.hash, 'hex') AS computed
+       SELECT i.world_id, i.seq, x.field, encode(x.carried, 'hex') AS carried, encode(x.computed, 'hex') AS computed
          FROM ins i JOIN given g ON g.world_id = i.world_id AND g.seq = i.seq
-        WHERE i.hash IS DISTINCT FROM g.hash OR i.prev_hash IS DISTINCT FROM g.prev_hash
-        ORDER BY i.world_id, i.seq LIMIT 1) d ON true`,
+         CROSS JOIN LATERAL (VALUES ('hash', g.hash, i.hash), ('prev_hash', g.prev_hash, i.prev_hash)) x (field, carried, computed)
+        WHERE x.carried IS DISTINCT FROM x.computed
+        ORDER BY i.world_id, i.seq, x.field LIMIT 1) d ON true`,
     [`[${jsonRows.join(',')}]`],
   );
   const r = rows[0];
   const inserted = Number(r?.inserted ?? 0);
-  if (!r?.world_id || r.seq === null || r.computed === null) return { inserted };
-  return { inserted, difference: { worldId: r.world_id, seq: Number(r.seq), carried: r.carried, computed: r.computed } };
+  if (!r?.world_id || r.seq === null) return { inserted };
+  return { inserted, difference: { worldId: r.world_id, seq: Number(r.seq), field: r.field, carried: r.carried, computed: r.computed } };
 }

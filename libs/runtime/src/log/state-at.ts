@@ -28,6 +28,8 @@ export class LogGapError extends Error {
 export interface StateAtOptions {
   /** Events per read (STATE_FOLD_PAGE). */
   page?: number;
+  /** Told the seq the fold starts from (the snapshot's, or 0), before it folds anything. */
+  onStart?: (fromSeq: number) => void;
   /** Told how many events each page folded (a progress bar). */
   onFolded?: (events: number) => void;
 }
@@ -44,6 +46,7 @@ export async function stateAt(db: Queryable, map: WorldMap, atSeq: number, optio
   const reader = new LogReader(db);
   const start = await new WorldSnapshots(db).nearest(map.id, atSeq);
   let at = start ?? foldFrom(map, undefined, []);
+  options.onStart?.(at.seq);
   let folded = 0;
   while (at.seq < atSeq) {
     const to = Math.min(atSeq, at.seq + page);
