@@ -19,8 +19,8 @@ const SHOWN = 10;
 /** A problem for each thing the log's triggers should refuse or do and do not (a trigger missing or disabled). */
 export function guardProblems(guards) {
   const missing = [
-    ...['update', 'delete', 'truncate'].filter((op) => !guards[op]).map((op) => `action_events does not refuse ${op.toUpperCase()} (its append-only trigger is missing or disabled)`),
-    ...(guards.chain ? [] : ['action_events does not hash its inserts (the trigger action_events_chain is missing or disabled)']),
+    ...['update', 'delete', 'truncate'].filter((op) => !guards[op]).map((op) => `does not refuse ${op.toUpperCase()} (its append-only trigger is missing or disabled)`),
+    ...(guards.chain ? [] : ['does not hash its inserts (the trigger action_events_chain is missing or disabled)']),
   ];
   return missing.map((message) => ({ check: 'guards', worldId: null, seq: null, message }));
 }
@@ -36,7 +36,8 @@ export function truncations(worlds, witnesses) {
     const past = witnesses.filter((x) => x.worldId === w.worldId && x.seq > w.head);
     if (!past.length) continue;
     const last = Math.max(...past.map((x) => x.seq));
-    const who = past.map((x) => `${x.what} (seq ${x.seq})`).join(', ');
+    const names = past.map((x) => `${x.what} (seq ${x.seq})`);
+    const who = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : names[0];
     problems.push({
       check: 'truncation',
       worldId: w.worldId,
