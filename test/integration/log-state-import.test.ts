@@ -47,10 +47,13 @@ describe('the log: state at a seq, the chained import, the guards', () => {
     });
 
   beforeAll(async () => {
+    // An idle connection cut from outside (another suite's outage drill) fails the query that uses it, not the suite.
+    admin.on('error', () => undefined);
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${name}`);
     await migrate(url);
     pool = new Pool({ connectionString: url, max: 2 });
+    pool.on('error', () => undefined);
     await walk(10);
   }, 60_000);
 
