@@ -1,7 +1,6 @@
 // `ops events`: a world's log, filtered, as a table or NDJSON; --follow tails it live by polling
 // the log (the truth, gapless, in seq order) until interrupted or --to is reached.
 import { knownWorld, readSnapshot, table, UsageError, withDb, writer } from './cli.mjs';
-import { countEvents, head, readEvents } from './log-queries.mjs';
 import { progress } from './progress.mjs';
 
 const PAGE = 1000;
@@ -21,7 +20,7 @@ export const eventsCommand = {
     type: { kind: 'string', value: 'T', help: 'only these event types (comma separated)' },
     follow: { kind: 'bool', help: 'keep going: print new events as they are logged (Ctrl-C ends); starts with the last 10 seqs unless --from or --last says' },
   },
-  notes: 'NDJSON fields: worldId, seq, type, data, characterId, intentSeq, eventIndex, recordedAt, traceId.',
+  notes: 'NDJSON fields: worldId, seq, type, data (as stored), version (its schema version), characterId, intentSeq, eventIndex, recordedAt, traceId.',
   run,
 };
 
@@ -59,13 +58,15 @@ async function run(ctx, opts) {
 async function list(ctx, opts, types, state) {
   const out = writer();
   await withDb(ctx, async (db) => {
-    const top = await head(db, opts.world);
+    // As stored: each event in the version it was written with (the NDJSON says which).
+    const log = new ctx.libs.runtime.LogReader(db, { raw: true });
+    const top = await log.head(opts.world);
     const to = opts.to ?? (opts.follow ? Number.MAX_SAFE_INTEGER : top);
     // Following with no start given begins as tail -f does: with the last few.
     const last = opts.last ?? (opts.follow && !opts.from ? FOLLOW_LAST : undefined);
     let after = last ? Math.max(0, Math.min(to, top) - last) : (opts.from ?? 1) - 1;
-    const filter = { worldId: opts.world, characterId: opts.character, types };
-    const bar = progress('events', await countEvents(db, { worldId: opts.world, after, to: Math.min(to, top) }), { enabled: opts.progress });
+    const filter = { characterId: opts.character, types };
+    const bar = progress('events', await log.count(opts.world, after, Math.min(to, top)), { enabled: opts.progress });
     // A table is measured over its rows; past one page (or when following) rows go out as they
     // come, in fixed columns, so a long listing is never held in memory.
     const rows = [];
@@ -84,7 +85,7 @@ async function list(ctx, opts, types, state) {
     // What is there now, a page at a time, all read at one moment of the log.
     after = await readSnapshot(db, async () => {
       for (;;) {
-        const page = await readEvents(db, { ...filter, after, to: Math.min(to, top), limit: PAGE });
+        const page = await log.eventsAfter(opts.world, after, { ...filter, upTo: Math.min(to, top), limit: PAGE });
         const scanned = page.length ? page[page.length - 1].seq - after : 0;
         if (!page.length) return Math.min(to, top);
         bar.add(scanned);
@@ -97,17 +98,17 @@ async function list(ctx, opts, types, state) {
       const cells = rows.map((r) => Object.fromEntries(COLUMNS.map((c, i) => [c, r[i]])));
       await out(cells.length ? `${table(cells, COLUMNS)}\n` : `no events in world ${opts.world}${after ? ` up to seq ${after}` : ''} match\n`);
     }
-    if (opts.follow) await follow(db, filter, after, to, emit, state);
+    if (opts.follow) await follow(log, opts.world, filter, after, to, emit, state);
   });
 }
 
 /** Polls the log past `after` until `to` is passed or `state.stopped` (interrupted). */
-async function follow(db, filter, after, to, emit, state) {
+async function follow(log, worldId, filter, after, to, emit, state) {
   while (!state.stopped && after < to) {
     // The head first, then the events up to it: one logged between two reads is never skipped.
-    const top = Math.min(to, await head(db, filter.worldId));
+    const top = Math.min(to, await log.head(worldId));
     while (after < top) {
-      const page = await readEvents(db, { ...filter, after, to: top, limit: PAGE });
+      const page = await log.eventsAfter(worldId, after, { ...filter, upTo: top, limit: PAGE });
       if (page.length) await emit(page);
       after = page.length === PAGE ? page[page.length - 1].seq : top;
     }
@@ -120,6 +121,7 @@ const toLine = (e) => ({
   seq: e.seq,
   type: e.type,
   data: e.payload,
+  version: e.version,
   characterId: e.characterId,
   intentSeq: e.intentSeq,
   eventIndex: e.eventIndex,

@@ -1,10 +1,10 @@
 // `ops export`: a world's log (or every world's) as NDJSON. Line 1 is a header (format, version,
 // the log's columns, each world's head and count); then one line per event, every column of its
-// action_events row (the row as PostgreSQL's to_jsonb renders it: timestamps at full precision),
-// world by world in seq order. All of it is read in one snapshot of the database.
+// row (as PostgreSQL's to_jsonb renders it: timestamps at full precision; version, prev_hash and
+// hash, the chain as "\\x…" hex, which import checks), world by world in seq order. All of it is
+// read in one snapshot of the database, through the log reader of libs/runtime.
 import { createWriteStream } from 'node:fs';
 import { knownWorld, readSnapshot, UsageError, withDb, writer } from './cli.mjs';
-import { exportRows, logColumns, worldHeads } from './log-queries.mjs';
 import { progress } from './progress.mjs';
 
 export const EXPORT_FORMAT = 'tilemud-action-events';
@@ -28,22 +28,24 @@ async function run(ctx, opts) {
   const file = opts.out ? createWriteStream(opts.out) : undefined;
   const fileDone = file && new Promise((resolve, reject) => file.on('finish', resolve).on('error', reject));
   const out = writer(file ?? process.stdout);
+  const { runtime } = ctx.libs;
   const summary = await withDb(ctx, (db) =>
     readSnapshot(db, async () => {
-      const heads = (await worldHeads(db)).filter((w) => !opts.world || w.worldId === opts.world);
+      const log = new runtime.LogReader(db);
+      const heads = (await log.summaries()).filter((w) => !opts.world || w.worldId === opts.world);
       if (opts.world && !heads.length) throw new UsageError(`export: world ${opts.world} has no events`);
       const header = {
         format: EXPORT_FORMAT,
         version: EXPORT_VERSION,
         exportedAt: new Date().toISOString(),
-        columns: await logColumns(db),
+        columns: await runtime.logColumns(db),
         worlds: Object.fromEntries(heads.map((w) => [w.worldId, { head: w.head, events: w.events }])),
       };
       await out(`${JSON.stringify(header)}\n`);
       const bar = progress('export', heads.reduce((n, w) => n + w.events, 0), { enabled: opts.progress });
       for (const w of heads) {
         for (let after = 0; ; ) {
-          const rows = await exportRows(db, w.worldId, after, PAGE);
+          const rows = await log.exportPage(w.worldId, after, PAGE);
           if (!rows.length) break;
           await out(rows.map((r) => `${r.json}\n`).join(''));
           bar.add(rows.length);

@@ -1,11 +1,12 @@
 // `ops import`: an export (see export.mjs) back into the log of the database DATABASE_URL names,
-// for worlds whose log there is empty (it refuses otherwise). One transaction: the rows go in, each
-// world is checked gapless from 1 to the head the header names, and only then is it committed.
+// for worlds whose log there is empty (it refuses otherwise). One transaction: the rows go in
+// through libs/runtime's log/import.ts, the log's chain trigger computing every hash anew, which
+// must equal the hash the export carries (an edited export is refused at its first changed event);
+// each world is checked whole from 1 to the head the header names; only then is it committed.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Failure, UsageError, withDb } from './cli.mjs';
 import { EXPORT_FORMAT, EXPORT_VERSION } from './export.mjs';
-import { firstGap, hasEvents, head, insertRows, lockForImport, logColumns } from './log-queries.mjs';
 import { progress } from './progress.mjs';
 
 const BATCH = 2000;
@@ -50,8 +51,10 @@ async function run(ctx, opts) {
   const worlds = opts.world ? [opts.world] : Object.keys(header.worlds);
   for (const w of worlds) if (!ctx.libs.domain.getWorld(w)) process.stderr.write(`ops: warning: world ${w} is not one this build knows; imported all the same\n`);
 
+  const { runtime } = ctx.libs;
   const summary = await withDb(ctx, async (db) => {
-    const columns = await logColumns(db);
+    const log = new runtime.LogReader(db);
+    const columns = await runtime.logColumns(db);
     const extra = header.columns.filter((c) => !columns.includes(c));
     if (extra.length) throw new Failure(`import: the export has columns this database's log lacks (${extra.join(', ')}): migrate it first`);
     const missing = columns.filter((c) => !header.columns.includes(c));
@@ -59,13 +62,13 @@ async function run(ctx, opts) {
     await db.query('BEGIN');
     try {
       // Nobody appends to these worlds while they are filled (a sequencer started too early waits).
-      await lockForImport(db);
-      for (const w of worlds) if (await hasEvents(db, w)) throw new Failure(`import: refused: world ${w} already has events in this database (its log must be empty)`);
-      const counts = await load(db, lines, new Set(worlds), header, opts);
+      await runtime.lockForImport(db);
+      for (const w of worlds) if ((await log.head(w)) > 0) throw new Failure(`import: refused: world ${w} already has events in this database (its log must be empty)`);
+      const counts = await load(runtime, db, lines, new Set(worlds), header, opts);
       for (const w of worlds) {
-        const gap = await firstGap(db, w);
-        if (gap) throw new Failure(`import: world ${w}: seq ${gap.missing} missing (next is ${gap.found}); nothing imported`);
-        const top = await head(db, w);
+        const [broken] = await log.breaks(w);
+        if (broken) throw new Failure(`import: world ${w} seq ${broken.seq}: ${broken.problem}; nothing imported`);
+        const top = await log.head(w);
         if (top !== header.worlds[w].head || counts.get(w) !== header.worlds[w].events) {
           throw new Failure(`import: world ${w}: the header says ${header.worlds[w].events} events up to seq ${header.worlds[w].head}, the file had ${counts.get(w) ?? 0} up to ${top}; nothing imported`);
         }
@@ -81,14 +84,23 @@ async function run(ctx, opts) {
   return `imported ${Object.entries(summary.worlds).map(([w, s]) => `${w}: ${s.events} events (1..${s.head})`).join(', ')}`;
 }
 
-/** Reads the event lines, inserting those of `worlds` in batches; each world's seqs must run 1, 2, 3… */
-async function load(db, lines, worlds, header, opts) {
+/**
+ * Reads the event lines, inserting those of `worlds` in batches; each world's seqs must run 1, 2,
+ * 3…, and each row's hash as the log computes it must be the one the file carries.
+ */
+async function load(runtime, db, lines, worlds, header, opts) {
   const total = [...worlds].reduce((n, w) => n + header.worlds[w].events, 0);
   const bar = progress('import', total, { enabled: opts.progress });
   const last = new Map();
   let batch = [];
   const flush = async () => {
-    if (batch.length) await insertRows(db, batch);
+    if (!batch.length) return;
+    const { difference: d } = await runtime.importRows(db, batch);
+    if (d) {
+      throw new Failure(
+        `import: refused: world ${d.worldId} seq ${d.seq}: the export carries ${d.field} ${d.carried ?? '(none)'} but the log computes ${d.computed ?? '(none)'} for the event: the file was changed after its export; nothing imported`,
+      );
+    }
     bar.add(batch.length);
     batch = [];
   };

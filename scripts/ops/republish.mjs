@@ -2,9 +2,9 @@
 // (what the sequencer does at start). Only the events the stream does not hold are published,
 // the sequencer's way (msgID worldId:seq). A message deleted from the stream keeps its msgID in
 // the stream's duplicate window (10 min), which would drop the copy as a duplicate: such events
-// are published once more under a msgID of their own (worldId:seq:republish-<time>).
+// are published once more under a msgID of their own (worldId:seq:republish-<time>). Events are
+// read in today's shape (through the domain's upcasters), as the sequencer republishes them.
 import { knownWorld, table, UsageError, withDb } from './cli.mjs';
-import { head, readEvents, recordedAt, worldHeads } from './log-queries.mjs';
 import { progress } from './progress.mjs';
 import { eventsStreamInfo, publishEvents, scanWorld, withNats } from './stream.mjs';
 
@@ -32,13 +32,14 @@ async function run(ctx, opts) {
   const results = await withDb(ctx, (db) =>
     withNats(ctx, async (nats) => {
       await eventsStreamInfo(ctx, nats);
-      const worlds = opts.world ? [{ worldId: opts.world, head: await head(db, opts.world) }] : await worldHeads(db);
+      const log = new ctx.libs.runtime.LogReader(db);
+      const worlds = opts.world ? [{ worldId: opts.world, head: await log.head(opts.world) }] : await log.summaries();
       const out = [];
       for (const w of worlds) {
         const to = Math.min(opts.to ?? w.head, w.head);
         const from = opts.from ?? 1;
         if (opts.world && opts.from > w.head) throw new UsageError(`republish: world ${w.worldId}'s log ends at seq ${w.head}`);
-        out.push(await refill(ctx, db, nats, w.worldId, from, to, opts));
+        out.push(await refill(ctx, log, nats, w.worldId, from, to, opts));
       }
       return out;
     }),
@@ -55,11 +56,11 @@ async function run(ctx, opts) {
   return `${table(rows)}\n${total ? `published ${total} events` : 'the stream held every event of the range: nothing published'}`;
 }
 
-async function refill(ctx, db, nats, worldId, from, to, opts) {
+async function refill(ctx, log, nats, worldId, from, to, opts) {
   const result = { worldId, from, to, held: 0, published: 0, renamed: 0 };
   if (to < from) return result;
-  const first = await recordedAt(db, worldId, from);
-  const since = first ? new Date(new Date(first).getTime() - CLOCK_MARGIN_MS).toISOString() : undefined;
+  const [first] = await log.eventsAt(worldId, [from]);
+  const since = first ? new Date(new Date(first.recordedAt).getTime() - CLOCK_MARGIN_MS).toISOString() : undefined;
   const held = new Set();
   const scan = progress(`scan stream ${worldId}`, to - from + 1, { enabled: opts.progress, unit: 'messages' });
   await scanWorld(ctx, nats, worldId, since, ({ envelope }) => {
@@ -74,7 +75,7 @@ async function refill(ctx, db, nats, worldId, from, to, opts) {
   const bar = progress(`republish ${worldId}`, to - from + 1, { enabled: opts.progress });
   const suffix = `:republish-${Date.now().toString(36)}`;
   for (let after = from - 1; after < to; ) {
-    const page = await readEvents(db, { worldId, after, to, limit: PAGE });
+    const page = await log.eventsAfter(worldId, after, { upTo: to, limit: PAGE });
     if (!page.length) break;
     const missing = page.filter((e) => !held.has(e.seq));
     const acks = await publishEvents(ctx, nats, missing);

@@ -1,11 +1,10 @@
-// `ops state`: a world as it stood at a seq (or a time), folded from the log with the domain's own
-// fold. Its characters, items and chat are in the shape of the snapshot a client is sent at that seq.
+// `ops state`: a world as it stood at a seq (or a time): libs/runtime's stateAt, the nearest stored
+// world snapshot at or below it with the log after it folded on by the domain's own fold (what the
+// admin time travel shows too). Its characters, items and chat are in the shape of the snapshot a
+// client is sent at that seq; it says which snapshot it started from and how many events it folded.
 import { knownWorld, readSnapshot, table, UsageError, withDb } from './cli.mjs';
-import { foldTail, startingPoint, stateView } from './fold.mjs';
-import { chatUpTo, head, readEvents, recordedAt, seqAtTime } from './log-queries.mjs';
 import { progress } from './progress.mjs';
-
-const PAGE = 5000;
+import { stateView } from './state-view.mjs';
 
 export const stateCommand = {
   name: 'state',
@@ -17,38 +16,27 @@ export const stateCommand = {
     'at-time': { kind: 'time', value: 'T', help: 'the state after the last event recorded at or before this time (ISO 8601)' },
     chat: { kind: 'int', value: 'K', default: 50, help: 'chat lines shown, the latest first kept' },
   },
-  notes: 'JSON: { world: {id, name, width, height, seq, recordedAt}, characters (online), items, chat, offline }.',
+  notes: 'JSON: { world: {id, name, width, height, seq, recordedAt}, characters (online), items, chat, offline, fold: {fromSnapshot, folded} }.',
   run,
 };
-
-/** The world at `target`: `{ map, seq, state }`, folded a page at a time. */
-async function stateAt(ctx, db, worldId, target, bar) {
-  const map = knownWorld(ctx, worldId);
-  let at = startingPoint(ctx.libs.domain, map);
-  for (;;) {
-    const page = await readEvents(db, { worldId, after: at.seq, to: target, limit: PAGE });
-    if (!page.length) break;
-    at = foldTail(ctx.libs.domain, at, page);
-    bar?.add(page.length);
-    if (page.length < PAGE) break;
-  }
-  return { map, ...at };
-}
 
 async function run(ctx, opts) {
   if (!opts.world) throw new UsageError('state: --world is required');
   const map = knownWorld(ctx, opts.world);
   if (opts.atSeq !== undefined && opts.atTime !== undefined) throw new UsageError('state: give --at-seq or --at-time, not both');
+  const { runtime } = ctx.libs;
   const view = await withDb(ctx, (db) =>
     readSnapshot(db, async () => {
-      const top = await head(db, opts.world);
-      const target = opts.atTime !== undefined ? await seqAtTime(db, opts.world, opts.atTime) : (opts.atSeq ?? top);
+      const log = new runtime.LogReader(db);
+      const top = await log.head(opts.world);
+      const target = opts.atTime !== undefined ? await log.seqAt(opts.world, opts.atTime) : (opts.atSeq ?? top);
       if (target > top) throw new UsageError(`state: world ${opts.world} has no seq ${target}: its log ends at seq ${top}`);
       const bar = progress(`state ${opts.world}`, target, { enabled: opts.progress });
-      const at = await stateAt(ctx, db, opts.world, target, bar);
+      const at = await runtime.stateAt(db, map, target, { onStart: (from) => bar.setTotal(target - from), onFolded: (n) => bar.add(n) });
       bar.done();
-      const chat = opts.chat ? await chatUpTo(db, opts.world, target, opts.chat) : [];
-      return stateView(map, at, chat, target ? await recordedAt(db, opts.world, target) : undefined);
+      const chat = opts.chat ? await log.chatUpTo(opts.world, target, opts.chat) : [];
+      const [last] = target ? await log.eventsAt(opts.world, [target]) : [];
+      return stateView(map, at, chat, last?.recordedAt);
     }),
   );
   if (opts.json) return JSON.stringify(view, null, 2);
@@ -58,7 +46,12 @@ async function run(ctx, opts) {
 function render(v) {
   const inv = (c) => c.inventory.map((i) => i.kind).join(', ') || '-';
   const w = v.world;
-  const parts = [`world ${w.id} (${w.name}, ${w.width}x${w.height}) at seq ${w.seq}${w.recordedAt ? `, recorded ${w.recordedAt}` : ''}`, ''];
+  const from = v.fold.fromSnapshot ? `the world snapshot at seq ${v.fold.fromSnapshot}` : 'the empty world (no world snapshot at or below it)';
+  const parts = [
+    `world ${w.id} (${w.name}, ${w.width}x${w.height}) at seq ${w.seq}${w.recordedAt ? `, recorded ${w.recordedAt}` : ''}`,
+    `folded ${v.fold.folded} event(s) onto ${from}`,
+    '',
+  ];
   parts.push(`characters online: ${v.characters.length}`);
   if (v.characters.length) {
     parts.push(table(v.characters.map((c) => ({ id: c.id, name: c.name, at: `${c.x},${c.y}`, facing: c.facing, status: c.away ? 'away' : 'online', inventory: inv(c) }))));

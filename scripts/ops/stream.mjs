@@ -33,11 +33,6 @@ export async function eventsStreamInfo(ctx, nats) {
   }
 }
 
-/** The envelope the sequencer publishes for a log event (toEnvelope of event-publisher.ts). */
-export function toEnvelope(e) {
-  return { worldId: e.worldId, seq: e.seq, type: e.type, data: e.payload, characterId: e.characterId, intentSeq: e.intentSeq, recordedAt: e.recordedAt };
-}
-
 /**
  * Publishes log events in order, pipelined 500 at a time, as the sequencer does: msgID
  * `worldId:seq`, and the trace id the log keeps in `Tilemud-Trace-Id`. Resolves with each one's
@@ -54,7 +49,7 @@ export async function publishEvents(ctx, nats, events, suffix = '') {
         batch.map((e) => {
           const h = headers();
           if (e.traceId) h.set(ctx.libs.runtime.HEADER_TRACE_ID, e.traceId);
-          return nats.js.publish(nats.t.eventSubject(e.worldId), JSON.stringify(toEnvelope(e)), { msgID: `${e.worldId}:${e.seq}${suffix}`, headers: h });
+          return nats.js.publish(nats.t.eventSubject(e.worldId), JSON.stringify(ctx.libs.runtime.envelopeOf(e)), { msgID: `${e.worldId}:${e.seq}${suffix}`, headers: h });
         }),
       )),
     );
@@ -113,10 +108,9 @@ export function canonical(v) {
   return JSON.stringify(v);
 }
 
-/** Where a stream envelope differs from the log's event: the first field that does, or undefined. */
-export function envelopeDiff(envelope, e) {
+/** Where a stream envelope differs from the log's (`want`, envelopeOf the logged event): the first field that does, or undefined. */
+export function envelopeDiff(envelope, want) {
   if (!envelope) return 'the message is not JSON';
-  const want = toEnvelope(e);
   for (const k of ['worldId', 'seq', 'type', 'characterId', 'intentSeq']) if (envelope[k] !== want[k]) return `${k}: stream ${JSON.stringify(envelope[k])}, log ${JSON.stringify(want[k])}`;
   if (new Date(envelope.recordedAt).getTime() !== new Date(want.recordedAt).getTime()) return `recordedAt: stream ${envelope.recordedAt}, log ${want.recordedAt}`;
   if (canonical(envelope.data) === canonical(want.data)) return undefined;

@@ -3,8 +3,7 @@
 // makes of the log, each world folded up to its checkpoint. Every difference is a problem naming
 // the world and the seq of the last event that touched the row.
 import { createRequire } from 'node:module';
-import { readEvents } from './log-queries.mjs';
-import { canonical, toEnvelope } from './stream.mjs';
+import { canonical } from './stream.mjs';
 
 const require = createRequire(import.meta.url);
 export const PROJECTION = 'world_read_model';
@@ -43,8 +42,11 @@ export async function storedReadModels(db) {
   };
 }
 
-/** What the projector builds from each world's log up to `to` (its checkpoint), with the seq that last touched each item. */
-export async function expectedReadModels(db, targets, bar) {
+/**
+ * What the projector builds from each world's log (read by `log`, a LogReader, in today's shape as
+ * the projector gets it) up to `to` (its checkpoint), with the seq that last touched each item.
+ */
+export async function expectedReadModels(ctx, log, targets, bar) {
   const { foldEvents, CHAT_KEEP } = projectorFold();
   const characters = new Map();
   const items = new Map();
@@ -54,9 +56,9 @@ export async function expectedReadModels(db, targets, bar) {
   for (const { worldId, to } of targets) {
     const lines = [];
     for (let after = 0; after < to; ) {
-      const page = await readEvents(db, { worldId, after, to, limit: PAGE });
+      const page = await log.eventsAfter(worldId, after, { upTo: to, limit: PAGE });
       if (!page.length) break;
-      const envelopes = page.map(toEnvelope);
+      const envelopes = page.map(ctx.libs.runtime.envelopeOf);
       const rows = foldEvents((id) => characters.get(id), envelopes);
       for (const r of rows.characters) characters.set(r.id, charRow(r));
       for (const [id, item] of rows.items) {

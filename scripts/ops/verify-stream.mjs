@@ -1,7 +1,7 @@
 // verify's stream check: the EVENTS stream holds every log event of a world's last N seqs (those
 // it should still hold: younger than the stream's max age, older than a few seconds), each equal
-// to the log's, and nothing past the log's head (a log that lost its tail, or was truncated).
-import { head, readEvents, recordedAt } from './log-queries.mjs';
+// to the log's (read in today's shape, as the sequencer publishes it), and nothing past the log's
+// head (a log that lost its tail, or was truncated).
 import { progress } from './progress.mjs';
 import { envelopeDiff, scanWorld } from './stream.mjs';
 
@@ -15,19 +15,20 @@ const CLOCK_MARGIN_MS = 10 * 60_000;
 const IN_FLIGHT_MS = 10_000;
 
 /**
- * Checks one world (`{ worldId, head }` from the log); `last`: how many of its last seqs
- * (`'all'`: all). Problems are `{ check: 'stream', worldId, seq, message }`; `counts` says how many
- * seqs were checked and held.
+ * Checks one world (`{ worldId, head }` from the log) with `log`, a LogReader; `last`: how many of
+ * its last seqs (`'all'`: all). Problems are `{ check: 'stream', worldId, seq, message }`; `counts`
+ * says how many seqs were checked and held; `ahead`, the highest seq the stream holds past the
+ * log's head (undefined: none), is a witness of a truncated log.
  */
-export async function checkStream(ctx, db, nats, world, last, maxAgeMs, showProgress) {
+export async function checkStream(ctx, log, nats, world, last, maxAgeMs, showProgress) {
   const { worldId } = world;
   const from = last === 'all' ? 1 : Math.max(1, world.head - last + 1);
   const problems = [];
   const counts = { from, to: world.head, checked: 0, held: 0 };
-  const first = world.head >= from ? await recordedAt(db, worldId, from) : undefined;
-  const since = last === 'all' || !first ? undefined : new Date(new Date(first).getTime() - CLOCK_MARGIN_MS).toISOString();
+  const [first] = world.head >= from ? await log.eventsAt(worldId, [from]) : [];
+  const since = last === 'all' || !first ? undefined : new Date(new Date(first.recordedAt).getTime() - CLOCK_MARGIN_MS).toISOString();
   const copies = new Map();
-  let beyond;
+  let ahead;
   let highest = 0;
   const bar = progress(`verify stream ${worldId}`, Math.max(0, world.head - from + 1), { enabled: showProgress, unit: 'messages' });
   await scanWorld(ctx, nats, worldId, since, ({ streamSeq, envelope }) => {
@@ -37,22 +38,24 @@ export async function checkStream(ctx, db, nats, world, last, maxAgeMs, showProg
       return;
     }
     highest = Math.max(highest, seq);
-    if (seq > world.head) beyond = beyond === undefined ? seq : Math.min(beyond, seq);
-    else if (seq >= from) {
+    if (seq >= from && seq <= world.head) {
       copies.set(seq, [...(copies.get(seq) ?? []), envelope]);
       bar.add(1);
     }
   });
   bar.done();
   // The log may have grown since it was read: only a seq past its head now is one it lacks.
-  if (beyond !== undefined) {
-    const now = await head(db, worldId);
-    if (beyond > now) problems.push({ check: 'stream', worldId, seq: now + 1, message: `the stream holds seq ${beyond} but the log ends at seq ${now}: the log lost events the stream has` });
+  if (highest > world.head) {
+    const now = await log.head(worldId);
+    if (highest > now) {
+      ahead = highest;
+      problems.push({ check: 'stream', worldId, seq: now + 1, message: `the stream holds seqs up to ${highest} but the log ends at seq ${now}: the log lost events the stream has` });
+    }
   }
   const oldest = Date.now() - maxAgeMs + 60_000;
   const youngest = Date.now() - IN_FLIGHT_MS;
   for (let after = from - 1; after < world.head; ) {
-    const page = await readEvents(db, { worldId, after, to: world.head, limit: PAGE });
+    const page = await log.eventsAfter(worldId, after, { upTo: world.head, limit: PAGE });
     if (!page.length) break;
     for (const e of page) {
       const held = copies.get(e.seq);
@@ -64,12 +67,12 @@ export async function checkStream(ctx, db, nats, world, last, maxAgeMs, showProg
       counts.checked++;
       counts.held++;
       for (const envelope of held) {
-        const d = envelopeDiff(envelope, e);
+        const d = envelopeDiff(envelope, ctx.libs.runtime.envelopeOf(e));
         if (d) problems.push({ check: 'stream', worldId, seq: e.seq, message: `the stream's copy of seq ${e.seq} differs from the log: ${d}` });
       }
     }
     counts.checked += page.filter((e) => !copies.has(e.seq)).length;
     after = page[page.length - 1].seq;
   }
-  return { problems, counts };
+  return { problems, counts, ahead };
 }

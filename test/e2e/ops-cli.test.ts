@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Client } from 'pg';
+import { foldLog, getWorld } from '@tilemud/domain';
+import { LogReader, WorldSnapshots } from '@tilemud/runtime';
 import { migrate } from '../../libs/runtime/src/migrate';
 import { connectNats, destroyTopology, topology } from '../../libs/runtime/src/nats';
 import { joinPlayer, TestClient } from '../support/client';
@@ -88,6 +90,24 @@ describe('the operator command', () => {
 
   const head = async () => Number((await pg.query("SELECT coalesce(max(seq), 0) AS s FROM action_events WHERE world_id = 'lobby'")).rows[0].s);
   const checkpoint = async () => Number((await pg.query("SELECT coalesce(max(seq), 0) AS s FROM projection_checkpoints WHERE world_id = 'lobby'")).rows[0].s);
+  /** Stores lobby's state at `seq` as the sequencer would (a fold of its log). */
+  const saveSnapshot = async (seq: number) => {
+    const events = await new LogReader(pg).eventsAfter('lobby', 0, { upTo: seq });
+    await new WorldSnapshots(pg).save('lobby', foldLog(getWorld('lobby')!, events));
+  };
+  /** Runs `f` with the log's triggers off, as only a test (or someone with the owner's rights) can. */
+  const tampering = async (f: () => Promise<unknown>) => {
+    await pg.query('BEGIN');
+    try {
+      await pg.query('ALTER TABLE action_events DISABLE TRIGGER USER');
+      await f();
+      await pg.query('ALTER TABLE action_events ENABLE TRIGGER USER');
+      await pg.query('COMMIT');
+    } catch (err) {
+      await pg.query('ROLLBACK');
+      throw err;
+    }
+  };
   /** Until the projector has folded everything logged so far. */
   const caughtUp = async () => {
     const h = await head();
@@ -184,6 +204,14 @@ describe('the operator command', () => {
     const table = await ops(['state', '--world', 'lobby', '--at-seq', String(seq)]);
     expect(table.stdout).toContain(`world lobby (The Lobby, 64x40) at seq ${seq}`);
     expect(table.stdout).toContain(a.guest!.player.username);
+
+    // Folded from the empty world so far; from a stored world snapshot below the seq once there is one, with the same answer.
+    expect(state.fold).toEqual({ fromSnapshot: 0, folded: seq });
+    expect(table.stdout).toContain(`folded ${seq} event(s) onto the empty world (no world snapshot at or below it)`);
+    await saveSnapshot(seq - 2);
+    const fromSnapshot = await ops(['state', '--world', 'lobby', '--at-seq', String(seq), '--json']);
+    expect(JSON.parse(fromSnapshot.stdout)).toEqual({ ...state, fold: { fromSnapshot: seq - 2, folded: 2 } });
+    expect((await ops(['state', '--world', 'lobby', '--at-seq', String(seq)])).stdout).toContain(`folded 2 event(s) onto the world snapshot at seq ${seq - 2}`);
   }, 60_000);
 
   it('verifies a clean system', async () => {
@@ -191,8 +219,14 @@ describe('the operator command', () => {
     const r = await ops(['verify', '--stream-last', 'all']);
     expect(r.stdout).toContain('verify: OK');
     expect(r.code).toBe(0);
+    // Each check says what it found to hold: the log refusing TRUNCATE among them.
+    expect(r.stdout).toMatch(/^ {2}guards +ok +action_events refuses UPDATE, DELETE and TRUNCATE/m);
+    expect(r.stdout).toMatch(/^ {2}log +ok +\d+ world\(s\), \d+ events: gapless from seq 1, each prev_hash its predecessor's hash/m);
     const report = JSON.parse((await ops(['verify', '--json'])).stdout);
     expect(report).toMatchObject({ ok: true, first: null, problems: [] });
+    expect(report.checks.map((c: { check: string; ok: boolean }) => [c.check, c.ok])).toEqual(
+      ['guards', 'log', 'truncation', 'checkpoints', 'snapshots', 'stream', 'read-model'].map((c) => [c, true]),
+    );
     expect(report.worlds.find((w: { worldId: string }) => w.worldId === 'lobby')).toMatchObject({ head: expect.any(Number), checkpoint: expect.any(Number) });
   }, 60_000);
 
@@ -204,12 +238,27 @@ describe('the operator command', () => {
     expect(exported.stderr).toMatch(/^export \[#{24}\] 100%  [\d,]+\/[\d,]+ events  [\d,]+\/s  ETA 0s$/m);
     expect(JSON.parse(exported.stdout)).toMatchObject({ events: expect.any(Number), out: file });
     const [header, ...events] = ndjson(readFileSync(file, 'utf8'));
-    expect(header).toMatchObject({ format: 'tilemud-action-events', version: 1, columns: expect.arrayContaining(['world_id', 'seq', 'payload', 'recorded_at', 'trace_id']) });
+    expect(header).toMatchObject({
+      format: 'tilemud-action-events',
+      version: 1,
+      columns: expect.arrayContaining(['world_id', 'seq', 'payload', 'recorded_at', 'trace_id', 'version', 'prev_hash', 'hash']),
+    });
     const top = header.worlds.lobby.head;
     expect(events.filter((e) => e.world_id === 'lobby').map((e) => e.seq)).toEqual(Array.from({ length: top }, (_, i) => i + 1));
+    expect(events[1]).toMatchObject({ version: expect.any(Number), prev_hash: events[0].hash, hash: expect.stringMatching(/^\\x[0-9a-f]{64}$/) });
 
     await migrate(importUrl);
     const env = { DATABASE_URL: importUrl };
+    // An export edited after it was written: the log computes another hash for the changed event, and the import is refused whole.
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const at = lines.findIndex((l) => l.includes(chats[0]!.text));
+    lines[at] = lines[at]!.replace(chats[0]!.text, 'words never said');
+    writeFileSync(join(dir, 'edited.ndjson'), lines.join('\n'));
+    const edited = await ops(['import', '--in', join(dir, 'edited.ndjson')], env);
+    expect(edited.code).toBe(1);
+    expect(edited.stderr).toContain(`import: refused: world lobby seq ${chats[0]!.seq}: the export carries hash `);
+    expect(edited.stderr).toContain('nothing imported');
+
     const imported = await ops(['import', '--in', file], env);
     expect(imported).toMatchObject({ code: 0, stdout: expect.stringContaining(`lobby: ${top} events (1..${top})`) });
     // Row for row what the source holds up to the export's head.
@@ -225,9 +274,12 @@ describe('the operator command', () => {
     const verified = await ops(['verify'], env);
     expect(verified.stdout).toContain('verify: OK');
     expect(verified.code).toBe(0);
-    const there = await ops(['state', '--world', 'lobby', '--at-seq', String(top), '--json'], env);
-    const here = await ops(['state', '--world', 'lobby', '--at-seq', String(top), '--json']);
-    expect(JSON.parse(there.stdout)).toEqual(JSON.parse(here.stdout));
+    // The same state, there folded from the empty world, here from the snapshot stored above.
+    const there = JSON.parse((await ops(['state', '--world', 'lobby', '--at-seq', String(top), '--json'], env)).stdout);
+    const here = JSON.parse((await ops(['state', '--world', 'lobby', '--at-seq', String(top), '--json'])).stdout);
+    expect(there.fold).toEqual({ fromSnapshot: 0, folded: top });
+    expect(here.fold.fromSnapshot).toBeGreaterThan(0);
+    expect({ ...there, fold: null }).toEqual({ ...here, fold: null });
 
     // From stdin too; and the log is never filled twice.
     const again = await opsWithInput(['import', '--in', '-'], readFileSync(file, 'utf8'), env);
@@ -268,32 +320,47 @@ describe('the operator command', () => {
     expect((await pg.query('SELECT count(*)::int AS n FROM dead_letters')).rows[0].n).toBe(0);
   }, 60_000);
 
-  it('names the world and seq of a tampered row, and of a checkpoint ahead of the log', async () => {
+  it('names a changed event by its hash, whatever the stream and the read models say', async () => {
     const seq = chats[1]!.seq;
     const tamper = (text: string) =>
-      pg.query(
-        `ALTER TABLE action_events DISABLE TRIGGER action_events_no_update;
-         UPDATE action_events SET payload = jsonb_set(payload, '{text}', to_jsonb('${text}'::text)) WHERE world_id = 'lobby' AND seq = ${seq};
-         ALTER TABLE action_events ENABLE TRIGGER action_events_no_update;`,
-      );
+      tampering(() => pg.query(`UPDATE action_events SET payload = jsonb_set(payload, '{text}', to_jsonb($1::text)) WHERE world_id = 'lobby' AND seq = $2`, [text, seq]));
     await tamper('words never said');
     try {
       const r = await ops(['verify']);
       expect(r.code).toBe(1);
-      expect(r.stdout).toMatch(new RegExp(`verify: FAILED, \\d+ problem\\(s\\); first: world lobby seq ${seq} \\(stream\\)`));
+      expect(r.stdout).toMatch(new RegExp(`verify: FAILED, \\d+ problem\\(s\\); first: world lobby seq ${seq} \\(log\\): hash mismatch`));
+      expect(r.stdout).toMatch(new RegExp(`^lobby +\\d+ +HASH MISMATCH at ${seq} `, 'm'));
       const report = JSON.parse((await ops(['verify', '--json'])).stdout);
-      expect(report.first).toMatchObject({ worldId: 'lobby', seq });
-      // The read model kept what was said: it differs from the fold of the tampered log at that seq.
+      expect(report.first).toMatchObject({ check: 'log', worldId: 'lobby', seq, message: expect.stringMatching(/^hash mismatch/) });
+      // The stream and the read model kept what was said: they differ from the tampered log at that seq too.
+      expect(report.problems).toContainEqual(expect.objectContaining({ check: 'stream', worldId: 'lobby', seq }));
       expect(report.problems).toContainEqual(expect.objectContaining({ check: 'read-model', worldId: 'lobby', seq, message: expect.stringContaining('words never said') }));
+      // Without them, the chain alone names it.
+      const alone = JSON.parse((await ops(['verify', '--json', '--stream-last', '0', '--skip-read-models'])).stdout);
+      expect(alone).toMatchObject({ ok: false, first: { check: 'log', worldId: 'lobby', seq }, problems: [expect.objectContaining({ check: 'log' })] });
     } finally {
       await tamper(chats[1]!.text);
+    }
+    expect((await ops(['verify'])).code).toBe(0);
+  }, 60_000);
+
+  it('names a guard of the log that is off, and a checkpoint ahead of the log', async () => {
+    await pg.query('ALTER TABLE action_events DISABLE TRIGGER action_events_no_truncate');
+    try {
+      const r = await ops(['verify', '--json', '--stream-last', '0', '--skip-read-models']);
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.stdout).first).toEqual({ check: 'guards', worldId: null, seq: null, message: expect.stringContaining('does not refuse TRUNCATE') });
+    } finally {
+      await pg.query('ALTER TABLE action_events ENABLE TRIGGER action_events_no_truncate');
     }
     const top = await head();
     await pg.query("INSERT INTO projection_checkpoints (projection, world_id, seq) VALUES ('ops_test', 'lobby', $1)", [top + 50]);
     try {
       const r = await ops(['verify', '--json', '--skip-read-models']);
       expect(r.code).toBe(1);
-      expect(JSON.parse(r.stdout).first).toMatchObject({ check: 'checkpoints', worldId: 'lobby', seq: top + 1 });
+      const report = JSON.parse(r.stdout);
+      expect(report.first).toMatchObject({ check: 'truncation', worldId: 'lobby', seq: top + 1, message: expect.stringContaining(`checkpoint ops_test (seq ${top + 50})`) });
+      expect(report.problems).toContainEqual(expect.objectContaining({ check: 'checkpoints', worldId: 'lobby', seq: top + 1 }));
     } finally {
       await pg.query("DELETE FROM projection_checkpoints WHERE projection = 'ops_test'");
     }
@@ -329,4 +396,38 @@ describe('the operator command', () => {
     expect(bad.code).toBe(78);
     expect(bad.stderr).toContain('NATS_PREFIX');
   }, 120_000);
+
+  // Last: it stops the sequencer, and the log it leaves must be whole again for nobody after it.
+  it('names a truncated tail through what remembers it: checkpoints, world snapshots and the stream', async () => {
+    await system.apps.sequencer.stop();
+    await caughtUp();
+    const top = await head();
+    await saveSnapshot(top);
+    const { rows: tail } = await pg.query("SELECT to_jsonb(a)::text AS row FROM action_events a WHERE world_id = 'lobby' AND seq > $1 ORDER BY seq", [top - 3]);
+    await tampering(() => pg.query("DELETE FROM action_events WHERE world_id = 'lobby' AND seq > $1", [top - 3]));
+    try {
+      // The chain left is whole: only what remembers the removed events can tell.
+      expect((await pg.query("SELECT * FROM action_events_breaks('lobby')")).rows).toEqual([]);
+      const r = await ops(['verify', '--json', '--stream-last', 'all']);
+      expect(r.code).toBe(1);
+      const report = JSON.parse(r.stdout);
+      expect(report.first).toEqual({
+        check: 'truncation',
+        worldId: 'lobby',
+        seq: top - 2,
+        message: expect.stringMatching(new RegExp(`^the log ends at seq ${top - 3} but .*its tail was removed, seqs ${top - 2}\\.\\.${top} are missing$`)),
+      });
+      for (const witness of ['checkpoint world_read_model', 'a world snapshot', 'the EVENTS stream']) expect(report.first.message).toContain(`${witness} (seq ${top})`);
+      for (const check of ['checkpoints', 'snapshots', 'stream']) expect(report.problems).toContainEqual(expect.objectContaining({ check, worldId: 'lobby', seq: top - 2 }));
+      const text = await ops(['verify']);
+      expect(text.stdout).toMatch(new RegExp(`^lobby +${top - 3} +TRUNCATED `, 'm'));
+      expect(text.stdout).toContain(`first: world lobby seq ${top - 2} (truncation): the log ends at seq ${top - 3}`);
+    } finally {
+      // Put back as they were: the chain trigger computes the same hashes for them.
+      await pg.query('INSERT INTO action_events SELECT * FROM jsonb_populate_recordset(NULL::action_events, $1::jsonb)', [`[${tail.map((t) => t.row).join(',')}]`]);
+      await system.apps.sequencer.start();
+    }
+    const good = await ops(['verify', '--stream-last', 'all']);
+    expect(good.stdout).toContain('verify: OK');
+  }, 90_000);
 });

@@ -80,4 +80,55 @@ describe('the log reader', () => {
     const seqs = await withTransaction(pool, async (c) => (await new LogReader(c).eventsAfter(worldId, 3)).map((e) => e.seq), 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     expect(seqs).toEqual([4, 5, 6]);
   });
+
+  it('filters a range by type and by character, and counts it', async () => {
+    expect((await reader.eventsAfter(worldId, 0, { types: ['character.departed'] })).map((e) => e.seq)).toEqual([6]);
+    expect((await reader.eventsAfter(worldId, 1, { upTo: 5, characterId: who, types: ['chat.posted', 'character.departed'], limit: 3 })).map((e) => e.seq)).toEqual([2, 3, 4]);
+    expect(await reader.eventsAfter(worldId, 0, { characterId: randomUUID() })).toEqual([]);
+    expect(await reader.count(worldId)).toBe(6);
+    expect(await reader.count(worldId, 2, 4)).toBe(2);
+    expect(await reader.count(`${worldId}_none`)).toBe(0);
+  });
+
+  it('finds the seq at a time, the chat up to a seq, and each world\'s stretch of the log', async () => {
+    expect(await reader.seqAt(worldId, at)).toBe(5);
+    expect(await reader.seqAt(worldId, new Date())).toBe(6);
+    expect(await reader.seqAt(worldId, '2025-01-01T00:00:00Z')).toBe(0);
+    expect((await reader.chatUpTo(worldId, 4, 2)).map((e) => [e.seq, e.payload.text])).toEqual([
+      [3, 'line 3'],
+      [4, 'line 4'],
+    ]);
+    const summaries = await reader.summaries();
+    expect(summaries.find((w) => w.worldId === worldId)).toEqual({ worldId, first: 1, head: 6, events: 6 });
+    expect(summaries.find((w) => w.worldId === there)).toEqual({ worldId: there, first: 1, head: 2, events: 2 });
+  });
+
+  it('reads events as stored, with the hash chain, and whole rows for an export', async () => {
+    const raw = await new LogReader(pool, { raw: true }).eventsAfter(worldId, 0, { upTo: 2 });
+    expect(raw[0]).toMatchObject({ seq: 1, version: 1, prevHash: null, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(raw[1]!.prevHash).toBe(raw[0]!.hash);
+    const page = await reader.exportPage(worldId, 1, 2);
+    expect(page.map((r) => r.seq)).toEqual([2, 3]);
+    const row = JSON.parse(page[0]!.json);
+    expect(row).toMatchObject({ world_id: worldId, seq: 2, type: 'chat.posted', version: 1, trace_id: 'trace2', prev_hash: `\\x${raw[0]!.hash}`, hash: `\\x${raw[1]!.hash}` });
+    expect(row.recorded_at).toMatch(/^2026-01-01T00:00:00(\.0+)?\+00:00$/);
+  });
+
+  it("names the first break of a world's chain, and none of a whole one", async () => {
+    expect(await reader.breaks(worldId)).toEqual([]);
+    const forge = (text: string) =>
+      withTransaction(pool, async (c) => {
+        await c.query('ALTER TABLE action_events DISABLE TRIGGER action_events_no_update');
+        await c.query(`UPDATE action_events SET payload = jsonb_set(payload, '{text}', to_jsonb($2::text)) WHERE world_id = $1 AND seq = 3`, [worldId, text]);
+        await c.query('ALTER TABLE action_events ENABLE TRIGGER action_events_no_update');
+      });
+    await forge('forged');
+    try {
+      expect(await reader.breaks(worldId)).toEqual([{ worldId, seq: 3, problem: expect.stringMatching(/^hash mismatch/) }]);
+      expect(await reader.breaks()).toContainEqual({ worldId, seq: 3, problem: expect.stringMatching(/^hash mismatch/) });
+    } finally {
+      await forge('line 3');
+    }
+    expect(await reader.breaks(worldId)).toEqual([]);
+  });
 });

@@ -17,4 +17,4 @@ export * from './ops-server';
 export * from './worker-metrics';
 export * from './world-snapshots';
 export * from './backoff';
-export * from './log/reader';
+export * from './log/index';

@@ -1,5 +1,5 @@
-import type { Pool } from 'pg';
 import { getWorld, restoreSnapshot, StateAt, takeSnapshot, WORLD_SNAPSHOT_VERSION, WorldSnapshot } from '@tilemud/domain';
+import type { Queryable } from './log/reader';
 
 /**
  * Stored world states (table world_snapshots): a cache of a fold of the log, and the index that
@@ -8,7 +8,7 @@ import { getWorld, restoreSnapshot, StateAt, takeSnapshot, WORLD_SNAPSHOT_VERSIO
  * folds from further back.
  */
 export class WorldSnapshots {
-  constructor(private readonly pool: Pool) {}
+  constructor(private readonly pool: Queryable) {}
 
   /** The newest snapshot of the world at or below `atOrBelow` (any, when absent), restored. */
   async nearest(worldId: string, atOrBelow = Number.MAX_SAFE_INTEGER): Promise<StateAt | undefined> {
@@ -35,5 +35,11 @@ export class WorldSnapshots {
   async seqs(worldId: string): Promise<number[]> {
     const { rows } = await this.pool.query<{ seq: string }>('SELECT seq FROM world_snapshots WHERE world_id = $1 ORDER BY seq DESC', [worldId]);
     return rows.map((r) => Number(r.seq));
+  }
+
+  /** Each world's newest stored snapshot seq (of any version): what `ops verify` holds a log's head against. */
+  async newest(): Promise<Map<string, number>> {
+    const { rows } = await this.pool.query<{ world_id: string; seq: string }>('SELECT world_id, max(seq) AS seq FROM world_snapshots GROUP BY world_id');
+    return new Map(rows.map((r) => [r.world_id, Number(r.seq)]));
   }
 }

@@ -1,28 +1,28 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { ADMIN_EVENTS_LIMIT, AdminWorldsResponse, ErrorCode, WorldEventsPage, WorldMap, WorldStateAt } from '@tilemud/contracts';
-import { foldFrom, getWorld, StateAt, WORLDS, type WorldMap as DomainMap } from '@tilemud/domain';
-import { WorldSnapshots } from '@tilemud/runtime';
+import { getWorld, WORLDS, type WorldMap as DomainMap } from '@tilemud/domain';
+import { LogGapError, LogReader, stateAt } from '@tilemud/runtime';
 import { ApiError } from '../errors/api-error';
 import { PG_POOL } from '../tokens';
-import { logHead, readLog } from './log-read';
 import { worldView } from './world-view';
 
-/** Rows one query of a fold reads: a fold over a long tail is several bounded queries, not one huge one. */
-const FOLD_PAGE = 5000;
 const PROJECTION = 'world_read_model';
 
 /**
  * The operator's view of the worlds' logs: heads, lag and dead letters, a world as it stood at a
  * seq (the domain's own fold, from the nearest stored world snapshot at or below it), and the
- * logged events of a seq range. Read-only.
+ * logged events of a seq range, as stored (their own version). Read-only; every read of the log is
+ * the log reader's (libs/runtime/src/log/), and the state at a seq is the one `ops state` gives.
  */
 @Injectable()
 export class TimeTravelService {
-  private readonly snapshots: WorldSnapshots;
+  private readonly log: LogReader;
+  private readonly stored: LogReader;
 
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {
-    this.snapshots = new WorldSnapshots(pool);
+    this.log = new LogReader(pool);
+    this.stored = new LogReader(pool, { raw: true });
   }
 
   async worlds(): Promise<AdminWorldsResponse> {
@@ -34,7 +34,7 @@ export class TimeTravelService {
     const parked = new Map(dead.rows.map((r) => [r.world_id, Number(r.n)]));
     const worlds = await Promise.all(
       [...WORLDS.values()].map(async (w) => {
-        const head = await logHead(this.pool, w.id);
+        const head = await this.log.head(w.id);
         const projectedSeq = projected.get(w.id) ?? 0;
         return { id: w.id, name: w.name, head, projectedSeq, lagEvents: head - projectedSeq, deadLetters: parked.get(w.id) ?? 0 };
       }),
@@ -46,31 +46,33 @@ export class TimeTravelService {
 
   async map(worldId: string): Promise<WorldMap> {
     const map = this.world(worldId);
-    return { id: map.id, name: map.name, width: map.width, height: map.height, seq: await logHead(this.pool, worldId), tiles: [...map.tiles], portals: [...map.portals] };
+    return { id: map.id, name: map.name, width: map.width, height: map.height, seq: await this.log.head(worldId), tiles: [...map.tiles], portals: [...map.portals] };
   }
 
   /** The world at `atSeq` (1..head): the newest stored snapshot at or below it, plus the events after it. */
   async stateAt(worldId: string, atSeq: number): Promise<WorldStateAt> {
     const map = this.world(worldId);
-    const head = await logHead(this.pool, worldId);
+    const head = await this.log.head(worldId);
     if (atSeq > head) throw new ApiError(ErrorCode.VALIDATION_FAILED, `atSeq: world ${worldId} has ${head} events`, { details: { head } });
-    const start = await this.snapshots.nearest(worldId, atSeq);
-    const at = await this.fold(map, start, atSeq);
-    return { worldId, seq: at.seq, head, foldedFrom: start?.seq ?? 0, ...worldView(worldId, at.state) };
+    const at = await stateAt(this.pool, map, atSeq).catch((err: unknown) => {
+      // A state over a hole would be wrong in ways nobody could see: say where the log is broken instead.
+      throw err instanceof LogGapError ? new ApiError(ErrorCode.INTERNAL, err.message) : err;
+    });
+    return { worldId, seq: at.seq, head, foldedFrom: at.fromSnapshot, ...worldView(worldId, at.state) };
   }
 
   /** The events of `from`..`to` (clipped to the head), at most ADMIN_EVENTS_LIMIT. */
   async events(worldId: string, from: number, to: number): Promise<WorldEventsPage> {
     this.world(worldId);
-    const head = await logHead(this.pool, worldId);
-    const rows = await readLog(this.pool, worldId, from, Math.min(to, head), ADMIN_EVENTS_LIMIT + 1);
+    const head = await this.log.head(worldId);
+    const rows = await this.stored.eventsAfter(worldId, from - 1, { upTo: Math.min(to, head), limit: ADMIN_EVENTS_LIMIT + 1 });
     const events = rows.slice(0, ADMIN_EVENTS_LIMIT).map((r) => ({
       seq: r.seq,
       type: r.type,
       characterId: r.characterId,
-      version: r.version,
+      version: r.version ?? 1,
       data: r.payload,
-      recordedAt: r.recordedAt.toISOString(),
+      recordedAt: r.recordedAt,
     }));
     return { worldId, head, events, more: rows.length > ADMIN_EVENTS_LIMIT };
   }
@@ -79,17 +81,5 @@ export class TimeTravelService {
     const map = getWorld(worldId);
     if (!map) throw new ApiError(ErrorCode.WORLD_NOT_FOUND, `world ${worldId} does not exist`);
     return map;
-  }
-
-  private async fold(map: DomainMap, start: StateAt | undefined, atSeq: number): Promise<StateAt> {
-    let at = start;
-    for (let from = (start?.seq ?? 0) + 1; from <= atSeq; from += FOLD_PAGE) {
-      const to = Math.min(atSeq, from + FOLD_PAGE - 1);
-      const rows = await readLog(this.pool, map.id, from, to, FOLD_PAGE);
-      // A state over a hole would be wrong in ways nobody could see: say where the log is broken instead.
-      if (rows.length !== to - from + 1) throw new ApiError(ErrorCode.INTERNAL, `world ${map.id}: the log misses events between seq ${from} and ${to}`);
-      at = foldFrom(map, at, rows);
-    }
-    return at ?? foldFrom(map, undefined, []);
   }
 }

@@ -14,17 +14,28 @@ const LOG = [
   move('a', 4),
   move('a', 5),
   { type: 'character.left', payload: { characterId: 'b' } },
-].map((e, i) => ({ seq: i + 1, type: e.type, character_id: null, version: 1, payload: e.payload, recorded_at: new Date(1_800_000_000_000 + i) }));
+].map((e, i) => ({
+  world_id: 'lobby',
+  seq: String(i + 1),
+  character_id: null,
+  intent_seq: null,
+  event_index: 0,
+  type: e.type,
+  version: 1,
+  payload: e.payload,
+  recorded_at: new Date(1_800_000_000_000 + i),
+  trace_id: null,
+}));
 
-/** A pool answering the service's few queries from LOG, recording the log reads it was asked. */
+/** A pool answering the log reader's few queries from LOG, recording the reads (after, up to, limit) it was asked. */
 function fakePool(snapshots: Array<{ seq: number; state: unknown }> = []) {
   const reads: number[][] = [];
   const query = async (sql: string, params: unknown[] = []) => {
-    if (sql.includes('max(seq)')) return { rows: [{ seq: params[0] === 'lobby' ? String(LOG.length) : null }] };
+    if (sql.includes('max(seq)')) return { rows: [{ head: params[0] === 'lobby' ? String(LOG.length) : null }] };
     if (sql.includes('FROM action_events')) {
-      const [, from, to, limit] = params as [string, number, number, number];
-      reads.push([from, to, limit]);
-      return { rows: LOG.filter((r) => r.seq >= from && r.seq <= to).slice(0, limit) };
+      const [, after, upTo, limit] = params as [string, number, number, number];
+      reads.push([after, upTo, limit]);
+      return { rows: LOG.filter((r) => Number(r.seq) > after && Number(r.seq) <= upTo).slice(0, limit) };
     }
     if (sql.includes('FROM world_snapshots')) return { rows: snapshots.filter((s) => s.seq <= (params[1] as number)).slice(-1) };
     if (sql.includes('projection_checkpoints')) return { rows: [{ world_id: 'lobby', seq: '5' }] };
@@ -60,7 +71,7 @@ describe('TimeTravelService', () => {
     const at = await new TimeTravelService(pool).stateAt('lobby', 6);
     expect(at).toMatchObject({ seq: 6, foldedFrom: 5, items: [] });
     expect(at.characters.map((c) => [c.id, c.x])).toEqual([['a', 5]]);
-    expect(reads).toEqual([[6, 6, 5000]]);
+    expect(reads).toEqual([[5, 6, 5000]]);
   });
 
   it('refuses a seq past the head (400) and an unknown world (404)', async () => {
@@ -76,8 +87,8 @@ describe('TimeTravelService', () => {
     const { pool } = fakePool();
     const holed = {
       query: async (sql: string, params: unknown[]) => {
-        const r = (await pool.query(sql, params)) as unknown as { rows: Array<{ seq?: number }> };
-        return sql.includes('FROM action_events') && !sql.includes('max(seq)') ? { rows: r.rows.filter((row) => row.seq !== 3) } : r;
+        const r = (await pool.query(sql, params)) as unknown as { rows: Array<{ seq?: string }> };
+        return sql.includes('FROM action_events') && !sql.includes('max(seq)') ? { rows: r.rows.filter((row) => row.seq !== '3') } : r;
       },
     } as unknown as Pool;
     await expect(new TimeTravelService(holed).stateAt('lobby', 5)).rejects.toMatchObject({ status: 500, body: { code: 'INTERNAL', message: 'world lobby: the log misses events between seq 1 and 5' } });
@@ -89,7 +100,7 @@ describe('TimeTravelService', () => {
     expect(page).toMatchObject({ worldId: 'lobby', head: 7, more: false });
     expect(page.events.map((e) => [e.seq, e.type])).toEqual([[6, 'character.moved'], [7, 'character.left']]);
     expect(page.events[0]).toMatchObject({ characterId: null, version: 1, data: { characterId: 'a', x: 5 }, recordedAt: '2027-01-15T08:00:00.005Z' });
-    expect(reads).toEqual([[6, 7, 201]]);
+    expect(reads).toEqual([[5, 7, 201]]);
   });
 
   it('gives each world its head, read-model lag and dead letters', async () => {

@@ -1,35 +1,10 @@
 import type { QueryResult, QueryResultRow } from 'pg';
-import { EVENT_VERSIONS, type Handover, upcast } from '@tilemud/domain';
-import type { EventEnvelope } from '../wire';
+import type { Handover } from '@tilemud/domain';
+import { COLUMNS, EventRecord, LoggedEvent, RAW_COLUMNS, SKIP_SCAN, toCurrent, toRaw } from './rows';
 
 /** What the reader needs of node-postgres: a Pool, a Client, or a client checked out for a transaction. */
 export interface Queryable {
   query<R extends QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
-}
-
-/** One row of `action_events`, as every reader of the log sees it. */
-export interface LoggedEvent {
-  worldId: string;
-  seq: number;
-  characterId: string | null;
-  /** The player intent it answers (null for system intents and handovers). */
-  intentSeq: number | null;
-  /** Its place among the events of one intent (0 first). */
-  eventIndex: number;
-  type: string;
-  payload: Record<string, unknown>;
-  /**
-   * The schema version of `payload` as returned: today's (EVENT_VERSIONS) for a reader that upcasts,
-   * the stored one for a raw reader. Absent on an event not yet appended: today's.
-   */
-  version?: number;
-  /** ISO 8601. */
-  recordedAt: string;
-  /** The trace id of the intent that decided it. */
-  traceId: string | null;
-  /** Raw readers only: the hash chain (hex), as stored. */
-  prevHash?: string | null;
-  hash?: string | null;
 }
 
 export interface LogReaderOptions {
@@ -40,22 +15,45 @@ export interface LogReaderOptions {
   raw?: boolean;
 }
 
+/** Which events `eventsAfter` reads. */
+export interface EventRange {
+  /** The last seq read (inclusive). */
+  upTo?: number;
+  /** At most this many events (the first ones). */
+  limit?: number;
+  /** Only the events this character made or whose data names it (`characterId`). */
+  characterId?: string;
+  /** Only events of these types. */
+  types?: readonly string[];
+}
+
+/** A world's stretch of the log. */
+export interface WorldLogSummary {
+  worldId: string;
+  first: number;
+  head: number;
+  events: number;
+}
+
+/** The first place a world's log does not prove itself: `problem` starts with 'missing', 'chain broken' or 'hash mismatch'. */
+export interface LogBreak {
+  worldId: string;
+  seq: number;
+  problem: string;
+}
+
 /** How an intent was decided, as kept in the log: for answering its resend the same way. */
 export type StoredOutcome =
   | { status: 'applied'; seq: number; handover?: { toWorldId: string } }
   | { status: 'rejected'; code: string; message: string; details?: Record<string, unknown> };
 
-const COLUMNS = 'world_id, seq, character_id, intent_seq, event_index, type, payload, version, recorded_at, trace_id';
-/** A raw reader's columns: the hash chain too (decoding it costs a third of a read). */
-const RAW_COLUMNS = `${COLUMNS}, prev_hash, hash`;
-
 /**
  * Every read of the event log (`action_events`, and `intent_rejections` for the intents it refused),
  * in one place: the sequencer's recovery, the projector's catch-up, the gateway's replay, snapshot
- * fold and health, the workers' metrics and the operator CLI ask it rather than the tables. The
+ * fold and health, the workers' metrics, the admin time travel and the operator command ask it rather than the tables. The
  * sequencer's append stays the only writer. Events come read through the domain's upcasters, in
- * today's shape, whatever version they were written with (unless the reader is raw). Give it a pool, a client, or the client of a
- * transaction when several reads must see the log at one moment.
+ * today's shape, whatever version they were written with (unless the reader is raw). Give it a
+ * pool, a client, or the client of a transaction when several reads must see the log at one moment.
  */
 export class LogReader {
   private readonly toLogged: (r: EventRecord) => LoggedEvent;
@@ -70,16 +68,51 @@ export class LogReader {
   }
 
   /**
-   * A world's events after `afterSeq`, in seq order: up to `upTo` when given, and at most `limit`
-   * of them when given (the first ones). Without either, the rest of the log.
+   * A world's events after `afterSeq`, in seq order: up to `upTo` when given, at most `limit` of
+   * them when given (the first ones), and only those the filters keep. Without any, the rest of the log.
    */
-  async eventsAfter(worldId: string, afterSeq: number, range: { upTo?: number; limit?: number } = {}): Promise<LoggedEvent[]> {
+  async eventsAfter(worldId: string, afterSeq: number, range: EventRange = {}): Promise<LoggedEvent[]> {
+    const params: unknown[] = [worldId, afterSeq, range.upTo ?? null, range.limit ?? null];
+    let filters = '';
+    if (range.characterId) {
+      params.push(range.characterId);
+      filters += ` AND (character_id = $${params.length}::uuid OR payload->>'characterId' = $${params.length}::text)`;
+    }
+    if (range.types?.length) {
+      params.push(range.types);
+      filters += ` AND type = ANY($${params.length}::text[])`;
+    }
     const { rows } = await this.db.query<EventRecord>(
       `SELECT ${this.columns} FROM action_events
-        WHERE world_id = $1 AND seq > $2 AND ($3::bigint IS NULL OR seq <= $3) ORDER BY seq LIMIT $4`,
-      [worldId, afterSeq, range.upTo ?? null, range.limit ?? null],
+        WHERE world_id = $1 AND seq > $2 AND ($3::bigint IS NULL OR seq <= $3)${filters} ORDER BY seq LIMIT $4`,
+      params,
     );
     return rows.map(this.toLogged);
+  }
+
+  /** How many events a world has after `afterSeq` (up to `upTo` when given): a progress bar's total. */
+  async count(worldId: string, afterSeq = 0, upTo?: number): Promise<number> {
+    const { rows } = await this.db.query<{ n: string }>('SELECT count(*) AS n FROM action_events WHERE world_id = $1 AND seq > $2 AND ($3::bigint IS NULL OR seq <= $3)', [
+      worldId,
+      afterSeq,
+      upTo ?? null,
+    ]);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** The last seq of a world recorded at or before `time` (0: none was). */
+  async seqAt(worldId: string, time: Date | string): Promise<number> {
+    const { rows } = await this.db.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM action_events WHERE world_id = $1 AND recorded_at <= $2', [worldId, time]);
+    return Number(rows[0]?.seq ?? 0);
+  }
+
+  /** The last `limit` chat lines of a world at or below `seq`, oldest first. */
+  async chatUpTo(worldId: string, seq: number, limit: number): Promise<LoggedEvent[]> {
+    const { rows } = await this.db.query<EventRecord>(
+      `SELECT ${this.columns} FROM action_events WHERE world_id = $1 AND seq <= $2 AND type = 'chat.posted' ORDER BY seq DESC LIMIT $3`,
+      [worldId, seq, limit],
+    );
+    return rows.map(this.toLogged).reverse();
   }
 
   /** A world's events at these seqs (those the log holds), in seq order. */
@@ -112,6 +145,42 @@ export class LogReader {
   async worlds(): Promise<string[]> {
     const { rows } = await this.db.query<{ world_id: string | null }>(SKIP_SCAN);
     return rows.flatMap((r) => (r.world_id === null ? [] : [r.world_id]));
+  }
+
+  /** Every world of the log with its first and last seq and how many events it has (a scan of the log). */
+  async summaries(): Promise<WorldLogSummary[]> {
+    const { rows } = await this.db.query<{ world_id: string; first: string; head: string; events: string }>(
+      'SELECT world_id, min(seq) AS first, max(seq) AS head, count(*) AS events FROM action_events GROUP BY world_id ORDER BY world_id',
+    );
+    return rows.map((r) => ({ worldId: r.world_id, first: Number(r.first), head: Number(r.head), events: Number(r.events) }));
+  }
+
+  /**
+   * The first break of each world's log (or of one world's), by the log's own check (migration
+   * 009): a missing seq, a broken chain (events removed or reordered) or a hash mismatch (an
+   * event changed after it was written). None: every log proves itself.
+   */
+  async breaks(worldId?: string): Promise<LogBreak[]> {
+    const { rows } = await this.db.query<{ world_id: string; seq: string; problem: string }>('SELECT world_id, seq, problem FROM action_events_breaks($1) ORDER BY world_id', [
+      worldId ?? null,
+    ]);
+    return rows.map((r) => ({ worldId: r.world_id, seq: Number(r.seq), problem: r.problem }));
+  }
+
+  /**
+   * Whole rows of a world after `afterSeq`, at most `limit`, in seq order, each as the JSON text
+   * PostgreSQL renders it (every column, the hash chain as `\\x…` hex, times at full precision):
+   * an export's lines, which `importRows` (log/import.ts) inserts as they are.
+   */
+  async exportPage(worldId: string, afterSeq: number, limit: number): Promise<{ seq: number; json: string }[]> {
+    const { rows } = await this.db.query<{ at_seq: string; row: string }>(
+      // The page is taken first, then rendered: to_jsonb for the page's rows only, whatever the plan.
+      `SELECT a.seq AS at_seq, to_jsonb(a)::text AS row FROM (
+         SELECT * FROM action_events WHERE world_id = $1 AND seq > $2 ORDER BY seq LIMIT $3) a
+        ORDER BY a.seq`,
+      [worldId, afterSeq, limit],
+    );
+    return rows.map((r) => ({ seq: Number(r.at_seq), json: r.row }));
   }
 
   /** The highest intentSeq decided of each character (applied or rejected). */
@@ -163,54 +232,3 @@ export class LogReader {
   }
 }
 
-/** A logged event as the EVENTS stream carries it. */
-export function envelopeOf(e: LoggedEvent): EventEnvelope {
-  return { worldId: e.worldId, seq: e.seq, type: e.type, data: e.payload, characterId: e.characterId, intentSeq: e.intentSeq, recordedAt: e.recordedAt };
-}
-
-/** Each world id of the log once, in order: one index probe per world instead of a scan of every event. */
-const SKIP_SCAN = `WITH RECURSIVE w AS (
-    (SELECT world_id FROM action_events ORDER BY world_id LIMIT 1)
-    UNION ALL
-    SELECT (SELECT e.world_id FROM action_events e WHERE e.world_id > w.world_id ORDER BY e.world_id LIMIT 1) FROM w WHERE w.world_id IS NOT NULL)
-  SELECT world_id FROM w`;
-
-interface EventRecord {
-  world_id: string;
-  seq: string;
-  character_id: string | null;
-  intent_seq: string | null;
-  event_index: number;
-  type: string;
-  payload: Record<string, unknown>;
-  version: number;
-  recorded_at: Date;
-  trace_id: string | null;
-  prev_hash?: Buffer | null;
-  hash?: Buffer | null;
-}
-
-function toRaw(r: EventRecord): LoggedEvent {
-  return {
-    worldId: r.world_id,
-    seq: Number(r.seq),
-    characterId: r.character_id,
-    intentSeq: r.intent_seq === null ? null : Number(r.intent_seq),
-    eventIndex: Number(r.event_index),
-    type: r.type,
-    payload: r.payload,
-    version: Number(r.version),
-    recordedAt: new Date(r.recorded_at).toISOString(),
-    traceId: r.trace_id,
-    prevHash: r.prev_hash ? r.prev_hash.toString('hex') : null,
-    hash: r.hash ? r.hash.toString('hex') : null,
-  };
-}
-
-/** Today's shape of a stored event. A type the domain does not know is passed on as stored. */
-function toCurrent(r: EventRecord): LoggedEvent {
-  const { prevHash: _p, hash: _h, ...e } = toRaw(r);
-  const current = (EVENT_VERSIONS as Record<string, number | undefined>)[e.type];
-  if (current === undefined || e.version === current) return e;
-  return { ...e, payload: upcast(e.type, e.version ?? 1, e.payload).data as Record<string, unknown>, version: current };
-}
