@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { EVENT_VERSIONS, foldFrom, getWorld, Handover, StateAt } from '@tilemud/domain';
-import { LoggedEvent, LogReader, StoredOutcome, WorldSnapshots } from '@tilemud/runtime';
+import { EVENT_VERSIONS, getWorld, Handover, StateAt } from '@tilemud/domain';
+import { FoldedState, LoggedEvent, LogReader, stateAt, StoredOutcome, WorldSnapshots } from '@tilemud/runtime';
 import { recordAppended } from './sequencer-metrics';
 
 /** An event the sequencer decided: a row of the log (the W3C traceparent of the span that decided it is kept in memory only, for publishing). */
@@ -78,22 +78,14 @@ export class EventLog {
   }
 
   /**
-   * A world's state: its newest stored snapshot and the log after it folded on, a page at a time
-   * (a start costs the events since the snapshot, not the log's length). `fromSnapshot` 0: none.
+   * A world's state at its head: its newest stored snapshot and the log after it folded on, a page
+   * at a time (`stateAt`, the same fold the operator command and time travel use): a start costs
+   * the events since the snapshot, not the log's length. `fromSnapshot` 0: none.
    */
-  async loadWorld(worldId: string): Promise<(StateAt & { fromSnapshot: number; folded: number }) | undefined> {
+  async loadWorld(worldId: string): Promise<FoldedState | undefined> {
     const map = getWorld(worldId);
     if (!map) return undefined;
-    let at = await this.snapshots.nearest(worldId);
-    const fromSnapshot = at?.seq ?? 0;
-    let folded = 0;
-    for (;;) {
-      const rows = await this.reader.eventsAfter(worldId, at?.seq ?? 0, { limit: FOLD_PAGE });
-      if (!rows.length) break;
-      at = foldFrom(map, at, rows);
-      folded += rows.length;
-    }
-    return { ...(at ?? foldFrom(map, undefined, [])), fromSnapshot, folded };
+    return stateAt(this.pool, map, await this.reader.head(worldId), { page: FOLD_PAGE });
   }
 
   /** Stores a world's state at its seq (a second time: a no-op). */
