@@ -1,29 +1,25 @@
 import '@tilemud/runtime/dist/instrument'; // first: patches pg, ioredis and http as they load
 import { jetstream } from '@nats-io/jetstream';
-import { CONFIG_EXIT_CODE, ConfigError, ConsumerLoop, contextFrom, endSpan, HEADER_TRACE_LINKS, injectTrace, linksTo, SpanKind, startSpan, startWorker, withTransaction } from '@tilemud/runtime';
+import { CONFIG_EXIT_CODE, ConfigError, ConsumerLoop, contextFrom, endSpan, HEADER_TRACE_LINKS, injectTrace, linksTo, SpanKind, startSpan, startWorker } from '@tilemud/runtime';
 import { headers } from '@nats-io/transport-node';
 import { ProjectorConfigSchema } from './config';
 import { ProjectionLoop } from './projection-loop';
 import { Projector } from './projector';
 import { ConsumerHeal } from './consumer-heal';
 import { DeadLetters } from './dead-letters';
-import { PROJECTION, resetReadModels } from './read-model';
+import { PROJECTION } from './read-model';
 import { Lag, observeProjector } from './projector-metrics';
 
 async function main(): Promise<void> {
+  // The in-place rebuild is gone: it emptied the live read models, and a forgotten flag on a standby
+  // did so at the next failover. `ops rebuild` builds shadow tables beside the live ones and swaps
+  // them in one transaction, and never becomes the projector. Refused as a bad setting (exit 78):
+  // a supervisor does not restart it.
+  if (process.argv.includes('--rebuild')) {
+    throw new ConfigError('--rebuild is gone (it emptied the live read models); run `npm run ops -- rebuild` beside the running projector instead');
+  }
   let lag: Lag | undefined;
-  const w = await startWorker(
-    'projector',
-    ProjectorConfigSchema,
-    async ({ logger, pool }) => {
-      if (process.argv.includes('--rebuild')) {
-        // Operators: drop the read models and fold the whole log again.
-        await withTransaction(pool, resetReadModels);
-        logger.info('read models dropped; rebuilding from the log');
-      }
-    },
-    ({ pool }) => (lag = observeProjector(pool, PROJECTION)),
-  );
+  const w = await startWorker('projector', ProjectorConfigSchema, undefined, ({ pool }) => (lag = observeProjector(pool, PROJECTION)));
   const { config, logger, pool, nc, t } = w;
   const js = jetstream(nc);
   const projector = new Projector(

@@ -3,7 +3,7 @@ import type { Change } from '@tilemud/contracts';
 import { eventToChanges, WorldEvent } from '@tilemud/domain';
 import { DeltaFrame, envelopeOf, EventEnvelope, Logger, LogReader, withTransaction } from '@tilemud/runtime';
 import { checkAgainstLog, Verdict } from './log-check';
-import { CharacterRow, foldEvents, loadCharacters, PROJECTION, writeBatch } from './read-model';
+import { CharacterRow, foldEvents, loadCharacters, PROJECTION, READ_MODEL_LOCK, writeBatch } from './read-model';
 import { recordApplied } from './projector-metrics';
 
 export type { DeltaFrame };
@@ -127,6 +127,8 @@ export class Projector {
     // synchronous_commit off: the read model is disposable and its checkpoint commits with it, so a
     // crash may lose the last transactions, never half of one, and they are replayed from the log.
     // Its commits then skip the fsync wait and stay off the queue the sequencer's durable ones wait in.
+    // The swap lock comes first, before any row is read or locked: a rebuild's swap (which holds it
+    // exclusive) and a batch never interleave, and cannot deadlock on the rows.
     await withTransaction(this.pool, async (c) => {
       for (const p of plan) {
         const ids = [...new Set(p.events.map((e) => e.data.characterId).filter((id): id is string => typeof id === 'string'))];
@@ -134,7 +136,7 @@ export class Projector {
         const last = p.events[p.events.length - 1]!;
         await writeBatch(c, p.worldId, foldEvents((id) => known.get(id), p.events), last.seq, last.recordedAt);
       }
-    }, 'BEGIN; SET LOCAL synchronous_commit = off');
+    }, `BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_advisory_xact_lock_shared(${READ_MODEL_LOCK})`);
     for (const p of plan) {
       const last = p.events[p.events.length - 1]!.seq;
       this.checkpoints.set(p.worldId, last);

@@ -6,6 +6,14 @@ import type { EventEnvelope } from '@tilemud/runtime';
 export const PROJECTION = 'world_read_model';
 export const CHAT_KEEP = 50;
 
+/**
+ * The read models' swap lock (a transaction-level advisory lock): every projector batch takes it
+ * shared as its first statement, and `ops rebuild` takes it exclusive for the moment it swaps its
+ * shadow tables in. The swap therefore waits for the batch in hand to commit, and the next batch
+ * waits for the swap, then reads the swapped rows (scripts/ops/rebuild.mjs).
+ */
+export const READ_MODEL_LOCK = "hashtext('tilemud:read-models')";
+
 export interface CharacterRow {
   id: string;
   name: string;
@@ -212,10 +220,4 @@ export async function loadCharacters(c: PoolClient, ids: string[]): Promise<Char
     [ids],
   );
   return rows.map((r) => ({ ...r, updated_at: new Date(r.updated_at).toISOString() }) as CharacterRow);
-}
-
-/** Drops every read-model row and checkpoint; the next catch-up rebuilds them from the log. */
-export async function resetReadModels(c: PoolClient): Promise<void> {
-  await c.query('TRUNCATE rm_characters, rm_worlds, rm_chat, rm_items');
-  await c.query('DELETE FROM projection_checkpoints WHERE projection = $1', [PROJECTION]);
 }
