@@ -144,7 +144,7 @@ function render(r) {
   const lines = [
     `rebuilt ${r.worlds.map((w) => `${w.worldId} (seq ${fmtNumber(w.seq)})`).join(', ') || 'nothing (the log is empty)'}`,
     `fold: ${fmtNumber(r.events)} events in ${secs(r.foldMs)} (${fmtNumber(r.eventsPerSecond ?? 0)} events/s, ${secs(r.foldCpuMs)} of CPU); shadow tables written after ${secs(r.shadowBuiltMs)}`,
-    `swap: ${fmtNumber(r.caughtUp)} events the projector applied meanwhile folded in, ${fmtNumber(r.rowsWritten)} live rows replaced, in ${r.swapMs} ms under the read models' lock`,
+    `swap: ${fmtNumber(r.caughtUp)} events the projector applied meanwhile folded in, ${fmtNumber(r.rowsWritten)} live rows deleted or inserted, in ${r.swapMs} ms under the read models' lock`,
   ];
   if (!r.drift.rows) return [...lines, 'drift: none (the live read models equaled the fold of the log)'].join('\n');
   const more = r.drift.rows > r.drift.shown.length ? [`(${r.drift.rows - r.drift.shown.length} more)`] : [];
