@@ -18,6 +18,8 @@ import { PROJECTION } from './verify-read-models.mjs';
 
 /** Pages of the log in flight at once, each on a connection of its own. */
 const READERS = 3;
+/** The longest the swap waits for the projector's batch in hand. */
+const LOCK_WAIT = '30s';
 /** Drift rows listed (all are counted and repaired). */
 const SHOWN = 20;
 
@@ -90,7 +92,12 @@ async function rebuild(ctx, db, readers, fold, lock, opts) {
   const t1 = performance.now();
   await db.query('BEGIN');
   try {
-    await db.query(`SELECT pg_advisory_xact_lock(${lock})`);
+    // A projector stuck inside a batch (a paused process) must not hold the rebuild forever.
+    await db.query(`SET LOCAL lock_timeout = '${LOCK_WAIT}'`);
+    await db.query(`SELECT pg_advisory_xact_lock(${lock})`).catch((err) => {
+      throw err.code === '55P03' ? new Failure(`the projector held the read models' swap lock for ${LOCK_WAIT} (a batch stuck?); nothing was swapped`) : err;
+    });
+    await db.query('SET LOCAL lock_timeout = 0');
     const now = await targets(db, readers, opts.world);
     let caughtUp = 0;
     for (const [worldId, to] of now) {

@@ -137,6 +137,24 @@ describe('ops rebuild: shadow tables swapped in under play', () => {
     await deltasSince(swappedAt);
   }, 60_000);
 
+  it('the projector takes the swap lock per batch: while a swap holds it, nothing is applied; released, the projector goes on', async () => {
+    const hold = new Client({ connectionString: DEPLOYMENT.DATABASE_URL });
+    await hold.connect();
+    try {
+      await hold.query('BEGIN');
+      await hold.query("SELECT pg_advisory_xact_lock(hashtext('tilemud:read-models'))");
+      // A batch that had the lock shared when asked has committed by now: the checkpoint stands still from here.
+      const held = await checkpoint();
+      await eventually('the players to log more events', async () => (await head()) > held + 10, 20_000);
+      expect(await checkpoint()).toBe(held);
+      await hold.query('COMMIT');
+    } finally {
+      await hold.end();
+    }
+    const h = await head();
+    await eventually('the projector to go on', async () => (await checkpoint()) >= h, 20_000);
+  }, 60_000);
+
   it('afterwards: no client error, no missing delta, and the read models equal the fold of the log', async () => {
     clearInterval(timer);
     timer = undefined;
