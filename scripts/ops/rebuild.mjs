@@ -9,7 +9,6 @@
 //             those live rows by the shadow's. The checkpoints do not move, so the projector goes on
 //             from where it was, with the rows of a fold of the log, and its delta chain unbroken.
 // Readers (gateways) see the old rows until the commit and the new ones after it: no downtime.
-import v8 from 'node:v8';
 import { Failure, knownWorld, table, withDb } from './cli.mjs';
 import { emptyShadow, foldPage, openReaders, projectorFold, readRange } from './rebuild-fold.mjs';
 import { createShadow, drift, dropShadow, swapIn, writeShadow, yieldToOtherWorlds } from './rebuild-shadow.mjs';
@@ -38,8 +37,6 @@ export const rebuildCommand = {
 
 async function run(ctx, opts) {
   if (opts.world !== undefined) knownWorld(ctx, opts.world);
-  // Short-lived pages of rows: a larger young generation spares the collector most of its work.
-  v8.setFlagsFromString('--max-semi-space-size=64');
   const fold = projectorFold();
   const lock = fold.READ_MODEL_LOCK;
   return withDb(ctx, async (db) => {
