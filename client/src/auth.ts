@@ -22,7 +22,7 @@ function read(storage: () => Storage, key: string): unknown {
   }
 }
 
-export const browserAuthStore: AuthStore = {
+const browserAuthStore: AuthStore = {
   load(): StoredAuth | null {
     const kept = StoredSchema.safeParse(read(() => window.localStorage, KEY));
     if (kept.success) return kept.data;
@@ -50,8 +50,7 @@ function acrossTabs<T>(fn: () => Promise<T>): Promise<T> {
 /** This page's sign-in; the REST calls (api/endpoints.ts) take their tokens from it. */
 export const session = new TokenKeeper({
   store: browserAuthStore,
-  refresh: (refreshToken) =>
-    request((input, init) => fetch(input, init), 'POST', ApiRoute.REFRESH, { schema: AuthResponseSchema, body: { refreshToken } }).then((r) => r.body!),
+  refresh: (refreshToken) => request((input, init) => fetch(input, init), 'POST', ApiRoute.REFRESH, { schema: AuthResponseSchema, body: { refreshToken } }).then((r) => r.body!),
   exclusive: acrossTabs,
 });
 

@@ -4,6 +4,7 @@ import type { Browser } from 'playwright-core';
 import type { Direction } from '@tilemud/contracts';
 import { TestSystem } from '../support/system';
 import { ARTIFACTS, CLIENT_DIST, describeWithBrowser, findPath, launch, near, Player, ROOT, screenshot, waitStatus } from './browser';
+import { eventually } from '../support/eventually';
 
 const DOCS = join(ROOT, 'client', 'docs');
 const V: Record<Direction, [number, number]> = { north: [0, -1], south: [0, 1], east: [1, 0], west: [-1, 0] };
@@ -149,7 +150,7 @@ describeWithBrowser('playing on a phone and with the keyboard', () => {
     await page.waitForFunction(() => document.querySelector('.game')?.getAttribute('data-in-flight') === '0', undefined, { timeout: 15_000 });
     // Playwright hears of sent frames through events that can trail the page's own state: wait for
     // them (a dropped press never comes, and the count below then fails).
-    for (const end = Date.now() + 5000; desk.movesSent() - before < 15 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
+    await eventually('the 15 moves seen sent by Playwright', () => desk.movesSent() - before >= 15, 15_000, () => desk.movesSent() - before);
     expect(desk.movesSent() - before).toBe(15);
     // Fifteen alternating steps end one step away, as the server has it.
     await desk.waitPosition(desk.id, here.x + V[d][0], here.y + V[d][1]);

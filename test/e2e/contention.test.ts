@@ -1,5 +1,6 @@
-import { sleep, TestClient } from '../support/client';
+import { TestClient } from '../support/client';
 import { TestSystem } from '../support/system';
+import { eventually } from '../support/eventually';
 
 /** Many players asking for the same thing at the same moment: the sequence decides, once. */
 describe('contention is decided by sequence', () => {
@@ -44,8 +45,8 @@ describe('contention is decided by sequence', () => {
    */
   const place = async (cs: TestClient[], spots: { x: number; y: number }[]) => {
     const ordered = [...spots].sort((p, q) => p.y - q.y || p.x - q.x);
+    // walkTo returns once the walker's own projected position is there: its moves are committed.
     for (const [i, c] of cs.entries()) expect(await c.walkTo(ordered[i]!.x, ordered[i]!.y, 1500)).toBe(true);
-    await sleep(300);
   };
 
   /** The dealer fetches the nearest lying item it can reach (skipping any it cannot). */
@@ -60,11 +61,17 @@ describe('contention is decided by sequence', () => {
     throw new Error('the dealer could reach no item');
   };
 
-  /** Every client's view once the world is quiet: all must be equal. */
-  const views = async (cs: TestClient[]) => {
-    await sleep(500);
-    return cs.map((c) => JSON.stringify(c.view()));
-  };
+  /** Every client's view, once they agree (deltas may still be on their way to some). */
+  const views = (cs: TestClient[]) =>
+    eventually(
+      'every client to see the same world',
+      () => {
+        const v = cs.map((c) => JSON.stringify(c.view()));
+        return new Set(v).size === 1 ? v : undefined;
+      },
+      15_000,
+      () => cs.map((c) => c.view()),
+    );
 
   it('players on every tile in reach of one item race for it: exactly one gets it, all see the same world', async () => {
     const cs = await join(9);
@@ -82,7 +89,7 @@ describe('contention is decided by sequence', () => {
     const acks = await Promise.all(cs.map((c) => c.intent('intent.action', { action: 'pickup', itemId: item.id })));
     const winners = acks.filter((k) => k.status === 'applied');
     expect(winners).toHaveLength(1);
-    expect(acks.filter((k) => k.status === 'rejected').map((k) => k.error.code)).toEqual(Array(8).fill('ITEM_NOT_FOUND'));
+    expect(acks.filter((k) => k.status === 'rejected').map((k) => k.error!.code)).toEqual(Array(8).fill('ITEM_NOT_FOUND'));
     const v = await views(cs);
     expect(new Set(v).size).toBe(1);
     await leaveAll(cs);
@@ -115,7 +122,7 @@ describe('contention is decided by sequence', () => {
     const acks = (await Promise.all(cs.map((c) => Promise.all(taken.map((id) => c.intent('intent.action', { action: 'pickup', itemId: id })))))).flat();
     expect(acks.filter((k) => k.status === 'applied')).toHaveLength(taken.length);
     // The rest lost the race, or asked for an item of the block that was out of their reach.
-    const codes = new Set(acks.filter((k) => k.status === 'rejected').map((k) => k.error.code));
+    const codes = new Set(acks.filter((k) => k.status === 'rejected').map((k) => k.error!.code));
     expect(codes.has('ITEM_NOT_FOUND')).toBe(true);
     expect([...codes].every((c) => c === 'ITEM_NOT_FOUND' || c === 'NOT_ADJACENT')).toBe(true);
     const v = await views(cs);

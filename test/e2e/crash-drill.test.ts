@@ -1,9 +1,9 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from 'pg';
-import { sleep } from '../support/client';
 import { db } from '../support/db';
 import { auditLog, DrillPlayer, expectProjectionsEqualRebuild, settle } from '../support/drill';
+import { eventually, sleep } from '../support/eventually';
 import { AppName, TestSystem } from '../support/system';
 
 describe('crash drill: kill -9 each app under load', () => {
@@ -31,29 +31,26 @@ describe('crash drill: kill -9 each app under load', () => {
       players.push(p);
     }
     const timer = setInterval(() => players.forEach((p) => p.tick()), 100); // 10 players x 10 intents/s
+    const everyonePlaysAfter = (at: number) => players.every((p) => p.deltaTimes.some((x) => x > at) && [...p.answers.values()].some((a) => a.status === 'applied' && a.at > at));
     const recoveries: Record<string, { firstAppliedAckS: number; firstDeltaS: number }> = {};
     try {
+      let since = 0;
       for (const app of ['sequencer', 'projector', 'gateway'] as AppName[]) {
-        await sleep(2500);
+        await eventually(`every player playing (moves applied and deltas coming) before the ${app} is killed`, () => everyonePlaysAfter(since), 30_000);
         const killedAt = Date.now();
         await system.apps[app].kill();
-        await sleep(300);
+        await sleep(300); // the scenario: down for a moment, as a supervisor's restart would leave it
         await system.apps[app].start(app === 'gateway' ? { PORT: new URL(system.baseUrl).port, HOST: '127.0.0.1' } : {});
         // Recovered: an intent sent after the kill is answered `applied`, and deltas flow again.
         const seqAtKill = Math.max(...players.map((p) => p.nextSeq));
         const restartedAt = Date.now();
-        let ackAt = 0;
-        let deltaAt = 0;
-        for (let i = 0; i < 300 && !(ackAt && deltaAt); i++) {
-          const acks = players.flatMap((p) => [...p.answers.entries()].filter(([s, a]) => s >= seqAtKill && a.status === 'applied').map(([, a]) => a.at));
-          if (!ackAt && acks.length) ackAt = Math.min(...acks);
-          const deltas = players.flatMap((p) => p.deltaTimes.filter((t) => t > restartedAt));
-          if (!deltaAt && deltas.length) deltaAt = Math.min(...deltas);
-          await sleep(50);
-        }
-        recoveries[app] = { firstAppliedAckS: ackAt ? (ackAt - killedAt) / 1000 : -1, firstDeltaS: deltaAt ? (deltaAt - killedAt) / 1000 : -1 };
+        const ackTimes = () => players.flatMap((p) => [...p.answers.entries()].filter(([s, a]) => s >= seqAtKill && a.status === 'applied').map(([, a]) => a.at));
+        const deltaTimes = () => players.flatMap((p) => p.deltaTimes.filter((t) => t > restartedAt));
+        await eventually(`an intent sent after the ${app}'s kill applied, and deltas again`, () => ackTimes().length > 0 && deltaTimes().length > 0, 30_000);
+        recoveries[app] = { firstAppliedAckS: (Math.min(...ackTimes()) - killedAt) / 1000, firstDeltaS: (Math.min(...deltaTimes()) - killedAt) / 1000 };
+        since = restartedAt;
       }
-      await sleep(2000);
+      await eventually('every player playing again after the last restart', () => everyonePlaysAfter(since), 30_000);
     } finally {
       clearInterval(timer);
     }

@@ -62,7 +62,7 @@ describe('event versions: an older event is read as today\'s everywhere', () => 
     await eventually('the read models at the new head', async () => {
       const { rows } = await pg.query('SELECT x, y, facing FROM rm_characters WHERE id = $1', [a.characterId]);
       return rows[0]?.x === to.x && rows[0]?.y === to.y ? rows[0] : undefined;
-    }).then((row) => expect(row.facing).toBe('south'));
+    }, 20_000).then((row) => expect(row.facing).toBe('south'));
     const chat = await pg.query('SELECT seq::int FROM rm_chat WHERE text = $1', ['written by v1']);
     expect(chat.rows).toEqual([{ seq: head + 2 }]);
 

@@ -1,9 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from 'pg';
-import { api, sleep } from '../support/client';
+import { api } from '../support/client';
 import { db } from '../support/db';
 import { acksOf, auditLog, DrillPlayer, expectProjectionsEqualRebuild, settle } from '../support/drill';
+import { eventually, sleep } from '../support/eventually';
 import { runEnv, TestSystem } from '../support/system';
 import { TcpProxy } from '../support/tcp-proxy';
 
@@ -47,7 +48,7 @@ describe('fault drills: Redis, PostgreSQL and NATS cut and restored under load',
       players.push(p);
     }
     timer = setInterval(() => players.forEach((p) => p.tick()), 100); // 8 players x 10 intents/s
-    await sleep(1500);
+    await eventually('every player playing (moves applied, deltas coming)', () => players.every((p) => p.deltaTimes.length > 0 && [...p.answers.values()].some((a) => a.status === 'applied')), 30_000);
   }, 90_000);
 
   afterAll(async () => {
@@ -68,23 +69,26 @@ describe('fault drills: Redis, PostgreSQL and NATS cut and restored under load',
     const sentAtCut = players.map((p) => p.nextSeq);
     const cutAt = Date.now();
     proxies[dep].cut();
-    await sleep(1000);
-    const health = await api(system.baseUrl, 'GET', '/api/health');
+    const health = await eventually(`the gateway to report ${dep} down`, async () => {
+      const h = await api(system.baseUrl, 'GET', '/api/health');
+      return h.body?.dependencies?.[dep]?.status === 'down' ? h : undefined;
+    }, CUT_MS);
     const headDuring = await logHead();
-    await sleep(CUT_MS - 1000);
+    await sleep(Math.max(0, cutAt + CUT_MS - Date.now())); // the scenario: the cut lasts CUT_MS
     const headAtRestore = await logHead();
     const sentAtRestore = players.map((p) => p.nextSeq);
     const restoredAt = Date.now();
     proxies[dep].restore();
     // Recovered: every player told `recovered`, an intent sent after the restore applied, deltas flowing.
-    let appliedAt: number | undefined;
-    for (let i = 0; i < 400; i++) {
-      const told = players.every((p) => p.notices.some((n) => n.dependency === dep && n.status === 'recovered' && n.at >= restoredAt));
-      const after = players.flatMap((p, i) => [...p.answers.entries()].filter(([s, a]) => s >= sentAtRestore[i]! && a.status === 'applied').map(([, a]) => a.at));
-      appliedAt = after.length ? Math.min(...after) : undefined;
-      if (told && appliedAt && firstAfter(players.flatMap((p) => p.deltaTimes), restoredAt)) break;
-      await sleep(50);
-    }
+    const told = () => players.every((p) => p.notices.some((n) => n.dependency === dep && n.status === 'recovered' && n.at >= restoredAt));
+    const appliedAfter = () => players.flatMap((p, i) => [...p.answers.entries()].filter(([s, a]) => s >= sentAtRestore[i]! && a.status === 'applied').map(([, a]) => a.at));
+    await eventually(
+      `play to recover after the ${dep} cut: every player told recovered, an intent sent after the restore applied, deltas flowing`,
+      () => told() && appliedAfter().length > 0 && firstAfter(players.flatMap((p) => p.deltaTimes), restoredAt) !== undefined,
+      20_000,
+      () => ({ told: told(), appliedAfter: appliedAfter().length }),
+    );
+    const appliedAt: number | undefined = Math.min(...appliedAfter());
     const acks = acksOf(players);
     const during = acks.filter((a) => a.at > cutAt + 500 && a.at < restoredAt);
     const noticeTimes = (status: string) => players.map((p) => p.notices.find((n) => n.dependency === dep && n.status === status && n.at >= cutAt)?.at);

@@ -1,7 +1,8 @@
 import { Pool } from 'pg';
 import { SnapshotService } from '../../apps/gateway/src/world/snapshot.service';
-import { api, joinPlayer, sleep, TestClient } from '../support/client';
+import { api, joinPlayer, TestClient } from '../support/client';
 import { runEnv, TestSystem } from '../support/system';
+import { eventually } from '../support/eventually';
 
 const WAIT_MS = 400;
 
@@ -55,9 +56,9 @@ describe('freshness: snapshots never older than the log', () => {
 
       // A player joining now sees it where the log says, not where the stalled read model does.
       const b = await joinPlayer(system);
-      expect(b.snapshot.seq).toBeGreaterThanOrEqual(ack.seq);
-      expect(b.snapshot.snapshot.characters.find((c: any) => c.id === a.characterId)).toMatchObject(at);
-      expect(b.snapshot.snapshot.characters.map((c: any) => c.id)).toContain(b.characterId);
+      expect(b.snapshot!.seq).toBeGreaterThanOrEqual(ack.seq);
+      expect(b.snapshot!.snapshot.characters.find((c: any) => c.id === a.characterId)).toMatchObject(at);
+      expect(b.snapshot!.snapshot.characters.map((c: any) => c.id)).toContain(b.characterId);
       await b.close();
       expect(system.apps.gateway.output).toMatch(/snapshot built from the log/);
     } finally {
@@ -67,8 +68,7 @@ describe('freshness: snapshots never older than the log', () => {
 
   it('once caught up, the read model and the log give the same snapshot', async () => {
     const head = Number((await pool.query(`SELECT max(seq) AS s FROM action_events WHERE world_id = 'lobby'`)).rows[0].s);
-    for (let i = 0; i < 200 && (await snapshots.seq('lobby')) < head; i++) await sleep(50);
-    expect(await snapshots.seq('lobby')).toBeGreaterThanOrEqual(head);
+    await eventually(`the lobby's read model to reach the log's head ${head}`, async () => (await snapshots.seq('lobby')) >= head, 15_000);
     const fromReadModel = await snapshots.load('lobby');
     const fromLog = await snapshots.fromLog('lobby');
     expect(fromLog!.seq).toBe(fromReadModel!.seq);

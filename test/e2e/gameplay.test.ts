@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import { api, sleep, TestClient, joinPlayer } from '../support/client';
+import { api, TestClient, joinPlayer } from '../support/client';
 import { db } from '../support/db';
 import { TestSystem } from '../support/system';
 
@@ -37,15 +37,15 @@ describe('gameplay: pickup, drop, give, emote', () => {
   };
 
   it('the world starts with its items in the snapshot', () => {
-    expect(a.snapshot.snapshot.items.length).toBeGreaterThan(10);
-    expect(a.snapshot.snapshot.items[0]).toEqual({ id: expect.any(String), kind: expect.any(String), x: expect.any(Number), y: expect.any(Number) });
+    expect(a.snapshot!.snapshot.items.length).toBeGreaterThan(10);
+    expect(a.snapshot!.snapshot.items[0]).toEqual({ id: expect.any(String), kind: expect.any(String), x: expect.any(Number), y: expect.any(Number) });
   });
 
   it('picks up an item in reach, and the other player sees it leave the floor', async () => {
     const item = await fetchItem(a);
     const ack = await act(a, { action: 'pickup', itemId: item.id });
     expect(ack).toMatchObject({ status: 'applied', seq: expect.any(Number) });
-    await b.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((c: any) => c.op === 'item.removed' && c.itemId === item.id));
+    await b.waitForType('event.state_delta', (m) => m.changes.some((c: any) => c.op === 'item.removed' && c.itemId === item.id));
     await b.waitFor(() => (b.characters.get(a.characterId)?.inventory ?? []).some((i) => i.id === item.id));
     expect(b.items.has(item.id)).toBe(false);
   });
@@ -60,7 +60,7 @@ describe('gameplay: pickup, drop, give, emote', () => {
   it('drops an item onto the tile it stands on', async () => {
     const held = a.me.inventory![0]!;
     expect((await act(a, { action: 'drop', itemId: held.id })).status).toBe('applied');
-    const placed = await b.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((c: any) => c.op === 'item.placed' && c.item.id === held.id));
+    const placed = await b.waitForType('event.state_delta', (m) => m.changes.some((c: any) => c.op === 'item.placed' && c.item.id === held.id));
     expect(placed.changes.find((c: any) => c.op === 'item.placed').item).toEqual({ ...held, x: a.me.x, y: a.me.y });
     expect((await act(a, { action: 'pickup', itemId: held.id })).status).toBe('applied');
     await a.waitFor(() => (a.me.inventory ?? []).some((i) => i.id === held.id));
@@ -110,7 +110,7 @@ describe('gameplay: pickup, drop, give, emote', () => {
     const gift = b.me.inventory![0]!;
     const ack = await act(b, { action: 'give', itemId: gift.id, toCharacterId: a.characterId });
     expect(ack).toMatchObject({ status: 'rejected', error: { code: 'ACTION_ATOMIC_ROLLBACK', details: { failedStep: 2, cause: 'INVENTORY_FULL' } } });
-    await sleep(200);
+    await b.barrier('the refused give projected nothing');
     expect((await api(system.baseUrl, 'GET', `/api/characters/${b.characterId}`, { token: b.guest!.accessToken })).body.inventory).toEqual(bBefore);
     expect((await api(system.baseUrl, 'GET', `/api/characters/${a.characterId}`, { token: a.guest!.accessToken })).body.inventory).toEqual(aBefore);
   }, 60_000);
@@ -132,7 +132,7 @@ describe('gameplay: pickup, drop, give, emote', () => {
     // The state in memory was rolled back too: the same give, resent, now applies.
     const from = a.received.length;
     a.send({ type: 'intent.action', intentSeq: ack.intentSeq, payload: { action: 'give', itemId: gift.id, toCharacterId: b.characterId } });
-    const retried = await a.waitFor((m) => m.type === 'event.ack' && m.intentSeq === ack.intentSeq, 10_000, from);
+    const retried = await a.waitForAck(ack.intentSeq, 10_000, from);
     expect(retried.status).toBe('applied');
     await b.waitFor(() => (b.me.inventory ?? []).some((i) => i.id === gift.id));
   });

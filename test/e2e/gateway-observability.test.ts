@@ -2,7 +2,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats, topology } from '../../libs/runtime/src/nats';
 import { api, joinPlayer, sleep, TestClient } from '../support/client';
-import { waitUntil } from '../support/intent-flow';
+import { eventually } from '../support/eventually';
 import { TestSystem } from '../support/system';
 
 /** Every gateway metric of the catalog (/work/notes/metrics-catalog.md), as Prometheus names it. */
@@ -46,12 +46,16 @@ describe('gateway metrics, health causes, liveness and readiness', () => {
   /** Waits until health names `cause` (or, with `gone`, until it is ok again); returns how long it took. */
   async function healthSays(cause: string | 'ok', timeoutMs: number): Promise<number> {
     const start = Date.now();
-    const ok = await waitUntil(async () => (cause === 'ok' ? (await health()).status === 'ok' : (await causesNow()).includes(cause)), timeoutMs);
-    if (!ok) throw new Error(`health did not say ${cause} within ${timeoutMs} ms: ${JSON.stringify(await health())}`);
+    let last: unknown;
+    await eventually(`health to say ${cause}`, async () => {
+      const h = await health();
+      last = h;
+      return cause === 'ok' ? h.status === 'ok' : ((h.causes ?? []) as { cause: string }[]).some((c) => c.cause === cause);
+    }, timeoutMs, () => last);
     return Date.now() - start;
   }
   const notice = (c: TestClient, dependency: string, status: string, from: number) =>
-    c.waitFor((m) => m.type === 'event.degraded' && m.dependency === dependency && m.status === status, 15_000, from);
+    c.waitForType('event.degraded', (m) => m.dependency === dependency && m.status === status, 15_000, from);
 
   beforeAll(async () => {
     await system.start();
@@ -85,9 +89,9 @@ describe('gateway metrics, health causes, liveness and readiness', () => {
     expect(await c.resume()).toMatchObject({ resumed: true });
     const from = a.received.length;
     for (let i = 0; i < 5; i++) a.send({ type: 'ping', ts: Date.now() });
-    await a.waitFor((m) => m.type === 'event.error' && m.error.code === 'RATE_LIMITED', 10_000, from);
+    await a.waitForType('event.error', (m) => m.error.code === 'RATE_LIMITED', 10_000, from);
     a.send('this is not json');
-    await a.waitFor((m) => m.type === 'event.error' && m.error.code === 'INVALID_JSON', 10_000, from);
+    await a.waitForType('event.error', (m) => m.error.code === 'INVALID_JSON', 10_000, from);
     // A sign-up, a wrong password and a good one.
     const username = `obs${Date.now().toString(36)}`;
     expect((await api(system.baseUrl, 'POST', '/api/auth/register', { body: { username, password: 'correct horse battery' } })).status).toBe(201);
@@ -135,7 +139,7 @@ describe('gateway metrics, health causes, liveness and readiness', () => {
     await healthSays('intents_unanswered', 5000);
     await system.apps.sequencer.start();
     // Answered once the sequencer is back, but late: it counts against the SLO.
-    const ack = await a.waitFor((m) => m.type === 'event.ack' && m.intentSeq === seq, 45_000, sentFrom);
+    const ack = await a.waitForAck(seq, 45_000, sentFrom);
     expect(['applied', 'rejected']).toContain(ack.status);
     expect(bad(await metrics())).toBe(bad(before) + 1);
     await healthSays('ok', 20_000);
@@ -150,7 +154,7 @@ describe('gateway metrics, health causes, liveness and readiness', () => {
     const flow = (async () => {
       while (flowing) {
         await b.intent('intent.chat', { text: 'still here', channel: 'world' }).catch(() => undefined);
-        await sleep(100);
+        await sleep(100); // the pace of the traffic that must keep flowing, not a wait
       }
     })();
     try {

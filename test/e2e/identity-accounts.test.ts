@@ -30,7 +30,7 @@ describe('identity: accounts, tokens and access', () => {
     expect(AuthResponseSchema.parse(r.body)).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, player: { username } });
     ada = { username, token: r.body.accessToken, playerId: r.body.player.id };
     const c = await joinAs(await clientWithToken(system.baseUrl, system.wsUrl, ada.token));
-    expect(c.snapshot.snapshot.characters.map((x: any) => x.id)).toContain(c.characterId);
+    expect(c.snapshot!.snapshot.characters.map((x: any) => x.id)).toContain(c.characterId);
     await c.close();
   });
 
@@ -111,9 +111,9 @@ describe('identity: accounts, tokens and access', () => {
     expectRestError(await api(system.baseUrl, 'GET', `/api/characters/${b.characterId}`, { token: a.guest!.accessToken }), 403, 'FORBIDDEN');
     expectRestError(await api(system.baseUrl, 'GET', `/api/characters/${a.characterId}`, {}), 401, 'AUTH_INVALID_TOKEN');
     expectRestError(await api(system.baseUrl, 'GET', '/api/characters/00000000-0000-4000-8000-000000000000', { token: a.guest!.accessToken }), 404, 'NOT_FOUND');
-    const elsewhere = [...WORLDS.keys()].find((w) => w !== a.bootstrap.character.worldId)!;
+    const elsewhere = [...WORLDS.keys()].find((w) => w !== a.bootstrap!.character.worldId)!;
     expectRestError(await api(system.baseUrl, 'GET', `/api/worlds/${elsewhere}/snapshot`, { token: a.guest!.accessToken }), 403, 'FORBIDDEN');
-    expect((await api(system.baseUrl, 'GET', `/api/worlds/${a.bootstrap.character.worldId}/snapshot`, { token: a.guest!.accessToken })).status).toBe(200);
+    expect((await api(system.baseUrl, 'GET', `/api/worlds/${a.bootstrap!.character.worldId}/snapshot`, { token: a.guest!.accessToken })).status).toBe(200);
   });
 
   it('keeps admin endpoints to the admin role', async () => {

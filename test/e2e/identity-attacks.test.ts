@@ -1,7 +1,8 @@
-import { api, sleep } from '../support/client';
+import { api } from '../support/client';
 import { runEnv, TestSystem } from '../support/system';
 import { TcpProxy } from '../support/tcp-proxy';
 import { apiFrom, expectRestError, ExtraGateway, ledger, outputsOf, register, uniqueName } from './identity-helpers';
+import { eventually } from '../support/eventually';
 
 const PASSWORD = 'the right password, at last';
 const WRONG = (i: number) => `a wrong guess number ${i}`;
@@ -54,8 +55,7 @@ describe('identity: attacks on the door', () => {
     const byStatus = statuses(answers);
     expect(byStatus).toEqual({ 401: 5, 429: 35 });
     // The answers are in; the gateway's log lines about them may still be in the pipe.
-    await system.apps.gateway.waitForOutput('"msg":"sign-in refused"').catch(() => undefined);
-    for (const end = Date.now() + 5000; refusedFrom(system, '127.0.0.41') < 5 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
+    await eventually("the gateway's log lines of the 5 refusals from 127.0.0.41", () => refusedFrom(system, '127.0.0.41') >= 5, 10_000, () => refusedFrom(system, '127.0.0.41'));
     console.log(`40 concurrent wrong logins from one address: ${JSON.stringify(byStatus)} (status: count), ${refusedFrom(system, '127.0.0.41')} evaluated`);
     expect(refusedFrom(system, '127.0.0.41')).toBe(5);
     for (const r of answers.filter((a) => a.status === 429)) {
@@ -187,8 +187,7 @@ describe('identity: attacks on the door', () => {
     extras.push(g);
     const victim = await account('offline');
     relay.cut();
-    for (let i = 0; i < 100 && (await api(g.baseUrl, 'GET', '/api/health')).body.status !== 'degraded'; i++) await sleep(100);
-    expect((await api(g.baseUrl, 'GET', '/api/health')).body.status).toBe('degraded');
+    await eventually('the gateway to report Redis down (degraded)', async () => (await api(g.baseUrl, 'GET', '/api/health')).body.status === 'degraded', 15_000);
 
     const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => loginFrom('127.0.0.81', victim.username, WRONG(i), g.baseUrl)));
     expect(statuses(answers)).toEqual({ 401: 5, 429: 35 });

@@ -4,8 +4,8 @@
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { RestErrorSchema, ServerMessageSchema } from '@tilemud/contracts';
-import { api, TestClient } from '../support/client';
+import { isHandshakeAck, RestErrorSchema, ServerMessageSchema } from '@tilemud/contracts';
+import { api, isFullDelta, TestClient } from '../support/client';
 import { AppProcess, freePort, runEnv, TestSystem } from '../support/system';
 
 /** The contract's default limits, passed explicitly: runEnv() turns limits off for the other suites. */
@@ -96,8 +96,8 @@ export async function guest(baseUrl: string, wsUrl: string, clientVersion = '1.0
 export async function joinAs(c: TestClient, clientVersion?: string): Promise<TestClient> {
   await c.open();
   c.send({ type: 'hello', protocolVersion: '1.0.0', ...(clientVersion ? { clientVersion } : {}) });
-  c.handshake = await c.waitFor((m) => m.type === 'event.ack' && m.ack === 'handshake');
-  c.snapshot = await c.waitFor((m) => m.type === 'event.state_delta' && m.full);
+  c.handshake = await c.waitFor(isHandshakeAck);
+  c.snapshot = await c.waitFor(isFullDelta);
   return c;
 }
 

@@ -3,6 +3,7 @@ import { api, sleep, TestClient } from '../support/client';
 import { runEnv, TestSystem } from '../support/system';
 import { TcpProxy } from '../support/tcp-proxy';
 import { apiFrom, CONTRACT_LIMITS, expectAllValid, expectRestError, ExtraGateway, guest, joinAs, ledger, outputsOf, ticketFor, uniqueName } from './identity-helpers';
+import { eventually } from '../support/eventually';
 
 /** Sends `n` intents back to back (no waiting) and collects, per intentSeq, its ack or its refusal. */
 async function burst(c: TestClient, n: number, frame: (i: number) => { type: string; payload: unknown }): Promise<{ acked: any[]; limited: any[]; ms: number }> {
@@ -12,13 +13,15 @@ async function burst(c: TestClient, n: number, frame: (i: number) => { type: str
   for (let i = 0; i < n; i++) {
     const seq = ++c.intentSeq;
     seqs.push(seq);
-    c.send({ ...frame(i), intentSeq: seq });
+    c.send(JSON.stringify({ ...frame(i), intentSeq: seq }));
   }
   const answered = (m: any) => (m.type === 'event.ack' || m.type === 'event.error') && m.intentSeq === seqs[seqs.length - 1];
   await c.waitFor(answered, 10_000, from);
   // Frames are handled one after another, so the bucket refills while the burst is worked through.
   const ms = Date.now() - started;
-  await sleep(100);
+  // Refusals are immediate, an applied intent's ack comes once committed: maybe after the last one's.
+  const answeredSeqs = () => new Set(c.received.slice(from).filter((m) => (m.type === 'event.ack' || m.type === 'event.error') && 'intentSeq' in m).map((m) => (m as { intentSeq?: number }).intentSeq));
+  await eventually(`an answer to each of the burst's ${n} frames`, () => seqs.every((s) => answeredSeqs().has(s)), 10_000, () => seqs.filter((s) => !answeredSeqs().has(s)));
   const mine = c.received.slice(from).filter((m) => seqs.includes(m.intentSeq));
   return { acked: mine.filter((m) => m.type === 'event.ack'), limited: mine.filter((m) => m.type === 'event.error'), ms };
 }
@@ -60,7 +63,7 @@ describe('identity: rate limits', () => {
     expect(limited.map((e) => e.intentSeq)).toEqual([c.intentSeq]);
     expectLimited(limited, 'chat', 2000);
     expect(limited[0].error.message).toBe('chat: 5 per 10 s');
-    await sleep(limited[0].error.retryAfterMs + 50);
+    await sleep(limited[0].error.retryAfterMs + 50); // the scenario: the wait the refusal named
     expect((await c.intent('intent.chat', { text: 'after the wait', channel: 'world' })).status).toBe('applied');
     expect(c.closed).toBeUndefined();
     expectAllValid(c);
@@ -75,7 +78,7 @@ describe('identity: rate limits', () => {
     expect(limited).toEqual([]);
     // the same player reconnects on the other gateway (replacing this session) and chats at once
     const moved = new TestClient(other.baseUrl, other.wsUrl);
-    moved.bootstrap = { ...c.bootstrap, ws: { ...c.bootstrap.ws, ticket: await ticketFor(other.baseUrl, c.guest!.accessToken) } };
+    moved.bootstrap = { ...c.bootstrap, ws: { ...c.bootstrap!.ws, ticket: await ticketFor(other.baseUrl, c.guest!.accessToken) } };
     moved.intentSeq = c.intentSeq;
     await joinAs(moved);
     const there = await burst(moved, 1, () => ({ type: 'intent.chat', payload: { text: 'there', channel: 'world' } }));
@@ -90,7 +93,7 @@ describe('identity: rate limits', () => {
     expect(acked.length).toBeLessThanOrEqual(20 + Math.ceil((ms * 20) / 1000));
     expect(acked.length + limited.length).toBe(40);
     expectLimited(limited, 'move', 50);
-    await sleep(Math.max(...limited.map((e) => e.error.retryAfterMs)) + 20);
+    await sleep(Math.max(...limited.map((e) => e.error.retryAfterMs)) + 20); // the scenario: the wait the refusals named
     expect((await c.move('north')).type).toBe('event.ack');
     await c.close();
   });
@@ -134,8 +137,10 @@ describe('identity: rate limits', () => {
     extras.push(g);
     const c = await joinAs(await guest(g.baseUrl, g.wsUrl));
     relay.cut();
-    await sleep(300);
-    const health = await api(g.baseUrl, 'GET', '/api/health');
+    const health = await eventually('the gateway to report Redis down', async () => {
+      const h = await api(g.baseUrl, 'GET', '/api/health');
+      return h.body.status === 'degraded' ? h : undefined;
+    }, 10_000);
     expect(health.body).toMatchObject({ status: 'degraded', dependencies: { redis: { status: 'down' } } });
 
     expect((await c.move(c.freeDirection())).status).toBe('applied');
@@ -152,7 +157,7 @@ describe('identity: rate limits', () => {
     again.intentSeq = c.intentSeq; // the same character: its intentSeq goes on
     await again.open(t.body.ticket);
     again.send({ type: 'hello', protocolVersion: '1.0.0' });
-    await again.waitFor((m) => m.type === 'event.state_delta' && m.full);
+    await again.waitForType('event.state_delta', (m) => m.full);
     expect(again.messages('event.degraded')).toEqual([expect.objectContaining({ dependency: 'redis', status: 'degraded' })]); // told at connect
     expect(await c.waitClose()).toMatchObject({ code: 4409 }); // the older socket was replaced
     const reused = new TestClient(g.baseUrl, g.wsUrl);
@@ -163,8 +168,7 @@ describe('identity: rate limits', () => {
     expect(await forged.waitClose()).toMatchObject({ code: 4401 });
 
     relay.restore();
-    for (let i = 0; i < 50 && (await api(g.baseUrl, 'GET', '/api/health')).body.status !== 'ok'; i++) await sleep(100);
-    expect((await api(g.baseUrl, 'GET', '/api/health')).body.status).toBe('ok');
+    await eventually('the gateway to report ok once Redis is back', async () => (await api(g.baseUrl, 'GET', '/api/health')).body.status === 'ok', 15_000);
     expect((await again.move(again.freeDirection())).status).toBe('applied');
     expect(g.app.output).toMatch(/limiting in process/);
     await again.close();

@@ -2,6 +2,7 @@ import { AuthResponseSchema } from '@tilemud/contracts';
 import { api, TestClient } from '../support/client';
 import { TestSystem } from '../support/system';
 import { apiFrom, clientWithToken, expectRestError, ExtraGateway, guest, joinAs, ledger, login, outputsOf, uniqueName } from './identity-helpers';
+import { eventually } from '../support/eventually';
 
 type Pair = { accessToken: string; refreshToken: string; player: { id: string; username: string } };
 
@@ -58,13 +59,11 @@ describe('identity: refresh tokens and guest upgrade', () => {
     await joinAs(c);
     const characterId = c.characterId;
     // Wait (on the server's word, not a clock) until the access token is refused as expired.
-    let expired: { status: number; body: any } | undefined;
-    for (let i = 0; i < 300 && !expired; i++) {
+    const expired = await eventually('the 2 s access token to be refused', async () => {
       const r = await ticketWith(shortLived.baseUrl, pair.accessToken);
-      if (r.status === 401) expired = r;
-      else await new Promise((res) => setTimeout(res, 100));
-    }
-    expectRestError(expired!, 401, 'AUTH_TOKEN_EXPIRED');
+      return r.status === 401 ? r : undefined;
+    }, 30_000);
+    expectRestError(expired, 401, 'AUTH_TOKEN_EXPIRED');
     c.drop();
 
     const renewed = pairOf(await refresh(shortLived.baseUrl, pair.refreshToken));
@@ -74,7 +73,7 @@ describe('identity: refresh tokens and guest upgrade', () => {
     ({ client: c, pair } = await bootstrapFresh(shortLived.baseUrl, shortLived.wsUrl, renewed));
     expect(c.characterId).toBe(characterId);
     await joinAs(c);
-    expect(c.snapshot.snapshot.characters.map((x: any) => x.id)).toContain(characterId);
+    expect(c.snapshot!.snapshot.characters.map((x: any) => x.id)).toContain(characterId);
     await c.close();
   });
 
@@ -139,7 +138,7 @@ describe('identity: refresh tokens and guest upgrade', () => {
     expect(byName.player.id).toBe(g.player.id);
     const again = await clientWithToken(system.baseUrl, system.wsUrl, byName.accessToken);
     expect(again.characterId).toBe(c.characterId);
-    expect(again.bootstrap.character.inventory.map((i: any) => i.id)).toContain(item.id);
+    expect(again.bootstrap!.character.inventory.map((i: any) => i.id)).toContain(item.id);
     await joinAs(again);
     await again.close();
   });

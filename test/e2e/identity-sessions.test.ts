@@ -2,6 +2,7 @@ import Redis from 'ioredis';
 import { api, sleep, TestClient } from '../support/client';
 import { TestSystem } from '../support/system';
 import { clientWithToken, expectAllValid, expectRestError, ExtraGateway, guest, joinAs, ledger, outputsOf, register, ticketFor, uniqueName } from './identity-helpers';
+import { eventually } from '../support/eventually';
 
 const leftOf = (id: string) => (m: any) => m.type === 'event.state_delta' && m.changes.some((c: any) => c.op === 'character.left' && c.id === id);
 
@@ -37,15 +38,15 @@ describe('identity: sessions', () => {
   it('refuses a reused ticket and an expired one (4401, AUTH_INVALID_TICKET)', async () => {
     const c = await joinAs(await guest(system.baseUrl, system.wsUrl));
     const again = new TestClient(system.baseUrl, system.wsUrl);
-    await again.open(c.bootstrap.ws.ticket);
+    await again.open(c.bootstrap!.ws.ticket);
     expect((await again.waitClose()).code).toBe(4401);
     expect(again.messages('event.error')[0].error).toMatchObject({ code: 'AUTH_INVALID_TICKET', category: 'auth' });
     await c.close();
 
     const shortLived = await extra({ TICKET_TTL_S: '1' });
     const late = await guest(shortLived.baseUrl, shortLived.wsUrl);
-    expect(late.bootstrap.ws.expiresIn).toBe(1);
-    await sleep(1600);
+    expect(late.bootstrap!.ws.expiresIn).toBe(1);
+    await sleep(1600); // the scenario: the 1 s ticket outlived
     await late.open();
     expect((await late.waitClose()).code).toBe(4401);
     expect(late.messages('event.error')[0].error.code).toBe('AUTH_INVALID_TICKET');
@@ -56,27 +57,27 @@ describe('identity: sessions', () => {
     const username = uniqueName('rep');
     const token = (await register(system.baseUrl, username, 'replace me please')).body.accessToken;
     const first = await joinAs(await clientWithToken(system.baseUrl, system.wsUrl, token));
-    await observer.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((c: any) => c.op === 'character.joined' && c.character.id === first.characterId));
+    await observer.waitForType('event.state_delta', (m) => m.changes.some((c: any) => c.op === 'character.joined' && c.character.id === first.characterId));
 
     // same gateway
     const secondHere = new TestClient(system.baseUrl, system.wsUrl);
-    secondHere.bootstrap = { ...first.bootstrap, ws: { ...first.bootstrap.ws, ticket: await ticketFor(system.baseUrl, token) } };
+    secondHere.bootstrap = { ...first.bootstrap, ws: { ...first.bootstrap!.ws, ticket: await ticketFor(system.baseUrl, token) } };
     await joinAs(secondHere);
-    expect(await first.waitFor((m) => m.type === 'event.session_terminated')).toEqual({ type: 'event.session_terminated', reason: 'replaced' });
+    expect(await first.waitForType('event.session_terminated')).toEqual({ type: 'event.session_terminated', reason: 'replaced' });
     expect((await first.waitClose()).code).toBe(4409);
 
     // another gateway: the broadcast ends the one here
     const elsewhere = new TestClient(second.baseUrl, second.wsUrl);
-    elsewhere.bootstrap = { ...first.bootstrap, ws: { ...first.bootstrap.ws, ticket: await ticketFor(second.baseUrl, token) } };
+    elsewhere.bootstrap = { ...first.bootstrap, ws: { ...first.bootstrap!.ws, ticket: await ticketFor(second.baseUrl, token) } };
     await joinAs(elsewhere);
-    expect((await secondHere.waitFor((m) => m.type === 'event.session_terminated')).reason).toBe('replaced');
+    expect((await secondHere.waitForType('event.session_terminated')).reason).toBe('replaced');
     expect((await secondHere.waitClose()).code).toBe(4409);
 
     const ack = await elsewhere.move(elsewhere.freeDirection());
     expect(ack.status).toBe('applied');
-    await observer.waitFor((m) => m.type === 'event.state_delta' && m.seq >= ack.seq);
+    await observer.waitForType('event.state_delta', (m) => m.seq >= ack.seq!);
     // the replaced sessions' leaves changed nothing: the character stayed in the world throughout
-    await sleep(500);
+    await observer.barrier('any leave of the replaced sessions, seen');
     expect(observer.received.some(leftOf(first.characterId))).toBe(false);
     expect(elsewhere.closed).toBeUndefined();
     expectAllValid(first, secondHere, elsewhere);
@@ -89,7 +90,7 @@ describe('identity: sessions', () => {
     const spare = await ticketFor(system.baseUrl, token);
     const r = await api(system.baseUrl, 'POST', '/api/session/logout', { token });
     expect(r.status).toBe(204);
-    expect(await c.waitFor((m) => m.type === 'event.session_terminated')).toEqual({ type: 'event.session_terminated', reason: 'logout' });
+    expect(await c.waitForType('event.session_terminated')).toEqual({ type: 'event.session_terminated', reason: 'logout' });
     expect((await c.waitClose()).code).toBe(1000);
     await observer.waitFor(leftOf(c.characterId));
     expectRestError(await api(system.baseUrl, 'POST', '/api/session/ticket', { token }), 401, 'AUTH_INVALID_TOKEN');
@@ -108,10 +109,10 @@ describe('identity: sessions', () => {
     const pinger = setInterval(() => idle.send({ type: 'ping', ts: Date.now() }), 200);
     const mover = setInterval(() => busy.send({ type: 'intent.move', intentSeq: ++busy.intentSeq, payload: { direction: busy.intentSeq % 2 ? 'north' : 'south' } }), 400);
     try {
-      expect(await idle.waitFor((m) => m.type === 'event.session_terminated', 5000)).toEqual({ type: 'event.session_terminated', reason: 'idle_timeout' });
+      expect(await idle.waitForType('event.session_terminated', undefined, 5000)).toEqual({ type: 'event.session_terminated', reason: 'idle_timeout' });
       expect((await idle.waitClose()).code).toBe(4408);
       expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
-      await sleep(1000);
+      await sleep(1000); // the scenario: the busy one outlives the idle timeout by another second
       expect(busy.closed).toBeUndefined();
     } finally {
       clearInterval(pinger);
@@ -149,11 +150,11 @@ describe('identity: sessions', () => {
   it("drops a crashed gateway's sessions from presence, and the others see them leave", async () => {
     const doomed = await extra({});
     const c = await joinAs(await guest(doomed.baseUrl, doomed.wsUrl));
-    await observer.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((x: any) => x.op === 'character.joined' && x.character.id === c.characterId));
-    await sleep(400); // at least one heartbeat listed it
-    const key = `${process.env.REDIS_PREFIX}:presence:${c.handshake.worldId}`;
+    await observer.waitForType('event.state_delta', (m) => m.changes.some((x: any) => x.op === 'character.joined' && x.character.id === c.characterId));
+    const key = `${process.env.REDIS_PREFIX}:presence:${c.handshake!.worldId}`;
     const listed = async () => (await redis.zrange(key, 0, -1)).map((m) => JSON.parse(m)).filter((e) => e.characterId === c.characterId);
-    expect(await listed()).toEqual([{ characterId: c.characterId, sessionId: c.handshake.sessionId, name: c.bootstrap.player.username }]);
+    await eventually('a presence heartbeat to list the character', async () => (await listed()).length > 0, 10_000);
+    expect(await listed()).toEqual([{ characterId: c.characterId, sessionId: c.handshake!.sessionId, name: c.bootstrap!.player.username }]);
     await doomed.app.kill();
     const killedAt = Date.now();
     await observer.waitFor(leftOf(c.characterId), 8000);
@@ -170,21 +171,21 @@ describe('identity: sessions', () => {
     const from = a.received.length;
     const dir = a.freeDirection();
     a.send({ type: 'intent.move', intentSeq: ++a.intentSeq, characterId: b.characterId, payload: { direction: dir, characterId: b.characterId } });
-    const ack = await a.waitFor((m) => m.type === 'event.ack' && m.intentSeq === a.intentSeq, 10_000, from);
+    const ack = await a.waitForAck(a.intentSeq, 10_000, from);
     expect(ack.status).toBe('applied');
-    const delta = await b.waitFor((m) => m.type === 'event.state_delta' && m.seq >= ack.seq && m.changes.some((c: any) => c.op === 'character.moved'));
+    const delta = await b.waitForType('event.state_delta', (m) => m.seq >= ack.seq! && m.changes.some((c: any) => c.op === 'character.moved'));
     expect(delta.changes.filter((c: any) => c.op === 'character.moved').map((c: any) => c.id)).toEqual([a.characterId]);
 
     const chat = await a.intent('intent.chat', { text: 'who am I', channel: 'world', characterId: b.characterId, from: { id: b.characterId } });
-    const said = await b.waitFor((m) => m.type === 'event.state_delta' && m.seq >= chat.seq && m.changes.some((c: any) => c.op === 'chat.message'));
+    const said = await b.waitForType('event.state_delta', (m) => m.seq >= chat.seq! && m.changes.some((c: any) => c.op === 'chat.message'));
     expect(said.changes.find((c: any) => c.op === 'chat.message').message.from.id).toBe(a.characterId);
 
     const emote = await a.intent('intent.action', { action: 'emote', emote: 'wave', characterId: b.characterId });
     expect(emote.status).toBe('applied');
-    const shown = await b.waitFor((m) => m.type === 'event.state_delta' && m.seq >= emote.seq && m.changes.some((c: any) => c.op === 'emote'));
+    const shown = await b.waitForType('event.state_delta', (m) => m.seq >= emote.seq! && m.changes.some((c: any) => c.op === 'emote'));
     expect(shown.changes.find((c: any) => c.op === 'emote').characterId).toBe(a.characterId);
 
-    await sleep(200);
+    await b.barrier('the emote moved nobody');
     expect(b.characters.get(b.characterId)).toMatchObject({ x: bBefore.x, y: bBefore.y });
     expectAllValid(a, b);
     await a.close();

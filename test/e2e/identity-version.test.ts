@@ -62,7 +62,7 @@ describe('identity: version lockstep across gateways', () => {
     }
     for (const c of [newHere, newThere]) {
       c.send({ type: 'ping', ts: 5 });
-      await c.waitFor((m) => m.type === 'pong' && m.ts === 5);
+      await c.waitForType('pong', (m) => m.ts === 5);
       expect(c.closed).toBeUndefined();
     }
     expect(await version(system.baseUrl)).toBe('1.2.0');

@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually } from '../support/eventually';
 import { TestSystem } from '../support/system';
 
 /** LOG_FILE: each app also writes its JSON log to a dated file (stdout unchanged). */
@@ -26,11 +27,10 @@ describe('log files of the running apps (LOG_FILE)', () => {
       const msg = START_LINE[app];
       const files = readdirSync(join(dir, app));
       expect(files).toEqual([expect.stringMatching(new RegExp(`^${app}\\.\\d{4}-\\d{2}-\\d{2}\\.1\\.log$`))]);
-      let lines: Array<{ name: string; msg: string }> = [];
-      for (const end = Date.now() + 15_000; !lines.some((l) => l.msg?.includes(msg)) && Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
-        lines = readFileSync(join(dir, app, files[0]), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-      }
-      expect(lines.find((l) => l.msg?.includes(msg))).toMatchObject({ name: app });
+      // The file's lines are what is under test: the start line reaches the file, not only stdout.
+      const read = (): Array<{ name: string; msg: string }> => readFileSync(join(dir, app, files[0]!), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const line = await eventually(`${app}'s "${msg}" in its log file`, () => read().find((l) => l.msg?.includes(msg)), 15_000, () => read().slice(-5));
+      expect(line).toMatchObject({ name: app });
       expect(system.apps[app].output).toContain(msg);
     }
   });

@@ -4,10 +4,9 @@ import { jetstream, jetstreamManager, JetStreamManager } from '@nats-io/jetstrea
 import { connect, NatsConnection } from '@nats-io/transport-node';
 import type { Client } from 'pg';
 import { ensureTopology, RECREATE_SETTLE_MS, topology } from '@tilemud/runtime';
-import { sleep } from '../support/client';
 import { db } from '../support/db';
-import { DrillPlayer } from '../support/drill';
-import { eventually } from '../support/eventually';
+import { DrillPlayer, settle } from '../support/drill';
+import { eventually, sleep } from '../support/eventually';
 import { streamSeqs } from '../support/streams';
 import { TestSystem } from '../support/system';
 
@@ -47,7 +46,7 @@ describe('lost streams: deleted under play, healed without a restart', () => {
       players.push(p);
     }
     timer = setInterval(() => players.forEach((p) => p.tick()), 150);
-    await sleep(1000);
+    await until('play under way', () => everyoneGoesOnAfter(0), 30_000);
   }, 60_000);
 
   afterAll(async () => {
@@ -137,7 +136,7 @@ describe('lost streams: deleted under play, healed without a restart', () => {
   it('with no traffic at all, both streams deleted come back by themselves, EVENTS refilled', async () => {
     clearInterval(timer);
     timer = undefined;
-    await sleep(500);
+    await settle(players, 30_000); // no traffic: every intent sent is answered
     const worldId = (await pg.query('SELECT world_id FROM action_events GROUP BY world_id ORDER BY count(*) DESC LIMIT 1')).rows[0].world_id as string;
     const upTo = await logMax(worldId);
     const at = Date.now();
@@ -232,7 +231,7 @@ describe('lost streams: deleted under play, healed without a restart', () => {
     // And it stays there: traffic stops, and the checkpoint catches the final head.
     clearInterval(timer);
     timer = undefined;
-    await sleep(500);
+    await settle(players, 30_000);
     await until('the projector at the final head', async () => ((await behind()).length === 0 ? true : undefined));
     expect(players.flatMap((p) => p.chainErrors)).toEqual([]);
     // Followed by consuming afresh, not rescued by the stall watch deleting the consumer.

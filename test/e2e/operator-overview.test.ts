@@ -1,5 +1,6 @@
 import { OperatorOverviewSchema, type OperatorOverview } from '@tilemud/contracts';
 import { api, joinPlayer, type TestClient } from '../support/client';
+import { eventually } from '../support/eventually';
 import { freePort, TestSystem } from '../support/system';
 import { expectRestError, login, ops, register, uniqueName } from './identity-helpers';
 
@@ -40,11 +41,10 @@ describe('operator overview', () => {
   };
   const until = async (what: string, cond: (o: OperatorOverview) => boolean, timeoutMs = 45_000): Promise<OperatorOverview> => {
     let last: OperatorOverview | undefined;
-    for (const end = Date.now() + timeoutMs; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
+    return eventually(`the overview to show ${what}`, async () => {
       last = await overview();
-      if (cond(last)) return last;
-    }
-    throw new Error(`overview: ${what} not seen within ${timeoutMs} ms; last answer:\n${JSON.stringify(last, null, 1).slice(0, 4000)}`);
+      return cond(last) ? last : undefined;
+    }, timeoutMs, () => JSON.stringify(last, null, 1));
   };
 
   it('answers 401 without a token and 403 to a player without the admin role, in the contract shape', async () => {

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { ErrorBodySchema, RestErrorSchema, ServerMessageSchema } from '@tilemud/contracts';
-import { api, sleep, TestClient, joinPlayer } from '../support/client';
+import { api, TestClient, joinPlayer } from '../support/client';
 import { TestSystem } from '../support/system';
 
 /** Two players over real REST and WebSocket against the three apps running as processes. */
@@ -24,8 +24,8 @@ describe('the durable intent pipeline, end to end', () => {
   const client = () => new TestClient(system.baseUrl, system.wsUrl);
 
   it('shows both players to each other', async () => {
-    expect(b.snapshot.snapshot.characters.map((c: any) => c.id)).toEqual(expect.arrayContaining([a.characterId, b.characterId]));
-    const joined = await a.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((c: any) => c.op === 'character.joined' && c.character.id === b.characterId));
+    expect(b.snapshot!.snapshot.characters.map((c: any) => c.id)).toEqual(expect.arrayContaining([a.characterId, b.characterId]));
+    const joined = await a.waitForType('event.state_delta', (m) => m.changes.some((c: any) => c.op === 'character.joined' && c.character.id === b.characterId));
     expect(joined.changes.find((c: any) => c.op === 'character.joined').character).toMatchObject({ id: b.characterId, worldId: 'lobby' });
     // every message either client got is valid by the contract's schemas
     for (const m of [...a.received, ...b.received]) expect(ServerMessageSchema.safeParse(m).success).toBe(true);
@@ -33,16 +33,16 @@ describe('the durable intent pipeline, end to end', () => {
 
   it('acks a move applied with the next seq, and the other player gets the delta with that seq', async () => {
     const before = b.lastSeq;
-    const me = b.snapshot.snapshot.characters.find((c: any) => c.id === a.characterId);
-    const dir = me.y < 10 ? 'south' : 'north';
+    const me = b.snapshot!.snapshot.characters.find((c: any) => c.id === a.characterId);
+    const dir = me!.y < 10 ? 'south' : 'north';
     const ack = await a.move(dir);
     // The next seq of the world: others (characters of earlier suites leaving, going away) may have
     // taken one meanwhile, so it is the first seq past what b held, not necessarily before + 1.
     expect(ack).toEqual({ type: 'event.ack', intentSeq: a.intentSeq, status: 'applied', seq: expect.any(Number) });
     expect(ack.seq).toBeGreaterThan(before);
-    const delta = await b.waitFor((m) => m.type === 'event.state_delta' && !m.full && m.seq >= ack.seq && m.prevSeq < ack.seq);
+    const delta = await b.waitForType('event.state_delta', (m) => !m.full && m.seq >= ack.seq! && m.prevSeq < ack.seq!);
     expect(delta).toMatchObject({ worldId: 'lobby', full: false });
-    expect(delta.changes).toContainEqual({ op: 'character.moved', id: a.characterId, x: me.x, y: me.y + (dir === 'south' ? 1 : -1), facing: dir });
+    expect(delta.changes).toContainEqual({ op: 'character.moved', id: a.characterId, x: me!.x, y: me!.y + (dir === 'south' ? 1 : -1), facing: dir });
     // b's chain has no hole: every frame it applied continued the one before.
     const frames = b.received.filter((m: any) => m.type === 'event.state_delta' && !m.full);
     frames.slice(1).forEach((f: any, i: number) => expect(f.prevSeq).toBe(frames[i].seq));
@@ -66,12 +66,12 @@ describe('the durable intent pipeline, end to end', () => {
     const seqBefore = b.lastSeq;
     const from = a.received.length;
     a.send({ type: 'intent.move', intentSeq: original.intentSeq, payload: { direction: 'south' } });
-    const dup = await a.waitFor((m) => m.type === 'event.ack' && m.intentSeq === original.intentSeq, 10_000, from);
+    const dup = await a.waitForAck(original.intentSeq, 10_000, from);
     expect(dup).toEqual({ type: 'event.ack', intentSeq: original.intentSeq, status: 'duplicate', seq: original.seq, originalStatus: 'applied' });
-    // the world did not move on: the next real intent takes the very next seq
-    await sleep(200);
+    // the world did not move on: the next real intent takes the very next seq (a duplicate applied
+    // again would have been committed before its answer came)
     const next = await a.move('north');
-    expect(next.seq).toBe(Math.max(seqBefore, original.seq) + 1);
+    expect(next.seq).toBe(Math.max(seqBefore, original.seq!) + 1);
   });
 
   it('answers a resent rejected intent with its original refusal', async () => {
@@ -82,21 +82,21 @@ describe('the durable intent pipeline, end to end', () => {
     }
     const from = a.received.length;
     a.send({ type: 'intent.move', intentSeq: ack.intentSeq, payload: { direction: 'north' } });
-    const dup = await a.waitFor((m) => m.type === 'event.ack' && m.intentSeq === ack.intentSeq, 10_000, from);
+    const dup = await a.waitForAck(ack.intentSeq, 10_000, from);
     expect(dup).toMatchObject({ status: 'duplicate', originalStatus: 'rejected', error: { code: 'MOVE_INTO_WALL' } });
   });
 
   it('carries chat to the other player', async () => {
     const ack = await a.intent('intent.chat', { text: '  hello there  ', channel: 'world' });
     expect(ack.status).toBe('applied');
-    const delta = await b.waitFor((m) => m.type === 'event.state_delta' && m.seq >= ack.seq && m.changes.some((c: any) => c.op === 'chat.message'));
+    const delta = await b.waitForType('event.state_delta', (m) => m.seq >= ack.seq! && m.changes.some((c: any) => c.op === 'chat.message'));
     const chat = delta.changes.find((c: any) => c.op === 'chat.message');
-    expect(chat.message).toMatchObject({ id: `${a.characterId}:${ack.intentSeq}`, from: { id: a.characterId, name: a.guest!.player.username }, text: 'hello there' });
+    expect(chat!.message).toMatchObject({ id: `${a.characterId}:${ack.intentSeq}`, from: { id: a.characterId, name: a.guest!.player.username }, text: 'hello there' });
   });
 
   it('answers ping with pong', async () => {
     a.send({ type: 'ping', ts: 42 });
-    const pong = await a.waitFor((m) => m.type === 'pong' && m.ts === 42);
+    const pong = await a.waitForType('pong', (m) => m.ts === 42);
     expect(typeof pong.serverTime).toBe('number');
   });
 
@@ -104,7 +104,7 @@ describe('the durable intent pipeline, end to end', () => {
     const expectError = async (c: TestClient, frame: string, code: string) => {
       const from = c.received.length;
       c.send(frame);
-      const e = await c.waitFor((m) => m.type === 'event.error', 5000, from);
+      const e = await c.waitForType('event.error', undefined, 5000, from);
       expect(e.error.code).toBe(code);
       expect(ErrorBodySchema.safeParse(e.error).success).toBe(true);
       return e;
@@ -126,7 +126,7 @@ describe('the durable intent pipeline, end to end', () => {
       c.send(JSON.stringify({ type: 'intent.chat', intentSeq: 1, payload: { text: 'x'.repeat(17 * 1024) } }));
       expect((await c.waitClose()).code).toBe(1009);
       a.send({ type: 'ping', ts: 7 });
-      await a.waitFor((m) => m.type === 'pong' && m.ts === 7);
+      await a.waitForType('pong', (m) => m.ts === 7);
     });
 
     it('no hello within 5 s closes with 4400', async () => {
@@ -138,7 +138,6 @@ describe('the durable intent pipeline, end to end', () => {
 
     it('a first message other than hello closes with 4400', async () => {
       const c = await (await client().signIn()).open();
-      await sleep(100);
       c.send({ type: 'ping', ts: 1 });
       expect((await c.waitClose()).code).toBe(4400);
       expect(c.messages('event.error')[0].error.code).toBe('HELLO_REQUIRED');
@@ -150,7 +149,7 @@ describe('the durable intent pipeline, end to end', () => {
       const used = await client().join();
       const again = new TestClient(system.baseUrl, system.wsUrl);
       again.bootstrap = used.bootstrap;
-      await again.open(used.bootstrap.ws.ticket);
+      await again.open(used.bootstrap!.ws.ticket);
       expect((await again.waitClose()).code).toBe(4401);
       await used.close();
     });
@@ -216,7 +215,7 @@ describe('the durable intent pipeline, end to end', () => {
   it('removes a player who disconnects, for the others', async () => {
     const c = await client().join();
     await c.close();
-    await b.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((x: any) => x.op === 'character.left' && x.id === c.characterId));
+    await b.waitForType('event.state_delta', (m) => m.changes.some((x: any) => x.op === 'character.left' && x.id === c.characterId));
   });
 
   it('keeps a closed socket from affecting the open ones', () => {

@@ -36,7 +36,7 @@ async function deltaLatencies(a: TestClient, b: TestClient, n: number): Promise<
     const started = performance.now();
     const ack = await a.move(a.freeDirection());
     if (ack.status !== 'applied') continue;
-    await b.waitFor((m) => m.type === 'event.state_delta' && m.seq >= ack.seq, 10_000, from);
+    await b.waitForType('event.state_delta', (m) => m.seq >= ack.seq!, 10_000, from);
     out.push(performance.now() - started);
   }
   return out;

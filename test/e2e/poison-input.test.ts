@@ -4,6 +4,7 @@ import type { Client } from 'pg';
 import { topology } from '@tilemud/runtime';
 import { api, joinPlayer, sleep, TestClient } from '../support/client';
 import { db } from '../support/db';
+import { eventually } from '../support/eventually';
 import { TestSystem } from '../support/system';
 
 // Each poison as a hostile client writes it in a raw frame: a JSON escape that JSON.parse turns
@@ -128,10 +129,10 @@ describe('poison input: a string the log cannot store is refused alone, at the d
     const c = await new TestClient(system.baseUrl, system.wsUrl).signIn();
     await c.open();
     c.send('{"type":"hello","protocolVersion":"1.0.0","resume":{"token":"tok\\u0000en","lastSeq":0}}');
-    const err = await c.waitFor((m) => m.type === 'event.error');
+    const err = await c.waitForType('event.error');
     expect(err.error).toMatchObject({ code: 'SCHEMA_VALIDATION_FAILED', category: 'validation', retryable: false });
     c.send({ type: 'hello', protocolVersion: '1.0.0' });
-    await c.waitFor((m) => m.type === 'event.ack' && m.ack === 'handshake');
+    await c.waitForType('event.ack', (m) => m.ack === 'handshake');
     expect(c.closed).toBeUndefined();
     await c.close();
   }, 60_000);
@@ -160,7 +161,7 @@ describe('poison input: a string the log cannot store is refused alone, at the d
     try {
       // Published back to back, so the sequencer takes them in as few batches as it can.
       await Promise.all(envelopes.map((e) => js.publish(t.intentSubject('lobby'), e)));
-      for (let i = 0; i < 200 && acks.length < 6; i++) await sleep(50);
+      await eventually('answers to the six answerable envelopes', () => acks.length >= 6, 15_000, () => acks);
     } finally {
       sub.unsubscribe();
       await collecting;
@@ -198,7 +199,7 @@ describe('poison input: a string the log cannot store is refused alone, at the d
       // Its resend gets the same answer from the record, and its player carries on.
       const from = poisoner.received.length;
       poisoner.send({ type: 'intent.chat', intentSeq: refused.intentSeq, payload: { text: 'unstorable words' } });
-      const resent = await poisoner.waitFor((m) => m.type === 'event.ack' && m.intentSeq === refused.intentSeq, 10_000, from);
+      const resent = await poisoner.waitForAck(refused.intentSeq, 10_000, from);
       expect(resent).toMatchObject({ status: 'duplicate', originalStatus: 'rejected', error: { code: 'VALIDATION_FAILED', category: 'validation', retryable: false } });
       expect(await poisoner.intent('intent.chat', { text: 'something else' })).toMatchObject({ status: 'applied' });
     } finally {
@@ -230,13 +231,13 @@ describe('poison input: a string the log cannot store is refused alone, at the d
           sent++;
           const answer = await p.waitFor((m) => m.intentSeq === seq && (m.type === 'event.error' || m.type === 'event.ack'), 15_000, from).catch(() => undefined);
           again = answer?.error?.retryable === true;
-          await sleep(again ? 100 : 700);
+          await sleep(again ? 100 : 700); // the poisoner's pace (see above), not a wait
         }
       }
     });
     const ticker = pace(bystander);
-    const started = performance.now();
-    for (let elapsed = 0; (ticker.latencies.length < 100 || elapsed < 15_000) && elapsed < 60_000; elapsed = performance.now() - started) await sleep(100);
+    await sleep(15_000); // the scenario: the poison keeps coming for 15 s while the bystander plays
+    await eventually("a hundred of the bystander's moves timed", () => ticker.latencies.length >= 100, 45_000);
     await ticker.stop();
     running = false;
     await Promise.all(poisoning);

@@ -34,7 +34,7 @@ describe('worlds joined by portals', () => {
     const from = c.received.length;
     const ack = await c.move('east');
     expect(ack.status).toBe('applied');
-    await c.waitFor((m) => m.type === 'event.state_delta' && m.full && m.worldId === 'meadow', 15_000, from);
+    await c.waitForType('event.state_delta', (m) => m.full && m.worldId === 'meadow', 15_000, from);
     return ack;
   };
 
@@ -48,15 +48,15 @@ describe('worlds joined by portals', () => {
     const watcherInLobby = await join();
     const heldBefore = walker.me.inventory ?? [];
     await crossToMeadow(walker);
-    await watcherInLobby.waitFor((m) => m.type === 'event.state_delta' && m.worldId === 'lobby' && m.changes.some((c: any) => c.op === 'character.left' && c.id === walker.characterId));
-    const joined = await watcherInMeadow.waitFor((m) => m.type === 'event.state_delta' && m.worldId === 'meadow' && m.changes.some((c: any) => c.op === 'character.joined' && c.character.id === walker.characterId));
+    await watcherInLobby.waitForType('event.state_delta', (m) => m.worldId === 'lobby' && m.changes.some((c: any) => c.op === 'character.left' && c.id === walker.characterId));
+    const joined = await watcherInMeadow.waitForType('event.state_delta', (m) => m.worldId === 'meadow' && m.changes.some((c: any) => c.op === 'character.joined' && c.character.id === walker.characterId));
     expect(joined.changes.find((c: any) => c.op === 'character.joined').character).toMatchObject({ worldId: 'meadow', inventory: heldBefore });
     expect(walker.me).toMatchObject({ x: MEADOW_APPROACH.x, y: MEADOW_APPROACH.y });
     expect(walker.characters.has(watcherInMeadow.characterId)).toBe(true);
     // Deltas of the old world stopped for the walker.
     const after = walker.received.length;
-    await watcherInLobby.move(watcherInLobby.freeDirection());
-    await new Promise((r) => setTimeout(r, 300));
+    await watcherInLobby.barrier('a lobby move after the walker left');
+    await walker.barrier('the walker hears only the meadow');
     expect(walker.received.slice(after).some((m) => m.type === 'event.state_delta' && m.worldId === 'lobby')).toBe(false);
     const own = await api(system.baseUrl, 'GET', `/api/characters/${walker.characterId}`, { token: walker.guest!.accessToken });
     expect(own.body.worldId).toBe('meadow');
@@ -65,8 +65,8 @@ describe('worlds joined by portals', () => {
     expect(await walker.walkTo(MEADOW_APPROACH.x, MEADOW_APPROACH.y)).toBe(true);
     const from = walker.received.length;
     expect((await walker.move('west')).status).toBe('applied');
-    await walker.waitFor((m) => m.type === 'event.state_delta' && m.full && m.worldId === 'lobby', 15_000, from);
-    await watcherInLobby.waitFor((m) => m.type === 'event.state_delta' && m.worldId === 'lobby' && m.changes.some((c: any) => c.op === 'character.joined' && c.character.id === walker.characterId));
+    await walker.waitForType('event.state_delta', (m) => m.full && m.worldId === 'lobby', 15_000, from);
+    await watcherInLobby.waitForType('event.state_delta', (m) => m.worldId === 'lobby' && m.changes.some((c: any) => c.op === 'character.joined' && c.character.id === walker.characterId));
   }, 120_000);
 
   it('a crossing whose sequencer is killed between its commit and everything else ends in exactly one world', async () => {
@@ -87,9 +87,9 @@ describe('worlds joined by portals', () => {
     await system.apps.sequencer.start({ TILEMUD_FAILPOINT: undefined });
     // The restarted sequencer finds the departure without an arrival and completes it; the client's
     // intent, redelivered, is answered with the original outcome and the session follows it.
-    await c.waitFor((m) => m.type === 'event.state_delta' && m.full && m.worldId === 'meadow', 30_000);
+    await c.waitForType('event.state_delta', (m) => m.full && m.worldId === 'meadow', 30_000);
     expect((await arrivals()).rows).toEqual([{ world_id: 'meadow' }]);
-    const ack = await c.waitFor((m) => m.type === 'event.ack' && m.intentSeq === intentSeq, 15_000);
+    const ack = await c.waitForAck(intentSeq, 15_000);
     expect(ack).toMatchObject({ status: 'duplicate', originalStatus: 'applied' });
     const row = await pg.query('SELECT world_id, online FROM rm_characters WHERE id = $1', [c.characterId]);
     expect(row.rows).toEqual([{ world_id: 'meadow', online: true }]);
@@ -103,6 +103,6 @@ describe('worlds joined by portals', () => {
     again.bootstrap = b.body;
     await again.join();
     clients.push(again);
-    expect(again.handshake.worldId).toBe('meadow');
+    expect(again.handshake!.worldId).toBe('meadow');
   }, 120_000);
 });

@@ -1,6 +1,7 @@
 import type { Client } from 'pg';
 import { api, joinPlayer, TestClient } from '../support/client';
 import { db } from '../support/db';
+import { eventually, sleep } from '../support/eventually';
 import { TestSystem } from '../support/system';
 import { ExtraGateway } from './identity-helpers';
 
@@ -29,17 +30,9 @@ describe('presence across gateway crashes, away, and bidi controls', () => {
     const { rows } = await pg.query<{ at: Date }>(`SELECT recorded_at AS at FROM action_events WHERE type = 'character.left' AND payload->>'characterId' = $1`, [characterId]);
     return rows[0]?.at.getTime();
   };
-  async function waitLeft(characterId: string, timeoutMs = 30_000): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const at = await leftAt(characterId);
-      if (at !== undefined) return at;
-      if (Date.now() > deadline) throw new Error(`${characterId} never left`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const waitLeft = (characterId: string, timeoutMs = 30_000): Promise<number> => eventually(`${characterId} to leave (character.left in the log)`, () => leftAt(characterId), timeoutMs);
   const snapshotCharacter = async (c: TestClient, id: string) => {
-    const r = await api(system.baseUrl, 'GET', `/api/worlds/${c.handshake.worldId}/snapshot`, { token: c.guest!.accessToken });
+    const r = await api(system.baseUrl, 'GET', `/api/worlds/${c.handshake!.worldId}/snapshot`, { token: c.guest!.accessToken });
     return (r.body.characters as any[]).find((x) => x.id === id);
   };
 
@@ -77,7 +70,7 @@ describe('presence across gateway crashes, away, and bidi controls', () => {
     const from = observer.received.length;
     const ack = await c.intent('intent.chat', { text: '\u202Eevil\u202C and \u2067\u200Fmore\u2069\u061C' });
     expect(ack.status).toBe('applied');
-    const delta = await observer.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((x: any) => x.op === 'chat.message' && x.message.from.id === c.characterId), 10_000, from);
+    const delta = await observer.waitForType('event.state_delta', (m) => m.changes.some((x: any) => x.op === 'chat.message' && x.message.from.id === c.characterId), 10_000, from);
     expect(delta.changes.find((x: any) => x.op === 'chat.message').message.text).toBe('evil and more');
     const stored = await pg.query(`SELECT payload->>'text' AS text FROM action_events WHERE type = 'chat.posted' AND character_id = $1`, [c.characterId]);
     expect(stored.rows).toEqual([{ text: 'evil and more' }]);
@@ -115,7 +108,7 @@ describe('presence across gateway crashes, away, and bidi controls', () => {
     closed.drop();
     const closedAt = Date.now();
     await observer.waitFor(shows(closed.characterId, 'character.presence', 'away'), 10_000, from);
-    await new Promise((r) => setTimeout(r, Math.max(0, closedAt + WINDOW_MS / 2 - Date.now())));
+    await sleep(Math.max(0, closedAt + WINDOW_MS / 2 - Date.now())); // the scenario: the gateway dies half a window after the tab closed
     await doomed.app.kill();
     const killedAt = Date.now();
     const [closedLeft, liveLeft] = await Promise.all([waitLeft(closed.characterId), waitLeft(live.characterId)]);
@@ -144,7 +137,7 @@ describe('presence across gateway crashes, away, and bidi controls', () => {
     closed.drop();
     const closedAt = Date.now();
     await observer.waitFor(shows(closed.characterId, 'character.presence', 'away'), 10_000, from);
-    await new Promise((r) => setTimeout(r, Math.max(0, closedAt + WINDOW_MS / 2 - Date.now())));
+    await sleep(Math.max(0, closedAt + WINDOW_MS / 2 - Date.now())); // the scenario: the gateway dies half a window after the tab closed
     const port = new URL(system.baseUrl).port;
     await system.apps.gateway.kill();
     const killedAt = Date.now();
@@ -164,7 +157,7 @@ describe('presence across gateway crashes, away, and bidi controls', () => {
     expect(liveLeft).toBeLessThanOrEqual(by(killedAt + WINDOW_MS + INTERVAL_MS));
     // A newcomer on the restarted gateway does not see them.
     const newcomer = await joinPlayer(system);
-    const ids = (newcomer.snapshot.snapshot.characters as any[]).map((x) => x.id);
+    const ids = (newcomer.snapshot!.snapshot.characters as any[]).map((x) => x.id);
     expect(ids).not.toContain(live.characterId);
     expect(ids).not.toContain(closed.characterId);
     await newcomer.close();

@@ -1,4 +1,4 @@
-import { joinPlayer, sleep, TestClient } from '../support/client';
+import { joinPlayer, TestClient } from '../support/client';
 import { CATALOG, seriesName } from '../support/metric-names';
 import { TestPrometheus } from '../support/prometheus';
 import { freePort, TestSystem } from '../support/system';
@@ -28,7 +28,7 @@ describe('Prometheus scrapes the three apps (infra/prometheus)', () => {
     await prometheus.start({ gateway: system.baseUrl.replace('http://', ''), sequencer: `127.0.0.1:${ports.sequencer}`, projector: `127.0.0.1:${ports.projector}` });
     // Every target scraped at least once (up or not) before the load, so the counters have a "before".
     await prometheus.waitFor(async () => (await prometheus.targets()).filter((t) => t.lastScrape && !t.lastScrape.startsWith('0001')).length === 3, 30_000, 'three targets scraped');
-    await sleep(1500);
+    await prometheus.waitFor(async () => (await prometheus.query('up')).length === 3, 30_000, 'a sample of up for each of the three targets');
     for (const app of APPS) for (const m of CATALOG[app]) if (m.movesUnderLoad) before.set(`${app} ${m.name}`, await total(app, m.name));
 
     for (let i = 0; i < 3; i++) players.push(await joinPlayer(system));
@@ -55,7 +55,7 @@ describe('Prometheus scrapes the three apps (infra/prometheus)', () => {
   it('scrapes each app under its job (up == 1)', async () => {
     await prometheus.waitFor(async () => (await prometheus.targets()).every((t) => t.health === 'up'), 20_000, 'every target up').catch(() => undefined);
     const targets = await prometheus.targets();
-    expect(targets.map((t) => ({ job: t.labels.job, health: t.health, lastError: t.lastError })).sort((a, b) => a.job.localeCompare(b.job))).toEqual(
+    expect(targets.map((t) => ({ job: t.labels.job, health: t.health, lastError: t.lastError })).sort((a, b) => a.job!.localeCompare(b.job))).toEqual(
       [...APPS].sort().map((job) => ({ job, health: 'up', lastError: '' })),
     );
   }, 60_000);

@@ -1,9 +1,10 @@
 import { ServerMessageSchema } from '@tilemud/contracts';
 import type { Client } from 'pg';
-import { api, joinPlayer, sleep, TestClient } from '../support/client';
+import { api, joinPlayer, TestClient } from '../support/client';
 import { db } from '../support/db';
 import { TestSystem } from '../support/system';
 import { ExtraGateway } from './identity-helpers';
+import { eventually } from '../support/eventually';
 
 const WINDOW_MS = 4000;
 /** A delta showing `op` (`character.joined`, `character.left` …) for character `id`. */
@@ -43,7 +44,7 @@ describe('resume after a lost connection', () => {
     for (let tries = 0; tries < 5; tries++) {
       const ack = await mover.move(mover.freeDirection());
       if (ack.status !== 'applied') continue;
-      await mover.waitFor((m) => m.type === 'event.state_delta' && m.seq >= ack.seq);
+      await mover.waitForType('event.state_delta', (m) => m.seq >= ack.seq!);
       return ack.seq;
     }
     throw new Error('the mover cannot move');
@@ -66,7 +67,6 @@ describe('resume after a lost connection', () => {
   /** What a newly joined client sees of the world, to compare a resumed client's view with. */
   async function freshView(): Promise<unknown> {
     const fresh = await joinPlayer(system);
-    await sleep(200);
     const view = fresh.view() as { characters: { id: string }[] };
     await fresh.close();
     return { ...view, characters: view.characters.filter((c) => c.id !== fresh.characterId) };
@@ -82,7 +82,7 @@ describe('resume after a lost connection', () => {
     expect(ack).toMatchObject({ type: 'event.ack', ack: 'handshake', resumed: true, worldId: 'lobby' });
     expect(ack.resumeToken).not.toBe(c.received.find((m) => m.ack === 'handshake').resumeToken); // rotated
     // No full snapshot: deltas continuing from where the client was, covering the 5 moves.
-    await c.waitFor((m) => m.type === 'event.state_delta' && m.seq >= mover.lastSeq, 5000, from);
+    await c.waitForType('event.state_delta', (m) => m.seq >= mover.lastSeq, 5000, from);
     const after = c.received.slice(from).filter((m) => m.type === 'event.state_delta');
     expect(after.some((m) => m.full)).toBe(false);
     expect(after[0].prevSeq).toBe(seqBefore);
@@ -90,7 +90,7 @@ describe('resume after a lost connection', () => {
     for (const m of c.received) expect(ServerMessageSchema.safeParse(m).success).toBe(true);
     // Play goes on from the resumed socket.
     expect((await c.move(c.freeDirection())).status).toBe('applied');
-    await sleep(300);
+    await watcher.barrier('whatever the resume made of the character, seen');
     expect(changesOf(watcher, watcherFrom, c.characterId, 'character.left')).toEqual([]);
     expect(changesOf(watcher, watcherFrom, c.characterId, 'character.joined')).toEqual([]);
     const { characters } = (await freshView()) as { characters: { id: string }[] };
@@ -110,8 +110,7 @@ describe('resume after a lost connection', () => {
       const view = who.view() as { characters: { id: string }[] };
       return { seq: who.lastSeq, ...view, characters: view.characters.filter((x) => x.id !== fresh.characterId) };
     };
-    for (const end = Date.now() + 10_000; JSON.stringify(at(fresh)) !== JSON.stringify(at(c)) && Date.now() < end; ) await sleep(50);
-    expect(at(fresh)).toEqual(at(c));
+    await eventually('the resumed and the fresh client to show the same world at the same seq', () => JSON.stringify(at(fresh)) === JSON.stringify(at(c)), 10_000, () => [at(fresh), at(c)]);
     await fresh.close();
     await c.close();
   });
@@ -124,11 +123,11 @@ describe('resume after a lost connection', () => {
     const from = c.received.length;
     const ack = await c.resume(second);
     expect(ack).toMatchObject({ resumed: true });
-    const first = await c.waitFor((m) => m.type === 'event.state_delta', 5000, from);
+    const first = await c.waitForType('event.state_delta', undefined, 5000, from);
     expect(first).toMatchObject({ full: false, prevSeq: seqBefore });
     expect((await c.move(c.freeDirection())).status).toBe('applied');
     expect(c.chainBreaks()).toEqual([]);
-    await sleep(300);
+    await watcher.barrier('whatever the resume made of the character, seen');
     expect(changesOf(watcher, watcherFrom, c.characterId, 'character.left')).toEqual([]);
     await c.close();
   });
@@ -169,7 +168,7 @@ describe('resume after a lost connection', () => {
     for (let i = 0; i < 210; i++) await step();
     const from = c.received.length;
     expect(await c.resume()).toMatchObject({ resumed: false });
-    const state = await c.waitFor((m) => m.type === 'event.state_delta', 5000, from);
+    const state = await c.waitForType('event.state_delta', undefined, 5000, from);
     expect(state.full).toBe(true);
     await c.close();
   });
@@ -178,10 +177,10 @@ describe('resume after a lost connection', () => {
     const c = await joinPlayer(system);
     const at = c.lastSeq;
     for (let i = 0; i < 3; i++) await step();
-    await c.waitFor((m) => m.type === 'event.state_delta' && m.seq >= at + 3);
+    await c.waitForType('event.state_delta', (m) => m.seq >= at + 3);
     const from = c.received.length;
     c.send({ type: 'resync', lastSeq: at });
-    const replay = await c.waitFor((m) => m.type === 'event.state_delta', 5000, from);
+    const replay = await c.waitForType('event.state_delta', undefined, 5000, from);
     expect(replay).toMatchObject({ full: false, prevSeq: at });
     expect(replay.seq).toBeGreaterThanOrEqual(at + 3);
     await c.close();
@@ -195,7 +194,7 @@ describe('resume after a lost connection', () => {
     await watcher.waitFor(shows(c.characterId, 'character.left'), WINDOW_MS + 5000, watcherFrom);
     const from = c.received.length;
     expect(await c.resume()).toMatchObject({ resumed: false });
-    expect(await c.waitFor((m) => m.type === 'event.state_delta', 5000, from)).toMatchObject({ full: true });
+    expect(await c.waitForType('event.state_delta', undefined, 5000, from)).toMatchObject({ full: true });
     // Back in the world: the others see it join again.
     await watcher.waitFor(shows(c.characterId, 'character.joined'), 5000, watcherFrom);
     await c.close();
@@ -206,7 +205,8 @@ describe('resume after a lost connection', () => {
     const watcherFrom = watcher.received.length;
     c.drop();
     await c.waitClose();
-    await sleep(300);
+    // The gateway has seen the drop: the character waits out its window, away.
+    await watcher.waitForType('event.state_delta', (m) => m.changes.some((x) => x.op === 'character.presence' && x.id === c.characterId && x.status === 'away'), 5000, watcherFrom, 'the dropped character shown away');
     const started = Date.now();
     expect((await api(system.baseUrl, 'POST', '/api/session/logout', { token: c.guest!.accessToken })).status).toBe(204);
     await watcher.waitFor(shows(c.characterId, 'character.left'), 3000, watcherFrom);
@@ -220,15 +220,15 @@ describe('resume after a lost connection', () => {
     c.drop(); // before its ack: the session never follows the crossing
     await c.waitClose();
     const online = async () => (await pg.query('SELECT world_id, online FROM rm_characters WHERE id = $1', [c.characterId])).rows[0];
-    for (let i = 0; i < 100 && (await online())?.world_id !== 'meadow'; i++) await sleep(50);
+    await eventually('the character to have crossed to the meadow', async () => (await online())?.world_id === 'meadow', 10_000, online);
     expect(await online()).toEqual({ world_id: 'meadow', online: true }); // crossed, still there in the window
-    for (let i = 0; i < (WINDOW_MS + 8000) / 100 && (await online()).online; i++) await sleep(100);
+    await eventually('the character to leave the meadow once its window is over', async () => !(await online()).online, WINDOW_MS + 15_000, online);
     expect(await online()).toEqual({ world_id: 'meadow', online: false }); // and left from there after it
   });
 
   it('refuses a used token or another player\'s: a full snapshot, never someone else\'s session', async () => {
     const c = await joinPlayer(system);
-    const token = c.handshake.resumeToken;
+    const token = c.handshake!.resumeToken;
     c.drop();
     await c.waitClose();
     expect(await c.resume(system, c.lastSeq, token)).toMatchObject({ resumed: true });
@@ -236,11 +236,11 @@ describe('resume after a lost connection', () => {
     await c.waitClose();
     const from = c.received.length;
     expect(await c.resume(system, c.lastSeq, token)).toMatchObject({ resumed: false }); // single use
-    expect(await c.waitFor((m) => m.type === 'event.state_delta', 5000, from)).toMatchObject({ full: true });
+    expect(await c.waitForType('event.state_delta', undefined, 5000, from)).toMatchObject({ full: true });
     // Another player's live token does nothing for this one.
     c.drop();
     await c.waitClose();
-    expect(await c.resume(system, c.lastSeq, watcher.handshake.resumeToken)).toMatchObject({ resumed: false, sessionId: expect.any(String) });
+    expect(await c.resume(system, c.lastSeq, watcher.handshake!.resumeToken)).toMatchObject({ resumed: false, sessionId: expect.any(String) });
     await c.close();
   });
 });

@@ -6,7 +6,8 @@ import type { Client } from 'pg';
 import { connectNats, ensureTopology, topology } from '@tilemud/runtime';
 import { joinPlayer, TestClient } from '../support/client';
 import { db } from '../support/db';
-import { auditFlow, Flow, waitUntil } from '../support/intent-flow';
+import { eventually } from '../support/eventually';
+import { auditFlow, Flow } from '../support/intent-flow';
 import { AppProcess, TestSystem } from '../support/system';
 
 /**
@@ -51,7 +52,7 @@ describe('graceful shutdown under load', () => {
     const app = new AppProcess(role, system.apps[role].env);
     const ready = app.start();
     ready.catch(() => undefined);
-    await app.waitForOutput('waiting as a standby');
+    await app.waitStandby();
     return { app, ready };
   }
 
@@ -66,7 +67,7 @@ describe('graceful shutdown under load', () => {
   /** Sends until `n` answers came back, so the signal lands among batches in hand. */
   async function loadUntilAnswered(flow: Flow, n: number): Promise<void> {
     flow.start(20);
-    expect(await waitUntil(() => flow.answers.size >= n, 30_000)).toBe(true);
+    await eventually(`${n} answers to the flow`, () => flow.answers.size >= n, 30_000, () => flow.answers.size);
   }
 
   it('sequencer: every intent answered, no crash, exit within the deadline, the standby takes over', async () => {
@@ -81,7 +82,7 @@ describe('graceful shutdown under load', () => {
     const takeoverMs = Date.now() - stoppedAt;
     system.apps.sequencer = standby.app;
     // Intents go on being applied by the new owner.
-    expect(await waitUntil(() => flow.firstAppliedAfter(stoppedAt) < Infinity, 15_000)).toBe(true);
+    await eventually('an applied answer after the stop', () => flow.firstAppliedAfter(stoppedAt) < Infinity, 15_000);
     flow.stop();
     await flow.settle(30_000);
 
@@ -117,7 +118,7 @@ describe('graceful shutdown under load', () => {
     const stoppedAt = Date.now();
     await standby.ready;
     system.apps.sequencer = standby.app;
-    expect(await waitUntil(() => flow.firstAppliedAfter(stoppedAt) < Infinity, 15_000)).toBe(true);
+    await eventually('an applied answer after the stop', () => flow.firstAppliedAfter(stoppedAt) < Infinity, 15_000);
     flow.stop();
     await flow.settle(30_000);
     expect(flow.unanswered()).toEqual([]);
@@ -137,7 +138,7 @@ describe('graceful shutdown under load', () => {
     const stoppedAt = Date.now();
     await standby.ready;
     system.apps.projector = standby.app;
-    expect(await waitUntil(() => flow.firstDeltaAfter(stoppedAt) < Infinity, 15_000)).toBe(true);
+    await eventually('a delta after the stop', () => flow.firstDeltaAfter(stoppedAt) < Infinity, 15_000);
     flow.stop();
     await flow.settle(30_000);
     report.projector = { exitCode: code, exitMs, secondsFromExitToFirstDelta: flow.firstDeltaAfter(stoppedAt) };
@@ -167,6 +168,6 @@ describe('graceful shutdown under load', () => {
     // are reaped and leave the world.
     await gateway.start({ PORT: new URL(system.baseUrl).port, HOST: '127.0.0.1' });
     const online = async () => (await pg.query('SELECT count(*)::int AS n FROM rm_characters WHERE online AND id = ANY($1::uuid[])', [players.map((p) => p.characterId)])).rows[0].n as number;
-    expect(await waitUntil(async () => (await online()) === 0, 60_000)).toBe(true);
+    await eventually('no character online', async () => (await online()) === 0, 60_000, online);
   }, 120_000);
 });

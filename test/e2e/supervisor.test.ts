@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { api } from '../support/client';
-import { waitUntil } from '../support/intent-flow';
+import { eventually } from '../support/eventually';
 import { spawnTracked } from '../support/processes';
 import { freePort, runEnv } from '../support/system';
 
@@ -35,8 +35,9 @@ describe('npm start supervises the apps', () => {
     });
     launcher.stdout!.on('data', (b: Buffer) => (out += b.toString()));
     launcher.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-    const up = await waitUntil(() => out.includes('TileMUD is up') || exited(), 90_000);
-    if (!up || exited()) throw new Error(`start.mjs did not come up:\n${out.slice(-4000)}`);
+    // The launcher's own words are what is under test here: it says when all three are up.
+    await eventually('start.mjs to say "TileMUD is up"', () => out.includes('TileMUD is up') || exited(), 90_000, () => out.slice(-4000));
+    if (exited()) throw new Error(`start.mjs exited while coming up:\n${out.slice(-4000)}`);
   }, 120_000);
 
   afterAll(async () => {
@@ -49,7 +50,7 @@ describe('npm start supervises the apps', () => {
     const [gateway] = readyPids('gateway');
     expect(sequencer).toBeDefined();
     process.kill(sequencer!, 'SIGKILL');
-    expect(await waitUntil(() => readyPids('sequencer').length === 2, 60_000)).toBe(true);
+    await eventually('start.mjs to say the restarted sequencer is ready', () => readyPids('sequencer').length === 2, 60_000, () => out.slice(-3000));
     expect(out).toMatch(/\[start\] sequencer exited unexpectedly \(signal SIGKILL\) after [\d.]+ s; restarting it in [\d.]+ s \(attempt 1\)/);
     expect(out).toContain('[start] restarting sequencer');
     expect(readyPids('sequencer')[1]).not.toBe(sequencer);
@@ -62,7 +63,7 @@ describe('npm start supervises the apps', () => {
   it('Ctrl-C still stops everything', async () => {
     const pids = ['sequencer', 'projector', 'gateway'].map((a) => readyPids(a).at(-1)!);
     launcher.kill('SIGINT');
-    expect(await waitUntil(exited, 30_000)).toBe(true);
+    await eventually('start.mjs to exit after Ctrl-C', exited, 30_000, () => out.slice(-3000));
     expect(launcher.exitCode).toBe(0);
     const alive = pids.filter((pid) => {
       try {

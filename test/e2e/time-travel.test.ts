@@ -99,10 +99,13 @@ describe('time travel (GET /api/admin/worlds…)', () => {
   it('lists the events of a seq range, clipped to the head, and the map', async () => {
     const worldId = players[0]!.worldId;
     const head = (await stateAt(worldId, 1)).head;
-    const page = WorldEventsPageSchema.parse((await get(`/api/admin/worlds/${worldId}/events?from=1&to=${head + 50}`)).body);
+    // The run's earlier suites may have written hundreds of events to this world: the last page, clipped.
+    const from = Math.max(1, head - 100);
+    const page = WorldEventsPageSchema.parse((await get(`/api/admin/worlds/${worldId}/events?from=${from}&to=${head + 50}`)).body);
     expect(page).toMatchObject({ worldId, head, more: false });
-    expect(page.events.map((e) => e.seq)).toEqual(Array.from({ length: head }, (_, i) => i + 1));
-    expect(page.events[0]).toMatchObject({ type: 'world.seeded', characterId: null, version: expect.any(Number) });
+    expect(page.events.map((e) => e.seq)).toEqual(Array.from({ length: head - from + 1 }, (_, i) => from + i));
+    const first = WorldEventsPageSchema.parse((await get(`/api/admin/worlds/${worldId}/events?from=1&to=1`)).body);
+    expect(first.events[0]).toMatchObject({ type: 'world.seeded', characterId: null, version: expect.any(Number) });
     const move = page.events.find((e) => e.type === 'character.moved')!;
     expect(move.characterId).toBe((move.data as { characterId: string }).characterId);
     expect(Number.isNaN(Date.parse(move.recordedAt))).toBe(false);

@@ -2,8 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from 'pg';
-import { sleep, TestClient, joinPlayer } from '../support/client';
+import { TestClient, joinPlayer } from '../support/client';
 import { db } from '../support/db';
+import { eventually } from '../support/eventually';
 import { TestSystem } from '../support/system';
 
 interface Span {
@@ -122,14 +123,14 @@ describe('OpenTelemetry traces across the three apps (OTLP/HTTP)', () => {
         const intentSeq = ++c.intentSeq;
         sent.push({ client: c, intentSeq, parent });
         c.send({ type: 'intent.chat', intentSeq, payload: { text: `trace ${round}` }, traceparent: `00-${parent.traceId}-${parent.spanId}-01` });
-        acks.push(c.waitFor((m) => m.type === 'event.ack' && m.intentSeq === intentSeq, 20_000));
+        acks.push(c.waitForAck(intentSeq, 20_000));
       }
     }
     // A rejected intent, traced too; and one sent without a traceparent (the gateway starts its trace).
     const refusedParent = browserSpan();
     const refusedSeq = ++clients[0]!.intentSeq;
     clients[0]!.send({ type: 'intent.action', intentSeq: refusedSeq, payload: { action: 'drop', itemId: randomUUID() }, traceparent: `00-${refusedParent.traceId}-${refusedParent.spanId}-01` });
-    const refused = await clients[0]!.waitFor((m) => m.type === 'event.ack' && m.intentSeq === refusedSeq, 20_000);
+    const refused = await clients[0]!.waitForAck(refusedSeq, 20_000);
     const bare = await clients[1]!.intent('intent.chat', { text: 'no traceparent' });
     const answered = await Promise.all(acks);
     expect(answered.every((a) => a.status === 'applied')).toBe(true);
@@ -142,7 +143,7 @@ describe('OpenTelemetry traces across the three apps (OTLP/HTTP)', () => {
       return ['gateway.intent', 'gateway.publish', 'gateway.ack', 'sequencer.decide', 'sequencer.commit', 'projector.apply'].every((n) => t.some((s) => s.name === n)) &&
         otlp.spans.some((s) => s.name === 'gateway.fanout' && (s.traceId === traceId || linksInto(s, traceId)));
     };
-    for (let i = 0; i < 300 && !sent.every((s) => whole(s.parent.traceId)); i++) await sleep(200);
+    await eventually('every sent intent traced whole (gateway, sequencer, projector, fan-out)', () => sent.every((s) => whole(s.parent.traceId)), 60_000, () => sent.filter((s) => !whole(s.parent.traceId)).map((s) => inTrace(s.parent.traceId).map((x) => x.name)));
 
     const appends = otlp.spans.filter((s) => s.name === 'sequencer.append');
     // At least one group commit carried intents of several clients, and links each of them.
@@ -183,7 +184,7 @@ describe('OpenTelemetry traces across the three apps (OTLP/HTTP)', () => {
     }
 
     // The rejected intent: its error code on the sequencer's decide span and on the gateway's ack span.
-    for (let i = 0; i < 100 && !inTrace(refusedParent.traceId).some((s) => s.name === 'gateway.ack'); i++) await sleep(200);
+    await eventually("the refused intent's gateway.ack span", () => inTrace(refusedParent.traceId).some((s) => s.name === 'gateway.ack'), 20_000);
     const rt = inTrace(refusedParent.traceId);
     expect(rt.find((s) => s.name === 'sequencer.decide')?.attributes).toMatchObject({ 'tilemud.outcome': 'rejected', 'tilemud.error_code': 'ITEM_NOT_FOUND' });
     expect(rt.find((s) => s.name === 'gateway.ack')?.attributes).toMatchObject({ 'tilemud.outcome': 'rejected', 'tilemud.error_code': 'ITEM_NOT_FOUND' });
@@ -191,7 +192,7 @@ describe('OpenTelemetry traces across the three apps (OTLP/HTTP)', () => {
     // Without a traceparent the gateway's span is the root; the event stores that trace id.
     const { rows } = await pg.query('SELECT trace_id FROM action_events WHERE character_id = $1 AND intent_seq = $2', [clients[1]!.characterId, bare.intentSeq]);
     const bareTrace = rows[0].trace_id as string;
-    for (let i = 0; i < 100 && !inTrace(bareTrace).some((s) => s.name === 'projector.apply'); i++) await sleep(200);
+    await eventually("the untraced intent's projector.apply span", () => inTrace(bareTrace).some((s) => s.name === 'projector.apply'), 20_000);
     expect(inTrace(bareTrace).find((s) => s.name === 'gateway.intent')).toMatchObject({ parentSpanId: undefined, attributes: { 'tilemud.client_trace': false } });
     expect(inTrace(bareTrace).some((s) => s.name === 'projector.apply')).toBe(true);
 
@@ -209,7 +210,7 @@ describe('OpenTelemetry traces across the three apps (OTLP/HTTP)', () => {
     const intentSeq = c.intentSeq + 1;
     const from = c.received.length;
     c.send({ type: 'intent.chat', intentSeq, payload: { text: 'bad trace' }, traceparent: '00-not-a-trace-01' });
-    const err = await c.waitFor((m) => m.type === 'event.error' && m.intentSeq === intentSeq, 10_000, from);
+    const err = await c.waitForType('event.error', (m) => m.intentSeq === intentSeq, 10_000, from);
     expect(err.error).toMatchObject({ code: 'SCHEMA_VALIDATION_FAILED', retryable: false });
   });
 });

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { joinPlayer, TestClient } from '../support/client';
+import { eventually } from '../support/eventually';
 import { AppProcess, runEnv, TestSystem } from '../support/system';
 
 /** Every catalog name each worker must serve (docs/operations.md, "Sequencer and projector metrics"). */
@@ -38,11 +39,10 @@ const get = async (url: string, path: string) => {
 /** Polls until `check` is true; fails with the last value seen. */
 async function until<T>(what: string, read: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
   let last: T | undefined;
-  for (const end = Date.now() + timeoutMs; Date.now() < end; await new Promise((r) => setTimeout(r, 200))) {
-    last = await read().catch(() => undefined as T);
-    if (last !== undefined && check(last)) return last;
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms; last seen ${JSON.stringify(last)?.slice(0, 2000)}`);
+  return eventually(what, async () => {
+    last = await read().catch(() => undefined);
+    return last !== undefined && check(last) ? last : undefined;
+  }, timeoutMs, () => last);
 }
 
 describe('worker ops: the sequencer and projector serve /metrics, /healthz and /readyz', () => {
@@ -105,7 +105,7 @@ describe('worker ops: the sequencer and projector serve /metrics, /healthz and /
     const running = standby.start();
     running.catch(() => undefined); // awaited below; a failure shows there
     const url = await standby.opsUrl();
-    await standby.waitForOutput('waiting as a standby');
+    await standby.waitStandby();
     const owner = await system.apps.sequencer.opsUrl();
 
     expect(await get(owner, '/readyz')).toMatchObject({ status: 200, body: { status: 'ready', role: 'sequencer' } });
@@ -131,7 +131,7 @@ describe('worker ops: the sequencer and projector serve /metrics, /healthz and /
     extra.push(standby);
     standby.start().catch(() => undefined); // stays a standby: never ready
     const url = await standby.opsUrl();
-    await standby.waitForOutput('waiting as a standby');
+    await standby.waitStandby();
     await until('no lag at first', () => scrape(ownerUrl), (t) => has(t, 'tilemud_projector_lag_events') && sample(t, 'tilemud_projector_lag_events') === 0);
 
     stopped = owner;
@@ -152,7 +152,8 @@ describe('worker ops: the sequencer and projector serve /metrics, /healthz and /
   }, 90_000);
 
   it('a worker whose METRICS_PORT is taken does not start, and says which setting to change', async () => {
-    const taken = createServer();
+    // Hangs up on whoever connects: the start polls this port for the app's /readyz until the app exits.
+    const taken = createServer((socket) => socket.destroy());
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
     const port = (taken.address() as AddressInfo).port;
     try {

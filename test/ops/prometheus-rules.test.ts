@@ -15,7 +15,7 @@ function promtool(...args: string[]): { status: number | null; out: string } {
 const ruleFiles = readdirSync(join(PROM, 'rules')).filter((f) => f.endsWith('.yml')).map((f) => join('rules', f));
 const testFiles = readdirSync(join(PROM, 'tests')).filter((f) => f.endsWith('.yml')).map((f) => join('tests', f));
 const alertsText = readFileSync(join(PROM, 'rules', 'alerts.yml'), 'utf8');
-const alertNames = [...alertsText.matchAll(/^\s*- alert: (\S+)/gm)].map((m) => m[1]);
+const alertNames = [...alertsText.matchAll(/^\s*- alert: (\S+)/gm)].map((m) => m[1]!);
 
 describe('infra/prometheus (promtool)', () => {
   it('accepts the scrape config and every rule file', () => {
@@ -59,7 +59,7 @@ describe('infra/prometheus (promtool)', () => {
 
   it('reads only metrics of the catalog', () => {
     const rules = ruleFiles.map((f) => readFileSync(join(PROM, f), 'utf8')).join('\n');
-    const used = [...rules.replace(/^\s*(summary|description): .*$/gm, '').matchAll(/\b((?:tilemud|nodejs)_[a-z0-9_]*)/g)].map((m) => m[1]);
+    const used = [...rules.replace(/^\s*(summary|description): .*$/gm, '').matchAll(/\b((?:tilemud|nodejs)_[a-z0-9_]*)/g)].map((m) => m[1]!);
     expect(used.length).toBeGreaterThan(10);
     expect([...new Set(used)].filter((n) => !ALL_SERIES.includes(n))).toEqual([]);
   });

@@ -1,10 +1,16 @@
 import WebSocket from 'ws';
-import { ServerMessage } from '@tilemud/contracts';
+import { sleep } from './eventually';
+import type { AuthResponse, BootstrapResponse, Character, ClientMessageInput, Direction, EventStateDelta, HandshakeAck, IntentAck, IntentType, Item, ServerMessage, TicketResponse } from '@tilemud/contracts';
+import { isHandshakeAck, isIntentAck } from '@tilemud/contracts';
 
-export interface Guest {
-  accessToken: string;
-  player: { id: string; username: string };
-}
+/** A guest's sign-in answer. */
+export type Guest = AuthResponse;
+
+/** A message of one type of the contract's server messages. */
+export type MessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
+
+/** A full delta: it carries the snapshot. */
+export type FullDelta = EventStateDelta & { full: true; snapshot: NonNullable<EventStateDelta['snapshot']> };
 
 export async function api<T = any>(baseUrl: string, method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: T; headers: Headers }> {
   const res = await fetch(baseUrl + path, {
@@ -17,6 +23,7 @@ export async function api<T = any>(baseUrl: string, method: string, path: string
     body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
   });
   const text = await res.text();
+  // Whatever the route answers: each caller says the body it expects (T), unchecked.
   let body: any = text;
   try {
     body = text ? JSON.parse(text) : undefined;
@@ -29,17 +36,17 @@ export async function api<T = any>(baseUrl: string, method: string, path: string
 /** A scripted player speaking the wire contract over real REST and WebSocket. */
 export class TestClient {
   ws?: WebSocket;
-  readonly received: any[] = [];
+  readonly received: ServerMessage[] = [];
   closed?: { code: number; reason: string };
   guest?: Guest;
-  bootstrap?: any;
-  handshake?: any;
-  snapshot?: any;
+  bootstrap?: BootstrapResponse;
+  handshake?: HandshakeAck;
+  snapshot?: FullDelta;
   lastSeq = 0;
   intentSeq = 0;
   /** False: the socket stops answering the server's pings (as a half-dead connection does). */
   autoPong = true;
-  private waiters: Array<{ pred: (m: any) => boolean; resolve: (m: any) => void }> = [];
+  private waiters: Array<{ pred: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }> = [];
   private closeWaiters: Array<(c: { code: number; reason: string }) => void> = [];
 
   constructor(
@@ -51,25 +58,26 @@ export class TestClient {
     const g = await api<Guest>(this.baseUrl, 'POST', '/api/auth/guest');
     if (g.status !== 201) throw new Error(`guest: ${g.status} ${JSON.stringify(g.body)}`);
     this.guest = g.body;
-    const b = await api(this.baseUrl, 'POST', '/api/session/bootstrap', { token: g.body.accessToken, body: { clientVersion: '1.0.0' } });
+    const b = await api<BootstrapResponse>(this.baseUrl, 'POST', '/api/session/bootstrap', { token: g.body.accessToken, body: { clientVersion: '1.0.0' } });
     if (b.status !== 200) throw new Error(`bootstrap: ${b.status} ${JSON.stringify(b.body)}`);
     this.bootstrap = b.body;
     return this;
   }
 
   get characterId(): string {
+    if (!this.bootstrap) throw new Error('not signed in');
     return this.bootstrap.character.id;
   }
 
   /** The world as this client sees it: characters by id, from the snapshot and every delta since. */
-  readonly characters = new Map<string, { id: string; x: number; y: number; inventory?: { id: string; kind: string }[] }>();
-  readonly items = new Map<string, { id: string; kind: string; x: number; y: number }>();
+  readonly characters = new Map<string, Character>();
+  readonly items = new Map<string, Item>();
   readonly emotes: { characterId: string; emote: string }[] = [];
   tiles: string[] = [];
   worldId = '';
 
-  private track(m: any): void {
-    if (m.full) {
+  private track(m: EventStateDelta): void {
+    if (m.snapshot) {
       this.characters.clear();
       this.items.clear();
       this.tiles = m.snapshot.world.tiles;
@@ -110,6 +118,7 @@ export class TestClient {
    * re-plans when someone steps into the way. Resolves true when there.
    */
   async walkTo(x: number, y: number, maxSteps = 400): Promise<boolean> {
+    // The pauses below are a walker's back-off before it tries a blocked step again, not waits.
     let stuck = 0;
     for (let i = 0; i < maxSteps; i++) {
       const me = this.me;
@@ -188,11 +197,12 @@ export class TestClient {
   }
 
   /** Opens the socket with a ticket (the bootstrap one by default) without saying hello. */
-  async open(ticket: string = this.bootstrap.ws.ticket, wsUrl = this.wsUrl): Promise<this> {
+  async open(ticket: string = this.bootstrap!.ws.ticket, wsUrl = this.wsUrl): Promise<this> {
     const ws = new WebSocket(`${wsUrl}/ws?ticket=${encodeURIComponent(ticket)}`, { autoPong: this.autoPong });
     this.ws = ws;
     ws.on('message', (data) => {
-      const m = JSON.parse(data.toString());
+      // What the server sent, taken as the contract says (the suites check what matters of it).
+      const m = JSON.parse(data.toString()) as ServerMessage;
       this.received.push(m);
       if (m.type === 'event.state_delta') {
         this.lastSeq = m.seq;
@@ -222,8 +232,8 @@ export class TestClient {
     if (!this.bootstrap) await this.signIn();
     await this.open();
     this.send({ type: 'hello', protocolVersion: '1.0.0' });
-    this.handshake = await this.waitFor((m) => m.type === 'event.ack' && m.ack === 'handshake');
-    this.snapshot = await this.waitFor((m) => m.type === 'event.state_delta' && m.full);
+    this.handshake = await this.waitFor(isHandshakeAck);
+    this.snapshot = await this.waitFor(isFullDelta);
     return this;
   }
 
@@ -236,15 +246,15 @@ export class TestClient {
    * Reconnects (to `via`, another gateway, if given) with a fresh ticket and `hello.resume` from
    * where this client is; resolves with the handshake ack. The token is this client's latest.
    */
-  async resume(via: { baseUrl: string; wsUrl: string } = this, lastSeq = this.lastSeq, token: string = this.handshake.resumeToken): Promise<any> {
-    const t = await api(via.baseUrl, 'POST', '/api/session/ticket', { token: this.guest!.accessToken });
+  async resume(via: { baseUrl: string; wsUrl: string } = this, lastSeq = this.lastSeq, token: string | undefined = this.handshake?.resumeToken): Promise<HandshakeAck> {
+    const t = await api<TicketResponse>(via.baseUrl, 'POST', '/api/session/ticket', { token: this.guest!.accessToken });
     if (t.status !== 200) throw new Error(`ticket: ${t.status} ${JSON.stringify(t.body)}`);
     const from = this.received.length;
     if (this.ws && this.ws.readyState !== WebSocket.CLOSED) await this.waitClose();
     await this.open(t.body.ticket, via.wsUrl);
     this.closed = undefined;
-    this.send({ type: 'hello', protocolVersion: '1.0.0', resume: { token, lastSeq } });
-    this.handshake = await this.waitFor((m) => m.type === 'event.ack' && m.ack === 'handshake', 10_000, from);
+    this.send({ type: 'hello', protocolVersion: '1.0.0', resume: { token: token!, lastSeq } });
+    this.handshake = await this.waitFor(isHandshakeAck, 10_000, from);
     return this.handshake;
   }
 
@@ -260,45 +270,75 @@ export class TestClient {
     return breaks;
   }
 
-  send(m: unknown): void {
+  /** A message of the contract, or any text (malformed input is a string). */
+  send(m: ClientMessageInput | string): void {
     this.ws!.send(typeof m === 'string' ? m : JSON.stringify(m));
   }
 
   /** Sends an intent with the next intentSeq and waits for its ack. */
-  async intent(type: 'intent.move' | 'intent.chat' | 'intent.action', payload: unknown, intentSeq = ++this.intentSeq): Promise<any> {
+  async intent(type: IntentType, payload: unknown, intentSeq = ++this.intentSeq): Promise<IntentAck> {
     const from = this.received.length;
-    this.send({ type, intentSeq, payload });
-    return this.waitFor((m) => m.type === 'event.ack' && m.intentSeq === intentSeq, 10_000, from);
+    // The payload is the suite's to get right or wrong (bad payloads are tested): sent as given.
+    this.send(JSON.stringify({ type, intentSeq, payload }));
+    return this.waitForAck(intentSeq, 10_000, from);
   }
 
-  move(direction: 'north' | 'south' | 'east' | 'west'): Promise<any> {
+  /**
+   * A marker through the whole pipeline: a chat line of this client's, waited for until its own
+   * delta arrives. Deltas of a world come in seq order, so once it is here everything the world
+   * committed before it has been projected and delivered: the way to check that something did
+   * NOT happen, instead of sleeping. Adds one event to the world.
+   */
+  async barrier(what = 'a barrier'): Promise<void> {
+    const from = this.received.length;
+    const ack = await this.intent('intent.chat', { text: `barrier: ${what}`.slice(0, 200), channel: 'world' });
+    if (ack.status !== 'applied') throw new Error(`barrier chat not applied: ${JSON.stringify(ack)}`);
+    await this.waitFor((m) => m.type === 'event.state_delta' && m.seq >= ack.seq!, 10_000, from, `the barrier's delta (seq ${ack.seq}): ${what}`);
+  }
+
+  move(direction: Direction): Promise<IntentAck> {
     return this.intent('intent.move', { direction });
   }
 
-  /** The first message (already received from index `from`, or yet to come) that matches. */
-  waitFor(pred: (m: any) => boolean, timeoutMs = 10_000, from = 0): Promise<any> {
+  /**
+   * The first message (already received from index `from`, or yet to come) that matches; fails
+   * after `timeoutMs` naming `what` (or the predicate's text) and the last messages received.
+   */
+  waitFor<M extends ServerMessage>(pred: (m: ServerMessage) => m is M, timeoutMs?: number, from?: number, what?: string): Promise<M>;
+  waitFor(pred: (m: ServerMessage) => boolean, timeoutMs?: number, from?: number, what?: string): Promise<ServerMessage>;
+  waitFor(pred: (m: ServerMessage) => boolean, timeoutMs = 10_000, from = 0, what = `a message matching ${pred.toString().slice(0, 300)}`): Promise<ServerMessage> {
     const seen = this.received.slice(from).find(pred);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const w = { pred, resolve: (m: any) => (clearTimeout(t), resolve(m)) };
+      const w = { pred, resolve: (m: ServerMessage) => (clearTimeout(t), resolve(m)) };
       const t = setTimeout(() => {
         this.waiters.splice(this.waiters.indexOf(w), 1);
-        reject(new Error(`timed out waiting; received: ${JSON.stringify(this.received.slice(-5)).slice(0, 2000)}`));
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last received: ${JSON.stringify(this.received.slice(-5)).slice(0, 2000)}`));
       }, timeoutMs);
       this.waiters.push(w);
     });
   }
 
+  /** The first message of `type` (from index `from` on) that `pred` accepts, typed as that message. */
+  waitForType<T extends ServerMessage['type']>(type: T, pred: (m: MessageOf<T>) => boolean = () => true, timeoutMs = 10_000, from = 0, what = `a ${type} matching ${pred.toString().slice(0, 300)}`): Promise<MessageOf<T>> {
+    return this.waitFor((m): m is MessageOf<T> => m.type === type && pred(m as MessageOf<T>), timeoutMs, from, what);
+  }
+
+  /** The answer to the intent `intentSeq` (from index `from` on). */
+  waitForAck(intentSeq: number, timeoutMs = 10_000, from = 0): Promise<IntentAck> {
+    return this.waitFor((m): m is IntentAck => isIntentAck(m) && m.intentSeq === intentSeq, timeoutMs, from, `the answer to intent ${intentSeq}`);
+  }
+
   waitClose(timeoutMs = 10_000): Promise<{ code: number; reason: string }> {
     if (this.closed) return Promise.resolve(this.closed);
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('socket did not close')), timeoutMs);
+      const t = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for the socket to close`)), timeoutMs);
       this.closeWaiters.push((c) => (clearTimeout(t), resolve(c)));
     });
   }
 
-  messages<T extends ServerMessage['type']>(type: T): any[] {
-    return this.received.filter((m) => m.type === type);
+  messages<T extends ServerMessage['type']>(type: T): MessageOf<T>[] {
+    return this.received.filter((m): m is MessageOf<T> => m.type === type);
   }
 
   async close(): Promise<void> {
@@ -309,9 +349,14 @@ export class TestClient {
   }
 }
 
+export function isFullDelta(m: ServerMessage): m is FullDelta {
+  return m.type === 'event.state_delta' && m.full && m.snapshot !== undefined;
+}
+
 /** A new guest player who has joined the system's world over a real socket. */
 export function joinPlayer(system: { baseUrl: string; wsUrl: string }): Promise<TestClient> {
   return new TestClient(system.baseUrl, system.wsUrl).join();
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Re-exported for the suites that import it from here; see eventually.ts for when a pause is right. */
+export { sleep } from './eventually';

@@ -1,7 +1,9 @@
 import type { Client } from 'pg';
 import WebSocket from 'ws';
-import { api, sleep } from './client';
+import { isIntentAck, ServerMessage } from '@tilemud/contracts';
+import { api } from './client';
 import { dumpReadModels } from './db';
+import { eventually, sleep } from './eventually';
 import type { TestSystem } from './system';
 
 type Endpoint = { baseUrl: string; wsUrl: string };
@@ -21,6 +23,8 @@ export class DrillPlayer {
   readonly answers = new Map<number, { status: string; seq?: number; code?: string; at: number }>();
   reconnects = 0;
   resumed = 0;
+  /** Intents sent again because no answer came within the retry time. */
+  resent = 0;
   /** Arrival times of incremental deltas (to see when the world starts moving again). */
   readonly deltaTimes: number[] = [];
   readonly notices: Array<{ dependency: string; status: string; at: number }> = [];
@@ -39,7 +43,7 @@ export class DrillPlayer {
     const b = await api(this.at.baseUrl, 'POST', '/api/session/bootstrap', { token: this.token, body: { clientVersion: '1.0.0' } });
     this.characterId = b.body.character.id;
     await this.connect(b.body.ws.ticket);
-    for (let i = 0; i < 200 && !this.live; i++) await sleep(25);
+    await eventually(`drill player ${this.characterId} to be welcomed (handshake ack)`, () => this.live, 15_000);
   }
 
   private async connect(ticket: string): Promise<void> {
@@ -48,7 +52,7 @@ export class DrillPlayer {
     ws.on('open', () =>
       ws.send(JSON.stringify({ type: 'hello', protocolVersion: '1.0.0', ...(this.resumeToken && this.lastSeq !== undefined ? { resume: { token: this.resumeToken, lastSeq: this.lastSeq } } : {}) })),
     );
-    ws.on('message', (d) => this.onMessage(ws, JSON.parse(d.toString())));
+    ws.on('message', (d) => this.onMessage(ws, JSON.parse(d.toString()) as ServerMessage));
     ws.on('close', () => {
       this.live = false;
       if (!this.stopped) void this.reconnect();
@@ -56,7 +60,7 @@ export class DrillPlayer {
     ws.on('error', () => undefined);
   }
 
-  private onMessage(ws: WebSocket, m: any): void {
+  private onMessage(ws: WebSocket, m: ServerMessage): void {
     if (m.type === 'event.ack' && m.ack === 'handshake') {
       this.resumeToken = m.resumeToken;
       if (m.resumed) this.resumed++;
@@ -70,7 +74,7 @@ export class DrillPlayer {
       if (!m.full) this.deltaTimes.push(Date.now());
     }
     if (m.type === 'event.degraded') this.notices.push({ dependency: m.dependency, status: m.status, at: Date.now() });
-    if (m.type === 'event.ack' && typeof m.intentSeq === 'number') {
+    if (isIntentAck(m)) {
       this.pending.delete(m.intentSeq);
       this.answers.set(m.intentSeq, { status: m.status, seq: m.seq, code: m.error?.code, at: Date.now() });
     }
@@ -78,6 +82,7 @@ export class DrillPlayer {
 
   private async reconnect(): Promise<void> {
     for (let attempt = 0; !this.stopped; attempt++) {
+      // A real client's backoff between attempts, not a wait for a condition: the gateway may be down.
       await sleep(Math.min(200 * 2 ** attempt, 2000));
       try {
         const t = await api(this.at.baseUrl, 'POST', '/api/session/ticket', { token: this.token });
@@ -91,16 +96,21 @@ export class DrillPlayer {
     }
   }
 
-  /** One new move; and, as a real client does, resends any intent unanswered for `retryMs`. */
-  tick(retryMs = 3000): void {
+  /** As a real client does: resends any intent unanswered for `retryMs` (an answer lost in a cut is never sent again). */
+  resendUnanswered(retryMs = 3000): void {
     const now = Date.now();
-    if (this.live && this.ws?.readyState === WebSocket.OPEN) {
-      for (const [intentSeq, p] of this.pending) {
-        if (now - p.sentAt < retryMs) continue;
-        p.sentAt = now;
-        this.ws.send(JSON.stringify({ type: 'intent.move', intentSeq, payload: { direction: p.dir } }));
-      }
+    if (!this.live || this.ws?.readyState !== WebSocket.OPEN) return;
+    for (const [intentSeq, p] of this.pending) {
+      if (now - p.sentAt < retryMs) continue;
+      p.sentAt = now;
+      this.resent++;
+      this.ws.send(JSON.stringify({ type: 'intent.move', intentSeq, payload: { direction: p.dir } }));
     }
+  }
+
+  /** One new move, after resending what is overdue. */
+  tick(retryMs = 3000): void {
+    this.resendUnanswered(retryMs);
     const dir = ['north', 'south', 'east', 'west'][Math.floor(Math.random() * 4)]!;
     const intentSeq = this.nextSeq++;
     this.pending.set(intentSeq, { dir, sentAt: Date.now() });
@@ -116,9 +126,18 @@ export class DrillPlayer {
 export const acksOf = (players: DrillPlayer[]) =>
   players.flatMap((p) => [...p.answers.entries()].map(([intentSeq, a]) => ({ characterId: p.characterId, intentSeq, ...a })));
 
-/** Waits until every player's intents have been answered (or `ms` passed). */
+/** Waits until every player's intents have been answered (resending overdue ones); fails saying how many were not within `ms`. */
 export async function settle(players: DrillPlayer[], ms = 10_000): Promise<void> {
-  for (let i = 0; i < ms / 50 && players.some((p) => p.pending.size > 0); i++) await sleep(50);
+  const unanswered = () => players.reduce((n, p) => n + p.pending.size, 0);
+  await eventually(
+    'every intent of the drill players to be answered (overdue ones resent, as a client does)',
+    () => {
+      players.forEach((p) => p.resendUnanswered());
+      return unanswered() === 0;
+    },
+    ms,
+    () => `${unanswered()} unanswered`,
+  );
 }
 
 /**
@@ -153,6 +172,7 @@ export async function auditLog(pg: Client, players: DrillPlayer[]) {
     duplicatedInLog: duplicated.length,
     ackSeqMismatches: wrongSeq.length,
     logEventsByWorld: Object.fromEntries(worlds.rows.map((r) => [r.world_id, { events: r.n, maxSeq: r.max }])),
+    resentUnanswered: players.reduce((n, p) => n + p.resent, 0),
     reconnects: players.reduce((n, p) => n + p.reconnects, 0),
     resumed: players.reduce((n, p) => n + p.resumed, 0),
     deltaChainErrors: players.reduce((n, p) => n + p.chainErrors.length, 0),
@@ -163,12 +183,8 @@ export async function auditLog(pg: Client, players: DrillPlayer[]) {
 /** The read models the projector built (through whatever happened) equal a rebuild from the log. */
 export async function expectProjectionsEqualRebuild(system: TestSystem, pg: Client, logMax: number): Promise<void> {
   const cp = async () => (await pg.query('SELECT coalesce(sum(seq), 0)::int AS seq FROM projection_checkpoints')).rows[0].seq;
-  // Deadlines, not counts of sleeps: with the CPUs busy each query takes longer.
-  const caughtUp = async () => {
-    for (const end = Date.now() + 30_000; (await cp()) < logMax && Date.now() < end; ) await sleep(50);
-  };
-  await caughtUp();
-  expect(await cp()).toBeGreaterThanOrEqual(logMax); // caught up with the log before comparing
+  const caughtUp = (what: string) => eventually(`the projector's checkpoints to reach the log's ${logMax} events (${what})`, async () => (await cp()) >= logMax, 30_000, cp);
+  await caughtUp('live');
   await system.apps.projector.stop();
   const live = await dumpReadModels(pg);
   // A rebuild from scratch (the projector's --rebuild is gone): the read models emptied, and the
@@ -176,6 +192,6 @@ export async function expectProjectionsEqualRebuild(system: TestSystem, pg: Clie
   await pg.query('TRUNCATE rm_characters, rm_worlds, rm_chat, rm_items');
   await pg.query("DELETE FROM projection_checkpoints WHERE projection = 'world_read_model'");
   await system.apps.projector.start();
-  await caughtUp();
+  await caughtUp('rebuilt');
   expect(await dumpReadModels(pg)).toEqual(live);
 }

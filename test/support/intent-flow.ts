@@ -1,4 +1,6 @@
-import { sleep, TestClient } from './client';
+import { isIntentAck, type Direction, type ServerMessage } from '@tilemud/contracts';
+import type { TestClient } from './client';
+import { eventually } from './eventually';
 
 export interface Answer {
   status: string;
@@ -29,9 +31,9 @@ export class Flow {
   constructor(readonly players: TestClient[]) {
     for (const p of players) {
       p.ws!.on('message', (d) => {
-        const m = JSON.parse(d.toString());
+        const m = JSON.parse(d.toString()) as ServerMessage;
         if (m.type === 'event.state_delta' && !m.full) this.deltaTimes.push(Date.now());
-        if (m.type === 'event.ack' && typeof m.intentSeq === 'number' && !this.answers.has(`${p.characterId}:${m.intentSeq}`)) {
+        if (isIntentAck(m) && !this.answers.has(`${p.characterId}:${m.intentSeq}`)) {
           this.answers.set(`${p.characterId}:${m.intentSeq}`, { status: m.status, seq: m.seq, originalStatus: m.originalStatus, code: m.error?.code, at: Date.now() });
         }
       });
@@ -44,7 +46,8 @@ export class Flow {
       for (const p of this.players) {
         const intentSeq = ++p.intentSeq;
         this.sent.set(`${p.characterId}:${intentSeq}`, Date.now());
-        p.send({ type: 'intent.move', intentSeq, payload: { direction: ['north', 'south', 'east', 'west'][Math.floor(Math.random() * 4)] } });
+        const direction = (['north', 'south', 'east', 'west'] as const)[Math.floor(Math.random() * 4)] as Direction;
+        p.send({ type: 'intent.move', intentSeq, payload: { direction } });
       }
     }, periodMs);
   }
@@ -58,8 +61,9 @@ export class Flow {
     return [...this.sent.keys()].filter((k) => !this.answers.has(k));
   }
 
+  /** Waits until every intent sent has its answer; fails saying how many have none. */
   async settle(timeoutMs = 20_000): Promise<void> {
-    for (const end = Date.now() + timeoutMs; this.unanswered().length && Date.now() < end; ) await sleep(100);
+    await eventually('every intent of the flow to be answered', () => this.unanswered().length === 0, timeoutMs, () => `${this.unanswered().length} unanswered`);
   }
 
   /** Answers received in [from, to), by status (and error code). */
@@ -95,15 +99,6 @@ export class Flow {
   }
 }
 
-
-/** Waits until `cond` holds, checking every 50 ms; false if `timeoutMs` passed first. */
-export async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  for (const end = Date.now() + timeoutMs; Date.now() < end; ) {
-    if (await cond()) return true;
-    await sleep(50);
-  }
-  return cond();
-}
 
 /**
  * The log against a flow's answers: applied answers whose seq differs from the log's (or that

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { spawnTracked } from './processes';
 import { requireBinary } from './promtool';
 import { freePort } from './system';
+import { eventually } from './eventually';
 
 const PROM_DIR = join(__dirname, '..', '..', 'infra', 'prometheus');
 
@@ -67,7 +68,7 @@ export class TestPrometheus {
   /** The value of a query that returns one sample, or undefined when it returns none. */
   async scalar(expr: string): Promise<number | undefined> {
     const r = await this.query(expr);
-    return r.length ? Number(r[0].value[1]) : undefined;
+    return r[0] ? Number(r[0].value[1]) : undefined;
   }
 
   async targets(): Promise<Array<{ labels: Record<string, string>; health: string; lastError: string; lastScrape: string }>> {
@@ -76,12 +77,15 @@ export class TestPrometheus {
   }
 
   async waitFor(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-    for (const end = Date.now() + timeoutMs; ; ) {
-      if (await cond()) return;
-      if (this.proc && this.proc.exitCode !== null) throw new Error(`prometheus exited (${this.proc.exitCode}):\n${this.output.slice(-3000)}`);
-      if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms\n${this.output.slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await eventually(
+      what,
+      async () => {
+        if (this.proc && this.proc.exitCode !== null) throw new Error(`prometheus exited (${this.proc.exitCode}):\n${this.output.slice(-3000)}`);
+        return cond();
+      },
+      timeoutMs,
+      () => this.output.slice(-2000),
+    );
   }
 
   async stop(): Promise<void> {

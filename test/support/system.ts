@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { eventually } from './eventually';
 import { spawnTracked } from './processes';
 
 export type AppName = 'gateway' | 'sequencer' | 'projector';
@@ -60,7 +61,7 @@ export function runEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     // Suites that watch a character leave once its socket closes would wait out the 60 s resume
     // window; the resume suite sets its own.
     RESUME_WINDOW_MS: '1000',
-    // The workers' ops ports: any free port (each logs its own; see AppProcess.opsUrl), never the
+    // The workers' ops ports: a free port chosen by AppProcess.start (see opsUrl), never the
     // defaults 9464/9465, which several runs on one machine (or a second sequencer) would share.
     METRICS_PORT: '0',
     METRICS_HOST: '127.0.0.1',
@@ -68,7 +69,11 @@ export function runEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   };
 }
 
-const READY: Record<AppName, string> = { gateway: 'gateway ready', sequencer: 'sequencer ready', projector: 'projector ready' };
+/** Where each app says it can do its work: the gateway's `/readyz` (PostgreSQL and NATS reachable), a worker's ops server `/readyz` (owns its role and keeps up). */
+const READY_PATH = '/readyz';
+
+/** How `AppProcess.start` knows the app is up: `ready` (its /readyz answers 200) or only `serving` (its ops server or HTTP port answers at all, e.g. a standby). */
+export type StartUntil = 'ready' | 'serving';
 
 /** One app as a real child process, the way it deploys. */
 export class AppProcess {
@@ -78,6 +83,11 @@ export class AppProcess {
   /** Where the current run's output begins in `output`. */
   runStart = 0;
   exited?: Promise<number | null>;
+  /** The current run's HTTP base URL: the gateway's API port, a worker's ops server. */
+  private url?: string;
+  /** Resolves once the current start has spawned its process (its port is chosen before). */
+  private spawned: Promise<void> = Promise.resolve();
+  private markSpawned: () => void = () => undefined;
 
   constructor(
     readonly name: AppName,
@@ -85,12 +95,34 @@ export class AppProcess {
     private readonly args: string[] = [],
   ) {}
 
-  async start(envOverride: Record<string, string | undefined> = {}, args = this.args): Promise<void> {
+  /**
+   * Starts the app and waits, by asking it over HTTP (never by reading its log), until it is
+   * ready (`until: 'serving'`: until it answers at all). A worker gets a free METRICS_PORT of its
+   * own unless the environment names one, so its ops URL is known without reading its log.
+   */
+  async start(envOverride: Record<string, string | undefined> = {}, args = this.args, until: StartUntil = 'ready'): Promise<void> {
     const env = { ...this.env, ...envOverride };
+    this.spawned = new Promise((r) => (this.markSpawned = r));
+    const choosePort = this.name !== 'gateway' && (env.METRICS_PORT ?? '0') === '0';
+    for (let attempt = 1; ; attempt++) {
+      if (choosePort) env.METRICS_PORT = String(await freePort());
+      try {
+        return await this.run(env, args, until);
+      } catch (err) {
+        // Another process took the port between the choice and the bind: choose again.
+        if (!choosePort || attempt >= 3 || !/METRICS_PORT \d+ is already in use/.test((err as Error).message)) throw err;
+      }
+    }
+  }
+
+  private async run(env: NodeJS.ProcessEnv, args: string[], until: StartUntil): Promise<void> {
+    if (this.name === 'gateway' && !env.PORT) throw new Error('a gateway under test needs PORT');
+    this.url = this.name === 'gateway' ? `http://${env.HOST ?? '127.0.0.1'}:${env.PORT}` : `http://${env.METRICS_HOST ?? '127.0.0.1'}:${env.METRICS_PORT}`;
     // Every spawn goes through the registry: stopped after the test file, pass or fail.
     const proc = spawnTracked(this.name, process.execPath, [join(ROOT, 'apps', this.name, 'dist', 'main.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     this.runStart = this.output.length;
+    this.markSpawned();
     this.exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
     const onData = (b: Buffer) => {
       this.output += b.toString();
@@ -98,23 +130,53 @@ export class AppProcess {
     };
     proc.stdout!.on('data', onData);
     proc.stderr!.on('data', onData);
-    await new Promise<void>((resolve, reject) => {
-      // Generous: with the CPUs busy a node process alone can take seconds to load.
-      const timer = setTimeout(() => reject(new Error(`${this.name} did not start:\n${this.since()}`)), 45_000);
-      const check = () => {
-        // Only this run's output: a restarted app's earlier "ready" must not count.
-        if (this.since().includes(READY[this.name])) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      proc.stdout!.on('data', check);
-      proc.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`${this.name} exited (${code}) while starting:\n${this.since()}`));
-      });
-      check();
-    });
+    // Generous: with the CPUs busy a node process alone can take seconds to load.
+    await this.waitReady(until, 45_000);
+  }
+
+  /** Polls the app's readiness (or that it answers at all) until it holds; fails early if the process exits. */
+  private async waitReady(until: StartUntil, timeoutMs: number): Promise<void> {
+    const path = until === 'ready' ? READY_PATH : '/healthz';
+    const proc = this.proc!;
+    let last: Awaited<ReturnType<AppProcess['get']>>;
+    await eventually(
+      `${this.name} to answer 200 on ${path}`,
+      async () => {
+        if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`${this.name} exited (${proc.exitCode ?? proc.signalCode}) while starting:\n${this.since()}`);
+        last = await this.get(path);
+        return last?.status === 200;
+      },
+      timeoutMs,
+      () => `${last ? `${last.status} ${JSON.stringify(last.body)}` : 'no answer'}; its output:\n${this.since().slice(-2500)}`,
+    );
+  }
+
+  /** GET `path` on the app's current run (its API port, or a worker's ops server); undefined if it does not answer. */
+  async get(path: string): Promise<{ status: number; body: unknown } | undefined> {
+    try {
+      const res = await fetch(this.url + path, { signal: AbortSignal.timeout(5000) });
+      const text = await res.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        /* not JSON */
+      }
+      return { status: res.status, body };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Waits until the worker's /readyz says it is a standby (another process holds its role). */
+  async waitStandby(timeoutMs = 30_000): Promise<void> {
+    await this.spawned;
+    await eventually(`the ${this.name} to wait as a standby`, async () => (await this.readiness())?.status === 'standby', timeoutMs, async () => `${JSON.stringify(await this.readiness())}; its output:\n${this.since().slice(-2000)}`);
+  }
+
+  /** The current run's `/readyz` body (a worker: `status` is ready, standby, paused, starting...). */
+  async readiness(): Promise<{ status?: string; role?: string; reason?: string } | undefined> {
+    return (await this.get(READY_PATH))?.body as { status?: string } | undefined;
   }
 
   /** The output of the current run (from its start on). */
@@ -124,22 +186,18 @@ export class AppProcess {
 
   /** Waits until `text` appears in the output past `from` (the current run's start by default). */
   async waitForOutput(text: string, { from = this.runStart, timeoutMs = 30_000 } = {}): Promise<void> {
-    for (const end = Date.now() + timeoutMs; !this.output.slice(from).includes(text); ) {
-      if (Date.now() > end) throw new Error(`${this.name} did not log "${text}" within ${timeoutMs} ms:\n${this.output.slice(from).slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await eventually(`${this.name} to log "${text}"`, () => this.output.slice(from).includes(text), timeoutMs, () => this.output.slice(from).slice(-2500));
   }
 
   /**
-   * The base URL of a worker's ops server (/metrics, /healthz, /readyz) in the current run, as it
-   * logged it: it listens before it takes its role, so a standby's is there too.
+   * The base URL of a worker's ops server (/metrics, /healthz, /readyz) in the current run, once it
+   * answers: it listens before it takes its role, so a standby's is there too.
    */
   async opsUrl(timeoutMs = 30_000): Promise<string> {
-    const pattern = /ops server listening on (http:\/\/[^\s"]+) /;
-    await this.waitForOutput('ops server listening on', { timeoutMs });
-    const found = pattern.exec(this.since());
-    if (!found) throw new Error(`${this.name}: no ops server URL in its output`);
-    return found[1]!;
+    if (this.name === 'gateway') throw new Error('the gateway serves /metrics on its own port');
+    await this.spawned;
+    await this.waitReady('serving', timeoutMs);
+    return this.url!;
   }
 
   /** kill -9: no cleanup, as a crash. */

@@ -21,7 +21,10 @@ export const GatewayConfigSchema = BaseConfigSchema.extend({
   PORT: intFromEnv(3000, 0, 65535),
   HOST: z.string().default('0.0.0.0'),
   /** Names this instance's ack subject; unique per running gateway. */
-  GATEWAY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+  GATEWAY_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
   /**
    * HS256 key for access tokens, at least 32 characters. Unset (or empty, as a blank line in an env
    * file leaves it): AUTH_KEYS, else the key file below.
@@ -52,7 +55,10 @@ export const GatewayConfigSchema = BaseConfigSchema.extend({
   UV_THREADPOOL_SIZE: intFromEnv(4, 1, 1024),
   /** Express `trust proxy`: unset = the socket's address is the client's; a hop count or `true` behind a load balancer. */
   TRUST_PROXY: z.string().optional(),
-  MIN_CLIENT_VERSION: z.string().regex(/^\d+\.\d+\.\d+$/).default('1.0.0'),
+  MIN_CLIENT_VERSION: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/)
+    .default('1.0.0'),
   HEARTBEAT_INTERVAL_MS: intFromEnv(15_000, 1000, 300_000),
   /** After a socket drops, its character stays in the world and its resume token stays valid this long. */
   RESUME_WINDOW_MS: intFromEnv(60_000, 0, 3_600_000),

@@ -54,8 +54,7 @@ export function createApi(fetchFn: Fetch = (input, init) => fetch(input, init), 
       return call((await keeper.refresh()).accessToken);
     }
   }
-  const post = <T>(path: string, schema: z.ZodType<T>, token?: string, body?: unknown) =>
-    request<T>(fetchFn, 'POST', path, { schema, token, body }).then((r) => r.body!);
+  const post = <T>(path: string, schema: z.ZodType<T>, token?: string, body?: unknown) => request<T>(fetchFn, 'POST', path, { schema, token, body }).then((r) => r.body!);
   const postAuthed = <T>(path: string, schema: z.ZodType<T>, token: string, body?: unknown) => authed(token, (t) => post(path, schema, t, body));
   return {
     guest: () => post(ApiRoute.GUEST, AuthResponseSchema),

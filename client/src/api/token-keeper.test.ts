@@ -105,7 +105,7 @@ describe('token keeper', () => {
     expect(seen.at(-1)).toBeNull();
   });
 
-  it("adopts the pair another tab got rather than spending the same refresh token twice", async () => {
+  it('adopts the pair another tab got rather than spending the same refresh token twice', async () => {
     const r = rig([]);
     r.keeper.set(pair(0));
     r.setStored({ auth: pair(7), obtainedAt: 1_000_500 });
@@ -140,7 +140,9 @@ describe('REST calls with a token keeper', () => {
     r.keeper.set(pair(0));
     const api = createApi(async (_url, init) => {
       const auth = (init?.headers as Record<string, string>).authorization!;
-      return auth === 'Bearer access-1' ? json(200, { ticket: 'ticket-1', expiresIn: 60 }) : json(401, { error: { code: 'AUTH_INVALID_TOKEN', category: 'auth', message: 'unknown key', retryable: false } });
+      return auth === 'Bearer access-1'
+        ? json(200, { ticket: 'ticket-1', expiresIn: 60 })
+        : json(401, { error: { code: 'AUTH_INVALID_TOKEN', category: 'auth', message: 'unknown key', retryable: false } });
     }, r.keeper);
     expect((await api.ticket('access-0')).ticket).toBe('ticket-1');
     expect(r.refreshed).toEqual(['refresh-0']);

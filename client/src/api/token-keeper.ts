@@ -28,7 +28,7 @@ export interface TokenKeeperDeps {
 const RETRY_MS = 10_000;
 
 /** Refresh this long before the access token expires: a fifth of its life, at most a minute. */
-export const refreshMargin = (lifetimeMs: number) => Math.min(60_000, lifetimeMs / 5);
+const refreshMargin = (lifetimeMs: number) => Math.min(60_000, lifetimeMs / 5);
 
 /**
  * Keeps the sign-in alive: swaps the access token for a new pair before it expires (a timer) and

@@ -10,10 +10,26 @@ import { findPath, nextStep } from './path';
 describe('path finding over the client map', () => {
   it('walks around water the shortest way', () => {
     const open = new Set(['1,1', '2,1', '3,1', '4,1', '1,2', '2,2', '4,2', '1,3', '2,3', '3,3', '4,3']);
-    const path = findPath({ x: 2, y: 2 }, (t) => t.x === 4 && t.y === 2, (x, y) => open.has(`${x},${y}`));
+    const path = findPath(
+      { x: 2, y: 2 },
+      (t) => t.x === 4 && t.y === 2,
+      (x, y) => open.has(`${x},${y}`),
+    );
     expect(path).toHaveLength(4);
-    expect(findPath({ x: 1, y: 1 }, (t) => t.x === 1 && t.y === 1, () => true)).toEqual([]);
-    expect(findPath({ x: 1, y: 1 }, (t) => t.x === 9, (x) => x < 3)).toBeNull();
+    expect(
+      findPath(
+        { x: 1, y: 1 },
+        (t) => t.x === 1 && t.y === 1,
+        () => true,
+      ),
+    ).toEqual([]);
+    expect(
+      findPath(
+        { x: 1, y: 1 },
+        (t) => t.x === 9,
+        (x) => x < 3,
+      ),
+    ).toBeNull();
   });
 
   it('takes the next step from where the player is shown, past walls and water', () => {

@@ -6,7 +6,7 @@ import type { Step, Tile } from './path';
 /** A key held this long starts repeating (a tap stays one step). */
 export const HOLD_DELAY_MS = 200;
 /** Key presses queued ahead at most; beyond that the oldest are dropped. */
-export const QUEUE_MAX = 16;
+const QUEUE_MAX = 16;
 /** Refused or impossible steps on one walk before the walk is given up. */
 export const WALK_GIVE_UP = 3;
 

@@ -8,7 +8,7 @@ import type { Connection } from '../net/connection';
  * The walker for this connection: keys, the pad and tap-to-move all go through it, so moves
  * leave at the allowed rate. `target` is where a tap-to-move walk is heading (null when none).
  */
-export function useWalker(connection: Connection | null, onNoWay: () => void): { walker: Walker | null; target: Tile | null; walkTo(t: Tile): void } {
+export function useWalker(connection: Connection | null, onNoWay: () => void): { walker: Walker | null; target: Tile | null; walkTo: (t: Tile) => void } {
   const [walker, setWalker] = useState<Walker | null>(null);
   const [target, setTarget] = useState<Tile | null>(null);
   useEffect(() => {

@@ -1,8 +1,8 @@
 /** First reconnect delay; each failed attempt doubles it, up to RECONNECT_MAX_MS. */
-export const RECONNECT_BASE_MS = 1000;
+const RECONNECT_BASE_MS = 1000;
 export const RECONNECT_MAX_MS = 30_000;
 /** Share of the delay that is random, so clients dropped together do not return together. */
-export const RECONNECT_JITTER = 0.25;
+const RECONNECT_JITTER = 0.25;
 
 /**
  * Delay before reconnect attempt `attempt` (1-based): 1 s, 2 s, 4 s … 30 s, each within ±25 %

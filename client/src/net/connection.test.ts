@@ -10,7 +10,7 @@ describe('connection lifecycle', () => {
     await flush();
     expect(t.last().url).toBe('ws://test/ws?ticket=ticket-0');
     t.last().open();
-    expect(t.last().sent).toEqual([{ type: 'hello', protocolVersion: '1.0.0', clientVersion: '1.0.0', traceparent: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/) }]);
+    expect(t.last().sent).toEqual([{ type: 'hello', protocolVersion: '1.0.0', clientVersion: '1.0.0', traceparent: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/) as string }]);
     t.last().receive(handshake());
     t.last().receive(full(10));
     expect(t.status()).toEqual({ kind: 'live' });
@@ -39,7 +39,13 @@ describe('connection lifecycle', () => {
     expect(t.api.calls).toEqual(['bootstrap', 'ticket']);
     expect(t.last().url).toBe('ws://test/ws?ticket=ticket-1');
     t.last().open();
-    expect(t.last().sent[0]).toEqual({ type: 'hello', protocolVersion: '1.0.0', clientVersion: '1.0.0', resume: { token: 'rt1', lastSeq: 11 }, traceparent: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/) });
+    expect(t.last().sent[0]).toEqual({
+      type: 'hello',
+      protocolVersion: '1.0.0',
+      clientVersion: '1.0.0',
+      resume: { token: 'rt1', lastSeq: 11 },
+      traceparent: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/) as string,
+    });
     t.join(11);
     const resent = t.last().sent.filter((m) => m.type.startsWith('intent.'));
     expect(resent.map((m) => 'intentSeq' in m && m.intentSeq)).toEqual([...sent.map((m) => 'intentSeq' in m && m.intentSeq), expect.any(Number)]);
@@ -136,7 +142,13 @@ describe('connection lifecycle', () => {
     expect(t.last().ofType('intent.chat')).toHaveLength(1);
     await t.clock.advance(100);
     expect(t.last().ofType('intent.chat')).toEqual([first, first]); // same intentSeq, as the server asks
-    t.last().receive({ type: 'event.ack', intentSeq: first.intentSeq, status: 'duplicate', originalStatus: 'rejected', error: { code: 'INTENT_SEQ_STALE', category: 'conflict', message: 'stale', retryable: false } });
+    t.last().receive({
+      type: 'event.ack',
+      intentSeq: first.intentSeq,
+      status: 'duplicate',
+      originalStatus: 'rejected',
+      error: { code: 'INTENT_SEQ_STALE', category: 'conflict', message: 'stale', retryable: false },
+    });
     const third = t.last().ofType('intent.chat')[2]!;
     // The same chat renumbered: it keeps its W3C traceparent, so its retries show in one trace.
     expect(third).toEqual({ ...first, intentSeq: first.intentSeq + 1 });

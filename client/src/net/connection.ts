@@ -49,9 +49,23 @@ export class Connection {
   constructor(private readonly o: ConnectionOptions) {
     const diag: Diagnostics = { rttMs: null, reconnects: 0, invalidFrames: 0, lastInvalid: null, lastClose: null, polledAt: null, pollError: null };
     this.view = { status: { kind: 'connecting' }, boot: null, game: null, diag, link: { state: 'ok' } };
-    this.heartbeat = new Heartbeat(o.clock, o.pingIntervalMs ?? 5000, (ts) => this.socket?.send({ type: 'ping', ts }), () => this.socket?.close(4000, 'no pong'));
-    this.intents = new Intents(o.clock, () => this.store, (intent) => this.sendLive(intent));
-    this.resync = new Resync(o.clock, o.resyncTimeoutMs ?? 5000, () => this.store, (lastSeq) => this.sendLive({ type: 'resync', lastSeq }));
+    this.heartbeat = new Heartbeat(
+      o.clock,
+      o.pingIntervalMs ?? 5000,
+      (ts) => this.socket?.send({ type: 'ping', ts }),
+      () => this.socket?.close(4000, 'no pong'),
+    );
+    this.intents = new Intents(
+      o.clock,
+      () => this.store,
+      (intent) => this.sendLive(intent),
+    );
+    this.resync = new Resync(
+      o.clock,
+      o.resyncTimeoutMs ?? 5000,
+      () => this.store,
+      (lastSeq) => this.sendLive({ type: 'resync', lastSeq }),
+    );
     const facts = () => ({ ...ackFacts(this.store?.getState().pending ?? []), pingSentAt: this.heartbeat.pingSentAt, rttMs: this.heartbeat.rttMs });
     this.linkWatch = new LinkWatch(o.clock, facts, (link) => this.update({ link }));
   }
@@ -234,7 +248,9 @@ export class Connection {
     const retryAt = this.o.clock.now() + delay;
     // A full server answers; polling it would not help.
     const polling = !capacity && this.view.boot !== null && this.openFailures >= (this.o.openFailuresBeforePolling ?? 2);
-    const status: ConnectionStatus = polling ? { kind: 'offline', attempt: this.attempt, retryAt, reason } : { kind: 'reconnecting', attempt: this.attempt, retryAt, reason, ...(capacity ? { capacity } : {}) };
+    const status: ConnectionStatus = polling
+      ? { kind: 'offline', attempt: this.attempt, retryAt, reason }
+      : { kind: 'reconnecting', attempt: this.attempt, retryAt, reason, ...(capacity ? { capacity } : {}) };
     this.update({ status }, { reconnects: this.view.diag.reconnects + 1 });
     if (polling) this.poller?.start();
     this.retryTimer = this.o.clock.setTimeout(() => void this.connect(), delay);
@@ -254,4 +270,3 @@ export class Connection {
     this.poller?.stop();
   }
 }
-

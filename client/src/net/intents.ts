@@ -10,7 +10,7 @@ export type IntentBody = { [K in Intent['type']]: Omit<Extract<Intent, { type: K
 /** At most one move per 80 ms (12.5/s), under the server's 20 moves per second. */
 export const MOVE_MIN_INTERVAL_MS = 80;
 /** Moves without an ack beyond which another is not sent yet (the walker holds it and tries again). */
-export const MAX_MOVES_IN_FLIGHT = 5;
+const MAX_MOVES_IN_FLIGHT = 5;
 
 /**
  * Numbers intents and puts them on the wire. Moves and actions need a live socket (a step
@@ -47,7 +47,7 @@ export class Intents {
       body = { ...body, payload: { ...body.payload, text: text.data } };
     }
     const traceparent = newTraceparent();
-    const intent = { ...body, intentSeq: this.counter.next(), ...(traceparent ? { traceparent } : {}) } as Intent;
+    const intent = { ...body, intentSeq: this.counter.next(), ...(traceparent ? { traceparent } : {}) };
     store.dispatch({ type: 'intent.queued', intent });
     if (this.trySend(intent)) store.dispatch({ type: 'intent.sent', intentSeq: intent.intentSeq, at: this.clock.now() });
     return true;

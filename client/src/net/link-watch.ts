@@ -3,7 +3,7 @@ import { every, type Clock } from './clock';
 import { assessLink, sameLink, type LinkFacts, type LinkHealth } from './link';
 
 /** How often a live link is checked: a stall shows well inside two seconds. */
-export const LINK_CHECK_MS = 250;
+const LINK_CHECK_MS = 250;
 
 /** What the pending intents say about acks owed: the oldest one on the wire, and how many. */
 export function ackFacts(pending: readonly PendingIntent[]): Pick<LinkFacts, 'oldestUnackedAt' | 'unacked'> {

@@ -51,7 +51,7 @@ export function sameLink(a: LinkHealth, b: LinkHealth): boolean {
 export function waitingFor(kinds: readonly string[], pingOverdue: boolean): string {
   const count = new Map<string, number>();
   for (const k of kinds) count.set(k, (count.get(k) ?? 0) + 1);
-  const parts = [...count].map(([k, n]) => `${n} ${n === 1 ? k : PLURAL[k] ?? `${k}s`}`);
+  const parts = [...count].map(([k, n]) => `${n} ${n === 1 ? k : (PLURAL[k] ?? `${k}s`)}`);
   if (pingOverdue) parts.push('a ping');
   if (!parts.length) return 'the server';
   return parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;

@@ -17,8 +17,6 @@ export type ConnectionStatus =
   /** The session ended and will not come back by itself. */
   | { kind: 'ended'; reason: SessionTerminationReason | 'signed_out' };
 
-export type ConnectionStatusKind = ConnectionStatus['kind'];
-
 export function isTerminal(status: ConnectionStatus): boolean {
   return status.kind === 'update_required' || status.kind === 'ended';
 }

@@ -27,7 +27,11 @@ describe('prediction and reconciliation of own moves', () => {
         (s) => run(s, applied(1, 11)),
         (s) => run(s, delta(10, 11, [moved(ME, 2, 1)])),
       ),
-    ).toEqual([[2, 1], [2, 1], [2, 1]]);
+    ).toEqual([
+      [2, 1],
+      [2, 1],
+      [2, 1],
+    ]);
   });
 
   it('keeps several moves in flight laid over the server state', () => {
@@ -55,7 +59,11 @@ describe('prediction and reconciliation of own moves', () => {
         (s) => run(s, delta(10, 11, [moved(ME, 2, 1)])),
         (s) => run(s, applied(1, 11)),
       ),
-    ).toEqual([[2, 1], [2, 1], [2, 1]]);
+    ).toEqual([
+      [2, 1],
+      [2, 1],
+      [2, 1],
+    ]);
   });
 
   it('when the early step was not the rejected move, gives it to the next one', () => {

@@ -35,7 +35,7 @@ describe('game store: snapshots and deltas', () => {
 
   it('does not change the state it was given', () => {
     const before = liveState();
-    const copy = JSON.parse(JSON.stringify(before));
+    const copy = JSON.parse(JSON.stringify(before)) as typeof before;
     run(before, delta(10, 11, [moved(OTHER, 4, 1), { op: 'item.removed', itemId: 'apple1' }]));
     expect(JSON.parse(JSON.stringify(before))).toEqual(copy);
   });

@@ -35,9 +35,7 @@ export function reduce(state: GameState, event: GameEvent): GameState {
     case 'intent.renumbered':
       return {
         ...state,
-        pending: state.pending.map((p) =>
-          p.intent.intentSeq === event.from ? { ...p, intent: { ...p.intent, intentSeq: event.to }, renumber: false, sent: false } : p,
-        ),
+        pending: state.pending.map((p) => (p.intent.intentSeq === event.from ? { ...p, intent: { ...p.intent, intentSeq: event.to }, renumber: false, sent: false } : p)),
       };
     case 'connection.lost':
       return { ...state, pending: afterConnectionLost(state.pending), gap: null };
@@ -161,7 +159,7 @@ function onIntentOutcome(state: GameState, intentSeq: number, outcome: ReturnTyp
 }
 
 /** What to tell the player about a refusal; a refused move says nothing, it just snaps back. */
-export function refusalText(intent: Intent, error: ErrorBody): string | null {
+function refusalText(intent: Intent, error: ErrorBody): string | null {
   switch (intent.type) {
     case 'intent.move':
       return error.category === 'domain' ? null : `Move refused: ${error.message}`;
@@ -196,7 +194,7 @@ const BUMP_TEXT: Readonly<Record<string, string>> = {
 };
 
 /** What the map says at a refused move: short, from the code, else the server's message. */
-export function bumpText(error: ErrorBody): string {
+function bumpText(error: ErrorBody): string {
   return BUMP_TEXT[error.code] ?? error.message;
 }
 

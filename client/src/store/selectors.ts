@@ -33,11 +33,6 @@ export function pendingChat(state: GameState): PendingIntent[] {
   return state.pending.filter((p) => p.intent.type === 'intent.chat');
 }
 
-/** Intents sent or queued and not yet settled. */
-export function inFlight(state: GameState): number {
-  return state.pending.length;
-}
-
 /** Whether an action (pickup, drop, give, emote) is waiting for its answer. */
 export function actionPending(state: GameState): boolean {
   return state.pending.some((p) => p.intent.type === 'intent.action' && p.appliedSeq === undefined);

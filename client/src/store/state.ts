@@ -52,7 +52,7 @@ export interface EmoteShown {
   at: number;
 }
 
-export interface SessionInfo {
+interface SessionInfo {
   sessionId: string;
   resumeToken: string;
   heartbeatIntervalMs: number;

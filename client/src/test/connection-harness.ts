@@ -31,4 +31,3 @@ export function setupConnection(extra: Partial<ConnectionOptions> = {}) {
   };
   return { clock, api, sockets, storage, conn, last, join, status: () => conn.getView().status, game: () => conn.getView().game! };
 }
-

@@ -8,8 +8,8 @@ export function DegradedBanners({ degraded }: { degraded: GameState['degraded'] 
   return (
     <div className="banners">
       {entries.map(([dependency, d]) => (
-        <div key={dependency} className={`banner banner-${d!.status}`} role="alert" data-testid="degraded-banner">
-          <b>{d!.status === 'unavailable' ? 'Service unavailable' : 'Service degraded'}</b> ({dependency}): {d!.message}
+        <div key={dependency} className={`banner banner-${d.status}`} role="alert" data-testid="degraded-banner">
+          <b>{d.status === 'unavailable' ? 'Service unavailable' : 'Service degraded'}</b> ({dependency}): {d.message}
         </div>
       ))}
     </div>
@@ -19,7 +19,7 @@ export function DegradedBanners({ degraded }: { degraded: GameState['degraded'] 
 const NOTICE_MS = 6000;
 
 /** Refusals and other short messages; each goes away by itself. */
-export function Notices({ notices, onDismiss }: { notices: readonly Notice[]; onDismiss(id: number): void }) {
+export function Notices({ notices, onDismiss }: { notices: readonly Notice[]; onDismiss: (id: number) => void }) {
   const oldest = notices[0];
   useEffect(() => {
     if (!oldest) return;

@@ -18,7 +18,7 @@ describe('ChatPanel', () => {
   it('sends on Enter and clears the field when the message was taken', () => {
     const sent: string[] = [];
     render(<ChatPanel chat={[]} pending={[]} selfId="me" onSend={(t) => (sent.push(t), true)} />);
-    const input = screen.getByLabelText('Message') as HTMLInputElement;
+    const input = screen.getByLabelText<HTMLInputElement>('Message');
     input.focus();
     fireEvent.change(input, { target: { value: 'hello there' } });
     fireEvent.submit(input.form!);
@@ -29,7 +29,7 @@ describe('ChatPanel', () => {
 
   it('keeps the text when it could not be sent', () => {
     render(<ChatPanel chat={[]} pending={[]} selfId="me" onSend={() => false} />);
-    const input = screen.getByLabelText('Message') as HTMLInputElement;
+    const input = screen.getByLabelText<HTMLInputElement>('Message');
     fireEvent.change(input, { target: { value: 'later' } });
     fireEvent.submit(input.form!);
     expect(input.value).toBe('later');
@@ -44,7 +44,7 @@ describe('ChatPanel', () => {
 
   it('counts as the server does and stops at 280', () => {
     render(<ChatPanel chat={[]} pending={[]} selfId="me" onSend={() => true} />);
-    const input = screen.getByLabelText('Message') as HTMLInputElement;
+    const input = screen.getByLabelText<HTMLInputElement>('Message');
     fireEvent.change(input, { target: { value: '  😀😀 hi  ' } });
     expect(screen.getByTestId('chat-counter').textContent).toBe('5/280');
     fireEvent.change(input, { target: { value: 'x'.repeat(560) } });

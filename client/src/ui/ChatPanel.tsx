@@ -7,7 +7,7 @@ interface Props {
   chat: readonly ChatMessage[];
   pending: readonly PendingIntent[];
   selfId: string;
-  onSend(text: string): boolean;
+  onSend: (text: string) => boolean;
   /** The message field, so Enter on the map can focus it. */
   inputRef?: React.RefObject<HTMLInputElement | null>;
 }

@@ -2,8 +2,8 @@ import type { Direction } from '@tilemud/contracts';
 
 interface Props {
   /** A button went down: one step now, more while it is held. */
-  onDown(d: Direction): void;
-  onUp(d: Direction): void;
+  onDown: (d: Direction) => void;
+  onUp: (d: Direction) => void;
   disabled: boolean;
 }
 

@@ -21,10 +21,10 @@ import { StatusBar } from './StatusBar';
 import { useUnread } from './unread';
 
 /** Below this width the panels fold into tabs under the map. */
-export const NARROW = '(max-width: 760px)';
+const NARROW = '(max-width: 760px)';
 
 /** The game screen: map, panels, the connection's status, and the blocking screens. */
-export function Game({ auth, onSignOut }: { auth: AuthResponse; onSignOut(): void }) {
+export function Game({ auth, onSignOut }: { auth: AuthResponse; onSignOut: () => void }) {
   const { view, connection } = useConnection(auth.accessToken);
   const [diagnostics, setDiagnostics] = useState(false);
   const narrow = useMediaQuery(NARROW);
@@ -64,8 +64,17 @@ export function Game({ auth, onSignOut }: { auth: AuthResponse; onSignOut(): voi
   const characters = game ? visibleCharacters(game) : [];
   const panels = game
     ? [
-        { id: 'chat' as PanelId, label: 'Chat', badge: unread.count ? `${unread.count} new` : undefined, content: <ChatPanel chat={game.chat} pending={pendingChat(game)} selfId={game.selfId} onSend={say} inputRef={chatInput} /> },
-        { id: 'inventory' as PanelId, label: 'Items', content: <InventoryPanel self={self} reachableItems={itemsInReach(game)} neighbours={charactersInReach(game)} enabled={live && !actionPending(game)} onAction={act} /> },
+        {
+          id: 'chat' as PanelId,
+          label: 'Chat',
+          badge: unread.count ? `${unread.count} new` : undefined,
+          content: <ChatPanel chat={game.chat} pending={pendingChat(game)} selfId={game.selfId} onSend={say} inputRef={chatInput} />,
+        },
+        {
+          id: 'inventory' as PanelId,
+          label: 'Items',
+          content: <InventoryPanel self={self} reachableItems={itemsInReach(game)} neighbours={charactersInReach(game)} enabled={live && !actionPending(game)} onAction={act} />,
+        },
         { id: 'online' as PanelId, label: 'Online', badge: String(characters.length), content: <OnlineList characters={characters} selfId={game.selfId} /> },
       ]
     : [];
@@ -74,7 +83,15 @@ export function Game({ auth, onSignOut }: { auth: AuthResponse; onSignOut(): voi
       <header className="topbar">
         <h1 className="logo small">TileMUD</h1>
         <span className="world">{game?.map?.name ?? boot?.world.name ?? ''}</span>
-        <StatusBar status={status} link={view.link} owed={owed} rttMs={view.diag.rttMs} polledAt={view.diag.polledAt} onReconnect={() => connection?.reconnectNow()} onRefresh={() => connection?.refresh()} />
+        <StatusBar
+          status={status}
+          link={view.link}
+          owed={owed}
+          rttMs={view.diag.rttMs}
+          polledAt={view.diag.polledAt}
+          onReconnect={() => connection?.reconnectNow()}
+          onRefresh={() => connection?.refresh()}
+        />
         <span className="player" data-testid="player-name">
           {self?.name ?? boot?.character.name ?? auth.player.username}
         </span>

@@ -1,4 +1,5 @@
 /** @jest-environment jsdom */
+import type { AuthResponse } from '@tilemud/contracts';
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { session } from '../auth';
 import { HttpError } from '../api/http';
@@ -32,7 +33,7 @@ describe('GuestUpgrade', () => {
     expect(sent).toEqual([['guest-access', 'ada_lovelace', 'analytical engine']]);
     expect(session.current()?.refreshToken).toBe('account-refresh');
     expect(session.owns('guest-access')).toBe(true);
-    expect(JSON.parse(window.localStorage.getItem('tilemud.auth.v2')!).auth.player.username).toBe('ada_lovelace');
+    expect((JSON.parse(window.localStorage.getItem('tilemud.auth.v2')!) as { auth: AuthResponse }).auth.player.username).toBe('ada_lovelace');
   });
 
   it('says why a name is refused', async () => {

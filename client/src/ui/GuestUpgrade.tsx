@@ -20,7 +20,12 @@ export function GuestUpgrade({ api, token, username }: { api: Api; token: string
   const [done, setDone] = useState<string | null>(null);
 
   if (!username.startsWith(GUEST_PREFIX)) return null;
-  if (done) return <span className="upgraded" data-testid="upgraded">Account {done} created</span>;
+  if (done)
+    return (
+      <span className="upgraded" data-testid="upgraded">
+        Account {done} created
+      </span>
+    );
   if (!open)
     return (
       <button type="button" data-testid="upgrade-open" onClick={() => setOpen(true)}>

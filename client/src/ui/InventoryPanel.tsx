@@ -8,7 +8,7 @@ interface Props {
   neighbours: readonly Character[];
   /** False while not live or while an action waits for its answer. */
   enabled: boolean;
-  onAction(payload: ActionPayload): void;
+  onAction: (payload: ActionPayload) => void;
 }
 
 /** Inventory, what lies within reach, giving to a neighbour, and emotes. */

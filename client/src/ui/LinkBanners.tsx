@@ -13,8 +13,7 @@ export function UnstableBanner({ link, owed }: { link: LinkHealth; owed: readonl
   if (link.state !== 'unstable') return null;
   return (
     <div className="banner banner-unstable" data-testid="unstable-banner">
-      <b>Connection unstable</b>: the server has not answered {waitingFor(owed, link.pingOverdue)} yet. Your moves wait; play resumes by itself when it
-      answers, or the game reconnects.
+      <b>Connection unstable</b>: the server has not answered {waitingFor(owed, link.pingOverdue)} yet. Your moves wait; play resumes by itself when it answers, or the game reconnects.
     </div>
   );
 }

@@ -4,7 +4,7 @@ import { selfCharacter, visibleCharacters } from '../store/selectors';
 import type { GameState } from '../store/state';
 import { BUMP_SHOW_MS, drawScene, EMOTE_SHOW_MS, TILE, tileAt, viewCamera } from './draw';
 
-export const FIRST_PLAYABLE_MARK = 'tilemud:first-playable';
+const FIRST_PLAYABLE_MARK = 'tilemud:first-playable';
 
 /** A drag at least this long (CSS px) is a swipe; shorter, a tap. */
 const SWIPE_MIN_PX = 30;
@@ -16,12 +16,12 @@ interface Props {
   /** Where a tap-to-move walk is heading. */
   target: { x: number; y: number } | null;
   /** A tap or click on a tile: walk there. */
-  onTapTile(tile: { x: number; y: number }): void;
+  onTapTile: (tile: { x: number; y: number }) => void;
   /** A swipe: one step that way. */
-  onSwipe(d: Direction): void;
+  onSwipe: (d: Direction) => void;
 }
 
-export function swipeDirection(dx: number, dy: number): Direction | null {
+function swipeDirection(dx: number, dy: number): Direction | null {
   if (Math.max(Math.abs(dx), Math.abs(dy)) < SWIPE_MIN_PX) return null;
   return Math.abs(dx) > Math.abs(dy) ? (dx > 0 ? 'east' : 'west') : dy > 0 ? 'south' : 'north';
 }
@@ -60,7 +60,11 @@ export function MapCanvas({ game, live, target, onTapTile, onSwipe }: Props) {
       const dpr = window.devicePixelRatio || 1;
       const w = Math.round(size.w * dpr);
       const h = Math.round(size.h * dpr);
-      if (el.width !== w || el.height !== h) ((el.width = w), (el.height = h)); // resizing clears the canvas: only when needed
+      if (el.width !== w || el.height !== h) {
+        // resizing clears the canvas: only when needed
+        el.width = w;
+        el.height = h;
+      }
       const ctx = el.getContext('2d');
       if (!ctx) return;
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);

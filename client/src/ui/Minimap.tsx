@@ -9,7 +9,7 @@ const COLORS: Record<string, string> = { [Tile.FLOOR]: '#2f4a35', [Tile.WALL]: '
  * The whole world at a glance: walls, water, items, portals (large, so the way out is found from
  * spawn) and every player (the player in yellow). Click or tap it to walk there.
  */
-export function Minimap({ game, scale, onTapTile }: { game: GameState; scale: number; onTapTile(t: { x: number; y: number }): void }) {
+export function Minimap({ game, scale, onTapTile }: { game: GameState; scale: number; onTapTile: (t: { x: number; y: number }) => void }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const map = game.map;
   const characters = visibleCharacters(game);

@@ -8,7 +8,16 @@ export function OnlineList({ characters, selfId }: { characters: readonly Charac
       <h2>Online ({characters.length})</h2>
       <ul data-testid="online">
         {sorted.map((c) => (
-          <li key={c.id} className={[c.id === selfId ? 'self' : '', c.away ? 'away' : ''].filter(Boolean).join(' ') || undefined} data-testid="online-entry" data-character-id={c.id} data-name={c.name} data-x={c.x} data-y={c.y} data-away={c.away ? 'true' : undefined}>
+          <li
+            key={c.id}
+            className={[c.id === selfId ? 'self' : '', c.away ? 'away' : ''].filter(Boolean).join(' ') || undefined}
+            data-testid="online-entry"
+            data-character-id={c.id}
+            data-name={c.name}
+            data-x={c.x}
+            data-y={c.y}
+            data-away={c.away ? 'true' : undefined}
+          >
             <span className="dot" aria-hidden="true" /> <bdi>{c.name}</bdi>
             {c.id === selfId ? ' (you)' : ''}
             {c.away ? <span className="away-label"> (away)</span> : null} <span className="coords">{`${c.x}, ${c.y}`}</span>

@@ -29,7 +29,7 @@ const ENDED: Record<Ended['reason'], string> = {
 };
 
 /** The session is over (`event.session_terminated`, or the sign-in expired). */
-export function SessionEnded({ status, onPlayAgain, onSignOut }: { status: Ended; onPlayAgain(): void; onSignOut(): void }) {
+export function SessionEnded({ status, onPlayAgain, onSignOut }: { status: Ended; onPlayAgain: () => void; onSignOut: () => void }) {
   return (
     <div className="screen blocking" role="alertdialog" aria-labelledby="ended-title" data-testid="session-ended" data-reason={status.reason}>
       <h1 id="ended-title">Session ended</h1>

@@ -15,13 +15,22 @@ export interface PanelDef {
  * The panels beside the map on a wide screen; on a small one, tabs under the map with one panel
  * open at a time (the others stay mounted, hidden, so nothing typed or scrolled is lost).
  */
-export function SidePanels({ panels, tabbed, onShow }: { panels: readonly PanelDef[]; tabbed: boolean; onShow?(id: PanelId): void }) {
+export function SidePanels({ panels, tabbed, onShow }: { panels: readonly PanelDef[]; tabbed: boolean; onShow?: (id: PanelId) => void }) {
   const [open, setOpen] = useState<PanelId>(panels[0]!.id);
   const select = (id: PanelId) => {
     setOpen(id);
     onShow?.(id);
   };
-  if (!tabbed) return <div className="side">{panels.map((p) => <div key={p.id} className={`slot slot-${p.id}`}>{p.content}</div>)}</div>;
+  if (!tabbed)
+    return (
+      <div className="side">
+        {panels.map((p) => (
+          <div key={p.id} className={`slot slot-${p.id}`}>
+            {p.content}
+          </div>
+        ))}
+      </div>
+    );
   const ids = panels.map((p) => p.id);
   const tabId = (id: PanelId) => `tab-${id}`;
   return (

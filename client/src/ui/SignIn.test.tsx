@@ -27,7 +27,7 @@ describe('SignIn', () => {
   it('checks a new username and password against the contract before registering', async () => {
     const api = new FakeApi();
     let registered = 0;
-    api.register = async (...args) => (registered++, new FakeApi().guest(...(args as [])));
+    api.register = async (...args) => (registered++, new FakeApi().guest(...args));
     render(<SignIn api={api} onSignedIn={() => undefined} />);
     fireEvent.click(screen.getByRole('tab', { name: 'Register' }));
     fireEvent.change(screen.getByLabelText('Username'), { target: { value: 'a!' } });

@@ -21,7 +21,7 @@ export function signInError(err: unknown, mode: 'login' | 'register' | 'guest'):
   return (err as Error).message;
 }
 
-export function SignIn({ api, onSignedIn }: { api: Api; onSignedIn(auth: AuthResponse): void }) {
+export function SignIn({ api, onSignedIn }: { api: Api; onSignedIn: (auth: AuthResponse) => void }) {
   const [mode, setMode] = useState<Mode>('login');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -75,22 +75,22 @@ export function SignIn({ api, onSignedIn }: { api: Api; onSignedIn(auth: AuthRes
           ))}
         </div>
         <div className="tabpanel" id="signin-panel" role="tabpanel" aria-labelledby={tabId(mode)}>
-        <label>
-          Username
-          <input autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required />
-        </label>
-        <label>
-          Password
-          <input type="password" autoComplete={mode === 'login' ? 'current-password' : 'new-password'} value={password} onChange={(e) => setPassword(e.target.value)} required />
-        </label>
-        {error ? (
-          <p className="error" role="alert" data-testid="signin-error">
-            {error}
-          </p>
-        ) : null}
-        <button type="submit" className="primary" disabled={busy}>
-          {mode === 'login' ? 'Sign in' : 'Create account'}
-        </button>
+          <label>
+            Username
+            <input autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required />
+          </label>
+          <label>
+            Password
+            <input type="password" autoComplete={mode === 'login' ? 'current-password' : 'new-password'} value={password} onChange={(e) => setPassword(e.target.value)} required />
+          </label>
+          {error ? (
+            <p className="error" role="alert" data-testid="signin-error">
+              {error}
+            </p>
+          ) : null}
+          <button type="submit" className="primary" disabled={busy}>
+            {mode === 'login' ? 'Sign in' : 'Create account'}
+          </button>
         </div>
         <div className="or">or</div>
         <button type="button" data-testid="guest" disabled={busy} onClick={() => void run('guest')}>

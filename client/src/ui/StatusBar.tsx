@@ -9,15 +9,15 @@ interface Props {
   owed: readonly string[];
   rttMs: number | null;
   polledAt: number | null;
-  onReconnect(): void;
-  onRefresh(): void;
+  onReconnect: () => void;
+  onRefresh: () => void;
 }
 
 const secs = (ms: number) => `${Math.max(0, Math.ceil(ms / 1000))} s`;
 const ago = (ms: number) => `${Math.max(0, Math.floor(ms / 1000))} s`;
 
 /** The one word a screen reader hears, only when it changes (never at every RTT reading). */
-export function announcement(status: ConnectionStatus, link: LinkHealth): string {
+function announcement(status: ConnectionStatus, link: LinkHealth): string {
   switch (status.kind) {
     case 'live':
       return link.state === 'unstable' ? 'Connection unstable' : 'Live';
@@ -53,9 +53,7 @@ export function StatusBar({ status, link, owed, rttMs, polledAt, onReconnect, on
       break;
     }
     case 'reconnecting':
-      text = status.capacity
-        ? `Server full · next try in ${secs(status.retryAt - now)}`
-        : `Reconnecting (attempt ${status.attempt}) · next try in ${secs(status.retryAt - now)} · ${status.reason}`;
+      text = status.capacity ? `Server full · next try in ${secs(status.retryAt - now)}` : `Reconnecting (attempt ${status.attempt}) · next try in ${secs(status.retryAt - now)} · ${status.reason}`;
       action = <button onClick={onReconnect}>{status.capacity ? 'Try now' : 'Reconnect now'}</button>;
       break;
     case 'offline':

@@ -3,7 +3,7 @@
  * the previous/next tab (wrapping), Home/End to the first/last; the new tab is selected and
  * focused. Returns the tab to select, or null for other keys.
  */
-export function tabKey<T extends string>(key: string, tabs: readonly T[], current: T): T | null {
+function tabKey<T extends string>(key: string, tabs: readonly T[], current: T): T | null {
   const i = tabs.indexOf(current);
   switch (key) {
     case 'ArrowRight':

@@ -1,13 +1,5 @@
 import { z } from 'zod';
-import {
-  CharacterSchema,
-  ChatMessageSchema,
-  CoordinateSchema,
-  FacingSchema,
-  IdSchema,
-  InventoryItemSchema,
-  ItemSchema,
-} from './model';
+import { CharacterSchema, ChatMessageSchema, CoordinateSchema, FacingSchema, IdSchema, InventoryItemSchema, ItemSchema } from './model';
 import type { SameUnion } from './type-assert';
 
 // One change of world state inside `event.state_delta.changes`: the op name
@@ -93,16 +85,6 @@ export const ChangeSchema = z.discriminatedUnion('op', [
 export type Change = z.infer<typeof ChangeSchema>;
 export type ChangeOp = Change['op'];
 
-export const CHANGE_OPS = [
-  'character.joined',
-  'character.moved',
-  'character.left',
-  'character.presence',
-  'chat.message',
-  'item.placed',
-  'item.removed',
-  'inventory.changed',
-  'emote',
-] as const;
+export const CHANGE_OPS = ['character.joined', 'character.moved', 'character.left', 'character.presence', 'chat.message', 'item.placed', 'item.removed', 'inventory.changed', 'emote'] as const;
 const changeOpsComplete: SameUnion<ChangeOp, (typeof CHANGE_OPS)[number]> = true;
 void changeOpsComplete;

@@ -98,14 +98,7 @@ describe('intent.action', () => {
     expect(IntentActionSchema.parse(action(payload)).payload).toEqual(payload);
   });
 
-  it.each([
-    { action: 'fly' },
-    { itemId: 'i1' },
-    { action: 'give', itemId: 'i1' },
-    { action: 'pickup' },
-    { action: 'pickup', itemId: '' },
-    { action: 'emote', emote: '' },
-  ])('refuses %p', (payload) => {
+  it.each([{ action: 'fly' }, { itemId: 'i1' }, { action: 'give', itemId: 'i1' }, { action: 'pickup' }, { action: 'pickup', itemId: '' }, { action: 'emote', emote: '' }])('refuses %p', (payload) => {
     expect(ClientMessageSchema.safeParse(action(payload)).success).toBe(false);
   });
 
@@ -126,9 +119,7 @@ describe('hello, ping, resync', () => {
   it('refuses hello without protocolVersion or with a broken resume', () => {
     expect(HelloSchema.safeParse({ type: 'hello' }).success).toBe(false);
     expect(HelloSchema.safeParse({ type: 'hello', protocolVersion: '1.0.0', resume: { token: 't' } }).success).toBe(false);
-    expect(
-      HelloSchema.safeParse({ type: 'hello', protocolVersion: '1.0.0', resume: { token: 't', lastSeq: -1 } }).success,
-    ).toBe(false);
+    expect(HelloSchema.safeParse({ type: 'hello', protocolVersion: '1.0.0', resume: { token: 't', lastSeq: -1 } }).success).toBe(false);
   });
 
   it('needs a numeric ping ts and a non-negative integer resync lastSeq', () => {
@@ -139,12 +130,9 @@ describe('hello, ping, resync', () => {
 });
 
 describe('ClientMessageSchema', () => {
-  it.each([{ type: 'intent.teleport', intentSeq: 1, payload: {} }, { type: 'pong', ts: 1, serverTime: 1 }, {}, { type: 7 }])(
-    'refuses unknown or missing type %p',
-    (frame) => {
-      expect(ClientMessageSchema.safeParse(frame).success).toBe(false);
-    },
-  );
+  it.each([{ type: 'intent.teleport', intentSeq: 1, payload: {} }, { type: 'pong', ts: 1, serverTime: 1 }, {}, { type: 7 }])('refuses unknown or missing type %p', (frame) => {
+    expect(ClientMessageSchema.safeParse(frame).success).toBe(false);
+  });
 
   it('lists the client message and intent types', () => {
     expect(CLIENT_MESSAGE_TYPES).toEqual(['hello', 'intent.move', 'intent.chat', 'intent.action', 'ping', 'resync']);

@@ -98,12 +98,7 @@ export type DropAction = z.infer<typeof DropActionSchema>;
 export type GiveAction = z.infer<typeof GiveActionSchema>;
 export type EmoteAction = z.infer<typeof EmoteActionSchema>;
 
-export const ActionPayloadSchema = z.discriminatedUnion('action', [
-  PickupActionSchema,
-  DropActionSchema,
-  GiveActionSchema,
-  EmoteActionSchema,
-]);
+export const ActionPayloadSchema = z.discriminatedUnion('action', [PickupActionSchema, DropActionSchema, GiveActionSchema, EmoteActionSchema]);
 export type ActionPayload = z.infer<typeof ActionPayloadSchema>;
 export type ActionKind = ActionPayload['action'];
 export const ACTION_KINDS = ['pickup', 'drop', 'give', 'emote'] as const;
@@ -131,25 +126,13 @@ export type IntentType = Intent['type'];
 export const INTENT_TYPES = ['intent.move', 'intent.chat', 'intent.action'] as const;
 const intentTypesComplete: SameUnion<IntentType, (typeof INTENT_TYPES)[number]> = true;
 
-export const ClientMessageSchema = z.discriminatedUnion('type', [
-  HelloSchema,
-  IntentMoveSchema,
-  IntentChatSchema,
-  IntentActionSchema,
-  PingSchema,
-  ResyncSchema,
-]);
+export const ClientMessageSchema = z.discriminatedUnion('type', [HelloSchema, IntentMoveSchema, IntentChatSchema, IntentActionSchema, PingSchema, ResyncSchema]);
 /** A parsed client frame (defaults applied, text trimmed). */
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 /** What a client may send (e.g. `channel` may be left out). */
 export type ClientMessageInput = z.input<typeof ClientMessageSchema>;
 export type ClientMessageType = ClientMessage['type'];
-export const CLIENT_MESSAGE_TYPES = [
-  'hello',
-  ...INTENT_TYPES,
-  'ping',
-  'resync',
-] as const;
+export const CLIENT_MESSAGE_TYPES = ['hello', ...INTENT_TYPES, 'ping', 'resync'] as const;
 const clientTypesComplete: SameUnion<ClientMessageType, (typeof CLIENT_MESSAGE_TYPES)[number]> = true;
 void [actionKindsComplete, intentTypesComplete, clientTypesComplete];
 

@@ -21,9 +21,7 @@ const MAX_REPORTED_ISSUES = 10;
 
 /** Issue list for `details`: paths like `payload.text`, at most ten. */
 export function summarizeIssues(error: z.ZodError): IssueSummary[] {
-  return error.issues
-    .slice(0, MAX_REPORTED_ISSUES)
-    .map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+  return error.issues.slice(0, MAX_REPORTED_ISSUES).map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

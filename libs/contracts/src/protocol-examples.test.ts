@@ -55,11 +55,7 @@ const examples: Array<[string, z.ZodType, unknown]> = [
   ['REST error', RestErrorSchema, { error: rateLimited }],
   ['register request', RegisterRequestSchema, { username: 'ada_99', password: 'correct horse' }],
   ['login request', LoginRequestSchema, { username: 'ada_99', password: 'correct horse' }],
-  [
-    'auth response',
-    AuthResponseSchema,
-    { accessToken: 'eyJ…', tokenType: 'Bearer', expiresIn: 3600, player: { id: 'p1', username: 'ada_99' } },
-  ],
+  ['auth response', AuthResponseSchema, { accessToken: 'eyJ…', tokenType: 'Bearer', expiresIn: 3600, player: { id: 'p1', username: 'ada_99' } }],
   ['bootstrap request', BootstrapRequestSchema, { clientVersion: '1.0.0' }],
   [
     'bootstrap response',
@@ -93,18 +89,10 @@ const examples: Array<[string, z.ZodType, unknown]> = [
   ['hello', HelloSchema, { type: 'hello', protocolVersion: '1.0.0', resume: { token: '…', lastSeq: 120 } }],
   ['intent.move', IntentMoveSchema, { type: 'intent.move', intentSeq: 7, payload: { direction: 'north' } }],
   ['intent.chat', IntentChatSchema, { type: 'intent.chat', intentSeq: 8, payload: { text: 'hello', channel: 'world' } }],
-  [
-    'intent.action',
-    IntentActionSchema,
-    { type: 'intent.action', intentSeq: 9, payload: { action: 'give', itemId: '…', toCharacterId: '…' } },
-  ],
+  ['intent.action', IntentActionSchema, { type: 'intent.action', intentSeq: 9, payload: { action: 'give', itemId: '…', toCharacterId: '…' } }],
   ['ping', PingSchema, { type: 'ping', ts: 1732240000000 }],
   ['resync', ResyncSchema, { type: 'resync', lastSeq: 1040 }],
-  [
-    'event.version_mismatch',
-    EventVersionMismatchSchema,
-    { type: 'event.version_mismatch', clientVersion: '0.9.0', serverVersion: '0.1.0', minClientVersion: '1.0.0', action: 'UPDATE_REQUIRED' },
-  ],
+  ['event.version_mismatch', EventVersionMismatchSchema, { type: 'event.version_mismatch', clientVersion: '0.9.0', serverVersion: '0.1.0', minClientVersion: '1.0.0', action: 'UPDATE_REQUIRED' }],
   [
     'handshake ack',
     HandshakeAckSchema,
@@ -120,11 +108,7 @@ const examples: Array<[string, z.ZodType, unknown]> = [
     },
   ],
   ['intent ack', IntentAckSchema, { type: 'event.ack', intentSeq: 7, status: 'applied', seq: 1042 }],
-  [
-    'rejected intent ack',
-    EventAckSchema,
-    { type: 'event.ack', intentSeq: 8, status: 'rejected', error: { code: 'MOVE_BLOCKED', category: 'domain', message: 'wall', retryable: false } },
-  ],
+  ['rejected intent ack', EventAckSchema, { type: 'event.ack', intentSeq: 8, status: 'rejected', error: { code: 'MOVE_BLOCKED', category: 'domain', message: 'wall', retryable: false } }],
   ['duplicate intent ack', EventAckSchema, { type: 'event.ack', intentSeq: 7, status: 'duplicate', seq: 1042 }],
   [
     'delta',
@@ -147,11 +131,7 @@ const examples: Array<[string, z.ZodType, unknown]> = [
       ],
     },
   ],
-  [
-    'full delta',
-    EventStateDeltaSchema,
-    { type: 'event.state_delta', worldId: 'w1', seq: 1042, prevSeq: 1041, full: true, changes: [], snapshot },
-  ],
+  ['full delta', EventStateDeltaSchema, { type: 'event.state_delta', worldId: 'w1', seq: 1042, prevSeq: 1041, full: true, changes: [], snapshot }],
   ['event.error', EventErrorSchema, { type: 'event.error', intentSeq: 8, error: rateLimited }],
   ['event.degraded', EventDegradedSchema, { type: 'event.degraded', dependency: 'redis', status: 'degraded', message: 'redis down' }],
   ['event.session_terminated', EventSessionTerminatedSchema, { type: 'event.session_terminated', reason: 'idle_timeout' }],
@@ -165,14 +145,11 @@ describe('contract examples', () => {
     expect(result.data).toEqual(example);
   });
 
-  it.each(examples.filter(([, , e]) => typeof e === 'object' && e !== null && 'type' in e))(
-    '%s parses with its direction-wide union',
-    (_name, _schema, example) => {
-      const type = (example as { type: string }).type;
-      const union = type.startsWith('event.') || type === 'pong' ? ServerMessageSchema : ClientMessageSchema;
-      expect(union.safeParse(example).success).toBe(true);
-      const other = union === ServerMessageSchema ? ClientMessageSchema : ServerMessageSchema;
-      expect(other.safeParse(example).success).toBe(false);
-    },
-  );
+  it.each(examples.filter(([, , e]) => typeof e === 'object' && e !== null && 'type' in e))('%s parses with its direction-wide union', (_name, _schema, example) => {
+    const type = (example as { type: string }).type;
+    const union = type.startsWith('event.') || type === 'pong' ? ServerMessageSchema : ClientMessageSchema;
+    expect(union.safeParse(example).success).toBe(true);
+    const other = union === ServerMessageSchema ? ClientMessageSchema : ServerMessageSchema;
+    expect(other.safeParse(example).success).toBe(false);
+  });
 });

@@ -1,13 +1,4 @@
-import {
-  AuthResponseSchema,
-  BootstrapResponseSchema,
-  CharacterSchema,
-  DIRECTION_VECTORS,
-  HealthResponseSchema,
-  LoginRequestSchema,
-  RegisterRequestSchema,
-  isPassableTile,
-} from './index';
+import { AuthResponseSchema, BootstrapResponseSchema, CharacterSchema, DIRECTION_VECTORS, HealthResponseSchema, LoginRequestSchema, RegisterRequestSchema, isPassableTile } from './index';
 
 describe('RegisterRequestSchema', () => {
   it.each(['abc', 'Ada_99', 'a'.repeat(24), '___'])('accepts username %p', (username) => {
@@ -61,10 +52,7 @@ describe('REST responses', () => {
     expect(HealthResponseSchema.safeParse({ ...body, status: 'unavailable' }).success).toBe(true);
     expect(HealthResponseSchema.safeParse({ ...body, status: 'fine' }).success).toBe(false);
     expect(HealthResponseSchema.safeParse({ ...body, dependencies: { postgres: up, redis: up } }).success).toBe(false);
-    expect(
-      HealthResponseSchema.safeParse({ ...body, dependencies: { postgres: up, redis: { status: 'sideways', latencyMs: 1 }, nats: up } })
-        .success,
-    ).toBe(false);
+    expect(HealthResponseSchema.safeParse({ ...body, dependencies: { postgres: up, redis: { status: 'sideways', latencyMs: 1 }, nats: up } }).success).toBe(false);
   });
 });
 

@@ -1,10 +1,5 @@
 import { z } from 'zod';
-import {
-  PASSWORD_MAX_LENGTH,
-  PASSWORD_MIN_LENGTH,
-  USERNAME_MAX_LENGTH,
-  USERNAME_MIN_LENGTH,
-} from './limits';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH } from './limits';
 import { CharacterSchema, PlayerSchema, SnapshotSchema, WorldSummarySchema } from './model';
 import { wellFormedString } from './text';
 import { SemverStringSchema } from './version';

@@ -1,15 +1,4 @@
-import {
-  CHANGE_OPS,
-  ChangeSchema,
-  EventAckSchema,
-  EventStateDeltaSchema,
-  SERVER_MESSAGE_TYPES,
-  ServerMessageSchema,
-  isHandshakeAck,
-  isIntentAck,
-  makeError,
-  ErrorCode,
-} from './index';
+import { CHANGE_OPS, ChangeSchema, EventAckSchema, EventStateDeltaSchema, SERVER_MESSAGE_TYPES, ServerMessageSchema, isHandshakeAck, isIntentAck, makeError, ErrorCode } from './index';
 
 const world = {
   id: 'w1',
@@ -105,10 +94,7 @@ describe('event.state_delta', () => {
     expect(ChangeSchema.safeParse({ op: 'character.exploded', id: 'c1' }).success).toBe(false);
     expect(ChangeSchema.safeParse({ op: 'character.moved', id: 'c1', x: 1, y: 1, facing: 'up' }).success).toBe(false);
     expect(ChangeSchema.safeParse({ op: 'character.moved', id: 'c1', x: -1, y: 1, facing: 'north' }).success).toBe(false);
-    expect(
-      ChangeSchema.safeParse({ op: 'chat.message', message: { id: 'm', from: { id: 'c', name: 'n' }, text: 'x', at: 'yesterday' } })
-        .success,
-    ).toBe(false);
+    expect(ChangeSchema.safeParse({ op: 'chat.message', message: { id: 'm', from: { id: 'c', name: 'n' }, text: 'x', at: 'yesterday' } }).success).toBe(false);
     expect(CHANGE_OPS).toHaveLength(9);
   });
 });
@@ -140,14 +126,6 @@ describe('other server messages', () => {
   });
 
   it('lists the server message types', () => {
-    expect(SERVER_MESSAGE_TYPES).toEqual([
-      'event.ack',
-      'event.state_delta',
-      'event.error',
-      'event.degraded',
-      'event.version_mismatch',
-      'event.session_terminated',
-      'pong',
-    ]);
+    expect(SERVER_MESSAGE_TYPES).toEqual(['event.ack', 'event.state_delta', 'event.error', 'event.degraded', 'event.version_mismatch', 'event.session_terminated', 'pong']);
   });
 });

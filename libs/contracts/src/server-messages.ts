@@ -146,15 +146,7 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;
 export type ServerMessageType = ServerMessage['type'];
 
-export const SERVER_MESSAGE_TYPES = [
-  'event.ack',
-  'event.state_delta',
-  'event.error',
-  'event.degraded',
-  'event.version_mismatch',
-  'event.session_terminated',
-  'pong',
-] as const;
+export const SERVER_MESSAGE_TYPES = ['event.ack', 'event.state_delta', 'event.error', 'event.degraded', 'event.version_mismatch', 'event.session_terminated', 'pong'] as const;
 const serverTypesComplete: SameUnion<ServerMessageType, (typeof SERVER_MESSAGE_TYPES)[number]> = true;
 void serverTypesComplete;
 

@@ -6,13 +6,10 @@ describe('parseSemver', () => {
     expect(parseSemver('10.0.7-rc.1+build.5')).toEqual({ major: 10, minor: 0, patch: 7, prerelease: ['rc', '1'] });
   });
 
-  it.each(['', '1', '1.2', '1.2.3.4', 'v1.2.3', '01.2.3', '1.2.x', '1.2.3-', ' 1.2.3', 'abc'])(
-    'returns null for %p',
-    (bad) => {
-      expect(parseSemver(bad)).toBeNull();
-      expect(SemverStringSchema.safeParse(bad).success).toBe(false);
-    },
-  );
+  it.each(['', '1', '1.2', '1.2.3.4', 'v1.2.3', '01.2.3', '1.2.x', '1.2.3-', ' 1.2.3', 'abc'])('returns null for %p', (bad) => {
+    expect(parseSemver(bad)).toBeNull();
+    expect(SemverStringSchema.safeParse(bad).success).toBe(false);
+  });
 
   it('knows the protocol version', () => {
     expect(PROTOCOL_VERSION).toBe('1.0.0');
@@ -22,21 +19,7 @@ describe('parseSemver', () => {
 
 describe('compareSemver', () => {
   // The precedence example of semver.org, oldest first.
-  const ordered = [
-    '0.9.9',
-    '1.0.0-alpha',
-    '1.0.0-alpha.1',
-    '1.0.0-alpha.beta',
-    '1.0.0-beta',
-    '1.0.0-beta.2',
-    '1.0.0-beta.11',
-    '1.0.0-rc.1',
-    '1.0.0',
-    '1.0.1',
-    '1.2.0',
-    '1.10.0',
-    '2.0.0',
-  ];
+  const ordered = ['0.9.9', '1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0', '1.0.1', '1.2.0', '1.10.0', '2.0.0'];
 
   it('orders every pair by semver precedence', () => {
     ordered.forEach((a, i) => {

@@ -12,8 +12,7 @@ export interface Semver {
 }
 
 // semver.org 2.0.0, without leading zeros; build metadata is accepted and ignored.
-const SEMVER_RE =
-  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+const SEMVER_RE = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
 /** A semver string such as `1.2.3` or `1.2.3-rc.1+build.5`. */
 export const SemverStringSchema = z.string().max(256).regex(SEMVER_RE, 'expected a semver version like 1.2.3');
@@ -55,21 +54,21 @@ function comparePrerelease(a: string[], b: string[]): -1 | 0 | 1 {
   return 0;
 }
 
+function semverOf(v: string | Semver): Semver {
+  if (typeof v !== 'string') return v;
+  const parsed = parseSemver(v);
+  if (!parsed) throw new TypeError(`not a semver version: ${v}`);
+  return parsed;
+}
+
 /**
  * Semver precedence: -1 when `a` is older than `b`, 0 when equal, 1 when newer.
  * Throws when either is not a semver string.
  */
 export function compareSemver(a: string | Semver, b: string | Semver): -1 | 0 | 1 {
-  const x = typeof a === 'string' ? parseSemver(a) : a;
-  const y = typeof b === 'string' ? parseSemver(b) : b;
-  if (!x) throw new TypeError(`not a semver version: ${String(a)}`);
-  if (!y) throw new TypeError(`not a semver version: ${String(b)}`);
-  return (
-    sign(x.major - y.major) ||
-    sign(x.minor - y.minor) ||
-    sign(x.patch - y.patch) ||
-    comparePrerelease(x.prerelease, y.prerelease)
-  );
+  const x = semverOf(a);
+  const y = semverOf(b);
+  return sign(x.major - y.major) || sign(x.minor - y.minor) || sign(x.patch - y.patch) || comparePrerelease(x.prerelease, y.prerelease);
 }
 
 /**
@@ -78,11 +77,7 @@ export function compareSemver(a: string | Semver, b: string | Semver): -1 | 0 | 
  * Anything unparsable is incompatible, so a garbage version gets
  * "update required" rather than an error.
  */
-export function isCompatible(
-  clientVersion: string,
-  serverProtocolVersion: string,
-  minClientVersion: string,
-): boolean {
+export function isCompatible(clientVersion: string, serverProtocolVersion: string, minClientVersion: string): boolean {
   const client = parseSemver(clientVersion);
   const server = parseSemver(serverProtocolVersion);
   const min = parseSemver(minClientVersion);

@@ -35,12 +35,12 @@ const ids = { first: ['a', 'b', 'c', 'd', 'e', 'f'].find((id) => spawnIndex(id, 
 describe('entering a world', () => {
   it('spreads characters over spawn points by a stable hash of their id', () => {
     expect(spawnIndex('some-id', 16)).toBe(spawnIndex('some-id', 16));
-    const counts = new Array(16).fill(0);
+    const counts = new Array<number>(16).fill(0);
     for (let i = 0; i < 1600; i++) counts[spawnIndex(`character-${i}`, 16)]++;
     expect(Math.min(...counts)).toBeGreaterThan(50);
   });
 
-  it("places a new character on its own spawn point", () => {
+  it('places a new character on its own spawn point', () => {
     expect(given().when({ type: 'enter', characterId: ids.second, name: 'A', sessionId: 's1', home: true })).toEqual({
       ok: true,
       events: [entered(ids.second, 2, 1, 's1')].map((e) => ({ ...e, data: { ...e.data, name: 'A' } })),
@@ -63,10 +63,14 @@ describe('entering a world', () => {
   });
 
   it('returns a character to where it left', () => {
-    const d = given(entered('a', 1, 1), { type: 'character.moved', data: { characterId: 'a', x: 2, y: 2, facing: 'east' } }, {
-      type: 'character.left',
-      data: { characterId: 'a' },
-    }).when({ type: 'enter', characterId: 'a', name: 'A', sessionId: 's9', home: true });
+    const d = given(
+      entered('a', 1, 1),
+      { type: 'character.moved', data: { characterId: 'a', x: 2, y: 2, facing: 'east' } },
+      {
+        type: 'character.left',
+        data: { characterId: 'a' },
+      },
+    ).when({ type: 'enter', characterId: 'a', name: 'A', sessionId: 's9', home: true });
     expect(d.ok && d.events[0]?.type === 'character.entered' && d.events[0].data).toMatchObject({ x: 2, y: 2, facing: 'east' });
   });
 

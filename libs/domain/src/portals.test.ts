@@ -1,6 +1,5 @@
 import type { Handover, WorldCommand } from './commands';
 import { decide } from './decide';
-import type { WorldEvent } from './events';
 import { evolveAll } from './evolve';
 import { initialWorldState, occupant } from './state';
 import { parseWorldDefinition } from './world-map';
@@ -17,9 +16,7 @@ const there = parseWorldDefinition({ id: 'there', name: 'There', tiles: ['...'],
 const inv = [{ id: 'gem-1', kind: 'gem' }];
 
 describe('portals: a two-step hand-over', () => {
-  const start = evolveAll(initialWorldState(here), [
-    { type: 'character.entered', data: { characterId: 'a', name: 'Ann', x: 1, y: 0, facing: 'east', sessionId: 's1', inventory: inv } },
-  ]);
+  const start = evolveAll(initialWorldState(here), [{ type: 'character.entered', data: { characterId: 'a', name: 'Ann', x: 1, y: 0, facing: 'east', sessionId: 's1', inventory: inv } }]);
   const step = decide(start, { type: 'move', characterId: 'a', direction: 'east' });
   const handover: Handover = {
     handoverId: 'a:1',
@@ -65,9 +62,7 @@ describe('portals: a two-step hand-over', () => {
   });
 
   it('lands on the nearest free tile when the arrival tile is taken', () => {
-    const busy = evolveAll(initialWorldState(there), [
-      { type: 'character.entered', data: { characterId: 'b', name: 'Bo', x: 1, y: 0, facing: 'east', sessionId: 's', inventory: [] } },
-    ]);
+    const busy = evolveAll(initialWorldState(there), [{ type: 'character.entered', data: { characterId: 'b', name: 'Bo', x: 1, y: 0, facing: 'east', sessionId: 's', inventory: [] } }]);
     const d = decide(busy, { type: 'arrive', handover });
     expect(d.ok && d.events[0]?.type === 'character.arrived' && d.events[0].data.x).not.toBe(1);
   });

@@ -13,7 +13,12 @@ describe('gauges', () => {
   });
 
   it('groups a gauge by one label', () => {
-    expect(gaugeBy([frame('lag{world="a"} 3\nlag{world="b"} 0\nother{world="c"} 9', null)], 'lag', 'world')).toEqual(new Map([['a', 3], ['b', 0]]));
+    expect(gaugeBy([frame('lag{world="a"} 3\nlag{world="b"} 0\nother{world="c"} 9', null)], 'lag', 'world')).toEqual(
+      new Map([
+        ['a', 3],
+        ['b', 0],
+      ]),
+    );
   });
 });
 
@@ -44,15 +49,30 @@ describe('rate', () => {
 describe('p95 from buckets', () => {
   it('interpolates inside the bucket that holds the rank, as histogram_quantile does', () => {
     // 100 observations: 50 ≤ 0.01, 40 in (0.01, 0.05], 10 in (0.05, 0.1]. Rank 95 is halfway into the last bucket.
-    const b = [{ le: 0.01, count: 50 }, { le: 0.05, count: 90 }, { le: 0.1, count: 100 }, { le: Infinity, count: 100 }];
+    const b = [
+      { le: 0.01, count: 50 },
+      { le: 0.05, count: 90 },
+      { le: 0.1, count: 100 },
+      { le: Infinity, count: 100 },
+    ];
     expect(quantileFromBuckets(0.95, b)).toBeCloseTo(0.075);
     expect(quantileFromBuckets(0.5, b)).toBeCloseTo(0.01);
     expect(quantileFromBuckets(0.25, b)).toBeCloseTo(0.005);
   });
 
   it('gives the largest finite bound when the rank is in +Inf, null with no observations', () => {
-    expect(quantileFromBuckets(0.95, [{ le: 1, count: 1 }, { le: Infinity, count: 10 }])).toBe(1);
-    expect(quantileFromBuckets(0.95, [{ le: 1, count: 0 }, { le: Infinity, count: 0 }])).toBeNull();
+    expect(
+      quantileFromBuckets(0.95, [
+        { le: 1, count: 1 },
+        { le: Infinity, count: 10 },
+      ]),
+    ).toBe(1);
+    expect(
+      quantileFromBuckets(0.95, [
+        { le: 1, count: 0 },
+        { le: Infinity, count: 0 },
+      ]),
+    ).toBeNull();
     expect(quantileFromBuckets(0.95, [])).toBeNull();
   });
 
@@ -68,7 +88,11 @@ describe('p95 from buckets', () => {
       'h_bucket{type="chat",le="+Inf"} 10',
     ].join('\n');
     const f = frame(now, prev);
-    expect(bucketIncrease([f], 'h')).toEqual([{ le: 0.01, count: 10 }, { le: 0.1, count: 20 }, { le: Infinity, count: 20 }]);
+    expect(bucketIncrease([f], 'h')).toEqual([
+      { le: 0.01, count: 10 },
+      { le: 0.1, count: 20 },
+      { le: Infinity, count: 20 },
+    ]);
     expect(histogramQuantile([f], 0.95, 'h')).toBeCloseTo(0.01 + 0.09 * (9 / 10));
   });
 

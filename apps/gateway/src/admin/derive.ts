@@ -50,7 +50,7 @@ export function gaugeBy(frames: Frame[], name: string, label: string): Map<strin
  * went down restarted from 0 (its process restarted); a series new since the last scrape was
  * created in between, from 0. Null when no target has two scrapes that serve the counter.
  */
-export function counterIncrease(frames: Frame[], name: string, match?: Labels, without?: string): Map<string, number> | null {
+function counterIncrease(frames: Frame[], name: string, match?: Labels, without?: string): Map<string, number> | null {
   let found = false;
   const out = new Map<string, number>();
   for (const f of frames) {

@@ -48,7 +48,7 @@ const closedPort = async () => {
   return port;
 };
 const until = async (cond: () => boolean | Promise<boolean>, timeoutMs = 20_000) => {
-  for (const end = Date.now() + timeoutMs; !(await cond()); ) {
+  for (const end = Date.now() + timeoutMs; !(await cond());) {
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -74,7 +74,7 @@ describe('OperatorFeed against a fake scrape target', () => {
       OPS_SCRAPE_INTERVAL_MS: '250',
       OPS_WATCH_TIMEOUT_MS: '1500',
     });
-    const monitor = { check: async () => (healthCalls++, healthAnswer) } as unknown as DependencyMonitor;
+    const monitor = { check: () => (healthCalls++, Promise.resolve(healthAnswer)) } as unknown as DependencyMonitor;
     feed = new OperatorFeed(config, monitor, { httpAdapter: undefined } as unknown as HttpAdapterHost);
   });
   afterAll(async () => {
@@ -98,7 +98,7 @@ describe('OperatorFeed against a fake scrape target', () => {
     expect(o.slo.total).toBeGreaterThan(0);
     expect(o.slo.availability).toBeCloseTo(0.9);
     expect(o.slo.burn).toBeCloseTo(20);
-    expect(o.projectorLag).toEqual([{ world: 'meadow', lagEvents: expect.objectContaining({ current: 7 }) }]);
+    expect(o.projectorLag).toEqual([{ world: 'meadow', lagEvents: expect.objectContaining({ current: 7 }) as object }]);
     expect(o.dependencies).toEqual([
       { dependency: 'nats', up: true, latencyMs: 0.5 },
       { dependency: 'postgres', up: true, latencyMs: 1 },
@@ -136,12 +136,12 @@ describe('OperatorFeed scraping its own gateway', () => {
     });
     const port = await listen(server);
     const config = { ...loadConfig(GatewayConfigSchema, { OPS_SCRAPE_TARGETS: 'gateway=self' }), METRICS_TOKEN: 'metrics-token-0123456789' };
-    const monitor = { check: async () => health } as unknown as DependencyMonitor;
+    const monitor = { check: () => Promise.resolve(health) } as unknown as DependencyMonitor;
     const host = { httpAdapter: { getHttpServer: () => ({ address: () => ({ address: '0.0.0.0', port }) }) } } as unknown as HttpAdapterHost;
     const feed = new OperatorFeed(config, monitor, host);
     try {
       const o = await feed.overview();
-      expect(o.targets).toEqual([{ name: 'gateway', url: `http://127.0.0.1:${port}/metrics`, up: true, lastSuccessAt: expect.any(Number) }]);
+      expect(o.targets).toEqual([{ name: 'gateway', url: `http://127.0.0.1:${port}/metrics`, up: true, lastSuccessAt: expect.any(Number) as number }]);
       expect(o.sessions.current).toBe(2);
       expect(seen[0]).toBe('/metrics Bearer metrics-token-0123456789');
     } finally {

@@ -16,14 +16,15 @@ const MAX_SCRAPE_BYTES = 8 * 1024 * 1024;
 /** Whatever shape the health service gives its causes in: names, or objects naming one. */
 const CausesSchema = z.array(
   z.union([
-    z.string().min(1).transform((cause) => ({ cause })),
     z
-      .object({ cause: z.string().optional(), code: z.string().optional(), detail: z.string().optional(), message: z.string().optional(), since: z.string().optional() })
-      .transform((c) => ({
-        cause: c.cause ?? c.code ?? 'unknown',
-        ...(c.detail ?? c.message ? { detail: c.detail ?? c.message } : {}),
-        ...(c.since ? { since: c.since } : {}),
-      })),
+      .string()
+      .min(1)
+      .transform((cause) => ({ cause })),
+    z.object({ cause: z.string().optional(), code: z.string().optional(), detail: z.string().optional(), message: z.string().optional(), since: z.string().optional() }).transform((c) => ({
+      cause: c.cause ?? c.code ?? 'unknown',
+      ...((c.detail ?? c.message) ? { detail: c.detail ?? c.message } : {}),
+      ...(c.since ? { since: c.since } : {}),
+    })),
   ]),
 );
 
@@ -98,15 +99,17 @@ export class OperatorFeed implements OnModuleDestroy {
 
   private async scrapeAll(): Promise<void> {
     const started = Date.now();
-    const [results, health] = await Promise.all([
-      Promise.all(this.config.OPS_SCRAPE_TARGETS.map((t) => this.scrapeOne(t, started))),
-      this.checkHealth(),
-    ]);
+    const [results, health] = await Promise.all([Promise.all(this.config.OPS_SCRAPE_TARGETS.map((t) => this.scrapeOne(t, started))), this.checkHealth()]);
     // The targets' status and the round's figures change together: an overview asked for while a
     // round is under way must not show a target down beside figures it gave in the round before.
     this.health = health;
     this.lastRoundAt = Date.now();
-    this.ticks.push(deriveTick(this.lastRoundAt, results.map((r) => r.frame).filter((f): f is Frame => f !== null)));
+    this.ticks.push(
+      deriveTick(
+        this.lastRoundAt,
+        results.map((r) => r.frame).filter((f): f is Frame => f !== null),
+      ),
+    );
     for (const r of results) this.status.set(r.status.name, r.status);
     const keep = Math.ceil((this.config.OPS_HISTORY_S * 1000) / this.config.OPS_SCRAPE_INTERVAL_MS) + 1;
     if (this.ticks.length > keep) this.ticks.splice(0, this.ticks.length - keep);

@@ -23,7 +23,11 @@ describe('buildOverview', () => {
     const o = build([tick(30_000, 0, 100), tick(50_000, 99, 100), tick(52_000, null, null), tick(54_000, 100, 100)]);
     expect(o.slo).toMatchObject({ good: 199, total: 200, availability: 0.995 });
     expect(o.slo.burn).toBeCloseTo(1);
-    expect(o.slo.history.points).toEqual([[50_000, 0.99], [52_000, null], [54_000, 1]]);
+    expect(o.slo.history.points).toEqual([
+      [50_000, 0.99],
+      [52_000, null],
+      [54_000, 1],
+    ]);
     expect(o.sessions.points).toHaveLength(3);
   });
 
@@ -34,7 +38,18 @@ describe('buildOverview', () => {
 
   it('keeps a world its projector stopped reporting, with unknown lag since', () => {
     const o = build([tick(96_000, null, null, 4), tick(98_000, null, null)]);
-    expect(o.projectorLag).toEqual([{ world: 'meadow', lagEvents: { current: null, points: [[96_000, 4], [98_000, null]] } }]);
+    expect(o.projectorLag).toEqual([
+      {
+        world: 'meadow',
+        lagEvents: {
+          current: null,
+          points: [
+            [96_000, 4],
+            [98_000, null],
+          ],
+        },
+      },
+    ]);
   });
 
   it('takes dependency states from the gauge when served, else from the health check', () => {

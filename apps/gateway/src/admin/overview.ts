@@ -2,10 +2,10 @@ import type { DeltaLatencySource, OperatorOverview, ScrapeTargetStatus, Series }
 import { availability, burnRate, gaugeBy, hasHistogram, histogramQuantile, increase, rate, sumGauge, type Frame } from './derive';
 
 /** The availability objective of the intent SLO (docs/operations.md). */
-export const SLO_OBJECTIVE = 0.995;
+const SLO_OBJECTIVE = 0.995;
 
 /** Prometheus names the page reads (the metrics catalog of issue #12). */
-export const M = {
+const M = {
   sessions: 'tilemud_gateway_sessions',
   intents: 'tilemud_gateway_intents_total',
   ack: 'tilemud_gateway_intent_ack_duration_seconds',
@@ -17,7 +17,7 @@ export const M = {
 } as const;
 
 /** Where "delta p95" comes from, best first: a real delta latency, else the sequencer's commit time. */
-export const DELTA_HISTOGRAMS: ReadonlyArray<readonly [string, Exclude<DeltaLatencySource, 'none'>]> = [
+const DELTA_HISTOGRAMS: ReadonlyArray<readonly [string, Exclude<DeltaLatencySource, 'none'>]> = [
   ['tilemud_gateway_delta_latency_seconds', 'delta'],
   ['tilemud_sequencer_commit_duration_seconds', 'sequencer_commit'],
 ];
@@ -72,14 +72,7 @@ function series(ticks: Tick[], pick: (t: Tick) => number | null): Series {
 }
 
 /** The answer of GET /api/admin/overview from the rounds within the window. */
-export function buildOverview(args: {
-  now: number;
-  intervalMs: number;
-  windowS: number;
-  ticks: Tick[];
-  targets: ScrapeTargetStatus[];
-  health: HealthView;
-}): OperatorOverview {
+export function buildOverview(args: { now: number; intervalMs: number; windowS: number; ticks: Tick[]; targets: ScrapeTargetStatus[]; health: HealthView }): OperatorOverview {
   const ticks = args.ticks.filter((t) => t.t > args.now - args.windowS * 1000);
   const last = ticks[ticks.length - 1];
   let good = 0;

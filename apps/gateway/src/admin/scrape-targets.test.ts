@@ -16,8 +16,7 @@ describe('OPS_SCRAPE_TARGETS', () => {
       { name: 'a', url: 'http://h:1/metrics' },
       { name: 'b', url: 'self' },
     ]);
-    for (const bad of ['a', 'a=ftp://x', 'a=self,a=http://h/metrics', 'a b=self'])
-      expect(() => loadConfig(GatewayConfigSchema, { OPS_SCRAPE_TARGETS: bad })).toThrow(/OPS_SCRAPE_TARGETS/);
+    for (const bad of ['a', 'a=ftp://x', 'a=self,a=http://h/metrics', 'a b=self']) expect(() => loadConfig(GatewayConfigSchema, { OPS_SCRAPE_TARGETS: bad })).toThrow(/OPS_SCRAPE_TARGETS/);
   });
 
   it('resolves self to the listening port, over loopback when listening on every address', () => {

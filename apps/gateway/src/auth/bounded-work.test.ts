@@ -17,7 +17,7 @@ describe('bounded work', () => {
     await Promise.resolve();
     expect(started).toEqual([0, 1]);
     expect(work.stats).toEqual({ running: 2, waiting: 3 });
-    const refused = await work.run(async () => 'never').catch((e: unknown) => e);
+    const refused = await work.run(() => Promise.resolve('never')).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(WorkQueueFullError);
     expect((refused as WorkQueueFullError).retryAfterMs).toBe(200); // 4 in line at 2 a time, 100 ms each
 
@@ -35,13 +35,13 @@ describe('bounded work', () => {
   it('frees the place of a job that throws', async () => {
     const work = new BoundedWork(1, 0);
     await expect(work.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    expect(await work.run(async () => 42)).toBe(42);
+    expect(await work.run(() => Promise.resolve(42))).toBe(42);
   });
 
   it('learns how long jobs take for its estimate', async () => {
     let now = 0;
     const work = new BoundedWork(1, 0, 100, () => now);
-    for (let i = 0; i < 20; i++) await work.run(async () => void (now += 1000));
+    for (let i = 0; i < 20; i++) await work.run(() => Promise.resolve(void (now += 1000)));
     expect(work.estimatedWaitMs()).toBeGreaterThan(900);
   });
 });

@@ -42,7 +42,14 @@ describe('key ring', () => {
     expect(bad('[]').success).toBe(false);
     expect(bad(JSON.stringify([{ kid: 'a', secret: secret('a'), retired: true }])).success).toBe(false);
     expect(bad(JSON.stringify([{ kid: 'a', secret: 'short' }])).success).toBe(false);
-    expect(bad(JSON.stringify([{ kid: 'a', secret: secret('a') }, { kid: 'a', secret: secret('b') }])).success).toBe(false);
+    expect(
+      bad(
+        JSON.stringify([
+          { kid: 'a', secret: secret('a') },
+          { kid: 'a', secret: secret('b') },
+        ]),
+      ).success,
+    ).toBe(false);
     expect(bad(JSON.stringify([{ kid: 'bad kid', secret: secret('a') }])).success).toBe(false);
     const notJson = bad(`[{"kid":"a","secret":"${secret('x')}"`);
     expect(notJson.success).toBe(false);
@@ -52,7 +59,12 @@ describe('key ring', () => {
   });
 
   it('reads AUTH_KEYS from the configuration', () => {
-    const c = loadConfig(GatewayConfigSchema, { AUTH_KEYS: JSON.stringify([{ kid: 'n', secret: secret('n') }, { kid: 'o', secret: secret('o') }]) });
+    const c = loadConfig(GatewayConfigSchema, {
+      AUTH_KEYS: JSON.stringify([
+        { kid: 'n', secret: secret('n') },
+        { kid: 'o', secret: secret('o') },
+      ]),
+    });
     expect(c.AUTH_KEYS?.map((k) => k.kid)).toEqual(['n', 'o']);
     expect(c.AUTH_KEY_FILE).toBe('.data/auth-keys.json');
   });
@@ -77,7 +89,13 @@ describe('local key file', () => {
 
   it('holds a rotation like AUTH_KEYS does', () => {
     const path = join(dir, 'keys.json');
-    writeFileSync(path, JSON.stringify([{ kid: 'new', secret: secret('n') }, { kid: 'old', secret: secret('o') }]));
+    writeFileSync(
+      path,
+      JSON.stringify([
+        { kid: 'new', secret: secret('n') },
+        { kid: 'old', secret: secret('o') },
+      ]),
+    );
     expect(keyRingOf(loadOrCreateKeyFile(path).keys).signing.kid).toBe('new');
   });
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 /** A key's id travels in every token's header (`kid`), so say nothing secret in it. */
 const KID = /^[A-Za-z0-9._-]{1,64}$/;
 
-export const KeySpecSchema = z
+const KeySpecSchema = z
   .object({
     kid: z.string().regex(KID, 'kid: 1-64 of [A-Za-z0-9._-]'),
     secret: z.string().min(32, 'secret: at least 32 characters'),
@@ -15,7 +15,7 @@ export const KeySpecSchema = z
 export type KeySpec = z.infer<typeof KeySpecSchema>;
 
 /** The newest key first: it signs; every other one that is not retired is still accepted. */
-export const KeyListSchema = z
+const KeyListSchema = z
   .array(KeySpecSchema)
   .min(1, 'at least one key')
   .refine((keys) => keys.some((k) => !k.retired), 'at least one key that is not retired')

@@ -28,7 +28,7 @@ export type LoginDecision = { allowed: true } | { allowed: false; retryAfterMs: 
  * A key quiet for two windows is forgotten. Not one: waits reach a whole window, and a patient
  * attacker who waited exactly that would otherwise get `limit` free tries back each time.
  */
-export function live(c: FailureCount | undefined, limit: RateLimit, now: number): FailureCount {
+function live(c: FailureCount | undefined, limit: RateLimit, now: number): FailureCount {
   if (!c || limit.limit <= 0 || now - c.last >= 2 * limit.windowMs) return { fails: 0, last: 0 };
   return c;
 }
@@ -66,7 +66,7 @@ export function decide(counts: LoginCounts, limits: LoginLimits, now: number): L
  * Counts the attempt as a failure before the password is checked, so concurrent attempts cannot
  * all pass one check; a right password or an attempt never tried gives it back (`release`).
  */
-export function reserve(counts: LoginCounts, limits: LoginLimits, now: number): LoginCounts {
+function reserve(counts: LoginCounts, limits: LoginLimits, now: number): LoginCounts {
   const next: LoginCounts = {};
   for (const k of LOGIN_KEYS) if (limits[k].limit > 0) next[k] = { fails: live(counts[k], limits[k], now).fails + 1, last: now };
   return next;

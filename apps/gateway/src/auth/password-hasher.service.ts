@@ -21,9 +21,7 @@ export class PasswordHasher {
 
   constructor(@Inject(CONFIG) config: GatewayConfig) {
     if (config.PASSWORD_HASH_CONCURRENCY >= config.UV_THREADPOOL_SIZE) {
-      throw new Error(
-        `PASSWORD_HASH_CONCURRENCY (${config.PASSWORD_HASH_CONCURRENCY}) must be below UV_THREADPOOL_SIZE (${config.UV_THREADPOOL_SIZE}): lower the one or raise the other`,
-      );
+      throw new Error(`PASSWORD_HASH_CONCURRENCY (${config.PASSWORD_HASH_CONCURRENCY}) must be below UV_THREADPOOL_SIZE (${config.UV_THREADPOOL_SIZE}): lower the one or raise the other`);
     }
     this.logN = config.SCRYPT_LOG_N;
     this.work = new BoundedWork(config.PASSWORD_HASH_CONCURRENCY, config.PASSWORD_HASH_QUEUE);

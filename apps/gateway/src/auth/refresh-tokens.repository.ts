@@ -12,10 +12,7 @@ export interface IssuedRefresh {
   expiresIn: number;
 }
 
-export type Exchange =
-  | { kind: 'rotate'; player: PlayerRow; next: IssuedRefresh }
-  | { kind: 'reused'; playerId: string }
-  | Extract<RefreshVerdict, { kind: 'invalid' }>;
+export type Exchange = { kind: 'rotate'; player: PlayerRow; next: IssuedRefresh } | { kind: 'reused'; playerId: string } | Extract<RefreshVerdict, { kind: 'invalid' }>;
 
 type Row = StoredRefresh & PlayerRow & { now: number };
 

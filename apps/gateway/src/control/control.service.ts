@@ -9,7 +9,7 @@ import { GATEWAY_ID, LOGGER, NATS, TOPOLOGY } from '../tokens';
  * What one gateway (or the ops command) tells every gateway on the control subject. Validated on
  * receipt like any other boundary; scripts/ops.mjs publishes the `min_client_version` shape.
  */
-export const ControlMessageSchema = z.discriminatedUnion('kind', [
+const ControlMessageSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('session_end'),
     reason: z.enum(['replaced', 'logout']),

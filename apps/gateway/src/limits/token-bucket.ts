@@ -11,12 +11,7 @@ export interface RateDecision {
  * 10 s" allows a burst of 5, then one every 2 s). Taking `cost` 0 only asks whether one token is
  * there. The Redis script in rate-limiter.service.ts is this same arithmetic.
  */
-export function takeToken(
-  state: { tokens: number; at: number } | undefined,
-  limit: RateLimit,
-  cost: number,
-  now: number,
-): { decision: RateDecision; state: { tokens: number; at: number } } {
+export function takeToken(state: { tokens: number; at: number } | undefined, limit: RateLimit, cost: number, now: number): { decision: RateDecision; state: { tokens: number; at: number } } {
   const rate = limit.limit / limit.windowMs;
   const prev = state ?? { tokens: limit.limit, at: now };
   const tokens = Math.min(limit.limit, prev.tokens + Math.max(0, now - prev.at) * rate);

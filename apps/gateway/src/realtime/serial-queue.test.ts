@@ -14,10 +14,8 @@ describe('SerialQueue', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     void q.push(async () => (await gate, order.push(1)));
-    const failed = q.push(async () => {
-      throw new Error('boom');
-    });
-    const last = q.push(async () => void order.push(3));
+    const failed = q.push(() => Promise.reject(new Error('boom')));
+    const last = q.push(() => Promise.resolve(void order.push(3)));
     expect(order).toEqual([]);
     release();
     await expect(failed).rejects.toThrow('boom');
@@ -31,10 +29,10 @@ describe('SerialQueue', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     q.pushFrame(() => gate);
-    for (let i = 0; i < 4; i++) q.pushFrame(async () => undefined);
+    for (let i = 0; i < 4; i++) q.pushFrame(() => Promise.resolve());
     expect(q.waiting).toBe(5);
     expect(flow).toEqual(['pause']);
-    q.pushFrame(async () => undefined); // already paused: not paused twice
+    q.pushFrame(() => Promise.resolve()); // already paused: not paused twice
     expect(flow).toEqual(['pause']);
     release();
     while (q.waiting > 0) await new Promise((r) => setImmediate(r));

@@ -18,7 +18,7 @@ describe('prebuilt WebSocket frames', () => {
     await new Promise<void>((resolve, reject) => {
       client.on('message', (d, isBinary) => {
         expect(isBinary).toBe(false);
-        got.push(d.toString());
+        got.push((d as Buffer).toString()); // a Buffer: ws's default binaryType is 'nodebuffer'
         if (got.length === 2) resolve();
       });
       client.on('error', reject);

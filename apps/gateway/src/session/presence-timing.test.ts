@@ -3,7 +3,7 @@ import { decodeEntry, encodeEntry, lingerDeadline, liveDeadline, missedBeats } f
 const t = { intervalMs: 5000, resumeWindowMs: 60_000 };
 
 describe('presence deadlines', () => {
-  it('a live entry lasts past the next beats, and a dead gateway\'s lapses within the window plus one interval of its sockets dropping', () => {
+  it("a live entry lasts past the next beats, and a dead gateway's lapses within the window plus one interval of its sockets dropping", () => {
     const beat = 1_000_000;
     const d = liveDeadline(beat, t);
     expect(d).toBeGreaterThan(beat + 2 * t.intervalMs); // two late beats lose nothing
@@ -18,7 +18,7 @@ describe('presence deadlines', () => {
     expect(liveDeadline(0, { intervalMs: 5000, resumeWindowMs: 0 })).toBe(15_000);
   });
 
-  it('a lingering entry keeps the deadline its socket\'s drop gave it: the window, plus less than one interval', () => {
+  it("a lingering entry keeps the deadline its socket's drop gave it: the window, plus less than one interval", () => {
     const since = 2_000_000;
     const d = lingerDeadline(since, t);
     expect(d - since).toBeGreaterThan(t.resumeWindowMs); // the owning gateway's own timer normally goes first

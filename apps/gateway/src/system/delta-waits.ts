@@ -15,7 +15,7 @@ export class DeltaWaits {
   applied(world: string, seq: number, receivedAt: number, now: number): number | undefined {
     if ((this.shown.get(world) ?? 0) >= seq) return now - receivedAt;
     let w = this.waits.get(world);
-    if (!w) this.waits.set(world, (w = new Map()));
+    if (!w) this.waits.set(world, (w = new Map<number, number>()));
     w.set(seq, receivedAt);
     if (w.size > MAX_WAITS_PER_WORLD) w.delete(w.keys().next().value as number);
     return undefined;

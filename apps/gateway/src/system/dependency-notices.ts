@@ -1,7 +1,7 @@
 import type { EventDegraded } from '@tilemud/contracts';
 
 export type Dependency = EventDegraded['dependency'];
-export type DepStatus = 'up' | 'down';
+type DepStatus = 'up' | 'down';
 export type DepStates = Record<Dependency, DepStatus>;
 
 export const DEPENDENCIES: readonly Dependency[] = ['postgres', 'redis', 'nats', 'sequencer', 'projector', 'events', 'intents'];

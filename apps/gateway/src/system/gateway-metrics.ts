@@ -165,4 +165,3 @@ export class GatewayMetrics {
     this.logins.add(1, { outcome });
   }
 }
-

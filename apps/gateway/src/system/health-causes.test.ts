@@ -57,9 +57,16 @@ describe('health causes from probe results', () => {
     expect(evaluate(behind(10, 10), stalled.progress, t, 9000).causes).toEqual([]);
   });
 
-  it('keeps a cause\'s since while it stays, and gives readiness only the dependencies it needs', () => {
+  it("keeps a cause's since while it stays, and gives readiness only the dependencies it needs", () => {
     const first = stamp([{ cause: 'no_sequencer', message: 'm' }], [], 1000);
-    const later = stamp([{ cause: 'no_sequencer', message: 'm' }, { cause: 'nats_down', message: 'n' }], first, 5000);
+    const later = stamp(
+      [
+        { cause: 'no_sequencer', message: 'm' },
+        { cause: 'nats_down', message: 'n' },
+      ],
+      first,
+      5000,
+    );
     expect(later.map((c) => c.since)).toEqual([new Date(1000).toISOString(), new Date(5000).toISOString()]);
     expect(notReady(later).map((c) => c.cause)).toEqual(['nats_down']);
   });

@@ -3,7 +3,12 @@ import { classifyAnswer, PendingIntents, SLO_GOOD_WITHIN_MS } from './intent-slo
 describe('intent SLO classification', () => {
   it('counts applied, rejected and duplicate answers good when within 200 ms', () => {
     for (const status of ['applied', 'rejected', 'duplicate'] as const) {
-      expect(classifyAnswer({ status, code: status === 'rejected' ? 'MOVE_INTO_WALL' : undefined }, 50)).toEqual({ outcome: status, code: status === 'rejected' ? 'MOVE_INTO_WALL' : '', slo: true, good: true });
+      expect(classifyAnswer({ status, code: status === 'rejected' ? 'MOVE_INTO_WALL' : undefined }, 50)).toEqual({
+        outcome: status,
+        code: status === 'rejected' ? 'MOVE_INTO_WALL' : '',
+        slo: true,
+        good: true,
+      });
       expect(classifyAnswer({ status }, SLO_GOOD_WITHIN_MS + 1).good).toBe(false);
     }
   });

@@ -4,7 +4,7 @@ import { ErrorCode } from '@tilemud/contracts';
 export const SLO_GOOD_WITHIN_MS = 200;
 
 export type IntentType = 'move' | 'chat' | 'action';
-export type IntentOutcome = 'applied' | 'rejected' | 'duplicate' | 'error';
+type IntentOutcome = 'applied' | 'rejected' | 'duplicate' | 'error';
 
 /** Codes that are the service failing, not the player's move being refused: `error`, and bad for the SLO. */
 const SERVER_FAULTS = new Set<string>([ErrorCode.UNAVAILABLE, ErrorCode.INTERNAL, ErrorCode.CAPACITY_EXCEEDED]);
@@ -47,7 +47,7 @@ export class PendingIntents {
 
   begin(sessionId: string, intentSeq: number, type: IntentType, at: number): void {
     let m = this.bySession.get(sessionId);
-    if (!m) this.bySession.set(sessionId, (m = new Map()));
+    if (!m) this.bySession.set(sessionId, (m = new Map<number, Pending>()));
     m.set(intentSeq, { type, at });
   }
 
@@ -69,7 +69,11 @@ export class PendingIntents {
   expire(now: number, timeoutMs: number): IntentType[] {
     const out: IntentType[] = [];
     for (const [sid, m] of this.bySession) {
-      for (const [seq, p] of m) if (now - p.at > timeoutMs) (m.delete(seq), out.push(p.type));
+      for (const [seq, p] of m) {
+        if (now - p.at <= timeoutMs) continue;
+        m.delete(seq);
+        out.push(p.type);
+      }
       if (!m.size) this.bySession.delete(sid);
     }
     return out;

@@ -7,7 +7,7 @@ import { ControlService } from '../control/control.service';
 import { LocalSessions } from '../realtime/local-sessions';
 import { CONFIG, LOGGER, PG_POOL } from '../tokens';
 
-export const MIN_CLIENT_VERSION_KEY = 'min_client_version';
+const MIN_CLIENT_VERSION_KEY = 'min_client_version';
 const REFRESH_MS = 15_000;
 
 /**

@@ -43,7 +43,11 @@ describe('OpsView', () => {
   it('shows dependencies, health causes and the target that does not answer', () => {
     render(<OpsView overview={OVERVIEW} now={OVERVIEW.generatedAt} />);
     expect(text('health-status')).toBe('degraded');
-    expect(within(screen.getByTestId('health-causes')).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['redis_down', 'projector_lagging — meadow is 12 events behind']);
+    expect(
+      within(screen.getByTestId('health-causes'))
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual(['redis_down', 'projector_lagging — meadow is 12 events behind']);
     const redis = within(screen.getByTestId('dependencies')).getByRole('rowheader', { name: 'redis' }).closest('tr')!;
     expect(redis.textContent).toBe('redisdown1500 ms');
     expect(screen.getByRole('alert').textContent).toMatch(/Not answering: projector \(ECONNREFUSED\)/);

@@ -20,8 +20,7 @@ export function OpsPage({ fetchOverview, travel, intervalMs = 2000 }: { fetchOve
       case 'forbidden':
         return (
           <p className="ops-alert" role="alert" data-testid="ops-forbidden">
-            This page is for operators: your account does not have the admin role ({state.message}). An operator can grant it with{' '}
-            <code>node scripts/ops.mjs grant-role &lt;username&gt; admin</code>.
+            This page is for operators: your account does not have the admin role ({state.message}). An operator can grant it with <code>node scripts/ops.mjs grant-role &lt;username&gt; admin</code>.
           </p>
         );
       case 'signed_out':
@@ -56,9 +55,7 @@ export function OpsPage({ fetchOverview, travel, intervalMs = 2000 }: { fetchOve
       <header className="topbar">
         <h1 className="logo small">TileMUD · Operator</h1>
         <span className="hint">{state.kind === 'ok' ? `updated every ${Math.round(intervalMs / 1000)} s` : ''}</span>
-        <a href="#/">
-          Back to the game
-        </a>
+        <a href="#/">Back to the game</a>
       </header>
       <main className="ops-main">{body}</main>
     </div>

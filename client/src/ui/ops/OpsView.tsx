@@ -8,7 +8,7 @@ const DELTA_LABEL: Record<OperatorOverview['deltaP95Ms']['source'], { title: str
   none: { title: 'Delta p95', note: 'no delta or commit histogram is served' },
 };
 
-function Tile(props: { id: string; title: string; value: string; note?: string; series: Series; format(v: number | null): string; reference?: number }) {
+function Tile(props: { id: string; title: string; value: string; note?: string; series: Series; format: (v: number | null) => string; reference?: number }) {
   return (
     <section className="tile" aria-labelledby={`tile-${props.id}-title`} data-testid={`tile-${props.id}`}>
       <h3 id={`tile-${props.id}-title`}>{props.title}</h3>
@@ -91,7 +91,10 @@ export function OpsView({ overview: o, now = Date.now() }: { overview: OperatorO
       <section aria-labelledby="ops-health">
         <h2 id="ops-health">Health</h2>
         <p>
-          Status: <strong className={`health-${o.health.status}`} data-testid="health-status">{o.health.status}</strong>
+          Status:{' '}
+          <strong className={`health-${o.health.status}`} data-testid="health-status">
+            {o.health.status}
+          </strong>
         </p>
         {o.health.causes.length ? (
           <ul data-testid="health-causes">

@@ -5,7 +5,7 @@ export interface SparklineProps {
   points: SeriesPoint[];
   /** What the chart shows, for its text alternative ("Intents per second"). */
   label: string;
-  format(v: number | null): string;
+  format: (v: number | null) => string;
   width?: number;
   height?: number;
   /** A level drawn as a dashed line (an objective or a threshold). */

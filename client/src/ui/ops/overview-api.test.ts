@@ -7,8 +7,7 @@ describe('overviewFetcher', () => {
     const fetchFn = async (_: string, init?: RequestInit) => {
       const auth = (init?.headers as Record<string, string>).authorization!;
       seen.push(auth);
-      if (auth === 'Bearer old')
-        return new Response(JSON.stringify({ error: { code: 'AUTH_TOKEN_EXPIRED', category: 'auth', message: 'expired', retryable: false } }), { status: 401 });
+      if (auth === 'Bearer old') return new Response(JSON.stringify({ error: { code: 'AUTH_TOKEN_EXPIRED', category: 'auth', message: 'expired', retryable: false } }), { status: 401 });
       return new Response(JSON.stringify(OVERVIEW), { status: 200 });
     };
     const fetchOverview = overviewFetcher({ fresh: async () => 'old', refresh: async () => ({ accessToken: 'new' }) }, fetchFn);

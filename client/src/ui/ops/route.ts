@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'react';
 
 /** The operator page's address: `/#/ops` (a hash, so the gateway's static serving needs nothing new). */
-export const OPS_HASH = '#/ops';
+const OPS_HASH = '#/ops';
 
-export function isOpsRoute(hash: string): boolean {
+function isOpsRoute(hash: string): boolean {
   return hash === OPS_HASH || hash.startsWith(`${OPS_HASH}?`);
 }
 
