@@ -135,7 +135,7 @@ function describe(d) {
   const what = !d.live
     ? 'missing from the live read model'
     : !d.shadow
-      ? 'live only: not in the log\'s fold'
+      ? "live only: not in the log's fold"
       : Object.keys(d.shadow)
           .filter((k) => JSON.stringify(d.live[k]) !== JSON.stringify(d.shadow[k]))
           .map((k) => `${k}: live ${JSON.stringify(d.live[k])}, log ${JSON.stringify(d.shadow[k])}`)

@@ -76,11 +76,13 @@ describe(`ops rebuild: the fold of ${EVENTS.toLocaleString('en')} events`, () =>
     const first = await ops(['rebuild', '--json']);
     expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: '' });
     const report = JSON.parse(first.stdout);
-    process.stderr.write(`rebuild figures: ${JSON.stringify({ events: report.events, foldMs: report.foldMs, eventsPerSecond: report.eventsPerSecond, foldCpuMs: report.foldCpuMs, swapMs: report.swapMs })}\n`);
+    process.stderr.write(
+      `rebuild figures: ${JSON.stringify({ events: report.events, foldMs: report.foldMs, eventsPerSecond: report.eventsPerSecond, foldCpuMs: report.foldCpuMs, swapMs: report.swapMs })}\n`,
+    );
     expect(report.events).toBe(PER_WORLD * WORLDS.length);
     // Every row was missing: characters, each world's item, 50 chat lines and seq, none of them live.
     expect(report.drift.byTable).toEqual({ rm_characters: CHARACTERS * WORLDS.length, rm_items: WORLDS.length, rm_chat: 50 * WORLDS.length, rm_worlds: WORLDS.length });
-    const counts = await pg.query("SELECT (SELECT count(*) FROM rm_characters)::int AS characters, (SELECT count(*) FROM rm_chat)::int AS chat, (SELECT min(seq) FROM rm_worlds)::int AS seq");
+    const counts = await pg.query('SELECT (SELECT count(*) FROM rm_characters)::int AS characters, (SELECT count(*) FROM rm_chat)::int AS chat, (SELECT min(seq) FROM rm_worlds)::int AS seq');
     expect(counts.rows[0]).toEqual({ characters: CHARACTERS * WORLDS.length, chat: 50 * WORLDS.length, seq: PER_WORLD });
     // A floor far below the target, for a machine shared with other runs: a regression to a
     // statement per event (some 25,000 events/s) still fails it.

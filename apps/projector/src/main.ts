@@ -30,7 +30,11 @@ async function main(): Promise<void> {
       // One span per frame: under the last event's apply span, linking every event's apply span.
       const carried = loop.traceSource?.frameLinks(frame.worldId, frame.prevSeq, frame.seq) ?? [];
       if (carried.length) {
-        const span = startSpan('projector.delta', contextFrom(carried[carried.length - 1]), { kind: SpanKind.PRODUCER, links: linksTo(carried), attributes: { 'tilemud.world': frame.worldId, 'tilemud.seq': frame.seq } });
+        const span = startSpan('projector.delta', contextFrom(carried[carried.length - 1]), {
+          kind: SpanKind.PRODUCER,
+          links: linksTo(carried),
+          attributes: { 'tilemud.world': frame.worldId, 'tilemud.seq': frame.seq },
+        });
         injectTrace(h, span);
         h.set(HEADER_TRACE_LINKS, carried.join(','));
         endSpan(span);
@@ -42,7 +46,15 @@ async function main(): Promise<void> {
   const deadLetters = new DeadLetters(pool, logger);
   const loop = new ProjectionLoop(projector, logger, config.PROJECTOR_MAX_BATCH, deadLetters);
   const heal = new ConsumerHeal(w.jsm, t, () => feed, logger);
-  const feed = new ConsumerLoop(js, t.eventsStream, t.projectorConsumer, { max_messages: config.PROJECTOR_MAX_BATCH * 2 }, (m) => loop.enqueue(m), logger, () => void heal.run(true));
+  const feed = new ConsumerLoop(
+    js,
+    t.eventsStream,
+    t.projectorConsumer,
+    { max_messages: config.PROJECTOR_MAX_BATCH * 2 },
+    (m) => loop.enqueue(m),
+    logger,
+    () => void heal.run(true),
+  );
 
   // The same steps take the read models at start, after a standby takes over, and after an outage.
   await w.run({
@@ -82,10 +94,14 @@ async function main(): Promise<void> {
 
   // On SIGTERM: the batch in hand commits and is acked; events not yet in a batch are nak'd for
   // the next owner (which catches up from the log in any case, and skips by seq what it has).
-  w.onStop('batch in hand', async () => {
-    loop.pause();
-    await loop.idle();
-  }, 2500);
+  w.onStop(
+    'batch in hand',
+    async () => {
+      loop.pause();
+      await loop.idle();
+    },
+    2500,
+  );
   w.onStop('intake', () => feed.stop(), 500);
 }
 

@@ -88,14 +88,40 @@ export function foldEvents(before: (id: string) => CharacterRow | undefined, eve
         const d = event.data;
         const r = row(d.characterId);
         if (r && r.world_id !== e.worldId) break;
-        touched.set(d.characterId, { id: d.characterId, name: d.name, world_id: e.worldId, x: d.x, y: d.y, facing: d.facing, online: true, away: false, inventory: d.inventory, epoch: r?.epoch ?? 0, last_seq: e.seq, updated_at: e.recordedAt });
+        touched.set(d.characterId, {
+          id: d.characterId,
+          name: d.name,
+          world_id: e.worldId,
+          x: d.x,
+          y: d.y,
+          facing: d.facing,
+          online: true,
+          away: false,
+          inventory: d.inventory,
+          epoch: r?.epoch ?? 0,
+          last_seq: e.seq,
+          updated_at: e.recordedAt,
+        });
         break;
       }
       case 'character.arrived': {
         const d = event.data;
         const r = row(d.characterId);
         if (r && r.epoch >= d.epoch) break;
-        touched.set(d.characterId, { id: d.characterId, name: d.name, world_id: e.worldId, x: d.x, y: d.y, facing: d.facing, online: true, away: false, inventory: d.inventory, epoch: d.epoch, last_seq: e.seq, updated_at: e.recordedAt });
+        touched.set(d.characterId, {
+          id: d.characterId,
+          name: d.name,
+          world_id: e.worldId,
+          x: d.x,
+          y: d.y,
+          facing: d.facing,
+          online: true,
+          away: false,
+          inventory: d.inventory,
+          epoch: d.epoch,
+          last_seq: e.seq,
+          updated_at: e.recordedAt,
+        });
         break;
       }
       case 'character.departed': {
@@ -217,9 +243,6 @@ export async function writeBatch(c: PoolClient, worldId: string, rows: BatchRows
 /** Rows of these characters as stored now. */
 export async function loadCharacters(c: PoolClient, ids: string[]): Promise<CharacterRow[]> {
   if (!ids.length) return [];
-  const { rows } = await c.query(
-    `SELECT id, name, world_id, x, y, facing, online, away, inventory, last_seq::int AS last_seq, updated_at, epoch FROM rm_characters WHERE id = ANY($1::uuid[])`,
-    [ids],
-  );
+  const { rows } = await c.query(`SELECT id, name, world_id, x, y, facing, online, away, inventory, last_seq::int AS last_seq, updated_at, epoch FROM rm_characters WHERE id = ANY($1::uuid[])`, [ids]);
   return rows.map((r) => ({ ...r, updated_at: new Date(r.updated_at).toISOString() }) as CharacterRow);
 }
