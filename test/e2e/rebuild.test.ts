@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { migrate } from '../../libs/runtime/src/migrate';
 import { connectNats, destroyTopology, topology } from '../../libs/runtime/src/nats';
 import { dumpReadModels } from '../support/db';
-import { auditLog, DrillPlayer, settle } from '../support/drill';
+import { acksOf, auditLog, DrillPlayer, settle } from '../support/drill';
 import { eventually } from '../support/eventually';
 import { runEnv, TestSystem } from '../support/system';
 
@@ -165,6 +165,8 @@ describe('ops rebuild: shadow tables swapped in under play', () => {
     for (const p of players) {
       expect({ chainErrors: p.chainErrors, notices: p.notices, reconnects: p.reconnects, unanswered: p.pending.size }).toEqual({ chainErrors: [], notices: [], reconnects: 0, unanswered: 0 });
     }
+    // Refusals the game makes (a step into a wall) are answers; a server fault is not.
+    expect(acksOf(players).filter((a) => a.code === 'UNAVAILABLE' || a.code === 'INTERNAL')).toEqual([]);
     const audit = await auditLog(pg, players);
     expect({ lost: audit.lost, duplicated: audit.duplicated, wrongSeq: audit.wrongSeq, gaps: audit.gaps }).toEqual({ lost: [], duplicated: [], wrongSeq: [], gaps: [] });
 
