@@ -11,6 +11,7 @@ import { eventsCommand } from './ops/events.mjs';
 import { exportCommand } from './ops/export.mjs';
 import { importCommand } from './ops/import.mjs';
 import { helpText, loadLibs, parseFlags, UsageError } from './ops/cli.mjs';
+import { rebuildCommand } from './ops/rebuild.mjs';
 import { republishCommand } from './ops/republish.mjs';
 import { grantRoleCommand, minClientVersionCommand, revokeRoleCommand } from './ops/settings.mjs';
 import { stateCommand } from './ops/state.mjs';
@@ -38,6 +39,7 @@ const COMMANDS = [
   exportCommand,
   importCommand,
   republishCommand,
+  rebuildCommand,
   deadLettersCommand,
   minClientVersionCommand,
   grantRoleCommand,

@@ -1,9 +1,21 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { connect, NatsConnection } from '@nats-io/transport-node';
 import type { Client } from 'pg';
 import { sleep, TestClient, joinPlayer } from '../support/client';
 import { db, dumpReadModels } from '../support/db';
 import { streamSeqs } from '../support/streams';
-import { TestSystem } from '../support/system';
+import { eventually } from '../support/eventually';
+import { AppProcess, runEnv, TestSystem } from '../support/system';
+
+/** `npm run ops -- …` as an operator runs it, against this run's deployment. */
+function ops(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('npm', ['run', '-s', 'ops', '--', ...args], { env: runEnv(), cwd: join(__dirname, '..', '..'), maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
 
 async function logMax(pg: Client, worldId: string): Promise<number> {
   const { rows } = await pg.query('SELECT coalesce(max(seq), 0)::int AS max FROM action_events WHERE world_id = $1', [worldId]);
@@ -96,18 +108,26 @@ describe('durability: nothing acked is lost, nothing is acked before it is durab
     expect([...seqs].sort((x, y) => x - y)).toEqual(Array.from({ length: max }, (_, i) => i + 1));
   }, 60_000);
 
-  it('rebuilds the read models from the log to the same rows', async () => {
+  it('rebuilds the read models from the log to the same rows, beside the running projector (ops rebuild)', async () => {
     await a.intent('intent.chat', { text: 'before the rebuild', channel: 'world' });
     const max = await logMax(pg, 'lobby');
     const cp = async () => (await pg.query("SELECT coalesce(max(seq), 0)::int AS seq FROM projection_checkpoints WHERE world_id = 'lobby'")).rows[0].seq;
-    for (let i = 0; i < 100 && (await cp()) < max; i++) await sleep(50);
-    await system.apps.projector.stop();
+    await eventually('the projector to reach the log head', async () => (await cp()) >= max, 15_000);
     const before = await dumpReadModels(pg);
     expect(before.rm_characters.length).toBeGreaterThan(0);
     expect(before.rm_chat.length).toBeGreaterThan(0);
 
-    await system.apps.projector.start({}, ['--rebuild']);
-    for (let i = 0; i < 100 && (await cp()) < max; i++) await sleep(50);
+    // The projector keeps running: the rebuild folds the log into shadow tables and swaps them in.
+    const r = await ops(['rebuild', '--world', 'lobby', '--json']);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(r.stdout)).toMatchObject({ worlds: [{ worldId: 'lobby', seq: max }], events: max, rowsWritten: 0, drift: { rows: 0 } });
     expect(await dumpReadModels(pg)).toEqual(before);
-  }, 30_000);
+  }, 60_000);
+
+  it('the in-place rebuild is gone: the projector refuses --rebuild (exit 78) and leaves the read models alone', async () => {
+    const before = await dumpReadModels(pg);
+    const refused = new AppProcess('projector', runEnv());
+    await expect(refused.start({}, ['--rebuild'])).rejects.toThrow(/exited \(78\) while starting[\s\S]*--rebuild is gone/);
+    expect(await dumpReadModels(pg)).toEqual(before);
+  }, 60_000);
 });

@@ -18,7 +18,10 @@ export class ProjectionTrace {
   /** Per event of the batch, in order (an event redelivered twice into one batch has two). */
   private readonly applied: Span[] = [];
 
-  constructor(carried: readonly JsMsg[], private readonly events: readonly EventEnvelope[]) {
+  constructor(
+    carried: readonly JsMsg[],
+    private readonly events: readonly EventEnvelope[],
+  ) {
     const parents = carried.map((m) => (m.headers?.has('traceparent') ? m.headers.get('traceparent') : undefined));
     this.batch = startSpan('projector.batch', ROOT_CONTEXT, {
       kind: SpanKind.CONSUMER,

@@ -3,7 +3,7 @@ import type { Change } from '@tilemud/contracts';
 import { eventToChanges, WorldEvent } from '@tilemud/domain';
 import { DeltaFrame, envelopeOf, EventEnvelope, Logger, LogReader, withTransaction } from '@tilemud/runtime';
 import { checkAgainstLog, Verdict } from './log-check';
-import { CharacterRow, foldEvents, loadCharacters, PROJECTION, writeBatch } from './read-model';
+import { CharacterRow, foldEvents, loadCharacters, PROJECTION, READ_MODEL_LOCK, writeBatch } from './read-model';
 import { recordApplied } from './projector-metrics';
 
 export type { DeltaFrame };
@@ -34,10 +34,7 @@ export class Projector {
   }
 
   async loadCheckpoints(): Promise<void> {
-    const { rows } = await this.pool.query<{ world_id: string; seq: string }>(
-      'SELECT world_id, seq FROM projection_checkpoints WHERE projection = $1',
-      [PROJECTION],
-    );
+    const { rows } = await this.pool.query<{ world_id: string; seq: string }>('SELECT world_id, seq FROM projection_checkpoints WHERE projection = $1', [PROJECTION]);
     // Replaced only once read: a failed read must not leave the projector believing it is at 0.
     this.checkpoints.clear();
     for (const r of rows) this.checkpoints.set(r.world_id, Number(r.seq));
@@ -82,7 +79,10 @@ export class Projector {
       const plan: Plan = [];
       for (const [worldId, indexes] of byWorld) {
         const arrived = indexes.map((i) => incoming[i]!);
-        const { log, coveredTo, fresh, from } = await this.readLog(worldId, arrived.map((e) => e.seq));
+        const { log, coveredTo, fresh, from } = await this.readLog(
+          worldId,
+          arrived.map((e) => e.seq),
+        );
         checkAgainstLog(arrived, log, coveredTo).forEach((v, k) => (verdicts[indexes[k]!] = v));
         if (fresh.length) plan.push({ worldId, from, events: fresh });
       }
@@ -127,14 +127,26 @@ export class Projector {
     // synchronous_commit off: the read model is disposable and its checkpoint commits with it, so a
     // crash may lose the last transactions, never half of one, and they are replayed from the log.
     // Its commits then skip the fsync wait and stay off the queue the sequencer's durable ones wait in.
-    await withTransaction(this.pool, async (c) => {
-      for (const p of plan) {
-        const ids = [...new Set(p.events.map((e) => e.data.characterId).filter((id): id is string => typeof id === 'string'))];
-        const known = new Map<string, CharacterRow>((await loadCharacters(c, ids)).map((r) => [r.id, r]));
-        const last = p.events[p.events.length - 1]!;
-        await writeBatch(c, p.worldId, foldEvents((id) => known.get(id), p.events), last.seq, last.recordedAt);
-      }
-    }, 'BEGIN; SET LOCAL synchronous_commit = off');
+    // The swap lock comes first, before any row is read or locked: a rebuild's swap (which holds it
+    // exclusive) and a batch never interleave, and cannot deadlock on the rows.
+    await withTransaction(
+      this.pool,
+      async (c) => {
+        for (const p of plan) {
+          const ids = [...new Set(p.events.map((e) => e.data.characterId).filter((id): id is string => typeof id === 'string'))];
+          const known = new Map<string, CharacterRow>((await loadCharacters(c, ids)).map((r) => [r.id, r]));
+          const last = p.events[p.events.length - 1]!;
+          await writeBatch(
+            c,
+            p.worldId,
+            foldEvents((id) => known.get(id), p.events),
+            last.seq,
+            last.recordedAt,
+          );
+        }
+      },
+      `BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_advisory_xact_lock_shared(${READ_MODEL_LOCK})`,
+    );
     for (const p of plan) {
       const last = p.events[p.events.length - 1]!.seq;
       this.checkpoints.set(p.worldId, last);

@@ -6,6 +6,14 @@ import type { EventEnvelope } from '@tilemud/runtime';
 export const PROJECTION = 'world_read_model';
 export const CHAT_KEEP = 50;
 
+/**
+ * The read models' swap lock (a transaction-level advisory lock): every projector batch takes it
+ * shared as its first statement, and `ops rebuild` takes it exclusive for the moment it swaps its
+ * shadow tables in. The swap therefore waits for the batch in hand to commit, and the next batch
+ * waits for the swap, then reads the swapped rows (scripts/ops/rebuild.mjs).
+ */
+export const READ_MODEL_LOCK = "hashtext('tilemud:read-models')";
+
 export interface CharacterRow {
   id: string;
   name: string;
@@ -61,15 +69,17 @@ export function foldEvents(before: (id: string) => CharacterRow | undefined, eve
     const r = row(id);
     return r && r.world_id === worldId ? r : undefined;
   };
+  /** The row changed by one event (its seq and time with it), when it is in the event's world. */
+  const set = (e: EventEnvelope, id: string, change: Partial<CharacterRow>) => {
+    const r = here(id, e.worldId);
+    if (r) touched.set(id, { ...r, ...change, last_seq: e.seq, updated_at: e.recordedAt });
+  };
   const chat: ChatRow[] = [];
   const items = new Map<string, ItemRow | null>();
+  // Per event only the row it changes is made (with the change): a rebuild folds millions of them.
   for (const e of events) {
-    const event = { type: e.type, data: e.data } as WorldEvent;
-    const meta = { last_seq: e.seq, updated_at: e.recordedAt };
-    const set = (id: string, f: (r: CharacterRow) => CharacterRow) => {
-      const r = here(id, e.worldId);
-      if (r) touched.set(id, { ...f(r), ...meta });
-    };
+    // The envelope is the event (type and data) and its place in the log: read as one, not copied.
+    const event = e as unknown as WorldEvent;
     switch (event.type) {
       case 'world.seeded':
         for (const i of event.data.items) items.set(i.id, { world_id: e.worldId, id: i.id, kind: i.kind, x: i.x, y: i.y });
@@ -78,47 +88,73 @@ export function foldEvents(before: (id: string) => CharacterRow | undefined, eve
         const d = event.data;
         const r = row(d.characterId);
         if (r && r.world_id !== e.worldId) break;
-        touched.set(d.characterId, { id: d.characterId, name: d.name, world_id: e.worldId, x: d.x, y: d.y, facing: d.facing, online: true, away: false, inventory: d.inventory, epoch: r?.epoch ?? 0, ...meta });
+        touched.set(d.characterId, {
+          id: d.characterId,
+          name: d.name,
+          world_id: e.worldId,
+          x: d.x,
+          y: d.y,
+          facing: d.facing,
+          online: true,
+          away: false,
+          inventory: d.inventory,
+          epoch: r?.epoch ?? 0,
+          last_seq: e.seq,
+          updated_at: e.recordedAt,
+        });
         break;
       }
       case 'character.arrived': {
         const d = event.data;
         const r = row(d.characterId);
         if (r && r.epoch >= d.epoch) break;
-        touched.set(d.characterId, { id: d.characterId, name: d.name, world_id: e.worldId, x: d.x, y: d.y, facing: d.facing, online: true, away: false, inventory: d.inventory, epoch: d.epoch, ...meta });
+        touched.set(d.characterId, {
+          id: d.characterId,
+          name: d.name,
+          world_id: e.worldId,
+          x: d.x,
+          y: d.y,
+          facing: d.facing,
+          online: true,
+          away: false,
+          inventory: d.inventory,
+          epoch: d.epoch,
+          last_seq: e.seq,
+          updated_at: e.recordedAt,
+        });
         break;
       }
       case 'character.departed': {
         const r = here(event.data.characterId, e.worldId);
-        if (r && r.epoch < event.data.epoch) touched.set(r.id, { ...r, online: false, away: false, ...meta });
+        if (r && r.epoch < event.data.epoch) touched.set(r.id, { ...r, online: false, away: false, last_seq: e.seq, updated_at: e.recordedAt });
         break;
       }
       case 'character.session_changed':
       case 'character.emoted':
         break;
       case 'character.moved':
-        set(event.data.characterId, (r) => ({ ...r, x: event.data.x, y: event.data.y, facing: event.data.facing }));
+        set(e, event.data.characterId, { x: event.data.x, y: event.data.y, facing: event.data.facing });
         break;
       case 'character.left':
-        set(event.data.characterId, (r) => ({ ...r, online: false, away: false }));
+        set(e, event.data.characterId, { online: false, away: false });
         break;
       case 'character.away':
       case 'character.back':
-        set(event.data.characterId, (r) => ({ ...r, away: event.type === 'character.away' }));
+        set(e, event.data.characterId, { away: event.type === 'character.away' });
         break;
       case 'item.picked_up':
         items.set(event.data.item.id, null);
-        set(event.data.characterId, (r) => ({ ...r, inventory: event.data.inventory }));
+        set(e, event.data.characterId, { inventory: event.data.inventory });
         break;
       case 'item.dropped': {
         const i = event.data.item;
         items.set(i.id, { world_id: e.worldId, id: i.id, kind: i.kind, x: i.x, y: i.y });
-        set(event.data.characterId, (r) => ({ ...r, inventory: event.data.inventory }));
+        set(e, event.data.characterId, { inventory: event.data.inventory });
         break;
       }
       case 'inventory.item_removed':
       case 'inventory.item_added':
-        set(event.data.characterId, (r) => ({ ...r, inventory: event.data.inventory }));
+        set(e, event.data.characterId, { inventory: event.data.inventory });
         break;
       case 'chat.posted': {
         const d = event.data;
@@ -207,15 +243,6 @@ export async function writeBatch(c: PoolClient, worldId: string, rows: BatchRows
 /** Rows of these characters as stored now. */
 export async function loadCharacters(c: PoolClient, ids: string[]): Promise<CharacterRow[]> {
   if (!ids.length) return [];
-  const { rows } = await c.query(
-    `SELECT id, name, world_id, x, y, facing, online, away, inventory, last_seq::int AS last_seq, updated_at, epoch FROM rm_characters WHERE id = ANY($1::uuid[])`,
-    [ids],
-  );
+  const { rows } = await c.query(`SELECT id, name, world_id, x, y, facing, online, away, inventory, last_seq::int AS last_seq, updated_at, epoch FROM rm_characters WHERE id = ANY($1::uuid[])`, [ids]);
   return rows.map((r) => ({ ...r, updated_at: new Date(r.updated_at).toISOString() }) as CharacterRow);
-}
-
-/** Drops every read-model row and checkpoint; the next catch-up rebuilds them from the log. */
-export async function resetReadModels(c: PoolClient): Promise<void> {
-  await c.query('TRUNCATE rm_characters, rm_worlds, rm_chat, rm_items');
-  await c.query('DELETE FROM projection_checkpoints WHERE projection = $1', [PROJECTION]);
 }
