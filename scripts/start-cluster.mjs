@@ -87,8 +87,7 @@ async function ensureStreams() {
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        process.env.NATS_STREAM_REPLICAS = shared.NATS_STREAM_REPLICAS;
-        return await runtime.ensureTopology(nc, runtime.topology(prefix));
+        return await runtime.ensureTopology(nc, runtime.topology(prefix), Number(shared.NATS_STREAM_REPLICAS));
       } catch (err) {
         if (attempt >= 10) {
           complain(`cannot make the streams on ${NATS_URL}: ${err.message}`);

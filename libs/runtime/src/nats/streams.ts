@@ -20,17 +20,17 @@ export function streamReplicas(env: NodeJS.ProcessEnv = process.env): number {
  * INTENTS is a work queue (an intent is gone once the sequencer has acked it); EVENTS keeps a day of
  * events for resume and replay (the PostgreSQL log keeps all of them and can refill it).
  */
-export async function ensureTopology(nc: NatsConnection, t: Topology): Promise<JetStreamManager> {
+export async function ensureTopology(nc: NatsConnection, t: Topology, replicas = streamReplicas()): Promise<JetStreamManager> {
   const jsm = await jetstreamManager(nc);
-  await ensureIntentsStream(jsm, t);
-  await ensureEventsStream(jsm, t);
+  await ensureIntentsStream(jsm, t, replicas);
+  await ensureEventsStream(jsm, t, replicas);
   await upsertConsumer(jsm, t.intentsStream, sequencerConsumerConfig(t));
   await ensureProjectorConsumer(jsm, t);
   return jsm;
 }
 
 /** The INTENTS work queue alone (the gateway recreates it when a publish finds it gone). */
-export async function ensureIntentsStream(jsm: JetStreamManager, t: Topology): Promise<void> {
+export async function ensureIntentsStream(jsm: JetStreamManager, t: Topology, replicas = streamReplicas()): Promise<void> {
   await upsertStream(jsm, {
     name: t.intentsStream,
     subjects: [`${t.prefix}.intents.>`],
@@ -40,20 +40,20 @@ export async function ensureIntentsStream(jsm: JetStreamManager, t: Topology): P
     // (same intentSeq, so at most once). File storage measured p99 publish 28-34 ms here.
     storage: StorageType.Memory,
     // Replicated memory: each replica keeps it in memory, so one NATS node lost loses no intent.
-    num_replicas: streamReplicas(),
+    num_replicas: replicas,
     max_age: nanos(60 * MINUTE),
     duplicate_window: nanos(2 * MINUTE),
   });
 }
 
 /** The EVENTS stream alone; whoever recreates it, the sequencer refills it from the log. */
-export async function ensureEventsStream(jsm: JetStreamManager, t: Topology): Promise<void> {
+export async function ensureEventsStream(jsm: JetStreamManager, t: Topology, replicas = streamReplicas()): Promise<void> {
   await upsertStream(jsm, {
     name: t.eventsStream,
     subjects: [`${t.prefix}.events.>`],
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
-    num_replicas: streamReplicas(),
+    num_replicas: replicas,
     max_age: nanos(24 * 60 * MINUTE),
     duplicate_window: nanos(10 * MINUTE),
     allow_direct: true,
