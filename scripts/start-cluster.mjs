@@ -71,7 +71,9 @@ step('starting the NATS cluster', 'bash', [NATS_CLUSTER, 'start'], process.env, 
 const NATS_URL = spawnSync('bash', [NATS_CLUSTER, 'urls'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
 
 const runtime = await import(pathToFileURL(join(ROOT, 'libs', 'runtime', 'dist', 'nats', 'index.js')).href);
-const shared = { NATS_URL, NATS_STREAM_REPLICAS: process.env.NATS_STREAM_REPLICAS || '3' };
+// STREAM_CHECK_INTERVAL_MS 1 s: a consumer whose leader was on a lost NATS node may never answer
+// again (nats-server 2.9); the workers' stall watch makes it again after two such looks.
+const shared = { NATS_URL, NATS_STREAM_REPLICAS: process.env.NATS_STREAM_REPLICAS || '3', STREAM_CHECK_INTERVAL_MS: process.env.STREAM_CHECK_INTERVAL_MS || '1000' };
 await ensureStreams();
 
 /**

@@ -135,8 +135,10 @@ describe('cluster drills', () => {
     const timer = setInterval(() => players.forEach((p) => p.tick()), 100);
     try {
       await eventually('every drill player playing before the NATS node is killed', () => everyonePlaysAfter(players, Date.now() - 2000), 30_000);
-      // The EVENTS stream's leader: the node whose loss costs the most (an election for the log's copy).
-      const victim = await cluster.eventsLeader();
+      // The node leading the sequencer's consumer of INTENTS: its loss moves the consumer every
+      // intent goes through (a pull request waiting on the old leader is never answered).
+      const leaders = await cluster.leaders();
+      const victim = leaders.sequencerConsumer;
       const killedAt = Date.now();
       await cluster.killNats(victim);
       await eventually('play to go on with a NATS node down (every player has a move applied)', () => everyonePlaysAfter(players, killedAt + 500), 40_000);
@@ -150,6 +152,7 @@ describe('cluster drills', () => {
       await eventually('every player playing after the restart', () => everyonePlaysAfter(players, Date.now() - 2000), 30_000);
       report.d_natsNodeKilled = {
         node: `n${victim}`,
+        leadersBefore: leaders,
         secondsUntilEveryonePlays: playingAgainS,
         longestPauseOfAppliedAnswersS: longestPause(players, killedAt - 1000),
         secondsForTheNodeToRejoinAndCatchUp: (Date.now() - restartAt) / 1000,

@@ -95,7 +95,10 @@ export class TestCluster {
 
   async start(): Promise<this> {
     await this.startNats();
-    this.env = runEnv({ NATS_URL: this.natsUrl, NATS_STREAM_REPLICAS: '3', TRUST_PROXY: 'loopback', ...this.extraEnv });
+    // STREAM_CHECK_INTERVAL_MS 1 s, as start:cluster sets it: a consumer whose leader was on a lost
+    // node may never answer again (nats-server 2.9); the workers' stall watch makes it again after
+    // two such looks.
+    this.env = runEnv({ NATS_URL: this.natsUrl, NATS_STREAM_REPLICAS: '3', STREAM_CHECK_INTERVAL_MS: '1000', TRUST_PROXY: 'loopback', ...this.extraEnv });
     // The streams once, before six processes would make and scale them at the same moment.
     const nc = await this.connect('cluster-setup');
     try {
@@ -195,14 +198,21 @@ export class TestCluster {
     }
   }
 
-  /** The node (1..3) that leads the EVENTS stream's replicas now. */
-  async eventsLeader(): Promise<number> {
+  /** The nodes (1..3) that lead now: the EVENTS stream and the sequencer's consumer of INTENTS. */
+  async leaders(): Promise<{ events: number; sequencerConsumer: number }> {
     const nc = await this.connect('cluster-check');
-    try {
-      const info = await (await jetstreamManager(nc)).streams.info(topology(process.env.NATS_PREFIX!).eventsStream);
-      const n = Number(/^n(\d)$/.exec(info.cluster?.leader ?? '')?.[1]);
-      if (!n) throw new Error(`no leader for the EVENTS stream: ${JSON.stringify(info.cluster)}`);
+    const node = (what: string, leader: string | undefined) => {
+      const n = Number(/^n(\d)$/.exec(leader ?? '')?.[1]);
+      if (!n) throw new Error(`no leader for ${what}`);
       return n;
+    };
+    try {
+      const jsm = await jetstreamManager(nc);
+      const t = topology(process.env.NATS_PREFIX!);
+      return {
+        events: node('the EVENTS stream', (await jsm.streams.info(t.eventsStream)).cluster?.leader),
+        sequencerConsumer: node("the sequencer's consumer", (await jsm.consumers.info(t.intentsStream, t.sequencerConsumer)).cluster?.leader),
+      };
     } finally {
       await nc.close();
     }
