@@ -1,11 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from 'pg';
-import { TestClient } from '../support/client';
+import { api, TestClient } from '../support/client';
 import { TestCluster } from '../support/cluster';
 import { db } from '../support/db';
 import { auditLog, DrillPlayer, settle } from '../support/drill';
 import { eventually, sleep } from '../support/eventually';
+import type { AppProcess } from '../support/system';
 
 /** Longest time between two `applied` answers (any player) from `from` on: how long play stood still. */
 function longestPause(players: DrillPlayer[], from: number): number {
@@ -13,6 +14,12 @@ function longestPause(players: DrillPlayer[], from: number): number {
   let worst = 0;
   for (let i = 1; i < at.length; i++) worst = Math.max(worst, at[i]! - at[i - 1]!);
   return worst / 1000;
+}
+
+/** Resumes a gateway has answered (tilemud_gateway_resumes_total, any outcome). */
+async function resumesAt(gateway: AppProcess): Promise<number> {
+  const text = String((await gateway.get('/metrics'))?.body ?? '');
+  return [...text.matchAll(/^tilemud_gateway_resumes_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
 }
 
 /** Every player (there are some) had an intent sent after `at` applied. */
@@ -83,10 +90,14 @@ describe('cluster drills', () => {
     const p = await new TestClient(cluster.balancer.baseUrl, cluster.balancer.wsUrl).join();
     clients.push(p);
     const pauses: number[] = [];
-    // Four drops: round robin sends the ticket request and the socket to either gateway, so the
-    // resumes cross gateways both ways (a ticket or token made by one, used at the other).
+    const before = await Promise.all(cluster.gateways.map((g) => resumesAt(g)));
+    // Four drops. HAProxy balances each request: a resume is two (the ticket, the socket), so
+    // alone they would land the socket on the same gateway every time. One more request before
+    // every other resume shifts the rotation: the socket lands on each gateway in turn, with a
+    // ticket, a token and a session made by the other.
     for (let i = 0; i < 4; i++) {
       expect((await p.move('east')).status).toMatch(/applied|rejected/);
+      if (i % 2) expect((await api(cluster.balancer.baseUrl, 'GET', '/api/health')).status).toBe(200);
       const droppedAt = Date.now();
       p.drop();
       const ack = await p.resume(cluster.balancer);
@@ -96,7 +107,10 @@ describe('cluster drills', () => {
       pauses.push((Date.now() - droppedAt) / 1000);
       expect(p.chainBreaks()).toEqual([]);
     }
-    report.b_resumeThroughBalancer = { resumes: pauses.length, secondsFromDropToNextAnswer: pauses };
+    const after = await Promise.all(cluster.gateways.map((g) => resumesAt(g)));
+    const byGateway = after.map((n, i) => n - before[i]!);
+    report.b_resumeThroughBalancer = { resumes: pauses.length, resumesByGateway: byGateway, secondsFromDropToNextAnswer: pauses };
+    expect(byGateway.every((n) => n > 0)).toBe(true);
   });
 
   it('(c) a gateway killed under load: its players resume on the other, no acked intent lost or doubled', async () => {
