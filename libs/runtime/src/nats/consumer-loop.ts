@@ -5,15 +5,6 @@ import { isNotFound } from '../nats-errors';
 import type { Logger } from '../logger';
 
 /**
- * How long a pull request waits (unless the caller says otherwise). On a NATS cluster a pull
- * waiting on a consumer leader that dies is never answered (nats-server 2.9 sends no 409
- * leadership change): the client learns of it from two missed idle heartbeats (half of `expires`
- * each). With the library's 30 s that stopped the sequencer for 15-17 s (its stall watch came
- * first) when the node leading its consumer was killed; with 5 s it pulls again within ~5 s.
- */
-const PULL_EXPIRES_MS = 5_000;
-
-/**
  * A durable pull consumer's messages handed to `onMessage`, from `start` until `stop`.
  *
  * What @nats-io/jetstream 3.3.1 does by itself (lib/consumer.js): `consume()` rides out a NATS
@@ -22,7 +13,7 @@ const PULL_EXPIRES_MS = 5_000;
  * with backoff until it is back. Two gaps remain, closed here: its iterator ends for good on a
  * terminal pull error (a 400, a subscription refused), after which this consumes again; and when
  * the lookup after a reconnect fails (a restarted server's JetStream not ready yet) the next one
- * comes only `expires` later, so `restartOnReconnect` consumes afresh after each reconnect.
+ * comes only `expires` (30 s) later, so `restartOnReconnect` consumes afresh after each reconnect.
  */
 export class ConsumerLoop {
   private wanted = false;
@@ -87,7 +78,7 @@ export class ConsumerLoop {
   private async run(run: ConsumerRun): Promise<void> {
     while (!run.stopped) {
       try {
-        const messages = await (await this.js.consumers.get(this.stream, this.consumer)).consume({ expires: PULL_EXPIRES_MS, ...this.opts });
+        const messages = await (await this.js.consumers.get(this.stream, this.consumer)).consume(this.opts);
         run.messages = messages;
         if (run.stopped) {
           await messages.close().catch(() => undefined);
