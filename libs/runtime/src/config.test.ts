@@ -1,4 +1,5 @@
 import { BaseConfigSchema, loadConfig, urlProblem } from './config';
+import { streamReplicas } from './nats/streams';
 
 describe('URL settings', () => {
   it('defaults are valid', () => {
@@ -41,5 +42,21 @@ describe('URL settings', () => {
     expect(urlProblem('notaurl', ['postgres'])).toMatch(/not a URL \(expected postgres:\/\/host:port\)/);
     expect(urlProblem('mysql://h/db', ['postgres', 'postgresql'])).toMatch(/scheme mysql: is not one of postgres:, postgresql:/);
     expect(urlProblem('postgres://h/db', ['postgres'])).toBeUndefined();
+  });
+});
+
+describe('NATS_STREAM_REPLICAS', () => {
+  it('is 1 unless set, and takes 1..5', () => {
+    expect(loadConfig(BaseConfigSchema, {}).NATS_STREAM_REPLICAS).toBe(1);
+    expect(loadConfig(BaseConfigSchema, { NATS_STREAM_REPLICAS: '3' }).NATS_STREAM_REPLICAS).toBe(3);
+  });
+
+  it.each(['0', '6', '2.5', 'three', ''])('refuses %j at start', (v) => {
+    expect(() => loadConfig(BaseConfigSchema, { NATS_STREAM_REPLICAS: v })).toThrow(/NATS_STREAM_REPLICAS/);
+  });
+
+  it('is what the streams are made with', () => {
+    expect(streamReplicas({ NATS_STREAM_REPLICAS: '3' })).toBe(3);
+    expect(streamReplicas({})).toBe(1);
   });
 });

@@ -35,12 +35,21 @@ export const urlSetting = (def: string, schemes: readonly string[], opts: { list
       });
     });
 
+/** NATS_STREAM_REPLICAS: how many servers of the NATS cluster hold each stream. */
+export const streamReplicasSetting = z.coerce.number().int().min(1).max(5).default(1);
+
 /** Settings every app shares. Each is documented in the README's configuration table. */
 export const BaseConfigSchema = z.object({
   DATABASE_URL: urlSetting('postgres://postgres@127.0.0.1:5432/tilemud', ['postgres', 'postgresql']),
   REDIS_URL: urlSetting('redis://127.0.0.1:6379', ['redis', 'rediss']),
   /** One server, or a comma-separated list of a cluster's (each checked). */
   NATS_URL: urlSetting('nats://127.0.0.1:4222', ['nats', 'tls', 'ws', 'wss'], { list: true, bareHostPort: true }),
+  /**
+   * Copies JetStream keeps of each stream (1..5; 3 on a three-node cluster). A stream created with
+   * another count is scaled in place at the next start, never recreated; more than the cluster's
+   * nodes is refused by the server.
+   */
+  NATS_STREAM_REPLICAS: streamReplicasSetting,
   /** Namespaces every subject, stream, consumer and Redis key: one deployment (or one test run) per prefix. */
   NATS_PREFIX: z
     .string()

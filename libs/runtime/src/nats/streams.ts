@@ -1,26 +1,36 @@
 import { AckPolicy, ConsumerInfo, DeliverPolicy, jetstreamManager, JetStreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { nanos, NatsConnection } from '@nats-io/transport-node';
+import { streamReplicasSetting } from '../config';
 import { isNameInUse, isNotFound } from '../nats-errors';
 import type { Topology } from './names';
 
 const MINUTE = 60_000;
 
 /**
+ * NATS_STREAM_REPLICAS, read where the streams are made: every app's configuration has already
+ * refused a bad value at its start (BaseConfigSchema), and the streams are made from several places
+ * (each app's start, the sequencer's stream keeper, the gateway's publish) that all see the same env.
+ */
+export function streamReplicas(env: NodeJS.ProcessEnv = process.env): number {
+  return streamReplicasSetting.parse(env.NATS_STREAM_REPLICAS);
+}
+
+/**
  * Creates or updates the streams and durable consumers; safe to run from every process at every start.
  * INTENTS is a work queue (an intent is gone once the sequencer has acked it); EVENTS keeps a day of
  * events for resume and replay (the PostgreSQL log keeps all of them and can refill it).
  */
-export async function ensureTopology(nc: NatsConnection, t: Topology): Promise<JetStreamManager> {
+export async function ensureTopology(nc: NatsConnection, t: Topology, replicas = streamReplicas()): Promise<JetStreamManager> {
   const jsm = await jetstreamManager(nc);
-  await ensureIntentsStream(jsm, t);
-  await ensureEventsStream(jsm, t);
+  await ensureIntentsStream(jsm, t, replicas);
+  await ensureEventsStream(jsm, t, replicas);
   await upsertConsumer(jsm, t.intentsStream, sequencerConsumerConfig(t));
   await ensureProjectorConsumer(jsm, t);
   return jsm;
 }
 
 /** The INTENTS work queue alone (the gateway recreates it when a publish finds it gone). */
-export async function ensureIntentsStream(jsm: JetStreamManager, t: Topology): Promise<void> {
+export async function ensureIntentsStream(jsm: JetStreamManager, t: Topology, replicas = streamReplicas()): Promise<void> {
   await upsertStream(jsm, {
     name: t.intentsStream,
     subjects: [`${t.prefix}.intents.>`],
@@ -29,18 +39,21 @@ export async function ensureIntentsStream(jsm: JetStreamManager, t: Topology): P
     // hears `applied` before that. A NATS crash loses undecided intents, which clients resend
     // (same intentSeq, so at most once). File storage measured p99 publish 28-34 ms here.
     storage: StorageType.Memory,
+    // Replicated memory: each replica keeps it in memory, so one NATS node lost loses no intent.
+    num_replicas: replicas,
     max_age: nanos(60 * MINUTE),
     duplicate_window: nanos(2 * MINUTE),
   });
 }
 
 /** The EVENTS stream alone; whoever recreates it, the sequencer refills it from the log. */
-export async function ensureEventsStream(jsm: JetStreamManager, t: Topology): Promise<void> {
+export async function ensureEventsStream(jsm: JetStreamManager, t: Topology, replicas = streamReplicas()): Promise<void> {
   await upsertStream(jsm, {
     name: t.eventsStream,
     subjects: [`${t.prefix}.events.>`],
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
+    num_replicas: replicas,
     max_age: nanos(24 * 60 * MINUTE),
     duplicate_window: nanos(10 * MINUTE),
     allow_direct: true,
@@ -123,6 +136,7 @@ async function upsertStream(jsm: JetStreamManager, cfg: StreamCfg & { name: stri
       await jsm.streams.add(cfg);
       return;
     }
+    // An update also scales the stream to `num_replicas` (JetStream moves its data to the new peers).
     await jsm.streams.update(cfg.name, mutable);
   } catch (err) {
     if (!isNotFound(err)) throw err;
