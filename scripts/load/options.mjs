@@ -24,6 +24,9 @@ usage: npm run load -- --sessions N --duration S --rate R [options]
   --deflate           offer permessage-deflate (off by default, to keep the
                       harness's CPU for measuring)
   --report PATH       JSON report (default reports/load-<ISO timestamp>.json)
+  --json PATH         also write the headline figures (latency percentiles,
+                      intents/s, errors, sessions, worlds, duration) as a
+                      small JSON file, for a driver such as a benchmark
   --smoke             end-to-end check: sessions 2, duration 3, rate 2
                       (explicit flags still win); exits 1 unless every session
                       came up and every intent was acknowledged
@@ -70,6 +73,7 @@ export function parseOptions(argv, now = new Date()) {
         'setup-timeout': { type: 'string' },
         deflate: { type: 'boolean' },
         report: { type: 'string' },
+        json: { type: 'string' },
         smoke: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -99,6 +103,8 @@ export function parseOptions(argv, now = new Date()) {
     throw new UsageError('--url must be http:// or https://');
   }
 
+  if (parsed.json === '') throw new UsageError('--json needs a file path');
+
   return {
     url: url.origin,
     sessions: num('sessions', raw.sessions, { min: 1, max: 100_000, int: true }),
@@ -111,6 +117,7 @@ export function parseOptions(argv, now = new Date()) {
     setupTimeout: parsed['setup-timeout'] === undefined ? 15 : num('setup-timeout', parsed['setup-timeout'], { min: 0, exclusiveMin: true, max: 600 }),
     deflate: parsed.deflate === true,
     report: parsed.report ?? defaultReportPath(now),
+    json: parsed.json ?? null,
     smoke,
   };
 }
