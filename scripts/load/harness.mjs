@@ -3,6 +3,7 @@
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { runDrive, runGrace, settleBeforeDrive } from './drive.mjs';
+import { createPlacer } from './placement.mjs';
 import { flushUnmatched, housekeeping, LOOP_RESOLUTION_MS, startClockwork } from './lifecycle.mjs';
 import { buildReport, countMissingAcks, evaluate } from './report.mjs';
 import { closeAll, runSetup } from './setup.mjs';
@@ -13,10 +14,16 @@ export async function runLoad(run, log = console.log) {
   const stopClockwork = startClockwork(run, log);
   log(
     `load: ${opts.sessions} sessions, ${opts.duration} s at ${opts.rate}/s each, chat ${opts.chat}` +
-      `${opts.ramp ? `, ramp ${opts.ramp} s` : ''} -> ${opts.url}${opts.smoke ? ' (smoke)' : ''}`,
+      `${opts.ramp ? `, ramp ${opts.ramp} s` : ''}${opts.worlds ? `, worlds ${opts.worlds.join(',')}` : ''} -> ${opts.url}${opts.smoke ? ' (smoke)' : ''}`,
   );
 
-  await runSetup(run);
+  run.placer = createPlacer(opts);
+  try {
+    await runSetup(run);
+  } finally {
+    await run.placer?.close();
+    run.placer = null;
+  }
   mono.setupEnd = now();
   times.setupEndedAt = new Date();
   log(`load: setup done in ${((mono.setupEnd - mono.start) / 1000).toFixed(1)} s: ${run.setup.live} live, ${run.setup.failed} failed`);

@@ -53,6 +53,7 @@ export function buildReport(run, { driveCpu, driveLoop, closing, missingAcks }) 
       rampSeconds: opts.ramp,
       setupConcurrency: opts.concurrency,
       graceSeconds: opts.grace,
+      worlds: opts.worlds,
       setupTimeoutSeconds: opts.setupTimeout,
       permessageDeflate: opts.deflate,
       smoke: opts.smoke,

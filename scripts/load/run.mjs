@@ -27,6 +27,8 @@ export function createRun(opts, { now = () => performance.now(), random = Math.r
     /** Resolvers of the harness's sleeps, so that an interrupt wakes them all. */
     sleepers: new Set(),
     peakRss: process.memoryUsage().rss,
+    /** Sets each new character's home world (`--worlds`); made and closed by runLoad. */
+    placer: null,
     times: { startedAt: new Date(), setupEndedAt: null, driveStartedAt: null, driveEndedAt: null, measureEndedAt: null, endedAt: null },
     mono: { start: now(), setupEnd: 0, driveStart: 0, driveEnd: 0, measureEnd: 0 },
     setup: {

@@ -124,6 +124,12 @@ async function setupSession(run, s) {
     s.worldId = boot.world?.id ?? null;
     const ticket = boot.ws?.ticket;
     if (typeof ticket !== 'string') throw new SetupError('no ws.ticket');
+    if (run.placer) {
+      stage = 'placement';
+      const world = await run.placer.place(s);
+      if (world === null) throw new SetupError('character already has a place');
+      s.worldId = world;
+    }
 
     stage = 'websocket';
     if (run.stopping) throw new SetupError('interrupted');
