@@ -14,6 +14,9 @@ export function ratio(tile, other) {
   return tile / other;
 }
 
+/** A count: whole, with thousands separators. */
+export const fmtCount = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '?');
+
 export const fmtRatio = (r) => (r === null ? '—' : `${r.toFixed(2)}×`);
 
 const pick = (o, ...keys) => keys.reduce((v, k) => (v == null ? undefined : v[k]), o);
@@ -26,7 +29,7 @@ export function tableRows(results) {
   const colyOk = coly && !coly.skipped && !coly.error;
   if (tile || coly) {
     const n = pick(tile, 'sessions', 'requested') ?? pick(coly, 'sessions', 'requested') ?? '?';
-    const label = `${n} × 1/s, one world`;
+    const label = `${fmtCount(n)} × 1/s, one world`;
     const side = (what, get, target) => {
       const a = tile && !tile.error ? get(tile) : undefined;
       const b = colyOk ? get(coly) : undefined;
@@ -40,19 +43,19 @@ export function tableRows(results) {
   }
   const spread = results.spread2000;
   if (spread && !spread.error) {
-    const label = `${spread.sessions.requested} × 1/s, ${spread.worlds} worlds`;
+    const label = `${fmtCount(spread.sessions.requested)} × 1/s, ${spread.worlds} worlds`;
     rows.push([`${label}: ack p50 / p99 (ms)`, `${fmt(spread.ackMs?.p50)} / ${fmt(spread.ackMs?.p99)}`, '', '', 'p99 ≤ 10 ms']);
     rows.push([`${label}: delta p50 / p99 (ms)`, `${fmt(spread.deltaMs?.p50)} / ${fmt(spread.deltaMs?.p99)}`, '', '', 'p99 ≤ 20 ms']);
   }
   for (const s of results.saturation?.steps ?? []) {
     const cell = s.error ? `failed: ${s.error.slice(0, 40)}` : `${fmt(s.acksPerSec)}/s, p99 ${fmt(s.ackMs?.p99)} ms`;
-    rows.push([`saturation, offered ${fmt(s.offeredPerSec)}/s: acked, ack p99`, cell, '', '', '≥ 10,000 acked/s']);
+    rows.push([`saturation, offered ${fmtCount(s.offeredPerSec)}/s: acked, ack p99`, cell, '', '', '≥ 10,000 acked/s']);
   }
   const idle = results.idle;
-  if (idle && !idle.error) rows.push([`idle: KiB per session (${fmt(idle.sessions.live)} sessions)`, fmt(idle.kibPerSession), '', '', '≤ 16 KiB']);
+  if (idle && !idle.error) rows.push([`idle: KiB per session (${fmtCount(idle.sessions.live)} sessions)`, fmt(idle.kibPerSession), '', '', '≤ 16 KiB']);
   const cold = results.coldstart;
   if (cold && !cold.error) {
-    const log = `log ${fmt(cold.logEvents)} events`;
+    const log = `log ${fmtCount(cold.logEvents)} events`;
     rows.push([`cold start, sequencer (ms; ${log})`, fmt(cold.sequencerMs), '', '', 'flat in the log length']);
     rows.push([`cold start, projector (ms; ${log})`, fmt(cold.projectorMs), '', '', 'flat in the log length']);
   }
