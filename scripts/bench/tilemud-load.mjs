@@ -25,11 +25,14 @@ export async function runTileLoad(ctx, system, step, dir) {
     const args = [path.join(ROOT, 'scripts', 'load.mjs'), '--url', system.baseUrl, '--sessions', String(sessions), '--duration', String(step.duration), '--rate', String(step.rate), '--chat', String(step.chat ?? 0.05), '--grace', String(step.grace ?? 5), '--report', report];
     if (step.ramp) args.push('--ramp', String(step.ramp));
     if (step.worlds) args.push('--worlds', step.worlds.join(','), '--database-url', system.databaseUrl);
-    const child = spawnChild(ctx, `load ${step.name}#${i}`, process.execPath, args, { cwd: ROOT });
+    // The harness's progress lines (every few seconds) and its phase lines go to the bench's log.
+    const onLine = (line) => /^(\[\s*[\d.]+s\]|load: (setup|interrupted))/.test(line) && ctx.log(`  ${step.name}#${i} ${line}`);
+    const child = spawnChild(ctx, `load ${step.name}#${i}`, process.execPath, args, { cwd: ROOT, onLine });
     return { child, report };
   });
   // A harness that hangs past any sensible end is stopped (it still writes its report on SIGTERM).
-  const limitMs = (step.duration + (step.grace ?? 5) + 60 + step.sessions / 10) * 1000;
+  // Generous: on a busy 2-core machine 2,000 setups took minutes (4 per second is the floor here).
+  const limitMs = (step.duration + (step.grace ?? 5) + 120 + step.sessions / 4) * 1000;
   const timer = setTimeout(() => runs.forEach((r) => void stopChild(r.child)), limitMs);
   const exits = await Promise.all(runs.map((r) => r.child.exited));
   clearTimeout(timer);
