@@ -33,7 +33,7 @@ export async function runTileLoad(ctx, system, step, dir) {
   // A harness that hangs past any sensible end is stopped (it still writes its report on SIGTERM).
   // Generous: on a busy 2-core machine 2,000 setups took minutes (4 per second is the floor here).
   const limitMs = (step.duration + (step.grace ?? 5) + 120 + step.sessions / 4) * 1000;
-  const timer = setTimeout(() => runs.forEach((r) => void stopChild(r.child)), limitMs);
+  const timer = setTimeout(() => runs.forEach((r) => void stopChild(r.child, 60_000)), limitMs); // time to log out and write
   const exits = await Promise.all(runs.map((r) => r.child.exited));
   clearTimeout(timer);
   checkStop(ctx);
