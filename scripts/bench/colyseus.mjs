@@ -47,7 +47,8 @@ export async function ensureColyseus(ctx) {
   clearTimeout(timer);
   if (r.code !== 0) {
     await rm(work, { recursive: true, force: true });
-    const why = child.lines.filter((l) => /ERR!|error/i.test(l)).slice(-2).join(' / ') || `exit ${r.code ?? r.signal}`;
+    // npm's first error lines name the cause (code, then e.g. "request to … failed, reason: …").
+    const why = child.lines.filter((l) => /npm (ERR!|error)/.test(l)).slice(0, 2).map((l) => l.replace(/^npm (ERR!|error)\s*/, '')).join(' / ') || `exit ${r.code ?? r.signal}`;
     return { skipped: `npm install failed: ${why.slice(0, 300)}` };
   }
   await writeFile(path.join(work, MARKER), `${new Date().toISOString()}\n`);

@@ -6,7 +6,7 @@ export async function runColyseus500(ctx, { plan }) {
   const installed = await ensureColyseus(ctx);
   if (installed.skipped) {
     ctx.log(`colyseus skipped: ${installed.skipped}`);
-    return { skipped: installed.skipped };
+    return { skipped: installed.skipped, sessions: { requested: plan.oneWorld.sessions } };
   }
   const w = plan.oneWorld;
   const figures = await runColyseus(ctx, installed.dir, { sessions: w.sessions, duration: w.duration, rate: w.rate });
