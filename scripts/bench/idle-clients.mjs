@@ -5,7 +5,7 @@
 // out, closes the sockets and exits.
 // Usage: node scripts/bench/idle-clients.mjs --url URL --sessions N [--worlds A,B --database-url URL]
 
-import { requestStop } from '../load/lifecycle.mjs';
+import { requestStop, startClockwork } from '../load/lifecycle.mjs';
 import { parseOptions } from '../load/options.mjs';
 import { createPlacer } from '../load/placement.mjs';
 import { createRun } from '../load/run.mjs';
@@ -29,9 +29,11 @@ async function main() {
   process.on('SIGINT', onSignal);
 
   run.placer = createPlacer(opts);
+  const stopClockwork = startClockwork(run, console.log); // the harness's progress line while setting up
   try {
     await runSetup(run);
   } finally {
+    stopClockwork();
     await run.placer?.close();
   }
   const reasons = run.setup.failuresByReason;

@@ -22,7 +22,8 @@ export async function runIdle(ctx, { system, plan }) {
   const rssZero = await rssBytes(pid);
   ctx.log(`idle: gateway RSS with 0 sessions ${(rssZero / 2 ** 20).toFixed(1)} MiB; opening ${sessions} idle sessions`);
   const args = [path.join(ROOT, 'scripts', 'bench', 'idle-clients.mjs'), '--url', system.baseUrl, '--sessions', String(sessions), '--worlds', worlds.join(','), '--database-url', system.databaseUrl];
-  const holder = spawnChild(ctx, 'idle clients', process.execPath, args, { cwd: ROOT });
+  const onLine = (line) => /^\[\s*[\d.]+s\]/.test(line) && ctx.log(`  idle ${line}`);
+  const holder = spawnChild(ctx, 'idle clients', process.execPath, args, { cwd: ROOT, onLine });
   try {
     const line = await waitForLine(ctx, holder, /^idle ready /, 60_000 + sessions * 50, 'idle clients');
     const up = JSON.parse(line.slice('idle ready '.length));
