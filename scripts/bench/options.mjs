@@ -100,6 +100,10 @@ export function parsePlan(argv, now = new Date()) {
       procs: o >= 4000 ? 2 : 1,
     })),
     idle: { sessions: idleSessions, worlds: IDLE_WORLDS },
-    maxSessions: Math.max(idleSessions, sessions, quick ? 200 : 2000, satSessions) + 100,
   };
+}
+
+/** The gateway's MAX_SESSIONS for a plan: room for its largest run, and for stragglers of the one before. */
+export function sessionCeiling(plan) {
+  return Math.max(plan.idle.sessions, plan.oneWorld.sessions, plan.spread.sessions, ...plan.saturation.map((s) => s.sessions)) + 100;
 }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { installDir, parseDriverOutput } from './colyseus.mjs';
-import { JOBS, parsePlan, TEN_WORLDS, UsageError } from './options.mjs';
+import { JOBS, parsePlan, sessionCeiling, TEN_WORLDS, UsageError } from './options.mjs';
 import { newBenchId, systemEnv } from './system.mjs';
 
 test('the default plan runs every job at the issue sizes', () => {
@@ -15,7 +15,8 @@ test('the default plan runs every job at the issue sizes', () => {
   assert.deepEqual(p.saturation.map((s) => s.offered), [1000, 2000, 4000, 6000, 8000, 10_000]);
   for (const s of p.saturation) assert.equal(s.sessions * s.rate, s.offered);
   assert.equal(p.idle.sessions, 10_000);
-  assert.ok(p.maxSessions > 10_000);
+  assert.equal(sessionCeiling(p), 10_100);
+  assert.equal(sessionCeiling({ ...p, spread: { ...p.spread, sessions: 20_000 } }), 20_100);
 });
 
 test('--quick, --only, --duration, --sessions, --idle-sessions', () => {

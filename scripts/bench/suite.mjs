@@ -10,6 +10,7 @@ import { runIdle } from './job-idle.mjs';
 import { runSaturation } from './job-saturation.mjs';
 import { runSpread2000 } from './job-spread2000.mjs';
 import { runTilemud500 } from './job-tilemud500.mjs';
+import { sessionCeiling } from './options.mjs';
 import { startSystem } from './system.mjs';
 
 const JOB_RUNNERS = {
@@ -34,7 +35,7 @@ export async function runSuite(ctx, plan, dir) {
     let systemError = null;
     if (plan.jobs.some((j) => !STANDALONE.has(j))) {
       try {
-        system = await startSystem(ctx, { maxSessions: plan.maxSessions });
+        system = await startSystem(ctx, { maxSessions: sessionCeiling(plan) });
       } catch (err) {
         if (err instanceof Interrupted) throw err;
         systemError = `the bench's TileMUD did not start: ${err.message.split('\n')[0]}`;
