@@ -25,7 +25,9 @@ export async function runIdle(ctx, { system, plan }) {
   const onLine = (line) => /^\[\s*[\d.]+s\]/.test(line) && ctx.log(`  idle ${line}`);
   const holder = spawnChild(ctx, 'idle clients', process.execPath, args, { cwd: ROOT, onLine });
   try {
-    const line = await waitForLine(ctx, holder, /^idle ready /, 60_000 + sessions * 50, 'idle clients');
+    // Generous: joins slow down as the worlds fill (each newcomer gets a snapshot of everyone);
+    // 10,000 came up at about 9 per second on a busy 2-core machine.
+    const line = await waitForLine(ctx, holder, /^idle ready /, 120_000 + sessions * 250, 'idle clients');
     const up = JSON.parse(line.slice('idle ready '.length));
     await sleep(ctx, SETTLE_MS);
     const rssN = await rssBytes(pid);

@@ -4,6 +4,7 @@
 // clean-ups are registered on the context before anything is made).
 
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -116,7 +117,6 @@ export async function stopApp(system, name) {
 
 /** Resident set size of a process from /proc (bytes); null where there is no /proc. */
 export async function rssBytes(pid) {
-  const { readFile } = await import('node:fs/promises');
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
     const kb = /VmRSS:\s+(\d+) kB/.exec(status);
