@@ -36,7 +36,8 @@ async function withMock(options, fn) {
 test('--smoke runs end to end and writes a complete report', async () => {
   await withMock({ rejectEvery: 2, deltaFirstEvery: 2 }, async (url) => {
     const report = path.join(tmp, 'nested', 'smoke.json');
-    const { code, out, err } = await run(['--smoke', '--url', url, '--report', report, '--chat', '0.2']);
+    const result = path.join(tmp, 'nested', 'smoke-result.json');
+    const { code, out, err } = await run(['--smoke', '--url', url, '--report', report, '--chat', '0.2', '--json', result]);
     assert.equal(code, 0, out + err);
     assert.match(out, /intent -> ack/);
     assert.match(out, /intent -> delta \(other clients\)/);
@@ -64,6 +65,16 @@ test('--smoke runs end to end and writes a complete report', async () => {
     assert.ok(r.environment.cpus >= 1 && r.environment.totalMemoryBytes > 0);
     assert.ok(Date.parse(r.times.startedAt) <= Date.parse(r.times.endedAt));
     assert.equal(r.exitCode, 0);
+    // The headline figures, for a benchmark driver.
+    const f = JSON.parse(fs.readFileSync(result, 'utf8'));
+    assert.equal(f.ok, true);
+    assert.deepEqual(f.sessions, { requested: 2, live: 2, failed: 0 });
+    assert.equal(f.worlds, 1);
+    assert.equal(f.ackMs.p99, r.latencyMs.intentToAck.p99);
+    assert.equal(f.deltaMs.p50, r.latencyMs.intentToDeltaOtherClients.p50);
+    assert.equal(f.intentsPerSec, r.throughput.intentsSentPerSec);
+    assert.equal(f.errors.total, 0);
+    assert.equal(f.report, report);
     // The summary renders from the JSON alone.
     assert.match(formatSummary(r), /throughput over/);
   });

@@ -1,6 +1,7 @@
 // Command-line options of scripts/load.mjs.
 
 import { parseArgs } from 'node:util';
+import { parseWorldList } from './placement.mjs';
 
 export const USAGE = `TileMUD load harness
 
@@ -24,6 +25,14 @@ usage: npm run load -- --sessions N --duration S --rate R [options]
   --deflate           offer permessage-deflate (off by default, to keep the
                       harness's CPU for measuring)
   --report PATH       JSON report (default reports/load-<ISO timestamp>.json)
+  --json PATH         also write the headline figures (latency percentiles,
+                      intents/s, errors, sessions, worlds, duration) as a
+                      small JSON file, for a driver such as a benchmark
+  --worlds A,B,...    spread the players over these worlds (round robin): each
+                      new character's home world is set in the database
+                      between bootstrap and hello (needs --database-url; the
+                      contract has no way for a client to choose its world)
+  --database-url URL  the system's PostgreSQL, for --worlds only
   --smoke             end-to-end check: sessions 2, duration 3, rate 2
                       (explicit flags still win); exits 1 unless every session
                       came up and every intent was acknowledged
@@ -70,6 +79,9 @@ export function parseOptions(argv, now = new Date()) {
         'setup-timeout': { type: 'string' },
         deflate: { type: 'boolean' },
         report: { type: 'string' },
+        json: { type: 'string' },
+        worlds: { type: 'string' },
+        'database-url': { type: 'string' },
         smoke: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -99,6 +111,15 @@ export function parseOptions(argv, now = new Date()) {
     throw new UsageError('--url must be http:// or https://');
   }
 
+  if (parsed.json === '') throw new UsageError('--json needs a file path');
+  let worlds;
+  try {
+    worlds = parseWorldList(parsed.worlds);
+  } catch (err) {
+    throw new UsageError(err.message);
+  }
+  if (worlds !== null && !parsed['database-url']) throw new UsageError('--worlds needs --database-url (the system\'s own database)');
+
   return {
     url: url.origin,
     sessions: num('sessions', raw.sessions, { min: 1, max: 100_000, int: true }),
@@ -111,6 +132,9 @@ export function parseOptions(argv, now = new Date()) {
     setupTimeout: parsed['setup-timeout'] === undefined ? 15 : num('setup-timeout', parsed['setup-timeout'], { min: 0, exclusiveMin: true, max: 600 }),
     deflate: parsed.deflate === true,
     report: parsed.report ?? defaultReportPath(now),
+    json: parsed.json ?? null,
+    worlds,
+    databaseUrl: parsed['database-url'] ?? null,
     smoke,
   };
 }

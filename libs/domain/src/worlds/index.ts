@@ -1,7 +1,15 @@
 import { isItemKind } from '../items';
 import { parseWorldDefinition, tileAt, WorldDefinitionError, WorldMap } from '../world-map';
+import canyon from './canyon.json';
+import dunes from './dunes.json';
+import grove from './grove.json';
+import harbor from './harbor.json';
 import lobby from './lobby.json';
+import marsh from './marsh.json';
 import meadow from './meadow.json';
+import orchard from './orchard.json';
+import quarry from './quarry.json';
+import tundra from './tundra.json';
 
 /** Checks what one file cannot: portals lead to worlds that exist, onto floor. */
 export function linkWorlds(maps: WorldMap[]): ReadonlyMap<string, WorldMap> {
@@ -17,8 +25,14 @@ export function linkWorlds(maps: WorldMap[]): ReadonlyMap<string, WorldMap> {
   return byId;
 }
 
-/** The worlds this build ships with, validated once at load. */
-export const WORLDS: ReadonlyMap<string, WorldMap> = linkWorlds([lobby, meadow].map(parseWorldDefinition));
+/**
+ * The worlds this build ships with, validated once at load. Lobby and meadow are the game's; the
+ * eight plain 64x40 fields after them (no portals lead there) let a benchmark spread players over
+ * ten worlds of one sequencer (scripts/bench/).
+ */
+export const WORLDS: ReadonlyMap<string, WorldMap> = linkWorlds(
+  [lobby, meadow, grove, dunes, marsh, harbor, quarry, orchard, tundra, canyon].map(parseWorldDefinition),
+);
 
 export const DEFAULT_WORLD_ID = 'lobby';
 

@@ -1,0 +1,70 @@
+// The suite: its own system up, the chosen jobs in order, everything stopped and removed at the
+// end (also when a job fails or an interrupt arrives). A failed job is recorded and the next runs.
+
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Interrupted, runCleanups, stopChildren } from './context.mjs';
+import { runColdstart } from './job-coldstart.mjs';
+import { runColyseus500 } from './job-colyseus500.mjs';
+import { runIdle } from './job-idle.mjs';
+import { runSaturation } from './job-saturation.mjs';
+import { runSpread2000 } from './job-spread2000.mjs';
+import { runTilemud500 } from './job-tilemud500.mjs';
+import { sessionCeiling } from './options.mjs';
+import { startSystem } from './system.mjs';
+
+const JOB_RUNNERS = {
+  tilemud500: runTilemud500,
+  colyseus500: runColyseus500,
+  spread2000: runSpread2000,
+  saturation: runSaturation,
+  idle: runIdle,
+  coldstart: runColdstart,
+};
+/** Jobs that need no TileMUD system. */
+const STANDALONE = new Set(['colyseus500']);
+
+/** Answers { results, cleanupProblems, interrupted }. dir: where the harness reports go. */
+export async function runSuite(ctx, plan, dir) {
+  const results = {};
+  let interrupted = false;
+  let cleanupProblems = [];
+  try {
+    await mkdir(dir, { recursive: true });
+    let system = null;
+    let systemError = null;
+    if (plan.jobs.some((j) => !STANDALONE.has(j))) {
+      try {
+        system = await startSystem(ctx, { maxSessions: sessionCeiling(plan) });
+      } catch (err) {
+        if (err instanceof Interrupted) throw err;
+        systemError = `the bench's TileMUD did not start: ${err.message.split('\n')[0]}`;
+        ctx.log(systemError);
+      }
+    }
+    for (const job of plan.jobs) {
+      if (!STANDALONE.has(job) && system === null) {
+        results[job] = { error: systemError };
+        continue;
+      }
+      const t0 = performance.now();
+      try {
+        results[job] = await JOB_RUNNERS[job](ctx, { system, plan, dir });
+      } catch (err) {
+        if (err instanceof Interrupted || ctx.stopping) throw new Interrupted();
+        results[job] = { error: err.message };
+        ctx.log(`${job} failed: ${err.message}`);
+      }
+      results[job].seconds = Math.round((performance.now() - t0) / 100) / 10;
+    }
+  } catch (err) {
+    if (!(err instanceof Interrupted)) throw err;
+    interrupted = true;
+  } finally {
+    await stopChildren(ctx);
+    cleanupProblems = await runCleanups(ctx);
+  }
+  return { results, cleanupProblems, interrupted };
+}
+
+export const reportsDirFor = (plan) => path.join(plan.outDir, `bench-${plan.stamp}`);

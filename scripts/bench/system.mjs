@@ -1,0 +1,180 @@
+// The bench's own TileMUD: a database, a NATS/Redis prefix and the three built apps as child
+// processes (as test/support/system.ts runs them), all removed again at the end: the streams
+// deleted, the Redis keys deleted, the database dropped, even on a failure or Ctrl-C (the
+// clean-ups are registered on the context before anything is made).
+
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { owe, spawnChild, stopChild, waitForLine } from './context.mjs';
+
+export const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const require = createRequire(import.meta.url);
+const READY = { sequencer: /sequencer ready/, projector: /projector ready/, gateway: /gateway ready/ };
+const START_TIMEOUT_MS = 60_000;
+
+/** `b` + base36 time + 4 hex: a valid NATS_PREFIX (^[a-z][a-z0-9_]{0,31}$), unique per bench run. */
+export function newBenchId(now = Date.now(), random = randomBytes(2).toString('hex')) {
+  return `b${now.toString(36)}${random}`.toLowerCase();
+}
+
+/** The environment of the bench's apps: its own database and prefixes; loads from one address allowed. */
+export function systemEnv({ id, databaseUrl, port, maxSessions, natsUrl, redisUrl }) {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATABASE_URL: databaseUrl,
+    NATS_URL: natsUrl,
+    REDIS_URL: redisUrl,
+    NATS_PREFIX: id,
+    REDIS_PREFIX: id,
+    AUTH_SECRET: randomBytes(24).toString('hex'),
+    LOG_LEVEL: 'info',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    // Every bench player comes from 127.0.0.1 (docs/performance.md): no per-address caps ...
+    MAX_CONNECTIONS_PER_ADDRESS: '0',
+    RATE_LIMIT_GUEST_ADDRESS: '0/1',
+    // ... room for the idle-memory sessions, and chat at the saturation rates (the move limit, 20/s,
+    // is above any rate the bench asks of one session).
+    MAX_SESSIONS: String(maxSessions),
+    RATE_LIMIT_CHAT: '1000000/1000',
+    // Characters of a finished run leave at once (the harness logs its players out anyway).
+    RESUME_WINDOW_MS: '1000',
+    METRICS_PORT: '0',
+    METRICS_HOST: '127.0.0.1',
+  };
+}
+
+function listenOn(port) {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(undefined));
+    s.listen(port, '127.0.0.1', () => {
+      const got = s.address().port;
+      s.close(() => resolve(got));
+    });
+  });
+}
+
+/** A free port below the ephemeral range (see test/support/system.ts for why). */
+export async function freePort() {
+  for (let i = 0; i < 100; i++) {
+    const port = await listenOn(20_000 + Math.floor(Math.random() * 12_000));
+    if (port) return port;
+  }
+  return listenOn(0);
+}
+
+/** Creates the database and the streams, starts the apps; the clean-ups are owed from the start. */
+export async function startSystem(ctx, { maxSessions = 20_000 } = {}) {
+  const runtime = require(path.join(ROOT, 'libs', 'runtime', 'dist', 'index.js'));
+  const id = newBenchId();
+  const pgBase = new URL(process.env.BENCH_PG_URL_BASE || 'postgres://postgres@127.0.0.1:5432');
+  const databaseUrl = new URL(`/tilemud_${id}`, pgBase).toString();
+  const natsUrl = process.env.NATS_URL || 'nats://127.0.0.1:4222';
+  const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+  const port = await freePort();
+  const env = systemEnv({ id, databaseUrl, port, maxSessions, natsUrl, redisUrl });
+  const system = { id, databaseUrl, baseUrl: `http://127.0.0.1:${port}`, env, apps: {}, runtime };
+
+  owe(ctx, `drop database tilemud_${id}`, () => dropDatabase(databaseUrl));
+  owe(ctx, `delete Redis keys ${id}:*`, () => deleteRedisKeys(redisUrl, id));
+  owe(ctx, `delete streams of ${id}`, () => withNats(runtime, natsUrl, id, (nc) => runtime.destroyTopology(nc, runtime.topology(id))));
+  owe(ctx, 'stop the apps', () => Promise.all(Object.values(system.apps).map((c) => stopChild(c))));
+
+  ctx.log(`system ${id}: database tilemud_${id}, gateway ${system.baseUrl}`);
+  await runtime.migrate(databaseUrl);
+  await withNats(runtime, natsUrl, id, (nc) => runtime.ensureTopology(nc, runtime.topology(id)));
+  await Promise.all([startApp(ctx, system, 'sequencer'), startApp(ctx, system, 'projector')]);
+  await startApp(ctx, system, 'gateway');
+  return system;
+}
+
+/** Starts (or starts again) one app; answers ms from spawn to its ready line. */
+export async function startApp(ctx, system, name) {
+  let readyAt = null;
+  const child = spawnChild(ctx, name, process.execPath, [path.join(ROOT, 'apps', name, 'dist', 'main.js')], {
+    env: system.env,
+    cwd: ROOT,
+    onLine: (line, t) => {
+      if (readyAt === null && READY[name].test(line)) readyAt = t;
+    },
+  });
+  system.apps[name] = child;
+  await waitForLine(ctx, child, READY[name], START_TIMEOUT_MS, name);
+  return (readyAt ?? performance.now()) - child.startedAt;
+}
+
+export async function stopApp(system, name) {
+  const child = system.apps[name];
+  if (child) await stopChild(child);
+  delete system.apps[name];
+}
+
+/** Resident set size of a process from /proc (bytes); null where there is no /proc. */
+export async function rssBytes(pid) {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmRSS:\s+(\d+) kB/.exec(status);
+    return kb ? Number(kb[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+async function withNats(runtime, url, id, fn) {
+  const nc = await runtime.connectNats(url, `bench-${id}`);
+  try {
+    return await fn(nc);
+  } finally {
+    await nc.close();
+  }
+}
+
+async function dropDatabase(databaseUrl) {
+  const { Client } = require('pg');
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.slice(1));
+  url.pathname = '/postgres';
+  const admin = new Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+async function deleteRedisKeys(redisUrl, id) {
+  const Redis = require('ioredis');
+  const redis = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${id}:*`, 'COUNT', 500);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Events in the log and their worlds, for the cold-start figure. */
+export async function logLength(databaseUrl) {
+  const { Client } = require('pg');
+  const c = new Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    const { rows } = await c.query('SELECT count(*)::int AS events, count(DISTINCT world_id)::int AS worlds FROM action_events');
+    return rows[0];
+  } finally {
+    await c.end();
+  }
+}

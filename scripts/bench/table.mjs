@@ -1,0 +1,84 @@
+// The bench's one table (TileMUD, Colyseus, the ratio, the issue's target), from the results
+// object. Pure: results in, text out.
+
+/** A figure for the table: 3 significant digits below 100, whole numbers above; '—' when missing. */
+export function fmt(x, unit = '') {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
+  const s = Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+  return `${s}${unit}`;
+}
+
+/** TileMUD / Colyseus (lower is better for latencies); null unless both are positive numbers. */
+export function ratio(tile, other) {
+  if (!Number.isFinite(tile) || !Number.isFinite(other) || other <= 0 || tile < 0) return null;
+  return tile / other;
+}
+
+/** A count: whole, with thousands separators. */
+export const fmtCount = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '?');
+
+export const fmtRatio = (r) => (r === null ? '—' : `${r.toFixed(2)}×`);
+
+const pick = (o, ...keys) => keys.reduce((v, k) => (v == null ? undefined : v[k]), o);
+
+/** The rows: [figure, TileMUD, Colyseus, ratio, target]. */
+export function tableRows(results) {
+  const rows = [];
+  const tile = results.tilemud500;
+  const coly = results.colyseus500;
+  const colyOk = coly && !coly.skipped && !coly.error;
+  if (tile || coly) {
+    const n = pick(tile, 'sessions', 'requested') ?? pick(coly, 'sessions', 'requested') ?? '?';
+    const label = `${fmtCount(n)} × 1/s, one world`;
+    const side = (what, get, target) => {
+      const a = tile && !tile.error ? get(tile) : undefined;
+      const b = colyOk ? get(coly) : undefined;
+      rows.push([`${label}: ${what}`, fmt(a), fmt(b), fmtRatio(ratio(a, b)), target]);
+    };
+    side('ack p50 (ms)', (r) => pick(r, 'ackMs', 'p50'), '');
+    side('ack p99 (ms)', (r) => pick(r, 'ackMs', 'p99'), '≤ 10 ms and ≤ 1× Colyseus');
+    side('delta p50 (ms)', (r) => pick(r, 'deltaMs', 'p50'), '');
+    side('delta p99 (ms)', (r) => pick(r, 'deltaMs', 'p99'), '≤ 20 ms and ≤ 0.3× Colyseus');
+    side('acked intents/s', (r) => r.acksPerSec, '');
+  }
+  const spread = results.spread2000;
+  if (spread && !spread.error) {
+    const label = `${fmtCount(spread.sessions.requested)} × 1/s, ${spread.worlds} worlds`;
+    rows.push([`${label}: ack p50 / p99 (ms)`, `${fmt(spread.ackMs?.p50)} / ${fmt(spread.ackMs?.p99)}`, '', '', 'p99 ≤ 10 ms']);
+    rows.push([`${label}: delta p50 / p99 (ms)`, `${fmt(spread.deltaMs?.p50)} / ${fmt(spread.deltaMs?.p99)}`, '', '', 'p99 ≤ 20 ms']);
+  }
+  for (const s of results.saturation?.steps ?? []) {
+    const cell = s.error ? `failed: ${s.error.slice(0, 40)}` : `${fmt(s.acksPerSec)}/s, p99 ${fmt(s.ackMs?.p99)} ms`;
+    rows.push([`saturation, offered ${fmtCount(s.offeredPerSec)}/s: acked, ack p99`, cell, '', '', '≥ 10,000 acked/s']);
+  }
+  const idle = results.idle;
+  if (idle && !idle.error) rows.push([`idle: KiB per session (${fmtCount(idle.sessions.live)} sessions)`, fmt(idle.kibPerSession), '', '', '≤ 16 KiB']);
+  const cold = results.coldstart;
+  if (cold && !cold.error) {
+    const log = `log ${fmtCount(cold.logEvents)} events`;
+    rows.push([`cold start, sequencer (ms; ${log})`, fmt(cold.sequencerMs), '', '', 'flat in the log length']);
+    rows.push([`cold start, projector (ms; ${log})`, fmt(cold.projectorMs), '', '', 'flat in the log length']);
+  }
+  return rows;
+}
+
+/** A Markdown table with padded columns (readable in a terminal, pasteable into docs). */
+export function formatTable(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n');
+}
+
+/** The whole printed block: the table and, under it, what did not run or ran saturated. */
+export function formatResults(results, meta) {
+  const header = ['figure', 'TileMUD', 'Colyseus', 'ratio T/C', 'target (issue #16)'];
+  const notes = [];
+  for (const [job, r] of Object.entries(results)) {
+    if (r?.skipped) notes.push(`${job}: skipped (${r.skipped})`);
+    if (r?.error) notes.push(`${job}: failed (${r.error.split('\n')[0]})`);
+    if (r?.harnessSaturated) notes.push(`${job}: the load harness was saturated (its own queueing is in the figures)`);
+    for (const s of r?.steps ?? []) if (s.harnessSaturated) notes.push(`${job} ${s.offeredPerSec}/s: the load harness was saturated`);
+  }
+  const head = `TileMUD bench ${meta.stamp} (${meta.quick ? 'quick' : 'full'}; ${meta.cpus} CPUs, load average ${meta.loadAverage})`;
+  return [head, '', formatTable(header, tableRows(results)), ...(notes.length ? ['', ...notes.map((n) => `note: ${n}`)] : [])].join('\n');
+}

@@ -1,0 +1,64 @@
+// The printed table: figures, ratios and what is missing, from a results object.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { kibPerSession } from './job-idle.mjs';
+import { fmt, fmtRatio, formatResults, formatTable, ratio, tableRows } from './table.mjs';
+
+const lat = (p50, p99) => ({ count: 10, p50, p95: p99, p99 });
+const results = {
+  tilemud500: { sessions: { requested: 500 }, ackMs: lat(5, 20), deltaMs: lat(30, 60), acksPerSec: 499.5, offeredPerSec: 500 },
+  colyseus500: { sessions: { requested: 500 }, ackMs: lat(1, 40), deltaMs: lat(47, 90), acksPerSec: 500 },
+  saturation: { steps: [{ offeredPerSec: 1000, acksPerSec: 998, ackMs: lat(4, 12) }, { offeredPerSec: 2000, error: 'load saturation-2000#0 wrote no report' }] },
+  idle: { sessions: { live: 10000 }, kibPerSession: 12.25 },
+  coldstart: { logEvents: 12345, sequencerMs: 900, projectorMs: 800 },
+};
+
+test('fmt and ratio', () => {
+  assert.equal(fmt(null), '—');
+  assert.equal(fmt(1.234), '1.23');
+  assert.equal(fmt(12.34), '12.3');
+  assert.equal(fmt(12345.6), '12,346');
+  assert.equal(ratio(20, 40), 0.5);
+  assert.equal(ratio(20, 0), null);
+  assert.equal(ratio(null, 40), null);
+  assert.equal(fmtRatio(0.5), '0.50×');
+  assert.equal(fmtRatio(null), '—');
+});
+
+test('the one-world rows put TileMUD, Colyseus and TileMUD/Colyseus side by side', () => {
+  const rows = tableRows(results);
+  const ackP99 = rows.find((r) => r[0] === '500 × 1/s, one world: ack p99 (ms)');
+  assert.deepEqual(ackP99.slice(1, 4), ['20.0', '40.0', '0.50×']);
+  const deltaP99 = rows.find((r) => r[0] === '500 × 1/s, one world: delta p99 (ms)');
+  assert.deepEqual(deltaP99.slice(1, 4), ['60.0', '90.0', '0.67×']);
+});
+
+test('a skipped Colyseus leaves its column empty and is named under the table', () => {
+  const skipped = { ...results, colyseus500: { skipped: 'npm install failed: ENOTFOUND registry.npmjs.org' } };
+  const ackP99 = tableRows(skipped).find((r) => r[0].endsWith('ack p99 (ms)'));
+  assert.deepEqual(ackP99.slice(1, 4), ['20.0', '—', '—']);
+  const text = formatResults(skipped, { stamp: 'T', quick: true, cpus: 2, loadAverage: '1.0' });
+  assert.match(text, /note: colyseus500: skipped \(npm install failed: ENOTFOUND/);
+});
+
+test('saturation steps, idle and cold start rows; a failed step says so', () => {
+  const rows = tableRows(results).map((r) => `${r[0]} = ${r[1]}`);
+  assert.ok(rows.includes('saturation, offered 1,000/s: acked, ack p99 = 998/s, p99 12.0 ms'));
+  assert.ok(rows.some((r) => r.startsWith('saturation, offered 2,000/s') && r.includes('failed')));
+  assert.ok(rows.includes('idle: KiB per session (10,000 sessions) = 12.3'));
+  assert.ok(rows.includes('cold start, sequencer (ms; log 12,345 events) = 900'));
+});
+
+test('formatTable pads every column to one width', () => {
+  const text = formatTable(['a', 'bb'], [['xxx', 'y'], ['z', 'wwww']]);
+  const lines = text.split('\n');
+  assert.equal(lines.length, 4);
+  assert.equal(new Set(lines.map((l) => l.length)).size, 1);
+  assert.equal(lines[0], '| a   | bb   |');
+});
+
+test('kibPerSession: the RSS grown per idle session', () => {
+  assert.equal(kibPerSession(100 * 2 ** 20, 110 * 2 ** 20, 1024), 10);
+  assert.equal(kibPerSession(null, 1, 1), null);
+  assert.equal(kibPerSession(1, 2, 0), null);
+});

@@ -1,0 +1,82 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { connectNats, topology } from '@tilemud/runtime';
+import { spawnTracked } from '../support/processes';
+
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * `npm run bench` works: a tiny quick run of the one-world job and the idle-memory job prints the
+ * table and writes the JSON (with numbers) and the SVG, and removes the system it made (database,
+ * streams, Redis keys). Whether the figures are good is the bench's business, not this test's.
+ */
+describe('bench smoke (npm run bench -- --quick)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'tilemud-bench-smoke-'));
+  let stdout = '';
+  let stderr = '';
+  let exitCode: number | null = null;
+
+  beforeAll(async () => {
+    const args = ['scripts/bench.mjs', '--quick', '--only', 'tilemud500,idle', '--sessions', '4', '--idle-sessions', '6', '--duration', '2', '--out-dir', out];
+    // The bench starts and stops its own apps; the registry stops the bench itself if the test ends first.
+    const proc = spawnTracked('bench', process.execPath, args, { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+    proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    exitCode = await new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  }, 240_000);
+
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('prints the table and exits 0', () => {
+    expect({ exitCode, stderr: exitCode === 0 ? '' : stderr.slice(-3000) }).toEqual({ exitCode: 0, stderr: '' });
+    expect(stdout).toMatch(/\| figure +\| TileMUD +\| Colyseus +\| ratio T\/C/);
+    expect(stdout).toMatch(/\| 4 × 1\/s, one world: ack p99 \(ms\) +\| [\d.,]+ /);
+    expect(stdout).toMatch(/\| idle: KiB per session \(6 sessions\) +\| -?[\d.,]+ /);
+  });
+
+  it('writes the JSON with numbers, and the SVG chart', () => {
+    const files = readdirSync(out);
+    const json = files.find((f) => /^bench-.*\.json$/.test(f))!;
+    expect(files).toContain(json.replace(/\.json$/, '.svg'));
+    const doc = JSON.parse(readFileSync(join(out, json), 'utf8'));
+    const t = doc.results.tilemud500;
+    expect(t.sessions.live).toBe(4);
+    expect(t.acksPerSec).toBeGreaterThan(0);
+    for (const v of [t.ackMs.p50, t.ackMs.p99, t.deltaMs.p50, t.deltaMs.p99]) expect(typeof v).toBe('number');
+    expect(doc.results.idle.sessions.live).toBe(6);
+    expect(typeof doc.results.idle.kibPerSession).toBe('number');
+    expect(doc.cleanupProblems).toEqual([]);
+    expect(readFileSync(join(out, json.replace(/\.json$/, '.svg')), 'utf8')).toMatch(/^<svg [^>]*>[\s\S]*<polyline|<circle/);
+  });
+
+  it('removed its database, streams and Redis keys', async () => {
+    const id = /system (b[a-z0-9]+): database/.exec(stderr)?.[1];
+    expect(id).toBeDefined();
+    const admin = new Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [`tilemud_${id}`]);
+      expect(rows).toEqual([]);
+    } finally {
+      await admin.end();
+    }
+    const nc = await connectNats(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', 'bench-smoke');
+    try {
+      const jsm = await jetstreamManager(nc);
+      const t = topology(id!);
+      for (const stream of [t.intentsStream, t.eventsStream]) await expect(jsm.streams.info(stream)).rejects.toThrow();
+    } finally {
+      await nc.close();
+    }
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      expect(await redis.keys(`${id}:*`)).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
