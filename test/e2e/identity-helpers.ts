@@ -4,8 +4,8 @@
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import type { AuthResponse, BootstrapResponse, Change, ErrorBody, TicketResponse } from '@tilemud/contracts';
-import { AuthResponseSchema, isHandshakeAck, RestErrorSchema, ServerMessageSchema } from '@tilemud/contracts';
+import type { AuthResponse, BootstrapResponse, Change, ErrorBody, EventError, IntentAck, ServerMessage, TicketResponse } from '@tilemud/contracts';
+import { AuthResponseSchema, isHandshakeAck, isIntentAck, RestErrorSchema, ServerMessageSchema } from '@tilemud/contracts';
 import { api, isFullDelta, TestClient } from '../support/client';
 import { AppProcess, freePort, runEnv, TestSystem } from '../support/system';
 
@@ -171,4 +171,9 @@ export function ops(...args: string[]): Promise<{ code: number | null; out: stri
 /** The first change of this op in a delta's changes (typed by its op), if any. */
 export function changeOf<Op extends Change['op']>(changes: Change[], op: Op): Extract<Change, { op: Op }> | undefined {
   return changes.find((c): c is Extract<Change, { op: Op }> => c.op === op);
+}
+
+/** An intent's answer: its ack or its refusal (event.error); the handshake's ack is none. */
+export function isIntentAnswer(m: ServerMessage): m is IntentAck | EventError {
+  return isIntentAck(m) || m.type === 'event.error';
 }

@@ -3,7 +3,7 @@ import { ErrorBodySchema, isIntentAck } from '@tilemud/contracts';
 import { api, sleep, TestClient } from '../support/client';
 import { runEnv, TestSystem } from '../support/system';
 import { TcpProxy } from '../support/tcp-proxy';
-import { apiFrom, CONTRACT_LIMITS, expectAllValid, expectRestError, ExtraGateway, guest, joinAs, ledger, outputsOf, ticketFor, uniqueName } from './identity-helpers';
+import { apiFrom, CONTRACT_LIMITS, expectAllValid, expectRestError, ExtraGateway, guest, isIntentAnswer, joinAs, ledger, outputsOf, ticketFor, uniqueName } from './identity-helpers';
 import { eventually } from '../support/eventually';
 
 /** Sends `n` intents back to back (no waiting) and collects, per intentSeq, its ack or its refusal. */
@@ -16,16 +16,14 @@ async function burst(c: TestClient, n: number, frame: (i: number) => { type: str
     seqs.push(seq);
     c.send(JSON.stringify({ ...frame(i), intentSeq: seq }));
   }
-  // An intent's ack or its refusal; the handshake's ack has no intentSeq.
-  const answer = (m: ServerMessage): m is IntentAck | EventError => isIntentAck(m) || m.type === 'event.error';
-  const answered = (m: ServerMessage) => answer(m) && m.intentSeq === seqs[seqs.length - 1];
+  const answered = (m: ServerMessage) => isIntentAnswer(m) && m.intentSeq === seqs[seqs.length - 1];
   await c.waitFor(answered, 10_000, from);
   // Frames are handled one after another, so the bucket refills while the burst is worked through.
   const ms = Date.now() - started;
   // Refusals are immediate, an applied intent's ack comes once committed: maybe after the last one's.
-  const answeredSeqs = () => new Set(c.received.slice(from).filter(answer).map((m) => m.intentSeq));
+  const answeredSeqs = () => new Set(c.received.slice(from).filter(isIntentAnswer).map((m) => m.intentSeq));
   await eventually(`an answer to each of the burst's ${n} frames`, () => seqs.every((s) => answeredSeqs().has(s)), 10_000, () => seqs.filter((s) => !answeredSeqs().has(s)));
-  const mine = c.received.slice(from).filter((m) => answer(m) && m.intentSeq !== undefined && seqs.includes(m.intentSeq));
+  const mine = c.received.slice(from).filter((m) => isIntentAnswer(m) && m.intentSeq !== undefined && seqs.includes(m.intentSeq));
   return { acked: mine.filter(isIntentAck), limited: mine.filter((m) => m.type === 'event.error'), ms };
 }
 
