@@ -12,8 +12,7 @@ const WRONG = (i: number) => `a wrong guess number ${i}`;
 const fullwidth = (s: string) => [...s].map((ch) => String.fromCodePoint(ch.codePointAt(0)! + 0xfee0)).join('');
 
 /** Failed sign-ins the gateway evaluated (it logs each one), from one address. */
-const refusedFrom = (system: TestSystem, addr: string) =>
-  system.apps.gateway.output.split('\n').filter((l) => l.includes('"msg":"sign-in refused"') && l.includes(`"addr":"${addr}"`)).length;
+const refusedFrom = (system: TestSystem, addr: string) => system.apps.gateway.output.split('\n').filter((l) => l.includes('"msg":"sign-in refused"') && l.includes(`"addr":"${addr}"`)).length;
 
 const statuses = (rs: Array<{ status: number }>) => rs.reduce<Record<number, number>>((m, r) => ({ ...m, [r.status]: (m[r.status] ?? 0) + 1 }), {});
 
@@ -56,7 +55,12 @@ describe('identity: attacks on the door', () => {
     const byStatus = statuses(answers);
     expect(byStatus).toEqual({ 401: 5, 429: 35 });
     // The answers are in; the gateway's log lines about them may still be in the pipe.
-    await eventually("the gateway's log lines of the 5 refusals from 127.0.0.41", () => refusedFrom(system, '127.0.0.41') >= 5, 10_000, () => refusedFrom(system, '127.0.0.41'));
+    await eventually(
+      "the gateway's log lines of the 5 refusals from 127.0.0.41",
+      () => refusedFrom(system, '127.0.0.41') >= 5,
+      10_000,
+      () => refusedFrom(system, '127.0.0.41'),
+    );
     console.log(`40 concurrent wrong logins from one address: ${JSON.stringify(byStatus)} (status: count), ${refusedFrom(system, '127.0.0.41')} evaluated`);
     expect(refusedFrom(system, '127.0.0.41')).toBe(5);
     for (const r of answers.filter((a) => a.status === 429)) {
@@ -73,9 +77,7 @@ describe('identity: attacks on the door', () => {
   it('keeps /api/health and registration answering while a burst of logins is hashed', async () => {
     // 8 addresses × 10 unknown names: every one of the 80 is a fresh (name, address) pair under
     // every limit, so each costs a real scrypt unless the hashing queue turns it away.
-    const burst = Promise.all(
-      Array.from({ length: 80 }, (_, i) => loginFrom(`127.0.0.${51 + (i % 8)}`, uniqueName('nobody'), WRONG(i))),
-    );
+    const burst = Promise.all(Array.from({ length: 80 }, (_, i) => loginFrom(`127.0.0.${51 + (i % 8)}`, uniqueName('nobody'), WRONG(i))));
     let done = false;
     void burst.finally(() => (done = true));
     const health: number[] = [];
@@ -142,7 +144,10 @@ describe('identity: attacks on the door', () => {
     expect(mine.body.player.id).toBe(victim.id);
 
     // more addresses join in: 1 + 5 + 5 + 1 = 12 failures across addresses, the slow-down threshold
-    for (const [addr, n] of [['127.0.0.73', 5], ['127.0.0.74', 1]] as const) {
+    for (const [addr, n] of [
+      ['127.0.0.73', 5],
+      ['127.0.0.74', 1],
+    ] as const) {
       const r = await Promise.all(Array.from({ length: n }, (_, i) => loginFrom(addr, victim.username, WRONG(i))));
       expect(statuses(r)).toEqual({ 401: n });
     }

@@ -52,10 +52,7 @@ export class ExtraGateway {
   }
 }
 
-export const outputsOf = (system: TestSystem, extra: ExtraGateway[] = []): string[] => [
-  ...Object.values(system.apps).map((a) => a.output),
-  ...extra.map((g) => g.app.output),
-];
+export const outputsOf = (system: TestSystem, extra: ExtraGateway[] = []): string[] => [...Object.values(system.apps).map((a) => a.output), ...extra.map((g) => g.app.output)];
 
 let names = 0;
 /** A username no other run or suite has (3–24 of [A-Za-z0-9_]). */
@@ -134,7 +131,13 @@ export function expectAllValid(...clients: TestClient[]): void {
 }
 
 /** A JSON request from another loopback address (127.0.0.x), for the per-address limits. */
-export function apiFrom<T = unknown>(localAddress: string, baseUrl: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T; headers: Record<string, string | string[] | undefined> }> {
+export function apiFrom<T = unknown>(
+  localAddress: string,
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T; headers: Record<string, string | string[] | undefined> }> {
   const url = new URL(path, baseUrl);
   const data = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {

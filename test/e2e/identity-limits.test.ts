@@ -21,8 +21,19 @@ async function burst(c: TestClient, n: number, frame: (i: number) => { type: str
   // Frames are handled one after another, so the bucket refills while the burst is worked through.
   const ms = Date.now() - started;
   // Refusals are immediate, an applied intent's ack comes once committed: maybe after the last one's.
-  const answeredSeqs = () => new Set(c.received.slice(from).filter(isIntentAnswer).map((m) => m.intentSeq));
-  await eventually(`an answer to each of the burst's ${n} frames`, () => seqs.every((s) => answeredSeqs().has(s)), 10_000, () => seqs.filter((s) => !answeredSeqs().has(s)));
+  const answeredSeqs = () =>
+    new Set(
+      c.received
+        .slice(from)
+        .filter(isIntentAnswer)
+        .map((m) => m.intentSeq),
+    );
+  await eventually(
+    `an answer to each of the burst's ${n} frames`,
+    () => seqs.every((s) => answeredSeqs().has(s)),
+    10_000,
+    () => seqs.filter((s) => !answeredSeqs().has(s)),
+  );
   const mine = c.received.slice(from).filter((m) => isIntentAnswer(m) && m.intentSeq !== undefined && seqs.includes(m.intentSeq));
   return { acked: mine.filter(isIntentAck), limited: mine.filter((m) => m.type === 'event.error'), ms };
 }
@@ -138,10 +149,14 @@ describe('identity: rate limits', () => {
     extras.push(g);
     const c = await joinAs(await guest(g.baseUrl, g.wsUrl));
     relay.cut();
-    const health = await eventually('the gateway to report Redis down', async () => {
-      const h = await api<HealthResponse>(g.baseUrl, 'GET', '/api/health');
-      return h.body.status === 'degraded' ? h : undefined;
-    }, 10_000);
+    const health = await eventually(
+      'the gateway to report Redis down',
+      async () => {
+        const h = await api<HealthResponse>(g.baseUrl, 'GET', '/api/health');
+        return h.body.status === 'degraded' ? h : undefined;
+      },
+      10_000,
+    );
     expect(health.body).toMatchObject({ status: 'degraded', dependencies: { redis: { status: 'down' } } });
 
     expect((await c.move(c.freeDirection())).status).toBe('applied');

@@ -59,10 +59,14 @@ describe('identity: refresh tokens and guest upgrade', () => {
     await joinAs(c);
     const characterId = c.characterId;
     // Wait (on the server's word, not a clock) until the access token is refused as expired.
-    const expired = await eventually('the 2 s access token to be refused', async () => {
-      const r = await ticketWith(shortLived.baseUrl, pair.accessToken);
-      return r.status === 401 ? r : undefined;
-    }, 30_000);
+    const expired = await eventually(
+      'the 2 s access token to be refused',
+      async () => {
+        const r = await ticketWith(shortLived.baseUrl, pair.accessToken);
+        return r.status === 401 ? r : undefined;
+      },
+      30_000,
+    );
     expectRestError(expired, 401, 'AUTH_TOKEN_EXPIRED');
     c.drop();
 
@@ -98,7 +102,11 @@ describe('identity: refresh tokens and guest upgrade', () => {
     expect(expectRestError(unknown, 401, 'AUTH_INVALID_TOKEN').details).toEqual({ reason: 'unknown' });
     expectRestError(await api(system.baseUrl, 'POST', '/api/auth/refresh', { body: {} }), 400, 'VALIDATION_FAILED');
     expectRestError(await api(system.baseUrl, 'POST', '/api/auth/refresh', { body: { refreshToken: 'a'.repeat(600) } }), 400, 'VALIDATION_FAILED');
-    expectRestError(await api(system.baseUrl, 'POST', '/api/auth/refresh', { body: 'refreshToken=abc', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expectRestError(
+      await api(system.baseUrl, 'POST', '/api/auth/refresh', { body: 'refreshToken=abc', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
   });
 
   it('logout revokes every refresh token of the player, of every sign-in', async () => {

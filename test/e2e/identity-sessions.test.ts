@@ -41,7 +41,7 @@ describe('identity: sessions', () => {
     const again = new TestClient(system.baseUrl, system.wsUrl);
     await again.open(c.bootstrap!.ws.ticket);
     expect((await again.waitClose()).code).toBe(4401);
-    expect(again.messages('event.error')[0].error).toMatchObject({ code: 'AUTH_INVALID_TICKET', category: 'auth' });
+    expect(again.messages('event.error')[0]?.error).toMatchObject({ code: 'AUTH_INVALID_TICKET', category: 'auth' });
     await c.close();
 
     const shortLived = await extra({ TICKET_TTL_S: '1' });
@@ -50,7 +50,7 @@ describe('identity: sessions', () => {
     await sleep(1600); // the scenario: the 1 s ticket outlived
     await late.open();
     expect((await late.waitClose()).code).toBe(4401);
-    expect(late.messages('event.error')[0].error.code).toBe('AUTH_INVALID_TICKET');
+    expect(late.messages('event.error')[0]?.error.code).toBe('AUTH_INVALID_TICKET');
     expectAllValid(again, late);
   });
 
@@ -134,7 +134,7 @@ describe('identity: sessions', () => {
     const late = new TestClient(small.baseUrl, small.wsUrl);
     await late.open(await ticketFor(small.baseUrl, g.body.accessToken));
     expect((await late.waitClose()).code).toBe(4503);
-    expect(late.messages('event.error')[0].error).toMatchObject({ code: 'CAPACITY_EXCEEDED', category: 'capacity' });
+    expect(late.messages('event.error')[0]?.error).toMatchObject({ code: 'CAPACITY_EXCEEDED', category: 'capacity' });
     expectAllValid(late);
 
     await small.app.stop();

@@ -58,7 +58,10 @@ describe('identity: version lockstep across gateways', () => {
     expect(r.status).toBe(200);
     expect(r.body.minClientVersion).toBe('1.2.0');
 
-    for (const [c, v] of [[oldHere, '1.0.0'], [oldThere, '1.1.9']] as const) {
+    for (const [c, v] of [
+      [oldHere, '1.0.0'],
+      [oldThere, '1.1.9'],
+    ] as const) {
       expect(await mismatchOf(c)).toEqual({ type: 'event.version_mismatch', clientVersion: v, serverVersion: expect.any(String) as string, minClientVersion: '1.2.0', action: 'UPDATE_REQUIRED' });
     }
     for (const c of [newHere, newThere]) {

@@ -101,7 +101,15 @@ describe('poison events: what cannot be applied is parked, and nothing waits beh
     const logMax = Number((await pg.query<{ m: string }>('SELECT max(seq) AS m FROM action_events WHERE world_id = $1', [worldId])).rows[0]!.m);
     const js = jetstream(nc);
     const bad = await js.publish(t.eventSubject(worldId), '{"worldId": "lobby", "seq": ');
-    const forged = { worldId, seq: logMax + 1000, type: 'character.moved', data: { characterId: a.characterId, x: 1, y: 1, facing: 'north' }, characterId: a.characterId, intentSeq: 999_999, recordedAt: new Date().toISOString() };
+    const forged = {
+      worldId,
+      seq: logMax + 1000,
+      type: 'character.moved',
+      data: { characterId: a.characterId, x: 1, y: 1, facing: 'north' },
+      characterId: a.characterId,
+      intentSeq: 999_999,
+      recordedAt: new Date().toISOString(),
+    };
     const ahead = await js.publish(t.eventSubject(worldId), JSON.stringify(forged));
     [firstPoisonSeq, lastPoisonSeq] = [bad.seq, ahead.seq];
 
@@ -118,7 +126,15 @@ describe('poison events: what cannot be applied is parked, and nothing waits beh
     });
     expect(parked).toHaveLength(2); // nothing the sequencer published was parked
     const byStreamSeq = new Map(parked.map((d) => [d.streamSeq, d]));
-    expect(byStreamSeq.get(bad.seq)).toMatchObject({ stream: t.eventsStream, subject: t.eventSubject(worldId), worldId: null, eventSeq: null, reason: 'malformed: not JSON', attempts: 1, payload: '{"worldId": "lobby", "seq": ' });
+    expect(byStreamSeq.get(bad.seq)).toMatchObject({
+      stream: t.eventsStream,
+      subject: t.eventSubject(worldId),
+      worldId: null,
+      eventSeq: null,
+      reason: 'malformed: not JSON',
+      attempts: 1,
+      payload: '{"worldId": "lobby", "seq": ',
+    });
     expect(byStreamSeq.get(ahead.seq)).toMatchObject({ subject: t.eventSubject(worldId), worldId, eventSeq: forged.seq, reason: `not in the log: ${worldId}:${forged.seq}`, attempts: 1 });
     expect(JSON.parse(byStreamSeq.get(ahead.seq)!.payload)).toEqual(forged);
     // The read model never saw the forged move; the warn line names subject and stream seq.
@@ -151,11 +167,22 @@ describe('poison events: what cannot be applied is parked, and nothing waits beh
       [a.worldId],
     );
     const e = rows[0]!;
-    const event = { worldId: a.worldId, seq: Number(e.seq), type: e.type, data: e.payload, characterId: e.character_id, intentSeq: e.intent_seq === null ? null : Number(e.intent_seq), recordedAt: new Date(e.recorded_at).toISOString() };
-    const ins = await pg.query<{ id: string }>(
-      `INSERT INTO dead_letters (stream, subject, stream_seq, world_id, event_seq, reason, payload) VALUES ($1, $2, 0, $3, $4, 'test', $5) RETURNING id`,
-      [t.eventsStream, t.eventSubject(a.worldId), a.worldId, event.seq, Buffer.from(JSON.stringify(event))],
-    );
+    const event = {
+      worldId: a.worldId,
+      seq: Number(e.seq),
+      type: e.type,
+      data: e.payload,
+      characterId: e.character_id,
+      intentSeq: e.intent_seq === null ? null : Number(e.intent_seq),
+      recordedAt: new Date(e.recorded_at).toISOString(),
+    };
+    const ins = await pg.query<{ id: string }>(`INSERT INTO dead_letters (stream, subject, stream_seq, world_id, event_seq, reason, payload) VALUES ($1, $2, 0, $3, $4, 'test', $5) RETURNING id`, [
+      t.eventsStream,
+      t.eventSubject(a.worldId),
+      a.worldId,
+      event.seq,
+      Buffer.from(JSON.stringify(event)),
+    ]);
     const id = String(ins.rows[0]!.id);
     const r = await ops('deadletters', 'retry', id);
     expect(r).toMatchObject({ code: 0, stdout: `dead letter ${id} published again: it agrees with the log now and was removed\n` });

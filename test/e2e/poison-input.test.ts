@@ -165,7 +165,12 @@ describe('poison input: a string the log cannot store is refused alone, at the d
     try {
       // Published back to back, so the sequencer takes them in as few batches as it can.
       await Promise.all(envelopes.map((e) => js.publish(t.intentSubject('lobby'), e)));
-      await eventually('answers to the six answerable envelopes', () => acks.length >= 6, 15_000, () => acks);
+      await eventually(
+        'answers to the six answerable envelopes',
+        () => acks.length >= 6,
+        15_000,
+        () => acks,
+      );
     } finally {
       sub.unsubscribe();
       await collecting;
@@ -229,7 +234,7 @@ describe('poison input: a string the log cannot store is refused alone, at the d
       for (let i = 0; running; i++) {
         const seq = ++p.intentSeq;
         const frame = variants[i % variants.length]!.replace(/"intentSeq":\d+/, `"intentSeq":${seq}`);
-        for (let again = true; again && running; ) {
+        for (let again = true; again && running;) {
           const from = p.received.length;
           p.send(frame);
           sent++;

@@ -158,10 +158,17 @@ describe('OpenTelemetry traces across the three apps (OTLP/HTTP)', () => {
     // Waits until every applied intent's trace has reached the fan-out (spans are exported in batches).
     const whole = (traceId: string) => {
       const t = inTrace(traceId);
-      return ['gateway.intent', 'gateway.publish', 'gateway.ack', 'sequencer.decide', 'sequencer.commit', 'projector.apply'].every((n) => t.some((s) => s.name === n)) &&
-        otlp.spans.some((s) => s.name === 'gateway.fanout' && (s.traceId === traceId || linksInto(s, traceId)));
+      return (
+        ['gateway.intent', 'gateway.publish', 'gateway.ack', 'sequencer.decide', 'sequencer.commit', 'projector.apply'].every((n) => t.some((s) => s.name === n)) &&
+        otlp.spans.some((s) => s.name === 'gateway.fanout' && (s.traceId === traceId || linksInto(s, traceId)))
+      );
     };
-    await eventually('every sent intent traced whole (gateway, sequencer, projector, fan-out)', () => sent.every((s) => whole(s.parent.traceId)), 60_000, () => sent.filter((s) => !whole(s.parent.traceId)).map((s) => inTrace(s.parent.traceId).map((x) => x.name)));
+    await eventually(
+      'every sent intent traced whole (gateway, sequencer, projector, fan-out)',
+      () => sent.every((s) => whole(s.parent.traceId)),
+      60_000,
+      () => sent.filter((s) => !whole(s.parent.traceId)).map((s) => inTrace(s.parent.traceId).map((x) => x.name)),
+    );
 
     const appends = otlp.spans.filter((s) => s.name === 'sequencer.append');
     // At least one group commit carried intents of several clients, and links each of them.
@@ -181,7 +188,11 @@ describe('OpenTelemetry traces across the three apps (OTLP/HTTP)', () => {
       expect(publish.parentSpanId).toBe(intent.spanId);
       const decide = one('sequencer.decide');
       const seq = answered[i]!.seq;
-      expect(decide).toMatchObject({ service: 'tilemud-sequencer', parentSpanId: publish.spanId, attributes: { 'tilemud.world': intent.attributes['tilemud.world'], 'tilemud.outcome': 'applied', 'tilemud.seq': seq } });
+      expect(decide).toMatchObject({
+        service: 'tilemud-sequencer',
+        parentSpanId: publish.spanId,
+        attributes: { 'tilemud.world': intent.attributes['tilemud.world'], 'tilemud.outcome': 'applied', 'tilemud.seq': seq },
+      });
       // The group commit: a child of the decide span linking the batch's append span, which links back
       // to this intent and is the parent of the PostgreSQL instrumentation's query span.
       const commit = one('sequencer.commit');
