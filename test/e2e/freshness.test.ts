@@ -1,4 +1,5 @@
 import { Pool } from 'pg';
+import type { Snapshot, SnapshotResponse } from '@tilemud/contracts';
 import { SnapshotService } from '../../apps/gateway/src/world/snapshot.service';
 import { api, joinPlayer, TestClient } from '../support/client';
 import { runEnv, TestSystem } from '../support/system';
@@ -32,33 +33,36 @@ describe('freshness: snapshots never older than the log', () => {
 
   const stall = () => system.apps.projector.proc!.kill('SIGSTOP');
   const unstall = () => system.apps.projector.proc!.kill('SIGCONT');
-  const sorted = (s: any) => ({ ...s, characters: [...s.characters].sort((x: any, y: any) => x.id.localeCompare(y.id)), items: [...s.items].sort((x: any, y: any) => x.id.localeCompare(y.id)) });
+  const sorted = (s: Snapshot) => ({ ...s, characters: [...s.characters].sort((x, y) => x.id.localeCompare(y.id)), items: [...s.items].sort((x, y) => x.id.localeCompare(y.id)) });
+  /** A move's event payload: where the character stepped. */
+  type Moved = { payload: { x: number; y: number } };
 
   it('with the projector stalled, REST and join snapshots still show every acked move', async () => {
     stall();
     try {
-      let ack: any;
+      let acked = 0; // the seq of the last acked move
       for (let i = 0; i < 3; i++) {
-        ack = await a.move(a.freeDirection());
+        const ack = await a.move(a.freeDirection());
         expect(ack.status).toBe('applied');
+        acked = ack.seq!; // an applied intent carries its seq
         // No deltas while the projector is stalled: follow its own moves from the log.
-        const { rows } = await pool.query(`SELECT payload FROM action_events WHERE world_id = 'lobby' AND seq = $1`, [ack.seq]);
-        a.characters.set(a.characterId, { ...a.me, x: rows[0].payload.x, y: rows[0].payload.y });
+        const { rows } = await pool.query<Moved>(`SELECT payload FROM action_events WHERE world_id = 'lobby' AND seq = $1`, [acked]);
+        a.characters.set(a.characterId, { ...a.me, x: rows[0]!.payload.x, y: rows[0]!.payload.y });
       }
-      const { rows } = await pool.query(`SELECT payload FROM action_events WHERE character_id = $1 AND type = 'character.moved' ORDER BY seq DESC LIMIT 1`, [a.characterId]);
-      const at = { x: rows[0].payload.x, y: rows[0].payload.y };
+      const { rows } = await pool.query<Moved>(`SELECT payload FROM action_events WHERE character_id = $1 AND type = 'character.moved' ORDER BY seq DESC LIMIT 1`, [a.characterId]);
+      const at = { x: rows[0]!.payload.x, y: rows[0]!.payload.y };
 
-      const rest = await api(system.baseUrl, 'GET', '/api/worlds/lobby/snapshot', { token: a.guest!.accessToken });
+      const rest = await api<SnapshotResponse>(system.baseUrl, 'GET', '/api/worlds/lobby/snapshot', { token: a.guest!.accessToken });
       expect(rest.status).toBe(200);
-      expect(rest.body.world.seq).toBeGreaterThanOrEqual(ack.seq);
-      expect(rest.body.characters.find((c: any) => c.id === a.characterId)).toMatchObject(at);
+      expect(rest.body.world.seq).toBeGreaterThanOrEqual(acked);
+      expect(rest.body.characters.find((c) => c.id === a.characterId)).toMatchObject(at);
       expect(rest.headers.get('etag')).toBe(`"${rest.body.world.seq}"`);
 
       // A player joining now sees it where the log says, not where the stalled read model does.
       const b = await joinPlayer(system);
-      expect(b.snapshot!.seq).toBeGreaterThanOrEqual(ack.seq);
-      expect(b.snapshot!.snapshot.characters.find((c: any) => c.id === a.characterId)).toMatchObject(at);
-      expect(b.snapshot!.snapshot.characters.map((c: any) => c.id)).toContain(b.characterId);
+      expect(b.snapshot!.seq).toBeGreaterThanOrEqual(acked);
+      expect(b.snapshot!.snapshot.characters.find((c) => c.id === a.characterId)).toMatchObject(at);
+      expect(b.snapshot!.snapshot.characters.map((c) => c.id)).toContain(b.characterId);
       await b.close();
       expect(system.apps.gateway.output).toMatch(/snapshot built from the log/);
     } finally {
@@ -67,7 +71,7 @@ describe('freshness: snapshots never older than the log', () => {
   });
 
   it('once caught up, the read model and the log give the same snapshot', async () => {
-    const head = Number((await pool.query(`SELECT max(seq) AS s FROM action_events WHERE world_id = 'lobby'`)).rows[0].s);
+    const head = Number((await pool.query<{ s: string }>(`SELECT max(seq) AS s FROM action_events WHERE world_id = 'lobby'`)).rows[0]!.s);
     await eventually(`the lobby's read model to reach the log's head ${head}`, async () => (await snapshots.seq('lobby')) >= head, 15_000);
     const fromReadModel = await snapshots.load('lobby');
     const fromLog = await snapshots.fromLog('lobby');

@@ -4,7 +4,8 @@
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { isHandshakeAck, RestErrorSchema, ServerMessageSchema } from '@tilemud/contracts';
+import type { AuthResponse, BootstrapResponse, Change, ErrorBody, EventError, IntentAck, ServerMessage, TicketResponse } from '@tilemud/contracts';
+import { AuthResponseSchema, isHandshakeAck, isIntentAck, RestErrorSchema, ServerMessageSchema } from '@tilemud/contracts';
 import { api, isFullDelta, TestClient } from '../support/client';
 import { AppProcess, freePort, runEnv, TestSystem } from '../support/system';
 
@@ -51,25 +52,29 @@ export class ExtraGateway {
   }
 }
 
-export const outputsOf = (system: TestSystem, extra: ExtraGateway[] = []): string[] => [
-  ...Object.values(system.apps).map((a) => a.output),
-  ...extra.map((g) => g.app.output),
-];
+export const outputsOf = (system: TestSystem, extra: ExtraGateway[] = []): string[] => [...Object.values(system.apps).map((a) => a.output), ...extra.map((g) => g.app.output)];
 
 let names = 0;
 /** A username no other run or suite has (3–24 of [A-Za-z0-9_]). */
 export const uniqueName = (tag: string) => `${tag}${Date.now().toString(36)}${(names++).toString(36)}`.slice(0, 24);
 
+/** The error code of a REST answer in the contract's error shape, else undefined. */
+export function errorCode(body: unknown): string | undefined {
+  const e = RestErrorSchema.safeParse(body);
+  return e.success ? e.data.error.code : undefined;
+}
+
+/** Register's answer: an AuthResponse on success, else the contract's RestError (read it with errorCode). */
 export async function register(baseUrl: string, username: string, password: string) {
   ledger.add(password);
-  const r = await api(baseUrl, 'POST', '/api/auth/register', { body: { username, password } });
+  const r = await api<AuthResponse>(baseUrl, 'POST', '/api/auth/register', { body: { username, password } });
   ledger.add(r.body?.accessToken);
   return r;
 }
 
 export async function login(baseUrl: string, username: string, password: string) {
   ledger.add(password);
-  const r = await api(baseUrl, 'POST', '/api/auth/login', { body: { username, password } });
+  const r = await api<AuthResponse>(baseUrl, 'POST', '/api/auth/login', { body: { username, password } });
   ledger.add(r.body?.accessToken);
   return r;
 }
@@ -77,9 +82,10 @@ export async function login(baseUrl: string, username: string, password: string)
 /** A client signed in with this token (bootstrapped, not yet connected). */
 export async function clientWithToken(baseUrl: string, wsUrl: string, token: string, clientVersion = '1.0.0'): Promise<TestClient> {
   const c = new TestClient(baseUrl, wsUrl);
-  const b = await api(baseUrl, 'POST', '/api/session/bootstrap', { token, body: { clientVersion } });
+  const b = await api<BootstrapResponse>(baseUrl, 'POST', '/api/session/bootstrap', { token, body: { clientVersion } });
   if (b.status !== 200) throw new Error(`bootstrap: ${b.status} ${JSON.stringify(b.body)}`);
-  c.guest = { accessToken: token, player: b.body.player };
+  // Only the token is at hand here, not its sign-in answer (so its lifetime is unknown, NaN); the client reads only accessToken.
+  c.guest = { accessToken: token, tokenType: 'Bearer', expiresIn: Number.NaN, player: b.body.player };
   c.bootstrap = b.body;
   ledger.add(token, b.body.ws.ticket);
   return c;
@@ -87,7 +93,7 @@ export async function clientWithToken(baseUrl: string, wsUrl: string, token: str
 
 /** A guest client (bootstrapped as `clientVersion`), its secrets noted. */
 export async function guest(baseUrl: string, wsUrl: string, clientVersion = '1.0.0'): Promise<TestClient> {
-  const g = await api(baseUrl, 'POST', '/api/auth/guest');
+  const g = await api<AuthResponse>(baseUrl, 'POST', '/api/auth/guest');
   if (g.status !== 201) throw new Error(`guest: ${g.status} ${JSON.stringify(g.body)}`);
   return clientWithToken(baseUrl, wsUrl, g.body.accessToken, clientVersion);
 }
@@ -103,17 +109,20 @@ export async function joinAs(c: TestClient, clientVersion?: string): Promise<Tes
 
 /** A fresh ticket for a token (for a second connection of the same player). */
 export async function ticketFor(baseUrl: string, token: string): Promise<string> {
-  const r = await api(baseUrl, 'POST', '/api/session/ticket', { token });
+  const r = await api<TicketResponse>(baseUrl, 'POST', '/api/session/ticket', { token });
   if (r.status !== 200) throw new Error(`ticket: ${r.status} ${JSON.stringify(r.body)}`);
   ledger.add(r.body.ticket);
   return r.body.ticket;
 }
 
-/** A REST failure in the contract's shape with this status and code. */
-export function expectRestError(r: { status: number; body: any }, status: number, code: string): void {
-  expect({ status: r.status, code: r.body?.error?.code }).toEqual({ status, code });
-  expect(RestErrorSchema.safeParse(r.body).success).toBe(true);
+/** A REST failure in the contract's shape with this status and code; its error body. */
+export function expectRestError(r: { status: number; body: unknown }, status: number, code: string): ErrorBody {
+  expect({ status: r.status, code: errorCode(r.body) }).toEqual({ status, code });
+  const parsed = RestErrorSchema.safeParse(r.body);
+  expect(parsed.success).toBe(true);
   expect(JSON.stringify(r.body)).not.toMatch(/\bat .+\(.+:\d+:\d+\)|Error:|node_modules/); // no stack trace
+  if (!parsed.success) throw parsed.error;
+  return parsed.data.error;
 }
 
 /** Every message a client received is valid by the contract. */
@@ -122,7 +131,13 @@ export function expectAllValid(...clients: TestClient[]): void {
 }
 
 /** A JSON request from another loopback address (127.0.0.x), for the per-address limits. */
-export function apiFrom(localAddress: string, baseUrl: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Record<string, string | string[] | undefined> }> {
+export function apiFrom<T = unknown>(
+  localAddress: string,
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T; headers: Record<string, string | string[] | undefined> }> {
   const url = new URL(path, baseUrl);
   const data = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
@@ -132,9 +147,11 @@ export function apiFrom(localAddress: string, baseUrl: string, method: string, p
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));
         res.on('end', () => {
-          const parsed = text ? JSON.parse(text) : undefined;
-          ledger.add(parsed?.accessToken);
-          resolve({ status: res.statusCode ?? 0, body: parsed, headers: res.headers });
+          const parsed: unknown = text ? JSON.parse(text) : undefined;
+          const auth = AuthResponseSchema.safeParse(parsed);
+          if (auth.success) ledger.add(auth.data.accessToken);
+          // As api(): the caller says the body it expects (T), unchecked.
+          resolve({ status: res.statusCode ?? 0, body: parsed as T, headers: res.headers });
         });
       },
     );
@@ -152,4 +169,14 @@ export function ops(...args: string[]): Promise<{ code: number | null; out: stri
     p.stderr.on('data', (b: Buffer) => (out += b.toString()));
     p.on('exit', (code) => resolve({ code, out }));
   });
+}
+
+/** The first change of this op in a delta's changes (typed by its op), if any. */
+export function changeOf<Op extends Change['op']>(changes: Change[], op: Op): Extract<Change, { op: Op }> | undefined {
+  return changes.find((c): c is Extract<Change, { op: Op }> => c.op === op);
+}
+
+/** An intent's answer: its ack or its refusal (event.error); the handshake's ack is none. */
+export function isIntentAnswer(m: ServerMessage): m is IntentAck | EventError {
+  return isIntentAck(m) || m.type === 'event.error';
 }

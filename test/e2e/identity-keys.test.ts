@@ -2,13 +2,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
+import type { AuthResponse } from '@tilemud/contracts';
 import { api } from '../support/client';
 import { AppProcess, TestSystem } from '../support/system';
 import { clientWithToken, expectRestError, joinAs, ledger } from './identity-helpers';
 
 const kidOf = (token: string) => decodeProtectedHeader(token).kid;
 const ticketWith = (baseUrl: string, token: string) => api(baseUrl, 'POST', '/api/session/ticket', { token });
-const keysIn = (file: string): Array<{ kid: string; secret: string }> => JSON.parse(readFileSync(file, 'utf8'));
+const keysIn = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Array<{ kid: string; secret: string }>;
 
 /** Signing keys that outlive a gateway (`npm start`'s local key file) and rotate without signing anyone out. */
 describe('identity: signing keys across restarts and rotation', () => {
@@ -19,10 +20,10 @@ describe('identity: signing keys across restarts and rotation', () => {
   for (const app of Object.values(system.apps)) delete app.env.AUTH_SECRET;
 
   const guestPair = async () => {
-    const r = await api(system.baseUrl, 'POST', '/api/auth/guest');
+    const r = await api<AuthResponse>(system.baseUrl, 'POST', '/api/auth/guest');
     expect(r.status).toBe(201);
     ledger.add(r.body.accessToken, r.body.refreshToken);
-    return r.body as { accessToken: string; refreshToken: string; player: { id: string } };
+    return r.body;
   };
   // An app's output holds its earlier "ready" lines: set aside before a restart, so that start()
   // waits for the new one (and kept for the leak check).
@@ -62,7 +63,7 @@ describe('identity: signing keys across restarts and rotation', () => {
     await system.stop();
     Object.values(system.apps).forEach(setAside);
     await system.start();
-    const r = await api(system.baseUrl, 'POST', '/api/auth/refresh', { body: { refreshToken: g.refreshToken } });
+    const r = await api<AuthResponse>(system.baseUrl, 'POST', '/api/auth/refresh', { body: { refreshToken: g.refreshToken } });
     expect(r.status).toBe(200);
     ledger.add(r.body.accessToken, r.body.refreshToken);
     expect(r.body.player.id).toBe(g.player.id);
@@ -80,7 +81,7 @@ describe('identity: signing keys across restarts and rotation', () => {
     expect((await ticketWith(system.baseUrl, before.accessToken)).status).toBe(200);
     const after = await guestPair();
     expect(kidOf(after.accessToken)).toBe('rotation-new');
-    const renewed = await api(system.baseUrl, 'POST', '/api/auth/refresh', { body: { refreshToken: before.refreshToken } });
+    const renewed = await api<AuthResponse>(system.baseUrl, 'POST', '/api/auth/refresh', { body: { refreshToken: before.refreshToken } });
     expect(renewed.status).toBe(200);
     ledger.add(renewed.body.accessToken, renewed.body.refreshToken);
     expect(kidOf(renewed.body.accessToken)).toBe('rotation-new');

@@ -1,12 +1,13 @@
-import { ErrorBodySchema } from '@tilemud/contracts';
+import type { EventError, HealthResponse, IntentAck, ServerMessage, TicketResponse } from '@tilemud/contracts';
+import { ErrorBodySchema, isIntentAck } from '@tilemud/contracts';
 import { api, sleep, TestClient } from '../support/client';
 import { runEnv, TestSystem } from '../support/system';
 import { TcpProxy } from '../support/tcp-proxy';
-import { apiFrom, CONTRACT_LIMITS, expectAllValid, expectRestError, ExtraGateway, guest, joinAs, ledger, outputsOf, ticketFor, uniqueName } from './identity-helpers';
+import { apiFrom, CONTRACT_LIMITS, expectAllValid, expectRestError, ExtraGateway, guest, isIntentAnswer, joinAs, ledger, outputsOf, ticketFor, uniqueName } from './identity-helpers';
 import { eventually } from '../support/eventually';
 
 /** Sends `n` intents back to back (no waiting) and collects, per intentSeq, its ack or its refusal. */
-async function burst(c: TestClient, n: number, frame: (i: number) => { type: string; payload: unknown }): Promise<{ acked: any[]; limited: any[]; ms: number }> {
+async function burst(c: TestClient, n: number, frame: (i: number) => { type: string; payload: unknown }): Promise<{ acked: IntentAck[]; limited: EventError[]; ms: number }> {
   const from = c.received.length;
   const started = Date.now();
   const seqs: number[] = [];
@@ -15,18 +16,29 @@ async function burst(c: TestClient, n: number, frame: (i: number) => { type: str
     seqs.push(seq);
     c.send(JSON.stringify({ ...frame(i), intentSeq: seq }));
   }
-  const answered = (m: any) => (m.type === 'event.ack' || m.type === 'event.error') && m.intentSeq === seqs[seqs.length - 1];
+  const answered = (m: ServerMessage) => isIntentAnswer(m) && m.intentSeq === seqs[seqs.length - 1];
   await c.waitFor(answered, 10_000, from);
   // Frames are handled one after another, so the bucket refills while the burst is worked through.
   const ms = Date.now() - started;
   // Refusals are immediate, an applied intent's ack comes once committed: maybe after the last one's.
-  const answeredSeqs = () => new Set(c.received.slice(from).filter((m) => (m.type === 'event.ack' || m.type === 'event.error') && 'intentSeq' in m).map((m) => (m as { intentSeq?: number }).intentSeq));
-  await eventually(`an answer to each of the burst's ${n} frames`, () => seqs.every((s) => answeredSeqs().has(s)), 10_000, () => seqs.filter((s) => !answeredSeqs().has(s)));
-  const mine = c.received.slice(from).filter((m) => seqs.includes(m.intentSeq));
-  return { acked: mine.filter((m) => m.type === 'event.ack'), limited: mine.filter((m) => m.type === 'event.error'), ms };
+  const answeredSeqs = () =>
+    new Set(
+      c.received
+        .slice(from)
+        .filter(isIntentAnswer)
+        .map((m) => m.intentSeq),
+    );
+  await eventually(
+    `an answer to each of the burst's ${n} frames`,
+    () => seqs.every((s) => answeredSeqs().has(s)),
+    10_000,
+    () => seqs.filter((s) => !answeredSeqs().has(s)),
+  );
+  const mine = c.received.slice(from).filter((m) => isIntentAnswer(m) && m.intentSeq !== undefined && seqs.includes(m.intentSeq));
+  return { acked: mine.filter(isIntentAck), limited: mine.filter((m) => m.type === 'event.error'), ms };
 }
 
-function expectLimited(errors: any[], kind: string, maxRetryMs: number): void {
+function expectLimited(errors: EventError[], kind: string, maxRetryMs: number): void {
   expect(errors.length).toBeGreaterThan(0);
   for (const e of errors) {
     expect(ErrorBodySchema.safeParse(e.error).success).toBe(true);
@@ -62,8 +74,8 @@ describe('identity: rate limits', () => {
     expect(acked.map((a) => a.status)).toEqual(['applied', 'applied', 'applied', 'applied', 'applied']);
     expect(limited.map((e) => e.intentSeq)).toEqual([c.intentSeq]);
     expectLimited(limited, 'chat', 2000);
-    expect(limited[0].error.message).toBe('chat: 5 per 10 s');
-    await sleep(limited[0].error.retryAfterMs + 50); // the scenario: the wait the refusal named
+    expect(limited[0]!.error.message).toBe('chat: 5 per 10 s');
+    await sleep((limited[0]!.error.retryAfterMs ?? 0) + 50); // the scenario: the wait the refusal named
     expect((await c.intent('intent.chat', { text: 'after the wait', channel: 'world' })).status).toBe('applied');
     expect(c.closed).toBeUndefined();
     expectAllValid(c);
@@ -78,7 +90,7 @@ describe('identity: rate limits', () => {
     expect(limited).toEqual([]);
     // the same player reconnects on the other gateway (replacing this session) and chats at once
     const moved = new TestClient(other.baseUrl, other.wsUrl);
-    moved.bootstrap = { ...c.bootstrap, ws: { ...c.bootstrap!.ws, ticket: await ticketFor(other.baseUrl, c.guest!.accessToken) } };
+    moved.bootstrap = { ...c.bootstrap!, ws: { ...c.bootstrap!.ws, ticket: await ticketFor(other.baseUrl, c.guest!.accessToken) } };
     moved.intentSeq = c.intentSeq;
     await joinAs(moved);
     const there = await burst(moved, 1, () => ({ type: 'intent.chat', payload: { text: 'there', channel: 'world' } }));
@@ -93,7 +105,7 @@ describe('identity: rate limits', () => {
     expect(acked.length).toBeLessThanOrEqual(20 + Math.ceil((ms * 20) / 1000));
     expect(acked.length + limited.length).toBe(40);
     expectLimited(limited, 'move', 50);
-    await sleep(Math.max(...limited.map((e) => e.error.retryAfterMs)) + 20); // the scenario: the wait the refusals named
+    await sleep(Math.max(...limited.map((e) => e.error.retryAfterMs ?? 0)) + 20); // the scenario: the wait the refusals named
     expect((await c.move('north')).type).toBe('event.ack');
     await c.close();
   });
@@ -119,10 +131,10 @@ describe('identity: rate limits', () => {
     extras.push(g);
     for (let i = 0; i < 3; i++) expect((await apiFrom('127.0.0.31', g.baseUrl, 'POST', '/api/auth/guest')).status).toBe(201);
     const limited = await apiFrom('127.0.0.31', g.baseUrl, 'POST', '/api/auth/guest');
-    expectRestError(limited, 429, 'RATE_LIMITED');
-    expect(limited.body.error.retryAfterMs).toBeGreaterThan(15_000);
-    expect(limited.body.error.retryAfterMs).toBeLessThanOrEqual(20_000);
-    expect(limited.headers['retry-after']).toBe(String(Math.ceil(limited.body.error.retryAfterMs / 1000)));
+    const { retryAfterMs = 0 } = expectRestError(limited, 429, 'RATE_LIMITED');
+    expect(retryAfterMs).toBeGreaterThan(15_000);
+    expect(retryAfterMs).toBeLessThanOrEqual(20_000);
+    expect(limited.headers['retry-after']).toBe(String(Math.ceil(retryAfterMs / 1000)));
     expect((await apiFrom('127.0.0.32', g.baseUrl, 'POST', '/api/auth/guest')).status).toBe(201);
 
     const pw = 'registration password';
@@ -137,10 +149,14 @@ describe('identity: rate limits', () => {
     extras.push(g);
     const c = await joinAs(await guest(g.baseUrl, g.wsUrl));
     relay.cut();
-    const health = await eventually('the gateway to report Redis down', async () => {
-      const h = await api(g.baseUrl, 'GET', '/api/health');
-      return h.body.status === 'degraded' ? h : undefined;
-    }, 10_000);
+    const health = await eventually(
+      'the gateway to report Redis down',
+      async () => {
+        const h = await api<HealthResponse>(g.baseUrl, 'GET', '/api/health');
+        return h.body.status === 'degraded' ? h : undefined;
+      },
+      10_000,
+    );
     expect(health.body).toMatchObject({ status: 'degraded', dependencies: { redis: { status: 'down' } } });
 
     expect((await c.move(c.freeDirection())).status).toBe('applied');
@@ -148,7 +164,7 @@ describe('identity: rate limits', () => {
     expect(acked.filter((a) => a.status === 'applied').length).toBe(5);
     expectLimited(limited, 'chat', 2000);
     // A player can still (re)connect: the ticket is signed instead of stored, and used once.
-    const t = await api(g.baseUrl, 'POST', '/api/session/ticket', { token: c.guest!.accessToken });
+    const t = await api<TicketResponse>(g.baseUrl, 'POST', '/api/session/ticket', { token: c.guest!.accessToken });
     expect(t.status).toBe(200);
     expect(t.body.ticket).toMatch(/^s1\./);
     const again = new TestClient(g.baseUrl, g.wsUrl);
@@ -168,7 +184,7 @@ describe('identity: rate limits', () => {
     expect(await forged.waitClose()).toMatchObject({ code: 4401 });
 
     relay.restore();
-    await eventually('the gateway to report ok once Redis is back', async () => (await api(g.baseUrl, 'GET', '/api/health')).body.status === 'ok', 15_000);
+    await eventually('the gateway to report ok once Redis is back', async () => (await api<HealthResponse>(g.baseUrl, 'GET', '/api/health')).body.status === 'ok', 15_000);
     expect((await again.move(again.freeDirection())).status).toBe('applied');
     expect(g.app.output).toMatch(/limiting in process/);
     await again.close();

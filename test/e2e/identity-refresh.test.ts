@@ -1,13 +1,13 @@
 import { AuthResponseSchema } from '@tilemud/contracts';
 import { api, TestClient } from '../support/client';
 import { TestSystem } from '../support/system';
-import { apiFrom, clientWithToken, expectRestError, ExtraGateway, guest, joinAs, ledger, login, outputsOf, uniqueName } from './identity-helpers';
+import { apiFrom, clientWithToken, expectRestError, ExtraGateway, joinAs, ledger, login, outputsOf, uniqueName } from './identity-helpers';
 import { eventually } from '../support/eventually';
 
 type Pair = { accessToken: string; refreshToken: string; player: { id: string; username: string } };
 
 /** The answer of a sign-in or refresh, checked against the contract, its secrets noted. */
-function pairOf(r: { status: number; body: any }, status = 200): Pair {
+function pairOf(r: { status: number; body: unknown }, status = 200): Pair {
   expect({ status: r.status, body: r.status === status ? 'ok' : r.body }).toEqual({ status, body: 'ok' });
   const body = AuthResponseSchema.parse(r.body);
   expect(body.refreshToken).toEqual(expect.any(String));
@@ -59,10 +59,14 @@ describe('identity: refresh tokens and guest upgrade', () => {
     await joinAs(c);
     const characterId = c.characterId;
     // Wait (on the server's word, not a clock) until the access token is refused as expired.
-    const expired = await eventually('the 2 s access token to be refused', async () => {
-      const r = await ticketWith(shortLived.baseUrl, pair.accessToken);
-      return r.status === 401 ? r : undefined;
-    }, 30_000);
+    const expired = await eventually(
+      'the 2 s access token to be refused',
+      async () => {
+        const r = await ticketWith(shortLived.baseUrl, pair.accessToken);
+        return r.status === 401 ? r : undefined;
+      },
+      30_000,
+    );
     expectRestError(expired, 401, 'AUTH_TOKEN_EXPIRED');
     c.drop();
 
@@ -73,7 +77,7 @@ describe('identity: refresh tokens and guest upgrade', () => {
     ({ client: c, pair } = await bootstrapFresh(shortLived.baseUrl, shortLived.wsUrl, renewed));
     expect(c.characterId).toBe(characterId);
     await joinAs(c);
-    expect(c.snapshot!.snapshot.characters.map((x: any) => x.id)).toContain(characterId);
+    expect(c.snapshot!.snapshot.characters.map((x) => x.id)).toContain(characterId);
     await c.close();
   });
 
@@ -88,19 +92,21 @@ describe('identity: refresh tokens and guest upgrade', () => {
 
     expectRestError(await refresh(system.baseUrl, r0.refreshToken), 401, 'AUTH_REFRESH_REUSED');
     const newest = await refresh(system.baseUrl, r2.refreshToken);
-    expectRestError(newest, 401, 'AUTH_INVALID_TOKEN');
-    expect(newest.body.error.details).toEqual({ reason: 'revoked' });
+    expect(expectRestError(newest, 401, 'AUTH_INVALID_TOKEN').details).toEqual({ reason: 'revoked' });
     expectRestError(await refresh(system.baseUrl, r1.refreshToken), 401, 'AUTH_INVALID_TOKEN');
     pairOf(await refresh(system.baseUrl, other.refreshToken));
   });
 
   it('refuses an unknown or malformed refresh token with the contract shape', async () => {
     const unknown = await refresh(system.baseUrl, 'x'.repeat(43));
-    expectRestError(unknown, 401, 'AUTH_INVALID_TOKEN');
-    expect(unknown.body.error.details).toEqual({ reason: 'unknown' });
+    expect(expectRestError(unknown, 401, 'AUTH_INVALID_TOKEN').details).toEqual({ reason: 'unknown' });
     expectRestError(await api(system.baseUrl, 'POST', '/api/auth/refresh', { body: {} }), 400, 'VALIDATION_FAILED');
     expectRestError(await api(system.baseUrl, 'POST', '/api/auth/refresh', { body: { refreshToken: 'a'.repeat(600) } }), 400, 'VALIDATION_FAILED');
-    expectRestError(await api(system.baseUrl, 'POST', '/api/auth/refresh', { body: 'refreshToken=abc', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expectRestError(
+      await api(system.baseUrl, 'POST', '/api/auth/refresh', { body: 'refreshToken=abc', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
   });
 
   it('logout revokes every refresh token of the player, of every sign-in', async () => {
@@ -138,7 +144,7 @@ describe('identity: refresh tokens and guest upgrade', () => {
     expect(byName.player.id).toBe(g.player.id);
     const again = await clientWithToken(system.baseUrl, system.wsUrl, byName.accessToken);
     expect(again.characterId).toBe(c.characterId);
-    expect(again.bootstrap!.character.inventory.map((i: any) => i.id)).toContain(item.id);
+    expect(again.bootstrap!.character.inventory.map((i) => i.id)).toContain(item.id);
     await joinAs(again);
     await again.close();
   });
@@ -166,8 +172,7 @@ describe('identity: refresh tokens and guest upgrade', () => {
       pair = pairOf(r);
     }
     const refused = await apiFrom(from, limited.baseUrl, 'POST', '/api/auth/refresh', { refreshToken: pair.refreshToken });
-    expectRestError(refused, 429, 'RATE_LIMITED');
-    expect(refused.body.error.retryAfterMs).toBeGreaterThan(0);
+    expect(expectRestError(refused, 429, 'RATE_LIMITED').retryAfterMs).toBeGreaterThan(0);
     // Refused before it was looked at: the token is not spent.
     pairOf(await refresh(limited.baseUrl, pair.refreshToken));
   });

@@ -1,3 +1,4 @@
+import type { VersionResponse } from '@tilemud/contracts';
 import { VersionResponseSchema } from '@tilemud/contracts';
 import { api, TestClient } from '../support/client';
 import { TestSystem } from '../support/system';
@@ -53,12 +54,15 @@ describe('identity: version lockstep across gateways', () => {
     expectRestError(await api(system.baseUrl, 'POST', '/api/admin/min-client-version', { token: player.guest!.accessToken, body: { minClientVersion: '1.2.0' } }), 403, 'FORBIDDEN');
     expectRestError(await api(system.baseUrl, 'POST', '/api/admin/min-client-version', { token: adminToken, body: { minClientVersion: 'soon' } }), 400, 'VALIDATION_FAILED');
 
-    const r = await api(system.baseUrl, 'POST', '/api/admin/min-client-version', { token: adminToken, body: { minClientVersion: '1.2.0' } });
+    const r = await api<VersionResponse>(system.baseUrl, 'POST', '/api/admin/min-client-version', { token: adminToken, body: { minClientVersion: '1.2.0' } });
     expect(r.status).toBe(200);
     expect(r.body.minClientVersion).toBe('1.2.0');
 
-    for (const [c, v] of [[oldHere, '1.0.0'], [oldThere, '1.1.9']] as const) {
-      expect(await mismatchOf(c)).toEqual({ type: 'event.version_mismatch', clientVersion: v, serverVersion: expect.any(String), minClientVersion: '1.2.0', action: 'UPDATE_REQUIRED' });
+    for (const [c, v] of [
+      [oldHere, '1.0.0'],
+      [oldThere, '1.1.9'],
+    ] as const) {
+      expect(await mismatchOf(c)).toEqual({ type: 'event.version_mismatch', clientVersion: v, serverVersion: expect.any(String) as string, minClientVersion: '1.2.0', action: 'UPDATE_REQUIRED' });
     }
     for (const c of [newHere, newThere]) {
       c.send({ type: 'ping', ts: 5 });
@@ -71,8 +75,7 @@ describe('identity: version lockstep across gateways', () => {
     // new arrivals below it are refused at bootstrap (426) and at hello (4426), on both
     for (const g of [system, second]) {
       const b = await api(g.baseUrl, 'POST', '/api/session/bootstrap', { token: player.guest!.accessToken, body: { clientVersion: '1.1.0' } });
-      expectRestError(b, 426, 'VERSION_MISMATCH');
-      expect(b.body.error.details.minClientVersion).toBe('1.2.0');
+      expect(expectRestError(b, 426, 'VERSION_MISMATCH').details?.minClientVersion).toBe('1.2.0');
     }
     const late = await (await guest(second.baseUrl, second.wsUrl, '1.2.0')).open();
     late.send({ type: 'hello', protocolVersion: '1.0.0', clientVersion: '1.0.0' });

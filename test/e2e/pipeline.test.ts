@@ -1,6 +1,8 @@
 import WebSocket from 'ws';
+import type { CharacterResponse, HealthResponse, RestError, SnapshotResponse, VersionResponse } from '@tilemud/contracts';
 import { ErrorBodySchema, RestErrorSchema, ServerMessageSchema } from '@tilemud/contracts';
 import { api, TestClient, joinPlayer } from '../support/client';
+import { changeOf } from './identity-helpers';
 import { TestSystem } from '../support/system';
 
 /** Two players over real REST and WebSocket against the three apps running as processes. */
@@ -24,37 +26,34 @@ describe('the durable intent pipeline, end to end', () => {
   const client = () => new TestClient(system.baseUrl, system.wsUrl);
 
   it('shows both players to each other', async () => {
-    expect(b.snapshot!.snapshot.characters.map((c: any) => c.id)).toEqual(expect.arrayContaining([a.characterId, b.characterId]));
-    const joined = await a.waitForType('event.state_delta', (m) => m.changes.some((c: any) => c.op === 'character.joined' && c.character.id === b.characterId));
-    expect(joined.changes.find((c: any) => c.op === 'character.joined').character).toMatchObject({ id: b.characterId, worldId: 'lobby' });
+    expect(b.snapshot!.snapshot.characters.map((c) => c.id)).toEqual(expect.arrayContaining([a.characterId, b.characterId]));
+    const joined = await a.waitForType('event.state_delta', (m) => m.changes.some((c) => c.op === 'character.joined' && c.character.id === b.characterId));
+    expect(changeOf(joined.changes, 'character.joined')?.character).toMatchObject({ id: b.characterId, worldId: 'lobby' });
     // every message either client got is valid by the contract's schemas
     for (const m of [...a.received, ...b.received]) expect(ServerMessageSchema.safeParse(m).success).toBe(true);
   });
 
   it('acks a move applied with the next seq, and the other player gets the delta with that seq', async () => {
     const before = b.lastSeq;
-    const me = b.snapshot!.snapshot.characters.find((c: any) => c.id === a.characterId);
+    const me = b.snapshot!.snapshot.characters.find((c) => c.id === a.characterId);
     const dir = me!.y < 10 ? 'south' : 'north';
     const ack = await a.move(dir);
     // The next seq of the world: others (characters of earlier suites leaving, going away) may have
     // taken one meanwhile, so it is the first seq past what b held, not necessarily before + 1.
-    expect(ack).toEqual({ type: 'event.ack', intentSeq: a.intentSeq, status: 'applied', seq: expect.any(Number) });
+    expect(ack).toEqual({ type: 'event.ack', intentSeq: a.intentSeq, status: 'applied', seq: expect.any(Number) as number });
     expect(ack.seq).toBeGreaterThan(before);
     const delta = await b.waitForType('event.state_delta', (m) => !m.full && m.seq >= ack.seq! && m.prevSeq < ack.seq!);
     expect(delta).toMatchObject({ worldId: 'lobby', full: false });
     expect(delta.changes).toContainEqual({ op: 'character.moved', id: a.characterId, x: me!.x, y: me!.y + (dir === 'south' ? 1 : -1), facing: dir });
     // b's chain has no hole: every frame it applied continued the one before.
-    const frames = b.received.filter((m: any) => m.type === 'event.state_delta' && !m.full);
-    frames.slice(1).forEach((f: any, i: number) => expect(f.prevSeq).toBe(frames[i].seq));
+    const frames = b.messages('event.state_delta').filter((m) => !m.full);
+    frames.slice(1).forEach((f, i) => expect(f.prevSeq).toBe(frames[i]!.seq));
   });
 
   it('refuses a move into a wall with a domain code and changes nothing', async () => {
     // North from every spawn point of the lobby ends at a wall.
-    let ack: any;
-    for (let i = 0; i < 45; i++) {
-      ack = await a.move('north');
-      if (ack.status !== 'applied') break;
-    }
+    let ack = await a.move('north');
+    for (let i = 1; i < 45 && ack.status === 'applied'; i++) ack = await a.move('north');
     expect(ack).toMatchObject({ status: 'rejected', error: { code: 'MOVE_INTO_WALL', category: 'domain', retryable: false } });
     expect(ack.seq).toBeUndefined();
     expect(ErrorBodySchema.safeParse(ack.error).success).toBe(true);
@@ -75,11 +74,8 @@ describe('the durable intent pipeline, end to end', () => {
   });
 
   it('answers a resent rejected intent with its original refusal', async () => {
-    let ack: any;
-    for (let i = 0; i < 45; i++) {
-      ack = await a.move('north');
-      if (ack.status !== 'applied') break;
-    }
+    let ack = await a.move('north');
+    for (let i = 1; i < 45 && ack.status === 'applied'; i++) ack = await a.move('north');
     const from = a.received.length;
     a.send({ type: 'intent.move', intentSeq: ack.intentSeq, payload: { direction: 'north' } });
     const dup = await a.waitForAck(ack.intentSeq, 10_000, from);
@@ -89,8 +85,8 @@ describe('the durable intent pipeline, end to end', () => {
   it('carries chat to the other player', async () => {
     const ack = await a.intent('intent.chat', { text: '  hello there  ', channel: 'world' });
     expect(ack.status).toBe('applied');
-    const delta = await b.waitForType('event.state_delta', (m) => m.seq >= ack.seq! && m.changes.some((c: any) => c.op === 'chat.message'));
-    const chat = delta.changes.find((c: any) => c.op === 'chat.message');
+    const delta = await b.waitForType('event.state_delta', (m) => m.seq >= ack.seq! && m.changes.some((c) => c.op === 'chat.message'));
+    const chat = changeOf(delta.changes, 'chat.message');
     expect(chat!.message).toMatchObject({ id: `${a.characterId}:${ack.intentSeq}`, from: { id: a.characterId, name: a.guest!.player.username }, text: 'hello there' });
   });
 
@@ -133,14 +129,14 @@ describe('the durable intent pipeline, end to end', () => {
       const c = await (await client().signIn()).open();
       const closed = await c.waitClose(8000);
       expect(closed.code).toBe(4400);
-      expect(c.messages('event.error')[0].error.code).toBe('HELLO_TIMEOUT');
+      expect(c.messages('event.error')[0]?.error.code).toBe('HELLO_TIMEOUT');
     }, 15_000);
 
     it('a first message other than hello closes with 4400', async () => {
       const c = await (await client().signIn()).open();
       c.send({ type: 'ping', ts: 1 });
       expect((await c.waitClose()).code).toBe(4400);
-      expect(c.messages('event.error')[0].error.code).toBe('HELLO_REQUIRED');
+      expect(c.messages('event.error')[0]?.error.code).toBe('HELLO_REQUIRED');
     });
 
     it('a bad ticket closes with 4401, and so does a used one', async () => {
@@ -169,41 +165,41 @@ describe('the durable intent pipeline, end to end', () => {
     });
 
     it('REST: missing or tampered tokens 401, bad bodies 400, old clients 426, all in the error shape', async () => {
-      const noToken = await api(system.baseUrl, 'POST', '/api/session/bootstrap', { body: { clientVersion: '1.0.0' } });
+      const noToken = await api<RestError>(system.baseUrl, 'POST', '/api/session/bootstrap', { body: { clientVersion: '1.0.0' } });
       expect(noToken.status).toBe(401);
       expect(noToken.body.error.code).toBe('AUTH_INVALID_TOKEN');
-      const tampered = await api(system.baseUrl, 'POST', '/api/session/bootstrap', { token: a.guest!.accessToken.slice(0, -2) + 'xx', body: { clientVersion: '1.0.0' } });
+      const tampered = await api<RestError>(system.baseUrl, 'POST', '/api/session/bootstrap', { token: a.guest!.accessToken.slice(0, -2) + 'xx', body: { clientVersion: '1.0.0' } });
       expect(tampered.status).toBe(401);
-      const bad = await api(system.baseUrl, 'POST', '/api/session/bootstrap', { token: a.guest!.accessToken, body: { clientVersion: 42 } });
+      const bad = await api<RestError>(system.baseUrl, 'POST', '/api/session/bootstrap', { token: a.guest!.accessToken, body: { clientVersion: 42 } });
       expect(bad.status).toBe(400);
       expect(bad.body.error.code).toBe('VALIDATION_FAILED');
-      const notJson = await api(system.baseUrl, 'POST', '/api/session/bootstrap', { token: a.guest!.accessToken, body: '{oops', headers: { 'content-type': 'application/json' } });
+      const notJson = await api<RestError>(system.baseUrl, 'POST', '/api/session/bootstrap', { token: a.guest!.accessToken, body: '{oops', headers: { 'content-type': 'application/json' } });
       expect(notJson.status).toBe(400);
       expect(notJson.body.error.code).toBe('INVALID_JSON');
-      const old = await api(system.baseUrl, 'POST', '/api/session/bootstrap', { token: a.guest!.accessToken, body: { clientVersion: '0.9.0' } });
+      const old = await api<RestError>(system.baseUrl, 'POST', '/api/session/bootstrap', { token: a.guest!.accessToken, body: { clientVersion: '0.9.0' } });
       expect(old.status).toBe(426);
       expect(old.body.error).toMatchObject({ code: 'VERSION_MISMATCH', category: 'version' });
-      const missing = await api(system.baseUrl, 'GET', '/api/nothing-here');
+      const missing = await api<RestError>(system.baseUrl, 'GET', '/api/nothing-here');
       expect(missing.status).toBe(404);
       for (const r of [noToken, tampered, bad, notJson, old, missing]) expect(RestErrorSchema.safeParse(r.body).success).toBe(true);
     });
   });
 
   it('reports real health and the version', async () => {
-    const h = await api(system.baseUrl, 'GET', '/api/health');
+    const h = await api<HealthResponse>(system.baseUrl, 'GET', '/api/health');
     expect(h.status).toBe(200);
     expect(h.body).toMatchObject({ status: 'ok', dependencies: { postgres: { status: 'up' }, redis: { status: 'up' }, nats: { status: 'up' } } });
-    const v = await api(system.baseUrl, 'GET', '/api/version');
-    expect(v.body).toEqual({ serverVersion: expect.stringMatching(/^\d+\.\d+\.\d+/), protocolVersion: '1.0.0', minClientVersion: '1.0.0' });
+    const v = await api<VersionResponse>(system.baseUrl, 'GET', '/api/version');
+    expect(v.body).toEqual({ serverVersion: expect.stringMatching(/^\d+\.\d+\.\d+/) as string, protocolVersion: '1.0.0', minClientVersion: '1.0.0' });
   });
 
   it('serves the caller its own character and world snapshot, and refuses others', async () => {
-    const own = await api(system.baseUrl, 'GET', `/api/characters/${a.characterId}`, { token: a.guest!.accessToken });
+    const own = await api<CharacterResponse>(system.baseUrl, 'GET', `/api/characters/${a.characterId}`, { token: a.guest!.accessToken });
     expect(own.status).toBe(200);
     expect(own.body.id).toBe(a.characterId);
     const other = await api(system.baseUrl, 'GET', `/api/characters/${b.characterId}`, { token: a.guest!.accessToken });
     expect(other.status).toBe(403);
-    const snap = await api(system.baseUrl, 'GET', '/api/worlds/lobby/snapshot', { token: a.guest!.accessToken });
+    const snap = await api<SnapshotResponse>(system.baseUrl, 'GET', '/api/worlds/lobby/snapshot', { token: a.guest!.accessToken });
     expect(snap.status).toBe(200);
     const etag = snap.headers.get('etag')!;
     expect(etag).toBe(`"${snap.body.world.seq}"`);
@@ -215,7 +211,7 @@ describe('the durable intent pipeline, end to end', () => {
   it('removes a player who disconnects, for the others', async () => {
     const c = await client().join();
     await c.close();
-    await b.waitForType('event.state_delta', (m) => m.changes.some((x: any) => x.op === 'character.left' && x.id === c.characterId));
+    await b.waitForType('event.state_delta', (m) => m.changes.some((x) => x.op === 'character.left' && x.id === c.characterId));
   });
 
   it('keeps a closed socket from affecting the open ones', () => {

@@ -1,11 +1,15 @@
 import { jetstream } from '@nats-io/jetstream';
 import { connect, NatsConnection } from '@nats-io/transport-node';
 import type { Client } from 'pg';
+import type { EventError, IntentAck } from '@tilemud/contracts';
+import { isIntentAck } from '@tilemud/contracts';
+import type { AckEnvelope } from '@tilemud/runtime';
 import { topology } from '@tilemud/runtime';
 import { api, joinPlayer, sleep, TestClient } from '../support/client';
 import { db } from '../support/db';
 import { eventually } from '../support/eventually';
 import { TestSystem } from '../support/system';
+import { isIntentAnswer } from './identity-helpers';
 
 // Each poison as a hostile client writes it in a raw frame: a JSON escape that JSON.parse turns
 // into a string PostgreSQL cannot store. (JSON.stringify would escape them the same way, but
@@ -88,13 +92,13 @@ describe('poison input: a string the log cannot store is refused alone, at the d
           const seq = Number(/"intentSeq":(\d+)/.exec(frame)![1]);
           const from = poisoner.received.length;
           poisoner.send(frame);
-          const answer = await poisoner.waitFor((m) => m.intentSeq === seq && (m.type === 'event.error' || m.type === 'event.ack'), 10_000, from);
+          const answer = await poisoner.waitFor((m): m is IntentAck | EventError => isIntentAnswer(m) && m.intentSeq === seq, 10_000, from);
           expect({ what, field, answer }).toMatchObject({
             what,
             field,
             answer: { type: 'event.error', intentSeq: seq, error: { code: 'SCHEMA_VALIDATION_FAILED', category: 'validation', retryable: false } },
           });
-          expect(answer.error.message).toMatch(/U\+(D800|DC00|0000)/);
+          expect(answer.error?.message).toMatch(/U\+(D800|DC00|0000)/);
           refusedSeqs.push(seq);
         }
       }
@@ -111,7 +115,7 @@ describe('poison input: a string the log cannot store is refused alone, at the d
       const { rowCount } = await pg.query(`SELECT 1 FROM ${table} WHERE character_id = $1 AND intent_seq = ANY($2::bigint[])`, [poisoner.characterId, refusedSeqs]);
       expect({ table, rowCount }).toEqual({ table, rowCount: 0 });
     }
-    expect(poisoner.received.some((m) => m.type === 'event.ack' && refusedSeqs.includes(m.intentSeq))).toBe(false);
+    expect(poisoner.received.some((m) => isIntentAck(m) && refusedSeqs.includes(m.intentSeq))).toBe(false);
     expect(sequencerReloaded()).toBe(false);
   }, 90_000);
 
@@ -141,10 +145,10 @@ describe('poison input: a string the log cannot store is refused alone, at the d
     const t = topology(process.env.NATS_PREFIX!);
     const js = jetstream(nc);
     const injector = await joinPlayer(system); // its character's intents come through the stream only
-    const acks: any[] = [];
+    const acks: AckEnvelope[] = [];
     const sub = nc.subscribe(t.ackSubject('poison-probe'));
     const collecting = (async () => {
-      for await (const m of sub) acks.push(m.json());
+      for await (const m of sub) acks.push(m.json<AckEnvelope>());
     })();
     const player = (intentSeq: number, intent: string, gatewayId = 'poison-probe') =>
       `{"kind":"player","worldId":"lobby","characterId":"${injector.characterId}","intentSeq":${intentSeq},"intent":${intent},"gatewayId":"${gatewayId}","sessionId":"probe-session","receivedAt":${Date.now()}}`;
@@ -161,18 +165,23 @@ describe('poison input: a string the log cannot store is refused alone, at the d
     try {
       // Published back to back, so the sequencer takes them in as few batches as it can.
       await Promise.all(envelopes.map((e) => js.publish(t.intentSubject('lobby'), e)));
-      await eventually('answers to the six answerable envelopes', () => acks.length >= 6, 15_000, () => acks);
+      await eventually(
+        'answers to the six answerable envelopes',
+        () => acks.length >= 6,
+        15_000,
+        () => acks,
+      );
     } finally {
       sub.unsubscribe();
       await collecting;
     }
     const bySeq = new Map(acks.map((a) => [a.intentSeq, a]));
     expect([...bySeq.keys()].sort()).toEqual([1001, 1002, 1003, 1004, 1005, 1007]);
-    for (const good of [1001, 1004, 1007]) expect(bySeq.get(good)).toMatchObject({ status: 'applied', seq: expect.any(Number) });
+    for (const good of [1001, 1004, 1007]) expect(bySeq.get(good)).toMatchObject({ status: 'applied', seq: expect.any(Number) as number });
     for (const bad of [1002, 1003, 1005]) {
       expect(bySeq.get(bad)).toMatchObject({ status: 'rejected', error: { code: 'SCHEMA_VALIDATION_FAILED', category: 'validation', retryable: false } });
     }
-    const { rows } = await pg.query('SELECT DISTINCT intent_seq::int AS s FROM action_events WHERE character_id = $1 ORDER BY 1', [injector.characterId]);
+    const { rows } = await pg.query<{ s: number }>('SELECT DISTINCT intent_seq::int AS s FROM action_events WHERE character_id = $1 ORDER BY 1', [injector.characterId]);
     expect(rows.map((r) => r.s).filter((s) => s > 1000)).toEqual([1001, 1004, 1007]);
     expect(system.apps.sequencer.output).toContain('poison intent terminated');
     expect(sequencerReloaded()).toBe(false);
@@ -225,11 +234,11 @@ describe('poison input: a string the log cannot store is refused alone, at the d
       for (let i = 0; running; i++) {
         const seq = ++p.intentSeq;
         const frame = variants[i % variants.length]!.replace(/"intentSeq":\d+/, `"intentSeq":${seq}`);
-        for (let again = true; again && running; ) {
+        for (let again = true; again && running;) {
           const from = p.received.length;
           p.send(frame);
           sent++;
-          const answer = await p.waitFor((m) => m.intentSeq === seq && (m.type === 'event.error' || m.type === 'event.ack'), 15_000, from).catch(() => undefined);
+          const answer = await p.waitFor((m): m is IntentAck | EventError => isIntentAnswer(m) && m.intentSeq === seq, 15_000, from).catch(() => undefined);
           again = answer?.error?.retryable === true;
           await sleep(again ? 100 : 700); // the poisoner's pace (see above), not a wait
         }

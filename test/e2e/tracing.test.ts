@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from 'pg';
+import type { IntentAck } from '@tilemud/contracts';
 import { TestClient, joinPlayer } from '../support/client';
 import { db } from '../support/db';
 import { eventually } from '../support/eventually';
@@ -20,7 +21,24 @@ interface Span {
 /** OTLP/JSON ids are hex (the JS exporters' JSON encoding); base64 is accepted too, as the spec allows. */
 const hex = (id: unknown): string => (typeof id !== 'string' || id === '' ? '' : /^[0-9a-f]+$/.test(id) ? id : Buffer.from(id, 'base64').toString('hex'));
 
-function attrs(list: Array<{ key: string; value: Record<string, unknown> }> = []): Record<string, unknown> {
+/** The parts of an OTLP/JSON export request (ExportTraceServiceRequest) this receiver reads. */
+interface OtlpAttribute {
+  key: string;
+  value: Record<string, unknown>;
+}
+interface OtlpSpan {
+  name: string;
+  traceId?: string;
+  spanId?: string;
+  parentSpanId?: string;
+  attributes?: OtlpAttribute[];
+  links?: Array<{ traceId?: string; spanId?: string }>;
+}
+interface OtlpTraces {
+  resourceSpans?: Array<{ resource?: { attributes?: OtlpAttribute[] }; scopeSpans?: Array<{ spans?: OtlpSpan[] }> }>;
+}
+
+function attrs(list: OtlpAttribute[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const a of list) {
     const v = a.value;
@@ -41,7 +59,7 @@ class OtlpReceiver {
       req.on('end', () => {
         if (req.method !== 'POST' || req.url !== '/v1/traces') return void res.writeHead(404).end();
         try {
-          this.take(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          this.take(JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpTraces);
           res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
         } catch {
           res.writeHead(400).end();
@@ -49,10 +67,10 @@ class OtlpReceiver {
       });
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  private take(body: any): void {
+  private take(body: OtlpTraces): void {
     for (const rs of body.resourceSpans ?? []) {
       const service = attrs(rs.resource?.attributes)['service.name'] as string;
       for (const ss of rs.scopeSpans ?? [])
@@ -64,7 +82,7 @@ class OtlpReceiver {
             spanId: hex(s.spanId),
             parentSpanId: hex(s.parentSpanId) || undefined,
             attributes: attrs(s.attributes),
-            links: (s.links ?? []).map((l: any) => ({ traceId: hex(l.traceId), spanId: hex(l.spanId) })),
+            links: (s.links ?? []).map((l) => ({ traceId: hex(l.traceId), spanId: hex(l.spanId) })),
           });
     }
   }
@@ -116,7 +134,7 @@ describe('OpenTelemetry traces across the three apps (OTLP/HTTP)', () => {
   it('gives every intent of a batch one whole trace, with outcomes, linked append and fan-out, and its id in every app log', async () => {
     // Several intents from several clients at once: the sequencer takes them in batches.
     const sent: Array<{ client: TestClient; intentSeq: number; parent: { traceId: string; spanId: string } }> = [];
-    const acks: Array<Promise<any>> = [];
+    const acks: Array<Promise<IntentAck>> = [];
     for (let round = 0; round < 3; round++) {
       for (const c of clients) {
         const parent = browserSpan();
@@ -140,10 +158,17 @@ describe('OpenTelemetry traces across the three apps (OTLP/HTTP)', () => {
     // Waits until every applied intent's trace has reached the fan-out (spans are exported in batches).
     const whole = (traceId: string) => {
       const t = inTrace(traceId);
-      return ['gateway.intent', 'gateway.publish', 'gateway.ack', 'sequencer.decide', 'sequencer.commit', 'projector.apply'].every((n) => t.some((s) => s.name === n)) &&
-        otlp.spans.some((s) => s.name === 'gateway.fanout' && (s.traceId === traceId || linksInto(s, traceId)));
+      return (
+        ['gateway.intent', 'gateway.publish', 'gateway.ack', 'sequencer.decide', 'sequencer.commit', 'projector.apply'].every((n) => t.some((s) => s.name === n)) &&
+        otlp.spans.some((s) => s.name === 'gateway.fanout' && (s.traceId === traceId || linksInto(s, traceId)))
+      );
     };
-    await eventually('every sent intent traced whole (gateway, sequencer, projector, fan-out)', () => sent.every((s) => whole(s.parent.traceId)), 60_000, () => sent.filter((s) => !whole(s.parent.traceId)).map((s) => inTrace(s.parent.traceId).map((x) => x.name)));
+    await eventually(
+      'every sent intent traced whole (gateway, sequencer, projector, fan-out)',
+      () => sent.every((s) => whole(s.parent.traceId)),
+      60_000,
+      () => sent.filter((s) => !whole(s.parent.traceId)).map((s) => inTrace(s.parent.traceId).map((x) => x.name)),
+    );
 
     const appends = otlp.spans.filter((s) => s.name === 'sequencer.append');
     // At least one group commit carried intents of several clients, and links each of them.
@@ -162,8 +187,12 @@ describe('OpenTelemetry traces across the three apps (OTLP/HTTP)', () => {
       const publish = one('gateway.publish');
       expect(publish.parentSpanId).toBe(intent.spanId);
       const decide = one('sequencer.decide');
-      const seq = answered[i].seq as number;
-      expect(decide).toMatchObject({ service: 'tilemud-sequencer', parentSpanId: publish.spanId, attributes: { 'tilemud.world': intent.attributes['tilemud.world'], 'tilemud.outcome': 'applied', 'tilemud.seq': seq } });
+      const seq = answered[i]!.seq;
+      expect(decide).toMatchObject({
+        service: 'tilemud-sequencer',
+        parentSpanId: publish.spanId,
+        attributes: { 'tilemud.world': intent.attributes['tilemud.world'], 'tilemud.outcome': 'applied', 'tilemud.seq': seq },
+      });
       // The group commit: a child of the decide span linking the batch's append span, which links back
       // to this intent and is the parent of the PostgreSQL instrumentation's query span.
       const commit = one('sequencer.commit');
@@ -190,8 +219,8 @@ describe('OpenTelemetry traces across the three apps (OTLP/HTTP)', () => {
     expect(rt.find((s) => s.name === 'gateway.ack')?.attributes).toMatchObject({ 'tilemud.outcome': 'rejected', 'tilemud.error_code': 'ITEM_NOT_FOUND' });
 
     // Without a traceparent the gateway's span is the root; the event stores that trace id.
-    const { rows } = await pg.query('SELECT trace_id FROM action_events WHERE character_id = $1 AND intent_seq = $2', [clients[1]!.characterId, bare.intentSeq]);
-    const bareTrace = rows[0].trace_id as string;
+    const { rows } = await pg.query<{ trace_id: string }>('SELECT trace_id FROM action_events WHERE character_id = $1 AND intent_seq = $2', [clients[1]!.characterId, bare.intentSeq]);
+    const bareTrace = rows[0]!.trace_id;
     await eventually("the untraced intent's projector.apply span", () => inTrace(bareTrace).some((s) => s.name === 'projector.apply'), 20_000);
     expect(inTrace(bareTrace).find((s) => s.name === 'gateway.intent')).toMatchObject({ parentSpanId: undefined, attributes: { 'tilemud.client_trace': false } });
     expect(inTrace(bareTrace).some((s) => s.name === 'projector.apply')).toBe(true);
@@ -201,7 +230,7 @@ describe('OpenTelemetry traces across the three apps (OTLP/HTTP)', () => {
     for (const app of ['gateway', 'sequencer', 'projector'] as const) {
       const lines = system.apps[app].output.split('\n').filter((l) => l.includes(`"trace_id":"${traceId}"`));
       expect({ app, logged: lines.length > 0 }).toEqual({ app, logged: true });
-      expect(JSON.parse(lines[0]!)).toMatchObject({ trace_id: traceId, span_id: expect.stringMatching(/^[0-9a-f]{16}$/) });
+      expect(JSON.parse(lines[0]!)).toMatchObject({ trace_id: traceId, span_id: expect.stringMatching(/^[0-9a-f]{16}$/) as string });
     }
   }, 120_000);
 
