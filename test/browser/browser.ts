@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import type { Direction, Snapshot } from '@tilemud/contracts';
+import type { AuthResponse, Direction, Snapshot } from '@tilemud/contracts';
 
 export const CHROMIUM = process.env.TILEMUD_CHROMIUM ?? '/usr/bin/chromium';
 export const ROOT = join(__dirname, '..', '..');
@@ -90,9 +90,9 @@ export class Player {
   snapshot(worldId = 'lobby'): Promise<Snapshot> {
     return this.page.evaluate(async (w) => {
       // The client keeps its sign-in in localStorage (client/src/auth.ts).
-      const auth = JSON.parse(localStorage.getItem('tilemud.auth.v2')!).auth;
+      const { auth } = JSON.parse(localStorage.getItem('tilemud.auth.v2')!) as { auth: AuthResponse };
       const res = await fetch(`/api/worlds/${w}/snapshot`, { headers: { authorization: `Bearer ${auth.accessToken}` } });
-      return res.json();
+      return (await res.json()) as Snapshot;
     }, worldId);
   }
 
@@ -143,7 +143,12 @@ export function waitStatus(page: Page, status: string, timeout = 20_000): Promis
 }
 
 type P = { x: number; y: number };
-const STEPS: Array<[Direction, number, number]> = [['north', 0, -1], ['south', 0, 1], ['east', 1, 0], ['west', -1, 0]];
+const STEPS: Array<[Direction, number, number]> = [
+  ['north', 0, -1],
+  ['south', 0, 1],
+  ['east', 1, 0],
+  ['west', -1, 0],
+];
 
 /** Shortest walk over floor from `from` to any tile `goal` accepts, around the characters in `blocked`. */
 export function findPath(snapshot: Snapshot, from: P, goal: (p: P) => boolean, blocked: P[] = []): Direction[] | null {

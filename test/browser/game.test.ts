@@ -110,7 +110,7 @@ describeWithBrowser('the browser game', () => {
     // B walks next to A; A gives the item to B.
     snapshot = await b.snapshot();
     const at = await a.position();
-    const toA = findPath(snapshot, (await b.position())!, (p) => near(p, at) && !(p.x === at.x && p.y === at.y), [at, ...othersIn(snapshot, b.id)])!;
+    const toA = findPath(snapshot, await b.position(), (p) => near(p, at) && !(p.x === at.x && p.y === at.y), [at, ...othersIn(snapshot, b.id)])!;
     expect(toA).not.toBeNull();
     await b.walk(toA);
     const bAt = await b.position();

@@ -14,8 +14,8 @@ const log = (line: string) => process.stderr.write(`[identity] ${line}\n`);
 
 type Stored = { auth: AuthResponse; obtainedAt: number };
 /** The sign-in the page keeps (client/src/auth.ts). */
-const stored = (page: Page): Promise<Stored | null> => page.evaluate(() => JSON.parse(localStorage.getItem('tilemud.auth.v2') ?? 'null'));
-const kidOf = (jwt: string): string => JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()).kid;
+const stored = (page: Page): Promise<Stored | null> => page.evaluate(() => JSON.parse(localStorage.getItem('tilemud.auth.v2') ?? 'null') as Stored | null);
+const kidOf = (jwt: string): string => (JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid;
 
 /** Waits (on the page's clock, the machine's) until `epochMs` has passed. */
 const until = (page: Page, epochMs: number) => page.waitForFunction((t) => Date.now() > t, epochMs, { timeout: 60_000, polling: 100 });
@@ -61,7 +61,7 @@ async function snapshotOf(p: Player): Promise<Snapshot> {
     const s = (await p.snapshot()) as Snapshot & { error?: { category: string } };
     if (Array.isArray(s.characters)) return s;
     if (i === 5 || s.error?.category !== 'auth') throw new Error(`snapshot refused: ${JSON.stringify(s)}`);
-    const newer = (t: string) => JSON.parse(localStorage.getItem('tilemud.auth.v2')!).auth.accessToken !== t;
+    const newer = (t: string) => (JSON.parse(localStorage.getItem('tilemud.auth.v2')!) as Stored).auth.accessToken !== t;
     await p.page.waitForFunction(newer, token, { timeout: 10_000 });
   }
 }
@@ -133,7 +133,14 @@ describeWithBrowser('staying signed in, in the browser', () => {
 
   afterAll(async () => {
     // The world is shared with the other browser suites of this run: leave it at once.
-    for (const p of players) if (await p.page.getByTestId('sign-out').isVisible().catch(() => false)) await p.signOut().catch(() => undefined);
+    for (const p of players)
+      if (
+        await p.page
+          .getByTestId('sign-out')
+          .isVisible()
+          .catch(() => false)
+      )
+        await p.signOut().catch(() => undefined);
     await browser?.close();
     await proxy?.close();
     await system?.stop();
@@ -224,7 +231,7 @@ describeWithBrowser('staying signed in, in the browser', () => {
     await form.getByRole('button', { name: 'Create account' }).click();
     await c.page.getByTestId('upgraded').waitFor();
     expect(await c.page.getByTestId('upgraded').textContent()).toBe(`Account ${username} created`);
-    expect((await stored(c.page))!.auth.player).toMatchObject({ id: expect.any(String), username });
+    expect((await stored(c.page))!.auth.player).toMatchObject({ id: expect.any(String) as unknown, username });
     await screenshot(c.page, 'identity-upgraded');
 
     await c.signOut();

@@ -150,7 +150,12 @@ describeWithBrowser('playing on a phone and with the keyboard', () => {
     await page.waitForFunction(() => document.querySelector('.game')?.getAttribute('data-in-flight') === '0', undefined, { timeout: 15_000 });
     // Playwright hears of sent frames through events that can trail the page's own state: wait for
     // them (a dropped press never comes, and the count below then fails).
-    await eventually('the 15 moves seen sent by Playwright', () => desk.movesSent() - before >= 15, 15_000, () => desk.movesSent() - before);
+    await eventually(
+      'the 15 moves seen sent by Playwright',
+      () => desk.movesSent() - before >= 15,
+      15_000,
+      () => desk.movesSent() - before,
+    );
     expect(desk.movesSent() - before).toBe(15);
     // Fifteen alternating steps end one step away, as the server has it.
     await desk.waitPosition(desk.id, here.x + V[d][0], here.y + V[d][1]);

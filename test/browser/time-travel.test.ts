@@ -32,7 +32,8 @@ describeWithBrowser('time travel on the operator page', () => {
     walker = await joinPlayer(system);
     // Three steps in a straight line, so that where it stood at each seq differs.
     const me = walker.me;
-    const clear = (d: Dir) => [1, 2, 3].every((k) => walker.tiles[me.y + V[d][1] * k]?.[me.x + V[d][0] * k] === '.' && ![...walker.characters.values()].some((c) => c.x === me.x + V[d][0] * k && c.y === me.y + V[d][1] * k));
+    const clear = (d: Dir) =>
+      [1, 2, 3].every((k) => walker.tiles[me.y + V[d][1] * k]?.[me.x + V[d][0] * k] === '.' && ![...walker.characters.values()].some((c) => c.x === me.x + V[d][0] * k && c.y === me.y + V[d][1] * k));
     const dir = (['east', 'west', 'south', 'north'] as Dir[]).find(clear);
     if (!dir) throw new Error('the walker has no straight line of 3 free tiles');
     for (let k = 1; k <= 3; k++) {
@@ -67,7 +68,12 @@ describeWithBrowser('time travel on the operator page', () => {
       ([px, py]) => {
         const c = document.querySelector('[data-testid="travel-canvas"]') as HTMLCanvasElement;
         const dpr = c.width / Number(c.dataset.cssWidth);
-        return Array.from(c.getContext('2d')!.getImageData(Math.round(px! * dpr), Math.round(py! * dpr), 1, 1).data.slice(0, 3));
+        return Array.from(
+          c
+            .getContext('2d')!
+            .getImageData(Math.round(px! * dpr), Math.round(py! * dpr), 1, 1)
+            .data.slice(0, 3),
+        );
       },
       [x * TILE + TILE / 2, y * TILE + TILE / 2],
     );

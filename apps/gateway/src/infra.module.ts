@@ -20,13 +20,7 @@ export class InfraModule {
   static forRoot(config: GatewayConfig, metricsReader: PrometheusExporter): DynamicModule {
     return {
       module: InfraModule,
-      providers: [
-        ...infraProviders(config),
-        { provide: METRICS_READER, useValue: metricsReader },
-        GatewayMetrics,
-        InfraLifecycle,
-        { provide: APP_FILTER, useClass: ApiExceptionFilter },
-      ],
+      providers: [...infraProviders(config), { provide: METRICS_READER, useValue: metricsReader }, GatewayMetrics, InfraLifecycle, { provide: APP_FILTER, useClass: ApiExceptionFilter }],
       exports: [CONFIG, LOGGER, GATEWAY_ID, TOPOLOGY, PG_POOL, REDIS, NATS, METRICS_READER, GatewayMetrics],
     };
   }

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   // Behind a load balancer the client's address (for per-address limits) is in X-Forwarded-For.
   if (config.TRUST_PROXY !== undefined) app.set('trust proxy', trustProxy(config.TRUST_PROXY));
   const express = app.getHttpAdapter().getInstance() as { get(setting: string): unknown };
-  guardDoor(app.getHttpServer() as Server, config, express.get('trust proxy fn') as (addr: string, i: number) => boolean, new ClientFaultLog(log));
+  guardDoor(app.getHttpServer(), config, express.get('trust proxy fn') as (addr: string, i: number) => boolean, new ClientFaultLog(log));
   const clientDist = config.CLIENT_DIST ?? join(__dirname, '..', '..', '..', 'client', 'dist');
   if (existsSync(join(clientDist, 'index.html'))) app.useStaticAssets(clientDist, { index: 'index.html' });
   stopWithin(log, config.SHUTDOWN_TIMEOUT_MS);

@@ -5,7 +5,14 @@ import { unstorable } from './intents';
 
 // Two worlds joined by a portal at here's east end; a key lies in here.
 const MAPS: Record<string, WorldMap> = {
-  here: parseWorldDefinition({ id: 'here', name: 'Here', tiles: ['....>'], spawns: [{ x: 0, y: 0 }], portals: [{ x: 4, y: 0, toWorldId: 'there', toX: 1, toY: 0 }], items: [{ id: 'key-1', kind: 'key', x: 0, y: 0 }] }),
+  here: parseWorldDefinition({
+    id: 'here',
+    name: 'Here',
+    tiles: ['....>'],
+    spawns: [{ x: 0, y: 0 }],
+    portals: [{ x: 4, y: 0, toWorldId: 'there', toX: 1, toY: 0 }],
+    items: [{ id: 'key-1', kind: 'key', x: 0, y: 0 }],
+  }),
   there: parseWorldDefinition({ id: 'there', name: 'There', tiles: ['...'], spawns: [{ x: 0, y: 0 }] }),
 };
 const NOW = '2026-01-01T00:00:00.000Z';
@@ -22,11 +29,28 @@ const at = (characterId: string, x: number, inventory: { id: string; kind: strin
 
 // The intents, as the gateways (or another sequencer) put them on the bus.
 const player = (characterId: string, intentSeq: number, intent: Extract<IntentEnvelope, { kind: 'player' }>['intent'], worldId = 'here'): IntentEnvelope => ({
-  kind: 'player', worldId, characterId, intentSeq, intent, gatewayId: 'gw-1', sessionId: `s-${characterId}`, receivedAt: 0,
+  kind: 'player',
+  worldId,
+  characterId,
+  intentSeq,
+  intent,
+  gatewayId: 'gw-1',
+  sessionId: `s-${characterId}`,
+  receivedAt: 0,
 });
 const move = (c: string, n: number, direction: 'east' | 'west', worldId = 'here') => player(c, n, { type: 'move', direction }, worldId);
 const act = (c: string, n: number, payload: { action: string } & Record<string, unknown>) => player(c, n, { type: 'action', payload });
-const enter = (characterId: string, worldId: string, home: boolean): IntentEnvelope => ({ kind: 'system', op: 'enter', worldId, characterId, name: characterId, sessionId: `s-${characterId}`, home, requestId: `r-${characterId}`, gatewayId: 'gw-1' });
+const enter = (characterId: string, worldId: string, home: boolean): IntentEnvelope => ({
+  kind: 'system',
+  op: 'enter',
+  worldId,
+  characterId,
+  name: characterId,
+  sessionId: `s-${characterId}`,
+  home,
+  requestId: `r-${characterId}`,
+  gatewayId: 'gw-1',
+});
 const refused = (env: IntentEnvelope, error: OutcomeError): BatchIntent => ({ env, refused: error, traceId: null });
 
 /**
@@ -62,7 +86,11 @@ describe('decideBatch: seq assignment', () => {
     given(world('here', seeded('here'), at('ann', 0), at('bob', 2)), world('there', at('cid', 0)))
       .when(move('ann', 1, 'east'), move('cid', 7, 'east', 'there'), move('bob', 1, 'east'))
       .then({
-        events: [row('here', 4, 'character.moved', { characterId: 'ann', intentSeq: 1, eventIndex: 0, traceId: 'trace-1', traceparent: 'tp-1' }), row('there', 2, 'character.moved'), row('here', 5, 'character.moved')],
+        events: [
+          row('here', 4, 'character.moved', { characterId: 'ann', intentSeq: 1, eventIndex: 0, traceId: 'trace-1', traceparent: 'tp-1' }),
+          row('there', 2, 'character.moved'),
+          row('here', 5, 'character.moved'),
+        ],
         verdicts: [applied(4), applied(2), applied(5)],
       });
   });
@@ -74,7 +102,10 @@ describe('decideBatch: seq assignment', () => {
         events: [row('here', 3, 'character.moved')],
         rejections: [{ characterId: 'bob', intentSeq: 4, worldId: 'here', code: 'TILE_OCCUPIED', details: { occupantId: 'ann' }, recordedAt: NOW }],
         verdicts: [applied(3), rejected('TILE_OCCUPIED', { category: 'domain', retryable: false })],
-        lastIntentSeq: new Map([['ann', 1], ['bob', 4]]),
+        lastIntentSeq: new Map([
+          ['ann', 1],
+          ['bob', 4],
+        ]),
       });
   });
 
@@ -105,7 +136,12 @@ describe('decideBatch: resends and refusals', () => {
     const error = unstorable('22P05');
     given(world('here', at('ann', 0)))
       .when(refused(move('ann', 2, 'east'), error))
-      .then({ events: [], rejections: [{ characterId: 'ann', intentSeq: 2, code: 'VALIDATION_FAILED', details: error.details }], verdicts: [{ outcome: { status: 'rejected', error } }], lastIntentSeq: new Map([['ann', 2]]) });
+      .then({
+        events: [],
+        rejections: [{ characterId: 'ann', intentSeq: 2, code: 'VALIDATION_FAILED', details: error.details }],
+        verdicts: [{ outcome: { status: 'rejected', error } }],
+        lastIntentSeq: new Map([['ann', 2]]),
+      });
   });
 
   it('refuses an intent for a world that does not exist, without recording it', () => {
@@ -142,7 +178,19 @@ describe('decideBatch: actions of many steps', () => {
 });
 
 describe('decideBatch: portal hand-overs', () => {
-  const handover: Handover = { handoverId: 'ann:1', characterId: 'ann', name: 'ann', sessionId: 's-ann', fromWorldId: 'here', toWorldId: 'there', toX: 1, toY: 0, facing: 'east', inventory: [], epoch: 1 };
+  const handover: Handover = {
+    handoverId: 'ann:1',
+    characterId: 'ann',
+    name: 'ann',
+    sessionId: 's-ann',
+    fromWorldId: 'here',
+    toWorldId: 'there',
+    toX: 1,
+    toY: 0,
+    facing: 'east',
+    inventory: [],
+    epoch: 1,
+  };
 
   it('records a step onto a portal with its departure, answers with the world it goes to, and hands it over once', () => {
     given(world('here', at('ann', 3)))

@@ -21,7 +21,12 @@ export async function traceAppend(decided: readonly Span[], attrs: { events: num
   const batch = startSpan('sequencer.append', ROOT_CONTEXT, {
     kind: SpanKind.CLIENT,
     links: decided.map((s) => ({ context: s.spanContext() })),
-    attributes: { 'tilemud.intents': decided.length, 'tilemud.events': attrs.events, 'tilemud.rejections': attrs.rejections, ...(attrs.worlds.length === 1 ? { 'tilemud.world': attrs.worlds[0]! } : {}) },
+    attributes: {
+      'tilemud.intents': decided.length,
+      'tilemud.events': attrs.events,
+      'tilemud.rejections': attrs.rejections,
+      ...(attrs.worlds.length === 1 ? { 'tilemud.world': attrs.worlds[0]! } : {}),
+    },
   });
   const commits = decided.map((s) =>
     startSpan('sequencer.commit', trace.setSpan(ROOT_CONTEXT, s), { links: [{ context: batch.spanContext() }], attributes: { 'tilemud.batch_intents': decided.length } }),
@@ -39,7 +44,16 @@ export async function traceAppend(decided: readonly Span[], attrs: { events: num
 export function traceAnswer(span: Span, env: IntentEnvelope, outcome: Outcome, logger: Logger): void {
   setOutcome(span, outcome);
   inSpan(span, () =>
-    logger.debug({ worldId: env.worldId, characterId: env.characterId, ...(env.kind === 'player' ? { intentSeq: env.intentSeq } : env.kind === 'system' ? { op: env.op } : { kind: env.kind }), outcome: outcome.status, ...(outcome.error ? { code: outcome.error.code } : {}) }, 'intent answered'),
+    logger.debug(
+      {
+        worldId: env.worldId,
+        characterId: env.characterId,
+        ...(env.kind === 'player' ? { intentSeq: env.intentSeq } : env.kind === 'system' ? { op: env.op } : { kind: env.kind }),
+        outcome: outcome.status,
+        ...(outcome.error ? { code: outcome.error.code } : {}),
+      },
+      'intent answered',
+    ),
   );
   endSpan(span);
 }

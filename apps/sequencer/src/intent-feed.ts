@@ -24,11 +24,19 @@ export class IntentFeed {
     private readonly logger: Logger,
     prefetch: number,
   ) {
-    this.loop = new ConsumerLoop(js, t.intentsStream, t.sequencerConsumer, { max_messages: prefetch }, (m) => sequencer.enqueue(m), logger, () => void this.heal());
+    this.loop = new ConsumerLoop(
+      js,
+      t.intentsStream,
+      t.sequencerConsumer,
+      { max_messages: prefetch },
+      (m) => sequencer.enqueue(m),
+      logger,
+      () => void this.heal(),
+    );
   }
 
   start(): void {
-    void this.serially(async () => this.loop.start());
+    void this.serially(() => this.loop.start());
   }
 
   /** Takes no more intents; those received and not yet in a batch go back to the queue. */
@@ -97,7 +105,8 @@ export class IntentFeed {
     this.sequencer.returnQueued();
   }
 
-  private serially<T>(step: () => Promise<T>): Promise<T> {
+  /** Runs step after the steps before it, whatever they did (a step that throws rejects only its own promise). */
+  private serially<T>(step: () => T | Promise<T>): Promise<T> {
     const run = this.chain.then(step, step);
     this.chain = run.catch(() => undefined);
     return run;

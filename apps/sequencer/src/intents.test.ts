@@ -34,17 +34,17 @@ describe('screen: what the sequencer takes from the intents stream', () => {
   });
 
   it('terminates what cannot be answered: a poisoned address, a poisoned hand-over, a malformed envelope', () => {
-    expect(screen(player(chat('hi \ud800'), { gatewayId: 'gw\u0000' }))).toEqual({ ok: false, why: expect.stringContaining('unanswerable') });
-    expect(screen(player(chat('ok'), { sessionId: 's\udc00' }))).toEqual({ ok: false, why: expect.stringContaining('unanswerable') });
-    expect(screen({ kind: 'player', worldId: 'lobby' })).toEqual({ ok: false, why: expect.stringContaining('not an intent envelope') });
-    expect(screen('nope')).toMatchObject({ ok: false, why: expect.any(String) });
+    expect(screen(player(chat('hi \ud800'), { gatewayId: 'gw\u0000' }))).toEqual({ ok: false, why: expect.stringContaining('unanswerable') as string });
+    expect(screen(player(chat('ok'), { sessionId: 's\udc00' }))).toEqual({ ok: false, why: expect.stringContaining('unanswerable') as string });
+    expect(screen({ kind: 'player', worldId: 'lobby' })).toEqual({ ok: false, why: expect.stringContaining('not an intent envelope') as string });
+    expect(screen('nope')).toMatchObject({ ok: false, why: expect.any(String) as string });
   });
 
   it('refuses an intent the log would not store as VALIDATION_FAILED, never retryable', () => {
     expect(unstorable('22P05')).toEqual({
       code: 'VALIDATION_FAILED',
       category: 'validation',
-      message: expect.any(String),
+      message: expect.any(String) as string,
       retryable: false,
       details: { cause: 'LOG_REFUSED', sqlstate: '22P05' },
     });

@@ -15,14 +15,7 @@ export type Outcome = Omit<AckEnvelope, 'sessionId' | 'characterId' | 'worldId'>
 export function toCommand(env: IntentEnvelope, now: string): WorldCommand {
   switch (env.kind) {
     case 'system':
-      switch (env.op) {
-        case 'enter':
-          return { type: 'enter', characterId: env.characterId, name: stripBidiControls(env.name), sessionId: env.sessionId ?? env.requestId, home: env.home ?? false };
-        case 'away':
-          return { type: 'away', characterId: env.characterId, sessionId: env.sessionId ?? env.requestId };
-        case 'leave':
-          return { type: 'leave', characterId: env.characterId, sessionId: env.sessionId };
-      }
+      return systemCommand(env);
     case 'handover':
       return { type: 'arrive', handover: env.handover };
     case 'player': {
@@ -36,6 +29,17 @@ export function toCommand(env: IntentEnvelope, now: string): WorldCommand {
           return { type: 'action', characterId: env.characterId, payload: i.payload };
       }
     }
+  }
+}
+
+function systemCommand(env: Extract<IntentEnvelope, { kind: 'system' }>): WorldCommand {
+  switch (env.op) {
+    case 'enter':
+      return { type: 'enter', characterId: env.characterId, name: stripBidiControls(env.name), sessionId: env.sessionId ?? env.requestId, home: env.home ?? false };
+    case 'away':
+      return { type: 'away', characterId: env.characterId, sessionId: env.sessionId ?? env.requestId };
+    case 'leave':
+      return { type: 'leave', characterId: env.characterId, sessionId: env.sessionId };
   }
 }
 

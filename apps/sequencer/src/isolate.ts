@@ -40,11 +40,7 @@ export type PartResult<R> = { ok: true } | { ok: false; reason: R };
  * intents are decided after its refused one). One culprit among n costs about 2·log2(n) extra
  * appends; any other failure of `commit` rejects at once.
  */
-export async function commitIsolating<T, R>(
-  batch: readonly T[],
-  commit: (part: readonly T[]) => Promise<PartResult<R>>,
-  refuseAlone: (item: T, reason: R) => Promise<void>,
-): Promise<void> {
+export async function commitIsolating<T, R>(batch: readonly T[], commit: (part: readonly T[]) => Promise<PartResult<R>>, refuseAlone: (item: T, reason: R) => Promise<void>): Promise<void> {
   if (batch.length === 0) return;
   const result = await commit(batch);
   if (result.ok) return;

@@ -25,7 +25,8 @@ async function main(): Promise<void> {
   gauges?.memoryHeads(() => sequencer.heads());
   w.keepingUp(() => {
     const waitedMs = Math.round(sequencer.waitingMs());
-    if (waitedMs > config.SEQUENCER_READY_MAX_WAIT_MS) return { ok: false, reason: `the oldest intent in hand has waited ${waitedMs} ms (SEQUENCER_READY_MAX_WAIT_MS ${config.SEQUENCER_READY_MAX_WAIT_MS})`, details: { waitedMs } };
+    if (waitedMs > config.SEQUENCER_READY_MAX_WAIT_MS)
+      return { ok: false, reason: `the oldest intent in hand has waited ${waitedMs} ms (SEQUENCER_READY_MAX_WAIT_MS ${config.SEQUENCER_READY_MAX_WAIT_MS})`, details: { waitedMs } };
     if (nc.isClosed()) return { ok: false, reason: 'the NATS connection is closed' };
     return { ok: true, details: { waitedMs } };
   });
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
       feed.start();
     },
   });
-  feed.watchReconnects(nc, w.active);
+  feed.watchReconnects(nc, () => w.active());
   publisher.retryOnReconnect(nc);
   setInterval(() => void (w.active() && keeper.check()), config.STREAM_CHECK_INTERVAL_MS).unref();
   setInterval(() => {

@@ -6,7 +6,7 @@ function capture() {
   const lines: Array<Record<string, unknown>> = [];
   const stream = new Writable({
     write(chunk, _enc, cb) {
-      lines.push(JSON.parse(chunk.toString()));
+      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
       cb();
     },
   });

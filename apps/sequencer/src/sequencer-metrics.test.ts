@@ -9,8 +9,26 @@ describe('sequencer metrics: pure parts', () => {
   });
 
   it("log heads: the database's, raised by what this owner committed since the last poll", () => {
-    const polled = new Map([['lobby', 10], ['meadow', 4]]);
-    expect(mergeHeads(polled, new Map([['lobby', 12], ['meadow', 3], ['cave', 1]]))).toEqual(new Map([['lobby', 12], ['meadow', 4], ['cave', 1]]));
+    const polled = new Map([
+      ['lobby', 10],
+      ['meadow', 4],
+    ]);
+    expect(
+      mergeHeads(
+        polled,
+        new Map([
+          ['lobby', 12],
+          ['meadow', 3],
+          ['cave', 1],
+        ]),
+      ),
+    ).toEqual(
+      new Map([
+        ['lobby', 12],
+        ['meadow', 4],
+        ['cave', 1],
+      ]),
+    );
     expect(mergeHeads(undefined, new Map())).toEqual(new Map());
   });
 });

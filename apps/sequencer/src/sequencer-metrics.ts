@@ -73,7 +73,11 @@ export function recordCommit(stats: IntervalStats, c: { appendMs: number; events
   stats.count('intents', c.waitedMs.length);
   stats.count('events', c.events);
   for (const w of c.waitedMs) stats.time('receivedToCommitMs', w);
-  recordBatch(c.waitedMs.length, c.appendMs / 1e3, c.waitedMs.map((w) => w / 1e3));
+  recordBatch(
+    c.waitedMs.length,
+    c.appendMs / 1e3,
+    c.waitedMs.map((w) => w / 1e3),
+  );
 }
 
 /** Events committed to the log, counted per world. */
@@ -99,9 +103,7 @@ export function observeSequencer(pool: Pool, active: () => boolean): { memoryHea
   const heads = new Polled(() => logHeads(pool)).start();
   const current = () => mergeHeads(heads.get(), active() ? memory() : new Map());
   const m = meter();
-  m.createObservableGauge('tilemud.sequencer.worlds.owned', { description: 'worlds this process sequences (0 as a standby or paused)' }).addCallback((r) =>
-    r.observe(active() ? current().size : 0),
-  );
+  m.createObservableGauge('tilemud.sequencer.worlds.owned', { description: 'worlds this process sequences (0 as a standby or paused)' }).addCallback((r) => r.observe(active() ? current().size : 0));
   m.createObservableGauge('tilemud.sequencer.log.head', { description: "each world's highest seq in the event log" }).addCallback((r) => {
     for (const [world, seq] of current()) r.observe(seq, { world });
   });

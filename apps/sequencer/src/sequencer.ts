@@ -39,6 +39,8 @@ export class Sequencer {
   private paused = false;
   private readonly refusals: Refusals;
   readonly stats = new IntervalStats();
+  /** The steps `commitIsolating` takes: a part decided and appended, an intent the log will not store refused. */
+  private readonly isolating = { commit: (part: readonly JsMsg[]) => this.tryBatch(part), refuseAlone: (m: JsMsg, why: ContentRefusedError) => this.refuseAlone(m, why) };
 
   constructor(
     private readonly nc: NatsConnection,
@@ -53,7 +55,7 @@ export class Sequencer {
     this.queue = new BatchQueue(opts.maxBatch, (batch) => this.process(batch));
     this.intake = new Intake((env, outcome) => this.reply(env, outcome), logger);
     this.refusals = new Refusals(
-      (m) => this.parse(m),
+      (m) => this.intake.envelope(m),
       (env, outcome) => this.reply(env, outcome),
       logger,
     );
@@ -126,7 +128,7 @@ export class Sequencer {
     if (this.paused) return this.refusals.holdBack(msgs);
     try {
       // An intent whose content the log refuses is found and refused alone; memory needs no reload.
-      await commitIsolating(msgs, (part) => this.tryBatch(part), (m, why) => this.refuseAlone(m, why));
+      await commitIsolating(msgs, this.isolating.commit, this.isolating.refuseAlone);
       this.refusals.outage.over();
     } catch (err) {
       // Group commit failed otherwise: memory may be ahead of the log. Reload, then retry each intent
@@ -140,7 +142,7 @@ export class Sequencer {
       if (pending.length === 1) return this.refusals.refuse(pending[0]!, err as Error);
       for (const [i, m] of pending.entries()) {
         try {
-          await commitIsolating([m], (part) => this.tryBatch(part), (x, why) => this.refuseAlone(x, why));
+          await commitIsolating([m], this.isolating.commit, this.isolating.refuseAlone);
         } catch (e) {
           this.memory.unsure();
           if (isUnreachable(e)) return this.unreachable(pending.slice(i), e as Error);
@@ -167,8 +169,9 @@ export class Sequencer {
    * resend gets the same answer), never UNAVAILABLE, which would have its client send it forever.
    */
   private async refuseAlone(msg: JsMsg, why: ContentRefusedError): Promise<void> {
-    const env = this.parse(msg)!;
-    this.logger.error({ sqlstate: why.sqlstate, err: why.pgError.message, kind: env.kind, characterId: env.characterId, ...(env.kind === 'player' ? { intentSeq: env.intentSeq } : {}) }, 'intent refused alone: the event log will not store it');
+    const env = this.intake.envelope(msg)!;
+    const intent = { kind: env.kind, characterId: env.characterId, ...(env.kind === 'player' ? { intentSeq: env.intentSeq } : {}) };
+    this.logger.error({ sqlstate: why.sqlstate, err: why.pgError.message, ...intent }, 'intent refused alone: the event log will not store it');
     if (env.kind === 'handover') return msg.term(); // it would fail the same way on every redelivery
     const error = unstorable(why.sqlstate);
     this.unstorable.set(msg, error);
@@ -204,7 +207,8 @@ export class Sequencer {
       traceFailed(spans, err);
       throw isContentRefusal(err) ? new ContentRefusedError(err) : err;
     });
-    failpoint(this.opts.failpoint, 'sequencer.after_commit', taken.map((t) => t.env.characterId));
+    const characterIds = taken.map((t) => t.env.characterId);
+    failpoint(this.opts.failpoint, 'sequencer.after_commit', characterIds);
     this.recordStats(msgs, d.events.length, appendStart);
 
     // Committed: memory follows the log, then the gateways hear of it, then the world does.
@@ -225,9 +229,8 @@ export class Sequencer {
   /** The batch's intents still to answer, each with its decide span started. */
   private take(msgs: readonly JsMsg[]): Array<{ msg: JsMsg; env: IntentEnvelope; span: Span }> {
     return msgs.flatMap((msg) => {
-      const env = this.parse(msg);
-      if (!env) return [];
-      return [{ msg, env, span: traceDecide(msg.headers, env) }];
+      const env = this.intake.envelope(msg);
+      return env ? [{ msg, env, span: traceDecide(msg.headers, env) }] : [];
     });
   }
 
@@ -236,14 +239,9 @@ export class Sequencer {
     recordCommit(this.stats, { appendMs: committedAt - appendStart, events, waitedMs: msgs.map((m) => committedAt - (this.queue.receivedAt(m) ?? committedAt)) });
   }
 
-  private parse(msg: JsMsg): IntentEnvelope | undefined {
-    return this.intake.envelope(msg);
-  }
-
   private reply(env: IntentEnvelope, outcome: Outcome): void {
     recordOutcome(env, outcome);
     const out = ackFor(env, outcome);
     if (out) this.nc.publish(this.t.ackSubject(out.gatewayId), JSON.stringify(out.ack));
   }
 }
-

@@ -70,7 +70,7 @@ export class WorldMemory {
   }
 
   private async publishLanded(worldId: string, knownSeq: number): Promise<void> {
-    for (let after = knownSeq; ; ) {
+    for (let after = knownSeq; ;) {
       const rows = await this.log.eventsAfter(worldId, after);
       if (!rows.length) return;
       this.logger.warn({ worldId, fromSeq: rows[0]!.seq, events: rows.length }, 'a failed append had committed; publishing its events');

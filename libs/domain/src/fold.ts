@@ -1,4 +1,3 @@
-import type { WorldEvent } from './events';
 import { WorldDraft } from './evolve';
 import { initialWorldState, WorldState } from './state';
 import { upcast } from './versions';
@@ -28,7 +27,7 @@ export function foldFrom(map: WorldMap, from: StateAt | undefined, rows: Iterabl
   let seq = from?.seq ?? 0;
   for (const r of rows) {
     if (r.seq !== seq + 1) throw new Error(`world ${map.id}: log has a gap after seq ${seq}`);
-    draft.apply([upcast(r.type, r.version ?? 1, r.payload) as WorldEvent]);
+    draft.apply([upcast(r.type, r.version ?? 1, r.payload)]);
     seq = r.seq;
   }
   return { state: draft.state, seq };

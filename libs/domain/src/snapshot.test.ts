@@ -22,6 +22,9 @@ const events: WorldEvent[] = [
   { type: 'chat.posted', data: { messageId: 'm', characterId: 'a', name: 'a', channel: 'world', text: 'hi', at: '2026-01-01T00:00:00.000Z' } },
 ];
 const log: LogEntry[] = events.map((e, i) => ({ seq: i + 1, type: e.type, payload: e.data, version: e.type === 'character.moved' || e.type === 'chat.posted' ? 2 : 1 }));
+/** A value as stored in the database: written as JSON and read back. */
+const roundTrip = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
 /** A state as plain data, to compare two states whatever their maps' identities. */
 const plain = (s: ReturnType<typeof foldLog>) => ({ seq: s.seq, characters: [...s.state.characters], occupied: [...s.state.occupied].sort(), items: [...s.state.items] });
 
@@ -30,7 +33,7 @@ describe('world snapshots', () => {
     const whole = plain(foldLog(map, log));
     for (let k = 0; k <= log.length; k++) {
       // given: the state at k, stored as JSON and read back
-      const snap = JSON.parse(JSON.stringify(takeSnapshot('t', foldLog(map, log.slice(0, k)))));
+      const snap = roundTrip(takeSnapshot('t', foldLog(map, log.slice(0, k))));
       const from = restoreSnapshot(map, snap);
       // when: the events after k are folded onto it; then: the same state
       expect(plain(foldFrom(map, from, log.slice(k)))).toEqual(whole);
@@ -38,7 +41,7 @@ describe('world snapshots', () => {
   });
 
   it('rebuilds occupancy: the online character is found at its tile, the one that left is not', () => {
-    const at = restoreSnapshot(map, JSON.parse(JSON.stringify(takeSnapshot('t', foldLog(map, log)))))!;
+    const at = restoreSnapshot(map, roundTrip(takeSnapshot('t', foldLog(map, log))))!;
     expect(occupant(at.state, 2, 0)?.id).toBe('a');
     expect(at.state.characters.get('b')).toMatchObject({ online: false });
   });

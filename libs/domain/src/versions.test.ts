@@ -6,7 +6,7 @@ describe('event versions and upcasters', () => {
     expect(Object.keys(EVENT_VERSIONS).sort()).toEqual([...WORLD_EVENT_TYPES].sort());
   });
 
-  it('reads a version 1 move (no facing) as today\'s, facing south', () => {
+  it("reads a version 1 move (no facing) as today's, facing south", () => {
     expect(upcast('character.moved', 1, { characterId: 'a', x: 1, y: 2 })).toEqual({ type: 'character.moved', data: { characterId: 'a', x: 1, y: 2, facing: 'south' } });
   });
 

@@ -5,7 +5,7 @@ function capture() {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk, _enc, cb) {
-      lines.push(chunk.toString());
+      lines.push(String(chunk));
       cb();
     },
   });

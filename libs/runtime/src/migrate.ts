@@ -32,7 +32,9 @@ export async function migrate(connectionString: string, dir = MIGRATIONS_DIR): P
     await client.query('SELECT pg_advisory_lock(727274)');
     await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
     const done = new Set((await client.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
-    const files = readdirSync(dir).filter((f) => /^\d{3}_.+\.sql$/.test(f)).sort();
+    const files = readdirSync(dir)
+      .filter((f) => /^\d{3}_.+\.sql$/.test(f))
+      .sort();
     for (const file of files) {
       if (done.has(file)) continue;
       await client.query('BEGIN');

@@ -23,7 +23,8 @@ describe('telling NATS errors apart by class and code', () => {
 });
 
 describe('a consumer that delivers nothing', () => {
-  const info = (delivered: number, pending: number, ackPending = 0) => ({ delivered: { consumer_seq: delivered, stream_seq: delivered }, num_pending: pending, num_ack_pending: ackPending }) as ConsumerInfo;
+  const info = (delivered: number, pending: number, ackPending = 0) =>
+    ({ delivered: { consumer_seq: delivered, stream_seq: delivered }, num_pending: pending, num_ack_pending: ackPending }) as ConsumerInfo;
 
   it('is stalled when two looks find messages waiting, none in flight and nothing more delivered', () => {
     const w = new StallWatch();

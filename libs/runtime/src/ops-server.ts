@@ -121,7 +121,8 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 function portError(err: NodeJS.ErrnoException, opts: OpsServerOptions): Error {
   const where = `${opts.host}:${opts.port}`;
-  if (err.code === 'EADDRINUSE') return new OpsPortError(`METRICS_PORT ${opts.port} is already in use on ${opts.host} (another process listens on ${where}); set METRICS_PORT to a free port, or 0 for any`);
+  if (err.code === 'EADDRINUSE')
+    return new OpsPortError(`METRICS_PORT ${opts.port} is already in use on ${opts.host} (another process listens on ${where}); set METRICS_PORT to a free port, or 0 for any`);
   if (err.code === 'EACCES') return new OpsPortError(`METRICS_PORT ${opts.port}: not allowed to listen on ${where}; set METRICS_PORT above 1023`);
   if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') return new OpsPortError(`METRICS_HOST ${opts.host} is not an address of this machine; set METRICS_HOST (0.0.0.0 for every interface)`);
   return new OpsPortError(`the ops server could not listen on ${where} (METRICS_HOST/METRICS_PORT): ${err.message}`);

@@ -33,6 +33,6 @@ describe('restart policy', () => {
   it('has sane defaults: a first restart within a second, never more than a minute apart', () => {
     expect(DEFAULT_RESTART_POLICY.initialMs).toBeLessThanOrEqual(1000);
     expect(DEFAULT_RESTART_POLICY.maxMs).toBeLessThanOrEqual(60_000);
-    expect(waits(Array(20).fill(0), DEFAULT_RESTART_POLICY).every((w) => w <= DEFAULT_RESTART_POLICY.maxMs)).toBe(true);
+    expect(waits(Array<number>(20).fill(0), DEFAULT_RESTART_POLICY).every((w) => w <= DEFAULT_RESTART_POLICY.maxMs)).toBe(true);
   });
 });

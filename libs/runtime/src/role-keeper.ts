@@ -64,8 +64,7 @@ export class RoleKeeper {
         control.pause('unreachable');
         pausedAt = Date.now();
         this.logger.warn({ role: this.role, err: err.message }, `postgres unreachable: ${this.role} paused`);
-      }
-      else if (!this.stopped) this.onPhase('unreachable'); // the lock went while it recovered
+      } else if (!this.stopped) this.onPhase('unreachable'); // the lock went while it recovered
       try {
         this.hold = await this.ownership.acquire({
           onStandby: () => {

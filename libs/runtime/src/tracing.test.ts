@@ -36,7 +36,7 @@ describe('trace ids in log lines', () => {
 
   it('adds trace_id and span_id to a line written inside a span, and nothing outside one', async () => {
     const lines: string[] = [];
-    const logger = createLogger('test', 'debug', new Writable({ write: (c, _e, cb) => (lines.push(c.toString()), cb()) }));
+    const logger = createLogger('test', 'debug', new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
     const span = trace.wrapSpanContext({ traceId: T, spanId: S, traceFlags: TraceFlags.SAMPLED });
     await context.with(trace.setSpan(context.active(), span), async () => {
       await Promise.resolve();

@@ -60,7 +60,13 @@ export function startTracing(opts: TracingOptions): { shutdown(): Promise<void> 
   // trace_id/span_id. With an exporter the default sampler applies (OTEL_TRACES_SAMPLER; parent-based):
   // configure the exporter on all three apps alike, or the unrecorded hops leave their children unsampled.
   const sampler = spanProcessors.length ? undefined : new tracing.AlwaysOffSampler();
-  const sdk = new NodeSDK({ serviceName: opts.serviceName, spanProcessors, instrumentations: [], ...(sampler ? { sampler } : {}), ...(opts.metricReader ? { metricReaders: [opts.metricReader] } : {}) });
+  const sdk = new NodeSDK({
+    serviceName: opts.serviceName,
+    spanProcessors,
+    instrumentations: [],
+    ...(sampler ? { sampler } : {}),
+    ...(opts.metricReader ? { metricReaders: [opts.metricReader] } : {}),
+  });
   sdk.start();
   return { shutdown: () => sdk.shutdown() };
 }

@@ -69,14 +69,14 @@ export async function startWorker<S extends typeof BaseConfigSchema>(
   logCrashes(role, logger);
   const pool = createPool(config.DATABASE_URL, 4);
   const ownership = new Ownership(config.DATABASE_URL, `${config.NATS_PREFIX}:${role}`, logger);
-  let keeper: RoleKeeper | undefined;
-  let nc: NatsConnection | undefined;
+  // Set as the start gets that far; the shutdown steps, registered before, stop what there is by then.
+  const started: { keeper?: RoleKeeper; nc?: NatsConnection } = {};
   // From the first moment: a standby, or a process waiting for PostgreSQL or NATS, stops at once.
   const shutdown = new Shutdown(role, logger, config.SHUTDOWN_TIMEOUT_MS);
   // Phases: the role stops (0), the app's own steps (1, see onStop), then the lock and connections (2).
-  shutdown.add({ name: 'role', run: () => keeper?.stop() });
+  shutdown.add({ name: 'role', run: () => started.keeper?.stop() });
   shutdown.add({ name: 'lock', run: () => ownership.release(), maxMs: 1000, phase: 2 });
-  shutdown.add({ name: 'NATS', run: () => closeNats(nc), maxMs: 1000, phase: 2 });
+  shutdown.add({ name: 'NATS', run: () => closeNats(started.nc), maxMs: 1000, phase: 2 });
   shutdown.add({ name: 'PostgreSQL pool', run: () => pool.end(), maxMs: 500, phase: 2 });
   shutdown.add({ name: 'traces', run: () => tracing.shutdown(), maxMs: 500, phase: 2 });
   shutdown.onSignals();
@@ -101,7 +101,10 @@ export async function startWorker<S extends typeof BaseConfigSchema>(
   // Stopped while still starting (a standby, or waiting for PostgreSQL or NATS): the start goes no
   // further, and the shutdown exits; a failed start would say so and exit 1.
   const unlessStopping = async <T>(p: Promise<T>): Promise<T> => {
-    const v = await p.catch((err: unknown) => (shutdown.stopping ? parked() : Promise.reject(err)));
+    const v = await p.catch((err: unknown) => {
+      if (shutdown.stopping) return parked();
+      throw err;
+    });
     return shutdown.stopping ? parked() : v;
   };
   const hold = await unlessStopping(
@@ -115,10 +118,9 @@ export async function startWorker<S extends typeof BaseConfigSchema>(
   await unlessStopping(beforeNats?.({ config, logger, pool }) ?? Promise.resolve());
   const t = topology(config.NATS_PREFIX);
   const reached = await unlessStopping(reachNats(config.NATS_URL, role, t, logger));
-  nc = reached.nc;
+  const nc = (started.nc = reached.nc);
   registerConsumerPending(role, pollConsumerPending(reached.jsm, role === 'sequencer' ? t.intentsStream : t.eventsStream, role === 'sequencer' ? t.sequencerConsumer : t.projectorConsumer));
-  keeper = new RoleKeeper(role, ownership, hold, logger, (p) => (phase = p));
-  const k = keeper;
+  const k = (started.keeper = new RoleKeeper(role, ownership, hold, logger, (p) => (phase = p)));
   return {
     config,
     logger,

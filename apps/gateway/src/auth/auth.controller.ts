@@ -70,7 +70,9 @@ export class AuthController {
       return answer;
     } catch (err) {
       const code = err instanceof ApiError ? err.body.code : undefined;
-      this.metrics.login(code === ErrorCode.INVALID_CREDENTIALS ? 'invalid_credentials' : code === ErrorCode.RATE_LIMITED ? 'rate_limited' : code === ErrorCode.CAPACITY_EXCEEDED ? 'capacity' : 'error');
+      this.metrics.login(
+        code === ErrorCode.INVALID_CREDENTIALS ? 'invalid_credentials' : code === ErrorCode.RATE_LIMITED ? 'rate_limited' : code === ErrorCode.CAPACITY_EXCEEDED ? 'capacity' : 'error',
+      );
       if (code === ErrorCode.RATE_LIMITED) this.metrics.rateLimit('login');
       throw err;
     }

@@ -6,7 +6,6 @@ import type { GatewayConfig } from '../config';
 import type { SessionRegistry } from '../session/session-registry';
 import { CurrentPlayer, currentPlayerOf } from './current-player.decorator';
 import { keyRingOf } from './key-ring';
-import type { KeyRingService } from './key-ring.service';
 import { JsonOnlyGuard } from './json-only.guard';
 import { PlayerAuthGuard } from './player-auth.guard';
 import { TokenService } from './token.service';
@@ -15,7 +14,7 @@ const KEY = { kid: 'k1', secret: 's'.repeat(32) };
 const logger = { debug: () => undefined } as unknown as Logger;
 let loggedOutAt: number | undefined;
 const registry = { loggedOutAt: async () => loggedOutAt } as unknown as SessionRegistry;
-const tokens = new TokenService({ ACCESS_TOKEN_TTL_S: 60 } as GatewayConfig, logger, registry, { ring: keyRingOf([KEY]) } as KeyRingService);
+const tokens = new TokenService({ ACCESS_TOKEN_TTL_S: 60 } as GatewayConfig, logger, registry, { ring: keyRingOf([KEY]) });
 const guard = new PlayerAuthGuard(tokens);
 
 /** What Nest hands a guard for an HTTP request: only the request is read. */
@@ -54,8 +53,18 @@ describe('PlayerAuthGuard', () => {
   });
 
   it('refuses a forged or garbled token 401 AUTH_INVALID_TOKEN, an expired one 401 AUTH_TOKEN_EXPIRED', async () => {
-    const forged = await new SignJWT({ name: 'ada', roles: [] }).setProtectedHeader({ alg: 'HS256', kid: KEY.kid }).setSubject('p1').setIssuer('tilemud').setExpirationTime('1m').sign(new TextEncoder().encode('x'.repeat(32)));
-    const expired = await new SignJWT({ name: 'ada', roles: [] }).setProtectedHeader({ alg: 'HS256', kid: KEY.kid }).setSubject('p1').setIssuer('tilemud').setExpirationTime(Math.floor(Date.now() / 1000) - 10).sign(new TextEncoder().encode(KEY.secret));
+    const forged = await new SignJWT({ name: 'ada', roles: [] })
+      .setProtectedHeader({ alg: 'HS256', kid: KEY.kid })
+      .setSubject('p1')
+      .setIssuer('tilemud')
+      .setExpirationTime('1m')
+      .sign(new TextEncoder().encode('x'.repeat(32)));
+    const expired = await new SignJWT({ name: 'ada', roles: [] })
+      .setProtectedHeader({ alg: 'HS256', kid: KEY.kid })
+      .setSubject('p1')
+      .setIssuer('tilemud')
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 10)
+      .sign(new TextEncoder().encode(KEY.secret));
     expect(await refusal(bearer(`Bearer ${forged}`))).toEqual({ status: 401, code: 'AUTH_INVALID_TOKEN', category: 'auth' });
     expect(await refusal(bearer('Bearer not.a.jwt'))).toEqual({ status: 401, code: 'AUTH_INVALID_TOKEN', category: 'auth' });
     expect(await refusal(bearer(`Bearer ${expired}`))).toEqual({ status: 401, code: 'AUTH_TOKEN_EXPIRED', category: 'auth' });
@@ -77,7 +86,9 @@ describe('PlayerAuthGuard', () => {
 describe('@CurrentPlayer()', () => {
   it('is a route parameter resolved by currentPlayerOf', async () => {
     class Probe {
-      handler(@CurrentPlayer() _player: unknown): void {}
+      handler(@CurrentPlayer() player: unknown): unknown {
+        return player;
+      }
     }
     const args = Reflect.getMetadata(ROUTE_ARGS_METADATA, Probe, 'handler') as Record<string, { index: number; factory: (data: unknown, ctx: ExecutionContext) => unknown }>;
     const [param] = Object.values(args);
@@ -93,6 +104,8 @@ describe('JsonOnlyGuard', () => {
   const typed = (type: string) => ({ is: (t: string) => (t === 'application/json' && type.startsWith('application/json') ? t : false) });
   it('lets JSON through and refuses anything else 415 UNSUPPORTED_MEDIA_TYPE', () => {
     expect(json.canActivate(contextOf(typed('application/json; charset=utf-8')))).toBe(true);
-    expect(() => json.canActivate(contextOf(typed('application/x-www-form-urlencoded')))).toThrow(expect.objectContaining({ status: 415, body: expect.objectContaining({ code: 'UNSUPPORTED_MEDIA_TYPE' }) }));
+    expect(() => json.canActivate(contextOf(typed('application/x-www-form-urlencoded')))).toThrow(
+      expect.objectContaining({ status: 415, body: expect.objectContaining({ code: 'UNSUPPORTED_MEDIA_TYPE' }) as object }) as Error,
+    );
   });
 });

@@ -43,7 +43,7 @@ describe('ClientSession', () => {
     jest.advanceTimersByTime(5000);
     expect(s.kind).toBe('ended');
     expect(socket.closedWith?.code).toBe(CloseCode.HELLO_REQUIRED);
-    expect(socket.sent).toEqual([expect.objectContaining({ type: 'event.error', error: expect.objectContaining({ code: 'HELLO_TIMEOUT' }) })]);
+    expect(socket.sent).toEqual([expect.objectContaining({ type: 'event.error', error: expect.objectContaining({ code: 'HELLO_TIMEOUT' }) as object })]);
   });
 
   it('refuses a bad ticket with 4401', async () => {
@@ -92,7 +92,7 @@ describe('ClientSession', () => {
     expect(named('relay')).toEqual([1, 2, 3].map((n) => ['relay', s.id, 'move', n, 'w1']));
   });
 
-  it('passes the sequencer\'s acks on, and follows a portal hand-over to the new world', async () => {
+  it("passes the sequencer's acks on, and follows a portal hand-over to the new world", async () => {
     const { s, socket, g, named } = await playing();
     g.acks.get(s.id)?.({ sessionId: s.id, characterId: 'char-p1', worldId: 'w1', intentSeq: 4, status: 'applied', seq: 8, handover: { toWorldId: 'w2' } });
     await settle();

@@ -33,15 +33,7 @@ type Admission = Pick<SessionRules, 'admit'>;
  * when it was not handed on (and whether that counts against the client, as a limited frame
  * does); otherwise the sequencer's ack answers it later.
  */
-export async function relayIntent(
-  d: RelayPorts,
-  rules: Admission,
-  who: Sender,
-  kind: LimitedIntent,
-  intentSeq: number,
-  intent: ClientIntent,
-  traceparent?: string,
-): Promise<Refused | null> {
+export async function relayIntent(d: RelayPorts, rules: Admission, who: Sender, kind: LimitedIntent, intentSeq: number, intent: ClientIntent, traceparent?: string): Promise<Refused | null> {
   // The intent's trace: the client's (its W3C traceparent, checked by the schema), or one begun here.
   const span = startSpan('gateway.intent', contextFrom(traceparent), {
     kind: SpanKind.SERVER,
@@ -59,14 +51,7 @@ export async function relayIntent(
   });
 }
 
-async function relay(
-  d: RelayPorts,
-  rules: Admission,
-  who: Sender,
-  kind: LimitedIntent,
-  intentSeq: number,
-  intent: ClientIntent,
-): Promise<Refused | null> {
+async function relay(d: RelayPorts, rules: Admission, who: Sender, kind: LimitedIntent, intentSeq: number, intent: ClientIntent): Promise<Refused | null> {
   const limited = await rules.admit(kind, who.characterId); // counts as activity (idle clock) either way
   if (limited) {
     d.metrics.rateLimit(kind);

@@ -44,5 +44,5 @@ export function intentAck(ack: AckEnvelope & { intentSeq: number }): ServerMessa
     ...(ack.seq !== undefined ? { seq: ack.seq } : {}),
     ...(ack.originalStatus ? { originalStatus: ack.originalStatus } : {}),
     ...(ack.error ? { error: ack.error as ErrorBody } : {}),
-  } as ServerMessage;
+  };
 }

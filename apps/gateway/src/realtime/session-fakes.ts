@@ -74,23 +74,28 @@ export function fakeGateway(env: Record<string, string> = {}) {
   /** Who follows each world's deltas. */
   const watchers = new Map<string, Set<DeltaReceiver>>();
   const pause = (ms: number) => (ms ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
-  const metrics = new Proxy({} as SessionMetrics, { get: (_t, name: string) => (...args: unknown[]) => calls.push([`metrics.${name}`, ...args]) });
+  const metrics = new Proxy({} as SessionMetrics, {
+    get:
+      (_t, name: string) =>
+      (...args: unknown[]) =>
+        calls.push([`metrics.${name}`, ...args]),
+  });
   const ports: SessionPorts = {
     config,
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined } as unknown as SessionPorts['logger'],
     metrics,
-    limiter: { take: async (bucket, id, limit) => buckets.take(`${bucket}:${id}`, limit, 1) },
+    limiter: { take: (bucket, id, limit) => Promise.resolve(buckets.take(`${bucket}:${id}`, limit, 1)) },
     window,
     door: {
-      redeem: async (ticket) => {
+      redeem: (ticket) => {
         const playerId = ticket?.startsWith('ticket:') ? ticket.slice(7) : undefined;
-        if (playerId) return { ok: true, claims: claimsOf(playerId) };
-        return { ok: false, error: makeError(ErrorCode.AUTH_INVALID_TICKET, 'unknown ticket'), code: CloseCode.BAD_TICKET, reason: 'bad or expired ticket' };
+        if (playerId) return Promise.resolve({ ok: true, claims: claimsOf(playerId) });
+        return Promise.resolve({ ok: false, error: makeError(ErrorCode.AUTH_INVALID_TICKET, 'unknown ticket'), code: CloseCode.BAD_TICKET, reason: 'bad or expired ticket' });
       },
-      claimResume: async (claims, token) => {
+      claimResume: (claims, token) => {
         const rec = tokens.get(token);
         tokens.delete(token);
-        return rec && rec.characterId === claims.characterId ? rec : undefined;
+        return Promise.resolve(rec && rec.characterId === claims.characterId ? rec : undefined);
       },
       notices: () => [],
       refusal: () => state.refusal,
@@ -98,17 +103,19 @@ export function fakeGateway(env: Record<string, string> = {}) {
       serverVersion: '1.0.0',
     },
     world: {
-      locate: async () => ({ worldId: 'w1', homeWorldId: 'w1' }),
+      locate: () => Promise.resolve({ worldId: 'w1', homeWorldId: 'w1' }),
       enter: async (who) => {
         calls.push(['enter', who.sessionId, who.worldId]);
         await pause(state.enterDelayMs);
         return { ok: true, worldId: who.worldId, seq: 5 };
       },
-      leave: async (who) => (calls.push(['leave', who.sessionId, who.worldId]), true),
-      catchUp: async (worldId, minSeq, replayFrom) =>
-        replayFrom !== undefined
-          ? { replayed: true, frames: [], seq: 5 }
-          : { replayed: false, frames: [{ type: 'event.state_delta', worldId, seq: Math.max(5, minSeq), prevSeq: Math.max(5, minSeq), full: true, changes: [] } as never], seq: Math.max(5, minSeq) },
+      leave: (who) => (calls.push(['leave', who.sessionId, who.worldId]), Promise.resolve(true)),
+      catchUp: (worldId, minSeq, replayFrom) =>
+        Promise.resolve(
+          replayFrom !== undefined
+            ? { replayed: true, frames: [], seq: 5 }
+            : { replayed: false, frames: [{ type: 'event.state_delta', worldId, seq: Math.max(5, minSeq), prevSeq: Math.max(5, minSeq), full: true, changes: [] } as never], seq: Math.max(5, minSeq) },
+        ),
       arrival: async () => (await pause(state.arrivalDelayMs), 9),
       watch: (worldId, r) => {
         calls.push(['watch', worldId]);
@@ -126,13 +133,13 @@ export function fakeGateway(env: Record<string, string> = {}) {
       },
     },
     tokens: {
-      issue: async (rec) => {
+      issue: (rec) => {
         const token = `token-${++issued}`;
         tokens.set(token, rec);
-        return token;
+        return Promise.resolve(token);
       },
-      revoke: async (_playerId, token) => void (calls.push(['revoke', token]), tokens.delete(token)),
-      linger: async (token, rec) => void (calls.push(['linger', token]), tokens.set(token, rec)),
+      revoke: (_playerId, token) => (calls.push(['revoke', token]), tokens.delete(token), Promise.resolve()),
+      linger: (token, rec) => (calls.push(['linger', token]), tokens.set(token, rec), Promise.resolve()),
     },
   };
   /** The world's fan-out: one delta to every session following it. */
@@ -148,7 +155,7 @@ export function fakeGateway(env: Record<string, string> = {}) {
 export function fakeBooks<S extends { id: string; claims: TicketClaims | undefined }>(g: ReturnType<typeof fakeGateway>): SessionBooks<S> {
   return {
     onAuthenticated: (s) => g.calls.push(['authenticated', s.id]),
-    onHello: async (s) => void g.calls.push(['hello', s.id]),
+    onHello: (s) => (g.calls.push(['hello', s.id]), Promise.resolve()),
     onEntered: (s) => {
       g.calls.push(['entered', s.id]);
       const playerId = s.claims?.playerId;

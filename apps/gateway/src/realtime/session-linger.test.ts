@@ -81,7 +81,7 @@ describe('ClientSession once its socket is gone', () => {
     drop(a);
     await elapse(80);
     await settle();
-    g.ports.tokens.revoke('p1', token ?? ''); // the token's TTL in Redis ends with the window
+    await g.ports.tokens.revoke('p1', token ?? ''); // the token's TTL in Redis ends with the window
     const b = await open({ resume: { token, lastSeq: 3 } });
     expect(b.socket.sent[0]).toEqual(expect.objectContaining({ ack: 'handshake', resumed: false }));
     expect(g.calls).toContainEqual(['metrics.resume', 'refused']);

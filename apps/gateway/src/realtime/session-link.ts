@@ -26,9 +26,7 @@ export abstract class SessionLink implements SocketEvents, RuleEnforcer {
     protected readonly p: SessionPorts,
   ) {
     this.queue = new SerialQueue(socket, MAX_WAITING_FRAMES, (err) => this.fail(err));
-    this.outbox = new Outbox(socket, p.config.FANOUT_SLOW_CLIENT_BYTES, p.config.SEND_BUDGET_BYTES, (queued) =>
-      this.shed(CloseCode.UNAVAILABLE, 'send budget exceeded', { queued }),
-    );
+    this.outbox = new Outbox(socket, p.config.FANOUT_SLOW_CLIENT_BYTES, p.config.SEND_BUDGET_BYTES, (queued) => this.shed(CloseCode.UNAVAILABLE, 'send budget exceeded', { queued }));
     this.rules = new SessionRules(socket, p.config, p.limiter, this);
   }
 

@@ -66,10 +66,7 @@ export interface TokenPort {
   linger(token: string, rec: ResumeRecord): Promise<void>;
 }
 
-export type SessionMetrics = Pick<
-  GatewayMetrics,
-  'deltaSent' | 'invalidFrame' | 'rateLimit' | 'intentReceived' | 'intentAnswered' | 'resume' | 'sessionClosed'
->;
+export type SessionMetrics = Pick<GatewayMetrics, 'deltaSent' | 'invalidFrame' | 'rateLimit' | 'intentReceived' | 'intentAnswered' | 'resume' | 'sessionClosed'>;
 
 /** Everything a ClientSession uses of the gateway, grouped by what it is for (SessionServices builds them). */
 export interface SessionPorts {

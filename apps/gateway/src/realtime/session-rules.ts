@@ -101,10 +101,13 @@ export class SessionRules {
 
   private scheduleIdle(): void {
     const due = this.lastIntentAt + this.config.IDLE_TIMEOUT_MS - Date.now();
-    this.idleTimer = setTimeout(() => {
-      if (Date.now() - this.lastIntentAt >= this.config.IDLE_TIMEOUT_MS) this.session.terminate('idle_timeout', CloseCode.IDLE_TIMEOUT);
-      else this.scheduleIdle();
-    }, Math.max(due, 10));
+    this.idleTimer = setTimeout(
+      () => {
+        if (Date.now() - this.lastIntentAt >= this.config.IDLE_TIMEOUT_MS) this.session.terminate('idle_timeout', CloseCode.IDLE_TIMEOUT);
+        else this.scheduleIdle();
+      },
+      Math.max(due, 10),
+    );
   }
 
   stop(): void {

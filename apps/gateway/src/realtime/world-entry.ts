@@ -8,20 +8,13 @@ export type EnterResult = { ok: true; worldId: string; seq: number } | { ok: fal
  * (a portal crossing in flight): the old world answers WORLD_MOVED with the new one, and the new
  * one answers CHARACTER_IN_TRANSIT until the hand-over has arrived; both are followed here.
  */
-export async function enterWorld(
-  bus: IntentBus,
-  who: { characterId: string; name: string; sessionId: string; worldId: string; homeWorldId: string },
-  timeoutMs: number,
-): Promise<EnterResult> {
+export async function enterWorld(bus: IntentBus, who: { characterId: string; name: string; sessionId: string; worldId: string; homeWorldId: string }, timeoutMs: number): Promise<EnterResult> {
   const deadline = Date.now() + timeoutMs;
   let worldId = who.worldId;
   for (let hops = 0; hops < 50; hops++) {
     const left = deadline - Date.now();
     if (left <= 0) break;
-    const ack = await bus.system(
-      { kind: 'system', op: 'enter', worldId, characterId: who.characterId, name: who.name, sessionId: who.sessionId, home: worldId === who.homeWorldId },
-      left,
-    );
+    const ack = await bus.system({ kind: 'system', op: 'enter', worldId, characterId: who.characterId, name: who.name, sessionId: who.sessionId, home: worldId === who.homeWorldId }, left);
     if (ack.status === 'applied') return { ok: true, worldId, seq: ack.seq ?? 0 };
     const code = ack.error?.code;
     const to = ack.error?.details?.toWorldId;

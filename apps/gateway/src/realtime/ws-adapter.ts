@@ -24,9 +24,7 @@ export class GatewayWsAdapter extends WsAdapter {
   }
 
   override bindErrorHandler(server: Server): Server {
-    server.on('connection', (ws: WebSocket) =>
-      ws.on('error', (err: Error & { code?: string }) => this.faults.note(err.code ?? 'WS_ERROR', err.message)),
-    );
+    server.on('connection', (ws: WebSocket) => ws.on('error', (err: Error & { code?: string }) => this.faults.note(err.code ?? 'WS_ERROR', err.message)));
     server.on('error', (err: Error) => this.log.error({ err: err.message }, 'WebSocket server error'));
     return server;
   }

@@ -54,7 +54,7 @@ export class WsSocket implements SessionSocket {
 
 /** Hands a `ws` socket's events to its session, counting closes and the frames ws itself refused. */
 export function listen(ws: WebSocket, to: SocketEvents, metrics: Pick<GatewayMetrics, 'connectionClosed' | 'invalidFrame'>): void {
-  ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => to.frame(isBinary ? null : data.toString()));
+  ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => to.frame(isBinary ? null : text(data)));
   ws.on('close', (code: number) => {
     metrics.connectionClosed(code);
     to.closed();
@@ -65,4 +65,10 @@ export function listen(ws: WebSocket, to: SocketEvents, metrics: Pick<GatewayMet
     if (err.code === 'WS_ERR_INVALID_UTF8') metrics.invalidFrame('utf8');
   });
   ws.on('pong', () => to.pong());
+}
+
+/** A text frame's payload: one Buffer under ws's default binaryType ('nodebuffer'); the other shapes for completeness. */
+function text(data: WebSocket.RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString();
+  return (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString();
 }

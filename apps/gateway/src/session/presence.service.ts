@@ -116,7 +116,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   }
 
   private beatNow(): void {
-    if (this.ticking) this.tickAgain = true; // the beat under way may have missed it
+    if (this.ticking)
+      this.tickAgain = true; // the beat under way may have missed it
     else void this.tick();
   }
 
@@ -154,8 +155,14 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       const member = encodeEntry(since === undefined ? entry : { ...entry, away: true });
       const listed = this.tracked.get(s);
       const same = listed?.worldId === s.worldId && listed.member === member;
-      if (listed && !same) (multi.zrem(this.key(listed.worldId), listed.member), queued++);
-      if (since === undefined) (multi.zrem(this.key(s.worldId), encodeEntry({ ...entry, away: true })), queued++);
+      if (listed && !same) {
+        multi.zrem(this.key(listed.worldId), listed.member);
+        queued++;
+      }
+      if (since === undefined) {
+        multi.zrem(this.key(s.worldId), encodeEntry({ ...entry, away: true }));
+        queued++;
+      }
       if (since === undefined && same) checks.push({ s, at: queued });
       multi.zadd(this.key(s.worldId), since === undefined ? liveDeadline(now, this.timing) : lingerDeadline(since, this.timing), member);
       multi.sadd(`${this.prefix}worlds`, s.worldId);

@@ -32,7 +32,10 @@ describe('ResumeWindow', () => {
     open('s2', 'p2', 5);
     w.end('s1', 'handed_over');
     jest.advanceTimersByTime(1000);
-    expect(ends).toEqual([['s1', 'handed_over'], ['s2', 'expired']]);
+    expect(ends).toEqual([
+      ['s1', 'handed_over'],
+      ['s2', 'expired'],
+    ]);
     expect(w.of('p2')).toEqual([{ sessionId: 's2', playerId: 'p2', issuedAt: 5 }]);
   });
 });

@@ -67,11 +67,7 @@ export class HealthService implements OnApplicationShutdown {
   }
 
   async probe(): Promise<ProbeRound> {
-    const [postgres, redis, nats] = await Promise.all([
-      probe(() => this.pool.query('SELECT 1')),
-      probe(() => this.redis.ping()),
-      probe(() => this.nc.rtt()),
-    ]);
+    const [postgres, redis, nats] = await Promise.all([probe(() => this.pool.query('SELECT 1')), probe(() => this.redis.ping()), probe(() => this.nc.rtt())]);
     const round: ProbeRound = { dependencies: { postgres, redis, nats } };
     await Promise.all([postgres.status === 'up' ? this.pipeline(round) : undefined, nats.status === 'up' ? this.streams(round) : undefined]);
     return round;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
-import type { Character, ChatMessage, Snapshot, WorldSummary } from '@tilemud/contracts';
+import type { Character, ChatMessage, Item, Snapshot, WorldSummary } from '@tilemud/contracts';
 import { SNAPSHOT_CHAT_LIMIT } from '@tilemud/contracts';
 import { foldLog, getWorld, WorldMap } from '@tilemud/domain';
 import { Backoff, Logger, LogReader, withTransaction } from '@tilemud/runtime';
@@ -11,6 +11,10 @@ import { CONFIG, LOGGER, PG_POOL } from '../tokens';
 const PROJECTION = 'world_read_model';
 
 export type LoadedSnapshot = { seq: number; snapshot: Snapshot };
+
+// The read model's rows as pg returns them (001_init.sql, 002_gameplay.sql): jsonb parsed, timestamptz a Date.
+type CharacterRow = Omit<Character, 'worldId' | 'away'> & { world_id: string; away: boolean };
+type ChatRow = { message_id: string; character_id: string; name: string; text: string; at: Date };
 
 /**
  * Reads a world from the read model, consistently (one repeatable-read transaction) at one seq.
@@ -130,11 +134,8 @@ export class SnapshotService {
   /** Waits until the read model shows the character online in `worldId`; its seq there, or undefined. */
   async arrival(characterId: string, worldId: string, timeoutMs: number): Promise<number | undefined> {
     const deadline = Date.now() + timeoutMs;
-    for (const backoff = new Backoff({ initialMs: 5, maxMs: 100 }); ; ) {
-      const { rows } = await this.pool.query<{ last_seq: string }>(
-        'SELECT last_seq FROM rm_characters WHERE id = $1 AND world_id = $2 AND online',
-        [characterId, worldId],
-      );
+    for (const backoff = new Backoff({ initialMs: 5, maxMs: 100 }); ;) {
+      const { rows } = await this.pool.query<{ last_seq: string }>('SELECT last_seq FROM rm_characters WHERE id = $1 AND world_id = $2 AND online', [characterId, worldId]);
       if (rows[0]) return Number(rows[0].last_seq);
       if (Date.now() > deadline) return undefined;
       await backoff.wait();
@@ -149,15 +150,9 @@ export class SnapshotService {
       async (c) => {
         const cp = await c.query<{ seq: string }>('SELECT seq FROM projection_checkpoints WHERE projection = $1 AND world_id = $2', [PROJECTION, worldId]);
         const seq = cp.rows[0] ? Number(cp.rows[0].seq) : 0;
-        const chars = await c.query(
-          'SELECT id, name, world_id, x, y, facing, inventory, away FROM rm_characters WHERE world_id = $1 AND online ORDER BY id',
-          [worldId],
-        );
-        const chat = await c.query('SELECT message_id, character_id, name, text, at FROM rm_chat WHERE world_id = $1 ORDER BY seq DESC LIMIT $2', [
-          worldId,
-          SNAPSHOT_CHAT_LIMIT,
-        ]);
-        const items = await c.query('SELECT id, kind, x, y FROM rm_items WHERE world_id = $1 ORDER BY id', [worldId]);
+        const chars = await c.query<CharacterRow>('SELECT id, name, world_id, x, y, facing, inventory, away FROM rm_characters WHERE world_id = $1 AND online ORDER BY id', [worldId]);
+        const chat = await c.query<ChatRow>('SELECT message_id, character_id, name, text, at FROM rm_chat WHERE world_id = $1 ORDER BY seq DESC LIMIT $2', [worldId, SNAPSHOT_CHAT_LIMIT]);
+        const items = await c.query<Item>('SELECT id, kind, x, y FROM rm_items WHERE world_id = $1 ORDER BY id', [worldId]);
         const characters: Character[] = chars.rows.map((r) => ({
           id: r.id,
           name: r.name,

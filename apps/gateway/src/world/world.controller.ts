@@ -28,7 +28,13 @@ export class WorldController {
     const etag = `"${loaded.seq}"`;
     res.setHeader('ETag', etag);
     res.setHeader('Cache-Control', 'no-cache');
-    if (inm && inm.split(',').map((s) => s.trim()).includes(etag)) {
+    if (
+      inm &&
+      inm
+        .split(',')
+        .map((s) => s.trim())
+        .includes(etag)
+    ) {
       res.status(304).end();
       return;
     }

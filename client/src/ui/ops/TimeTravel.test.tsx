@@ -14,15 +14,22 @@ beforeAll(() => {
 
 /** A machine shared by many test runs can be slow: wait on conditions, generously. */
 const SLOW = { timeout: 5000 };
-const positions = () => within(screen.getByTestId('travel-characters')).getAllByRole('listitem').map((li) => [li.dataset.characterId, Number(li.dataset.x), Number(li.dataset.y)]);
+const positions = () =>
+  within(screen.getByTestId('travel-characters'))
+    .getAllByRole('listitem')
+    .map((li) => [li.dataset.characterId, Number(li.dataset.x), Number(li.dataset.y)]);
 const shownSeq = () => Number(screen.getByTestId('travel-view').dataset.seq);
-const slider = () => screen.getByRole('slider', { name: /Seq/ }) as HTMLInputElement;
+const slider = () => screen.getByRole<HTMLInputElement>('slider', { name: /Seq/ });
 
 describe('TimeTravel', () => {
   it('lists each world’s head seq, projected seq, lag and dead letters', async () => {
     render(<TimeTravel api={fakeTravel().api} />);
     const table = await screen.findByTestId('worlds-table', {}, SLOW);
-    expect(within(table).getAllByRole('row').map((r) => Array.from(r.children, (c) => c.textContent))).toEqual([
+    expect(
+      within(table)
+        .getAllByRole('row')
+        .map((r) => Array.from(r.children, (c) => c.textContent)),
+    ).toEqual([
       ['World', 'Head seq', 'Projected seq', 'Lag (events)', 'Dead letters'],
       ['lobby', '6', '4', '2', '1'],
       ['meadow', '0', '0', '0', '0'],
@@ -32,7 +39,10 @@ describe('TimeTravel', () => {
   it('opens the first world with events at its head: the map, who stood where, and the events before it with the seq marked', async () => {
     render(<TimeTravel api={fakeTravel().api} debounceMs={0} />);
     await waitFor(() => expect(shownSeq()).toBe(6), SLOW);
-    expect(positions()).toEqual([['ada', 3, 1], ['bo', 4, 1]]);
+    expect(positions()).toEqual([
+      ['ada', 3, 1],
+      ['bo', 4, 1],
+    ]);
     expect(screen.getByRole('img').getAttribute('aria-label')).toBe('Map of Lobby at seq 6: 2 characters, 1 items');
     expect(slider()).toMatchObject({ min: '1', max: '6', value: '6' });
     expect(slider().getAttribute('aria-valuetext')).toBe('seq 6 of 6');
@@ -62,7 +72,10 @@ describe('TimeTravel', () => {
     fireEvent.click(within(screen.getByTestId('travel-events')).getByText(/#4/));
     await waitFor(() => expect(shownSeq()).toBe(4), SLOW);
     expect(slider().value).toBe('4');
-    expect(positions()).toEqual([['ada', 1, 1], ['bo', 4, 1]]);
+    expect(positions()).toEqual([
+      ['ada', 1, 1],
+      ['bo', 4, 1],
+    ]);
     expect(screen.getByTestId('travel-view').textContent).toMatch(/Folded from the stored snapshot at seq 4/);
   });
 

@@ -2,7 +2,7 @@ import type { WorldEventsPage } from '@tilemud/contracts';
 import { describeEvent } from './travel-format';
 
 /** The logged events around the selected seq, the selected one marked; choosing one moves the slider there. */
-export function TravelEvents({ page, seq, names, onPick }: { page: WorldEventsPage; seq: number; names: ReadonlyMap<string, string>; onPick(seq: number): void }) {
+export function TravelEvents({ page, seq, names, onPick }: { page: WorldEventsPage; seq: number; names: ReadonlyMap<string, string>; onPick: (seq: number) => void }) {
   return (
     <ol className="travel-events" data-testid="travel-events" aria-label={`Events around seq ${seq}`}>
       {page.events.map((e) => {

@@ -17,7 +17,10 @@ export function TravelMap({ map, state }: { map: WorldMap; state: WorldStateAt }
     const ctx = el?.getContext('2d');
     if (!el || !ctx) return;
     const dpr = window.devicePixelRatio || 1;
-    if (el.width !== width * dpr || el.height !== height * dpr) ((el.width = width * dpr), (el.height = height * dpr));
+    if (el.width !== width * dpr || el.height !== height * dpr) {
+      el.width = width * dpr;
+      el.height = height * dpr;
+    }
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     drawScene(ctx, width, height, { map, characters: state.characters, items: state.items, emotes: {}, selfId: '', now: 0 });
   }, [map, state, width, height]);
@@ -49,7 +52,9 @@ export function TravelMap({ map, state }: { map: WorldMap; state: WorldStateAt }
         </ul>
       )}
       <details>
-        <summary>Items lying at seq {state.seq} ({state.items.length})</summary>
+        <summary>
+          Items lying at seq {state.seq} ({state.items.length})
+        </summary>
         <ul data-testid="travel-items" className="travel-list">
           {state.items.map((i) => (
             <li key={i.id} data-item-id={i.id} data-x={i.x} data-y={i.y}>

@@ -46,10 +46,10 @@ export function stateAt(seq: number): WorldStateAt {
 export function fakeTravel(overrides: Partial<TravelApi> = {}) {
   const asked: string[] = [];
   const api: TravelApi = {
-    worlds: async () => WORLDS,
-    map: async (w) => (asked.push(`map ${w}`), MAP),
-    stateAt: async (w, seq) => (asked.push(`state ${w} ${seq}`), stateAt(seq)),
-    events: async (w, from, to) => (asked.push(`events ${w} ${from}..${to}`), { worldId: w, head: 6, events: LOG.filter((e) => e.seq >= from && e.seq <= to), more: false }),
+    worlds: () => Promise.resolve(WORLDS),
+    map: (w) => (asked.push(`map ${w}`), Promise.resolve(MAP)),
+    stateAt: (w, seq) => (asked.push(`state ${w} ${seq}`), Promise.resolve(stateAt(seq))),
+    events: (w, from, to) => (asked.push(`events ${w} ${from}..${to}`), Promise.resolve({ worldId: w, head: 6, events: LOG.filter((e) => e.seq >= from && e.seq <= to), more: false })),
     ...overrides,
   };
   return { api, asked };

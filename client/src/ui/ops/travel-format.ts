@@ -4,6 +4,7 @@ import type { LogEntry, WorldStateAt } from '@tilemud/contracts';
 export const EVENTS_AROUND = 10;
 
 const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /** One line for a logged event: who did it (by name, when the state at hand knows them) and what changed. */
 export function describeEvent(e: LogEntry, names: ReadonlyMap<string, string> = new Map()): string {
@@ -18,12 +19,12 @@ export function describeEvent(e: LogEntry, names: ReadonlyMap<string, string> = 
     case 'character.moved':
       return `${who} → ${String(d.x)}, ${String(d.y)}`;
     case 'chat.posted':
-      return `${who}: ${String(d.text ?? '').slice(0, 60)}`;
+      return `${who}: ${(str(d.text) ?? '').slice(0, 60)}`;
     case 'item.picked_up':
     case 'item.dropped':
     case 'inventory.item_removed':
     case 'inventory.item_added':
-      return `${who} · ${String(item.kind ?? item.id ?? '')}`;
+      return `${who} · ${str(item.kind) ?? str(item.id) ?? ''}`;
     case 'character.emoted':
       return `${who} · ${String(d.emote)}`;
     case 'character.departed':

@@ -97,7 +97,7 @@ describe('give', () => {
     const d = given(at('a', 0, [key]), at('b', 1, full)).when(act('a', { action: 'give', itemId: 'key-9', toCharacterId: 'b' }));
     expect(d).toEqual({
       ok: false,
-      rejection: { code: 'ACTION_ATOMIC_ROLLBACK', message: expect.stringContaining('nothing was changed'), details: { action: 'give', failedStep: 2, cause: 'INVENTORY_FULL' } },
+      rejection: { code: 'ACTION_ATOMIC_ROLLBACK', message: expect.stringContaining('nothing was changed') as string, details: { action: 'give', failedStep: 2, cause: 'INVENTORY_FULL' } },
     });
   });
 });

@@ -20,9 +20,7 @@ export const give: ActionHandler<Give> = {
       const to = state.characters.get(toCharacterId);
       if (!to?.online || to.id === actor.id) return reject('TARGET_NOT_FOUND', 'there is nobody by that id here to give to', { toCharacterId });
       if (!isAdjacent(actor, to)) return reject('NOT_ADJACENT', 'you must stand next to whom you give to', { toCharacterId });
-      return accept([
-        { type: 'inventory.item_removed', data: { characterId: actor.id, item: { ...item }, toCharacterId, inventory: actor.inventory.filter((i) => i.id !== itemId) } },
-      ]);
+      return accept([{ type: 'inventory.item_removed', data: { characterId: actor.id, item: { ...item }, toCharacterId, inventory: actor.inventory.filter((i) => i.id !== itemId) } }]);
     },
     (state, actor, { toCharacterId }, earlier) => {
       const to = state.characters.get(toCharacterId);
@@ -32,10 +30,7 @@ export const give: ActionHandler<Give> = {
       const removed = earlier.find((e) => e.type === 'inventory.item_removed');
       if (removed?.type !== 'inventory.item_removed') return reject('ITEM_NOT_FOUND', 'the item did not leave the giver');
       const given = { ...removed.data.item };
-      return accept([
-        { type: 'inventory.item_added', data: { characterId: to.id, item: given, fromCharacterId: actor.id, inventory: [...to.inventory, given] } },
-      ]);
+      return accept([{ type: 'inventory.item_added', data: { characterId: to.id, item: given, fromCharacterId: actor.id, inventory: [...to.inventory, given] } }]);
     },
   ],
 };
-

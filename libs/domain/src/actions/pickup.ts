@@ -14,9 +14,7 @@ export const pickup: ActionHandler<{ action: 'pickup'; itemId: string }> = {
       if (!item) return reject('ITEM_NOT_FOUND', 'that item is not lying in this world', { itemId });
       if (!isAdjacent(actor, item)) return reject('NOT_ADJACENT', 'the item is out of reach', { itemId, at: { x: item.x, y: item.y } });
       if (actor.inventory.length >= INVENTORY_CAPACITY) return reject('INVENTORY_FULL', `an inventory holds ${INVENTORY_CAPACITY} items`);
-      return accept([
-        { type: 'item.picked_up', data: { characterId: actor.id, item: { ...item }, inventory: [...actor.inventory, { id: item.id, kind: item.kind }] } },
-      ]);
+      return accept([{ type: 'item.picked_up', data: { characterId: actor.id, item: { ...item }, inventory: [...actor.inventory, { id: item.id, kind: item.kind }] } }]);
     },
   ],
 };
