@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { Character, ChatMessage, Item, Snapshot, WorldSummary } from '@tilemud/contracts';
 import { SNAPSHOT_CHAT_LIMIT } from '@tilemud/contracts';
-import { foldLog, getWorld, WorldMap } from '@tilemud/domain';
-import { Backoff, Logger, LogReader, withTransaction } from '@tilemud/runtime';
+import { getWorld, WorldMap } from '@tilemud/domain';
+import { Backoff, Logger, LogReader, stateAt, withTransaction } from '@tilemud/runtime';
 import type { GatewayConfig } from '../config';
 import { FanoutService } from '../realtime/fanout.service';
 import { CONFIG, LOGGER, PG_POOL } from '../tokens';
@@ -84,15 +84,18 @@ export class SnapshotService {
     return fold;
   }
 
-  /** The world folded from its log with the domain's own evolve: slower, never behind. */
+  /**
+   * The world from its log with the domain's own fold (the newest world snapshot plus the events
+   * after it, `stateAt`, as the sequencer loads it): slower than the read model, never behind.
+   */
   async fromLog(worldId: string): Promise<LoadedSnapshot | undefined> {
     const map = getWorld(worldId);
     if (!map) return undefined;
     return withTransaction(
       this.pool,
       async (c) => {
-        const events = await new LogReader(c).eventsAfter(worldId, 0);
-        const { state, seq } = foldLog(map, events);
+        const reader = new LogReader(c);
+        const { state, seq } = await stateAt(c, map, await reader.head(worldId));
         const characters: Character[] = [...state.characters.values()]
           .filter((ch) => ch.online)
           .sort(byId)
@@ -107,13 +110,10 @@ export class SnapshotService {
             ...(ch.away ? { away: true as const } : {}),
           }));
         const items = [...state.items.values()].sort(byId).map((i) => ({ id: i.id, kind: i.kind, x: i.x, y: i.y }));
-        const chat = events
-          .filter((r) => r.type === 'chat.posted')
-          .slice(-SNAPSHOT_CHAT_LIMIT)
-          .map((r) => {
-            const d = r.payload as { messageId: string; characterId: string; name: string; text: string; at: string };
-            return { id: d.messageId, from: { id: d.characterId, name: d.name }, text: d.text, at: new Date(d.at).toISOString() };
-          });
+        const chat = (await reader.chatUpTo(worldId, seq, SNAPSHOT_CHAT_LIMIT)).map((r) => {
+          const d = r.payload as { messageId: string; characterId: string; name: string; text: string; at: string };
+          return { id: d.messageId, from: { id: d.characterId, name: d.name }, text: d.text, at: new Date(d.at).toISOString() };
+        });
         return assemble(map, seq, characters, items, chat);
       },
       'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
