@@ -29,10 +29,11 @@ describe('contention is decided by sequence', () => {
     for (let y = 1; y + h < c.tiles.length; y++) {
       for (let x = 1; x + w < c.tiles[0]!.length; x++) {
         let ok = true;
-        for (let dy = 0; dy < h && ok; dy++) for (let dx = 0; dx < w && ok; dx++) {
-          const k = `${x + dx},${y + dy}`;
-          ok = c.tiles[y + dy]![x + dx] === '.' && !busy.has(k) && !avoid.has(k);
-        }
+        for (let dy = 0; dy < h && ok; dy++)
+          for (let dx = 0; dx < w && ok; dx++) {
+            const k = `${x + dx},${y + dy}`;
+            ok = c.tiles[y + dy]![x + dx] === '.' && !busy.has(k) && !avoid.has(k);
+          }
         if (ok) return { x, y };
       }
     }
@@ -83,7 +84,16 @@ describe('contention is decided by sequence', () => {
     expect(await dealer!.walkTo(center.x, center.y, 1500)).toBe(true);
     expect((await dealer!.intent('intent.action', { action: 'drop', itemId: item.id })).status).toBe('applied');
     // The 9 tiles in reach: the item's own and its 8 neighbours; the dealer is already on the centre.
-    const ring = [[-1, -1], [0, -1], [1, -1], [-1, 0], [1, 0], [-1, 1], [0, 1], [1, 1]].map(([dx, dy]) => ({ x: center.x + dx!, y: center.y + dy! }));
+    const ring = [
+      [-1, -1],
+      [0, -1],
+      [1, -1],
+      [-1, 0],
+      [1, 0],
+      [-1, 1],
+      [0, 1],
+      [1, 1],
+    ].map(([dx, dy]) => ({ x: center.x + dx!, y: center.y + dy! }));
     await place(cs.slice(1), ring);
 
     const acks = await Promise.all(cs.map((c) => c.intent('intent.action', { action: 'pickup', itemId: item.id })));

@@ -3,7 +3,9 @@ import { sleep } from './eventually';
 import type {
   AuthResponse,
   BootstrapResponse,
+  Change,
   Character,
+  CharacterPresenceChange,
   ClientMessageInput,
   Direction,
   EventStateDelta,
@@ -21,6 +23,25 @@ export type Guest = AuthResponse;
 
 /** A message of one type of the contract's server messages. */
 export type MessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
+
+/** A change of one op of the contract's delta changes. */
+export type ChangeOf<O extends Change['op']> = Extract<Change, { op: O }>;
+
+/** The changes of one op in a delta, typed as that change. */
+export function changesOf<O extends Change['op']>(m: EventStateDelta, op: O): ChangeOf<O>[] {
+  return m.changes.filter((c): c is ChangeOf<O> => c.op === op);
+}
+
+/** The character a change is about: its `id`, or that of the character it carries (item, chat and inventory changes name none so). */
+export function subjectOf(c: Change): string | undefined {
+  return 'id' in c ? c.id : 'character' in c ? c.character.id : undefined;
+}
+
+/** A delta with a change `op` about character `id` (and, for presence, `status`): a predicate for waitFor and filter. */
+export const shows =
+  (id: string, op: Change['op'], status?: CharacterPresenceChange['status']) =>
+  (m: ServerMessage): boolean =>
+    m.type === 'event.state_delta' && m.changes.some((x) => x.op === op && subjectOf(x) === id && (status === undefined || ('status' in x && x.status === status)));
 
 /** A full delta: it carries the snapshot. */
 export type FullDelta = EventStateDelta & { full: true; snapshot: NonNullable<EventStateDelta['snapshot']> };
