@@ -29,10 +29,11 @@ describe('contention is decided by sequence', () => {
     for (let y = 1; y + h < c.tiles.length; y++) {
       for (let x = 1; x + w < c.tiles[0]!.length; x++) {
         let ok = true;
-        for (let dy = 0; dy < h && ok; dy++) for (let dx = 0; dx < w && ok; dx++) {
-          const k = `${x + dx},${y + dy}`;
-          ok = c.tiles[y + dy]![x + dx] === '.' && !busy.has(k) && !avoid.has(k);
-        }
+        for (let dy = 0; dy < h && ok; dy++)
+          for (let dx = 0; dx < w && ok; dx++) {
+            const k = `${x + dx},${y + dy}`;
+            ok = c.tiles[y + dy]![x + dx] === '.' && !busy.has(k) && !avoid.has(k);
+          }
         if (ok) return { x, y };
       }
     }
@@ -61,13 +62,16 @@ describe('contention is decided by sequence', () => {
     throw new Error('the dealer could reach no item');
   };
 
-  /** Every client's view, once they agree (deltas may still be on their way to some). */
-  const views = (cs: TestClient[]) =>
+  /**
+   * Every client's view, once each has the deltas up to `seq` (an ack comes before its delta: views
+   * that agree earlier may all lack the newest pickups) and they agree.
+   */
+  const views = (cs: TestClient[], seq: number) =>
     eventually(
-      'every client to see the same world',
+      `every client to see the same world, at seq ${seq} or later`,
       () => {
         const v = cs.map((c) => JSON.stringify(c.view()));
-        return new Set(v).size === 1 ? v : undefined;
+        return cs.every((c) => c.lastSeq >= seq) && new Set(v).size === 1 ? v : undefined;
       },
       15_000,
       () => cs.map((c) => c.view()),
@@ -83,14 +87,23 @@ describe('contention is decided by sequence', () => {
     expect(await dealer!.walkTo(center.x, center.y, 1500)).toBe(true);
     expect((await dealer!.intent('intent.action', { action: 'drop', itemId: item.id })).status).toBe('applied');
     // The 9 tiles in reach: the item's own and its 8 neighbours; the dealer is already on the centre.
-    const ring = [[-1, -1], [0, -1], [1, -1], [-1, 0], [1, 0], [-1, 1], [0, 1], [1, 1]].map(([dx, dy]) => ({ x: center.x + dx!, y: center.y + dy! }));
+    const ring = [
+      [-1, -1],
+      [0, -1],
+      [1, -1],
+      [-1, 0],
+      [1, 0],
+      [-1, 1],
+      [0, 1],
+      [1, 1],
+    ].map(([dx, dy]) => ({ x: center.x + dx!, y: center.y + dy! }));
     await place(cs.slice(1), ring);
 
     const acks = await Promise.all(cs.map((c) => c.intent('intent.action', { action: 'pickup', itemId: item.id })));
     const winners = acks.filter((k) => k.status === 'applied');
     expect(winners).toHaveLength(1);
     expect(acks.filter((k) => k.status === 'rejected').map((k) => k.error!.code)).toEqual(Array(8).fill('ITEM_NOT_FOUND'));
-    const v = await views(cs);
+    const v = await views(cs, winners[0]!.seq!);
     expect(new Set(v).size).toBe(1);
     await leaveAll(cs);
   }, 120_000);
@@ -125,7 +138,7 @@ describe('contention is decided by sequence', () => {
     const codes = new Set(acks.filter((k) => k.status === 'rejected').map((k) => k.error!.code));
     expect(codes.has('ITEM_NOT_FOUND')).toBe(true);
     expect([...codes].every((c) => c === 'ITEM_NOT_FOUND' || c === 'NOT_ADJACENT')).toBe(true);
-    const v = await views(cs);
+    const v = await views(cs, Math.max(...acks.map((k) => k.seq ?? 0)));
     expect(new Set(v).size).toBe(1);
     const world = JSON.parse(v[0]!) as { characters: { inventory: { id: string }[] }[]; items: { id: string }[] };
     const held = world.characters.flatMap((c) => c.inventory.map((i) => i.id)).filter((id) => taken.includes(id));

@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import { joinPlayer, TestClient } from '../support/client';
+import { changesOf, joinPlayer, TestClient } from '../support/client';
 import { db } from '../support/db';
 import { eventually } from '../support/eventually';
 import { TestSystem } from '../support/system';
@@ -11,7 +11,7 @@ const STEPS = { north: [0, -1], south: [0, 1], east: [1, 0], west: [-1, 0] } as 
  * chat line without `channel`), read through the domain's upcasters by the sequencer's fold, the
  * EVENTS stream (republished from the log), the projector's read models and the clients' deltas.
  */
-describe('event versions: an older event is read as today\'s everywhere', () => {
+describe("event versions: an older event is read as today's everywhere", () => {
   const system = new TestSystem();
   let pg: Client;
   let a: TestClient;
@@ -31,7 +31,7 @@ describe('event versions: an older event is read as today\'s everywhere', () => 
     await pg?.end();
   });
 
-  it('appends today\'s events with today\'s versions', async () => {
+  it("appends today's events with today's versions", async () => {
     const ack = await a.move(a.freeDirection());
     const { rows } = await pg.query('SELECT type, version FROM action_events WHERE world_id = $1 AND seq = $2', [a.worldId, ack.seq]);
     expect(rows).toEqual([{ type: 'character.moved', version: 2 }]);
@@ -40,7 +40,7 @@ describe('event versions: an older event is read as today\'s everywhere', () => 
   it('folds, publishes, projects and delivers a version 1 move and chat line written while the sequencer was down', async () => {
     await system.apps.sequencer.stop();
     const worldId = a.worldId;
-    const head = Number((await pg.query('SELECT max(seq) AS head FROM action_events WHERE world_id = $1', [worldId])).rows[0].head);
+    const head = Number((await pg.query<{ head: string }>('SELECT max(seq) AS head FROM action_events WHERE world_id = $1', [worldId])).rows[0]?.head);
     const [dx, dy] = STEPS[a.freeDirection()];
     const to = { x: a.me.x + dx, y: a.me.y + dy };
     const at = new Date().toISOString();
@@ -53,23 +53,29 @@ describe('event versions: an older event is read as today\'s everywhere', () => 
     await system.apps.sequencer.start();
 
     // The other player sees the move (republished from the log, in today's shape) and the line.
-    const moved = await b.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((c: any) => c.op === 'character.moved' && c.id === a.characterId && c.x === to.x && c.y === to.y), 20_000);
-    expect(moved.changes.find((c: any) => c.op === 'character.moved' && c.id === a.characterId)).toMatchObject({ facing: 'south' });
-    const said = await b.waitFor((m) => m.type === 'event.state_delta' && m.changes.some((c: any) => c.op === 'chat.message' && c.message.text === 'written by v1'), 20_000);
-    expect(said.changes.find((c: any) => c.op === 'chat.message').message).toMatchObject({ from: { id: a.characterId, name: 'Old' }, text: 'written by v1' });
+    const moved = await b.waitForType('event.state_delta', (m) => changesOf(m, 'character.moved').some((c) => c.id === a.characterId && c.x === to.x && c.y === to.y), 20_000);
+    expect(changesOf(moved, 'character.moved').find((c) => c.id === a.characterId)).toMatchObject({ facing: 'south' });
+    const said = await b.waitForType('event.state_delta', (m) => changesOf(m, 'chat.message').some((c) => c.message.text === 'written by v1'), 20_000);
+    expect(changesOf(said, 'chat.message')[0]?.message).toMatchObject({ from: { id: a.characterId, name: 'Old' }, text: 'written by v1' });
 
     // The projector's read models hold them as today's.
-    await eventually('the read models at the new head', async () => {
-      const { rows } = await pg.query('SELECT x, y, facing FROM rm_characters WHERE id = $1', [a.characterId]);
-      return rows[0]?.x === to.x && rows[0]?.y === to.y ? rows[0] : undefined;
-    }, 20_000).then((row) => expect(row.facing).toBe('south'));
+    await eventually(
+      'the read models at the new head',
+      async () => {
+        const { rows } = await pg.query<{ x: number; y: number; facing: string }>('SELECT x, y, facing FROM rm_characters WHERE id = $1', [a.characterId]);
+        return rows[0]?.x === to.x && rows[0]?.y === to.y ? rows[0] : undefined;
+      },
+      20_000,
+    ).then((row) => expect(row?.facing).toBe('south'));
     const chat = await pg.query('SELECT seq::int FROM rm_chat WHERE text = $1', ['written by v1']);
     expect(chat.rows).toEqual([{ seq: head + 2 }]);
 
     // The sequencer's fold has the character where the old move put it: the next move starts there.
     const ack = await a.move(a.freeDirection());
     expect(ack.status).toBe('applied');
-    const next = (await pg.query('SELECT payload FROM action_events WHERE world_id = $1 AND seq = $2', [worldId, ack.seq])).rows[0].payload;
+    const { rows } = await pg.query<{ payload: { x: number; y: number } }>('SELECT payload FROM action_events WHERE world_id = $1 AND seq = $2', [worldId, ack.seq]);
+    expect(rows).toHaveLength(1);
+    const next = rows[0]!.payload;
     expect(Math.abs(next.x - to.x) + Math.abs(next.y - to.y)).toBe(1);
   }, 90_000);
 });

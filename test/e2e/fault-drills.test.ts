@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from 'pg';
+import type { HealthResponse } from '@tilemud/contracts';
 import { api } from '../support/client';
 import { db } from '../support/db';
 import { acksOf, auditLog, DrillPlayer, expectProjectionsEqualRebuild, settle } from '../support/drill';
@@ -61,7 +62,7 @@ describe('fault drills: Redis, PostgreSQL and NATS cut and restored under load',
     writeFileSync(join(__dirname, '..', '..', 'test-artifacts', 'fault-drills.json'), JSON.stringify(report, null, 2));
   });
 
-  const logHead = async () => Number((await pg.query('SELECT coalesce(max(seq), 0) AS s FROM action_events')).rows[0].s);
+  const logHead = async () => Number((await pg.query<{ s: string }>('SELECT coalesce(max(seq), 0) AS s FROM action_events')).rows[0]?.s);
   const firstAfter = (times: number[], t: number) => times.filter((x) => x >= t).sort((a, b) => a - b)[0];
 
   /** Cuts `dep` for CUT_MS, restores it, waits for play to recover; returns what happened. */
@@ -69,10 +70,14 @@ describe('fault drills: Redis, PostgreSQL and NATS cut and restored under load',
     const sentAtCut = players.map((p) => p.nextSeq);
     const cutAt = Date.now();
     proxies[dep].cut();
-    const health = await eventually(`the gateway to report ${dep} down`, async () => {
-      const h = await api(system.baseUrl, 'GET', '/api/health');
-      return h.body?.dependencies?.[dep]?.status === 'down' ? h : undefined;
-    }, CUT_MS);
+    const health = await eventually(
+      `the gateway to report ${dep} down`,
+      async () => {
+        const h = await api<HealthResponse>(system.baseUrl, 'GET', '/api/health');
+        return h.body?.dependencies?.[dep]?.status === 'down' ? h : undefined;
+      },
+      CUT_MS,
+    );
     const headDuring = await logHead();
     await sleep(Math.max(0, cutAt + CUT_MS - Date.now())); // the scenario: the cut lasts CUT_MS
     const headAtRestore = await logHead();
@@ -84,7 +89,13 @@ describe('fault drills: Redis, PostgreSQL and NATS cut and restored under load',
     const appliedAfter = () => players.flatMap((p, i) => [...p.answers.entries()].filter(([s, a]) => s >= sentAtRestore[i]! && a.status === 'applied').map(([, a]) => a.at));
     await eventually(
       `play to recover after the ${dep} cut: every player told recovered, an intent sent after the restore applied, deltas flowing`,
-      () => told() && appliedAfter().length > 0 && firstAfter(players.flatMap((p) => p.deltaTimes), restoredAt) !== undefined,
+      () =>
+        told() &&
+        appliedAfter().length > 0 &&
+        firstAfter(
+          players.flatMap((p) => p.deltaTimes),
+          restoredAt,
+        ) !== undefined,
       20_000,
       () => ({ told: told(), appliedAfter: appliedAfter().length }),
     );
@@ -108,7 +119,13 @@ describe('fault drills: Redis, PostgreSQL and NATS cut and restored under load',
         secondsCutToNotice: Math.max(...degradedAt.map((t) => ((t ?? Infinity) - cutAt) / 1000)),
         secondsRestoreToRecoveredNotice: Math.max(...recoveredAt.map((t) => ((t ?? Infinity) - restoredAt) / 1000)),
         secondsRestoreToFirstApplied: appliedAt ? (appliedAt - restoredAt) / 1000 : -1,
-        secondsRestoreToFirstDelta: ((firstAfter(players.flatMap((p) => p.deltaTimes), restoredAt) ?? Infinity) - restoredAt) / 1000,
+        secondsRestoreToFirstDelta:
+          ((firstAfter(
+            players.flatMap((p) => p.deltaTimes),
+            restoredAt,
+          ) ?? Infinity) -
+            restoredAt) /
+          1000,
       },
       appliedDuring: during.filter((a) => a.status === 'applied'),
     };

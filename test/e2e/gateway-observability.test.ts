@@ -1,5 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { HealthCauseName, HealthResponse } from '@tilemud/contracts';
 import { connectNats, topology } from '../../libs/runtime/src/nats';
 import { api, joinPlayer, sleep, TestClient } from '../support/client';
 import { eventually } from '../support/eventually';
@@ -40,22 +41,25 @@ describe('gateway metrics, health causes, liveness and readiness', () => {
   let nc: NatsConnection;
   const players: TestClient[] = [];
 
-  const metrics = async () => (await api<string>(system.baseUrl, 'GET', '/metrics')).body as unknown as string;
-  const health = async () => (await api(system.baseUrl, 'GET', '/api/health')).body;
-  const causesNow = async (): Promise<string[]> => ((await health()).causes ?? []).map((c: { cause: string }) => c.cause);
+  const metrics = async () => (await api<string>(system.baseUrl, 'GET', '/metrics')).body;
+  const health = async () => (await api<HealthResponse>(system.baseUrl, 'GET', '/api/health')).body;
   /** Waits until health names `cause` (or, with `gone`, until it is ok again); returns how long it took. */
-  async function healthSays(cause: string | 'ok', timeoutMs: number): Promise<number> {
+  async function healthSays(cause: HealthCauseName | 'ok', timeoutMs: number): Promise<number> {
     const start = Date.now();
     let last: unknown;
-    await eventually(`health to say ${cause}`, async () => {
-      const h = await health();
-      last = h;
-      return cause === 'ok' ? h.status === 'ok' : ((h.causes ?? []) as { cause: string }[]).some((c) => c.cause === cause);
-    }, timeoutMs, () => last);
+    await eventually(
+      `health to say ${cause}`,
+      async () => {
+        const h = await health();
+        last = h;
+        return cause === 'ok' ? h.status === 'ok' : (h.causes ?? []).some((c) => c.cause === cause);
+      },
+      timeoutMs,
+      () => last,
+    );
     return Date.now() - start;
   }
-  const notice = (c: TestClient, dependency: string, status: string, from: number) =>
-    c.waitForType('event.degraded', (m) => m.dependency === dependency && m.status === status, 15_000, from);
+  const notice = (c: TestClient, dependency: string, status: string, from: number) => c.waitForType('event.degraded', (m) => m.dependency === dependency && m.status === status, 15_000, from);
 
   beforeAll(async () => {
     await system.start();
@@ -189,5 +193,4 @@ describe('gateway metrics, health causes, liveness and readiness', () => {
     await notice(a, 'events', 'recovered', from);
     console.log(`events_stream_missing named ${ms} ms after the stream was deleted`);
   }, 90_000);
-
 });

@@ -22,14 +22,25 @@ describe('log files of the running apps (LOG_FILE)', () => {
   // A line each app logs through pino at start (the gateway's "ready" line is written by console.log).
   const START_LINE = { gateway: 'signing keys loaded', sequencer: 'sequencer ready', projector: 'projector ready' };
 
-  it('writes each app\'s JSON lines to <name>.<date>.1.log, and still to stdout', async () => {
+  it("writes each app's JSON lines to <name>.<date>.1.log, and still to stdout", async () => {
     for (const app of ['gateway', 'sequencer', 'projector'] as const) {
       const msg = START_LINE[app];
       const files = readdirSync(join(dir, app));
       expect(files).toEqual([expect.stringMatching(new RegExp(`^${app}\\.\\d{4}-\\d{2}-\\d{2}\\.1\\.log$`))]);
       // The file's lines are what is under test: the start line reaches the file, not only stdout.
-      const read = (): Array<{ name: string; msg: string }> => readFileSync(join(dir, app, files[0]!), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-      const line = await eventually(`${app}'s "${msg}" in its log file`, () => read().find((l) => l.msg?.includes(msg)), 15_000, () => read().slice(-5));
+      // A pino line: the fields read here (a line without msg is possible: an object logged alone).
+      type Line = { name: string; msg?: string };
+      const read = (): Line[] =>
+        readFileSync(join(dir, app, files[0]!), 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Line);
+      const line = await eventually(
+        `${app}'s "${msg}" in its log file`,
+        () => read().find((l) => l.msg?.includes(msg)),
+        15_000,
+        () => read().slice(-5),
+      );
       expect(line).toMatchObject({ name: app });
       expect(system.apps[app].output).toContain(msg);
     }

@@ -73,7 +73,12 @@ describe('lost streams: deleted under play, healed without a restart', () => {
    * the last player's first such delta.
    */
   async function deltasAgainAfter(at: number, back: () => Promise<unknown>): Promise<number> {
-    await until('made again', () => back().then(() => true, () => undefined));
+    await until('made again', () =>
+      back().then(
+        () => true,
+        () => undefined,
+      ),
+    );
     const since = Date.now();
     await everyoneGetsDeltasAfter(since);
     return Math.max(...players.map((p) => p.deltaTimes.find((x) => x > since)! - at));
@@ -84,7 +89,13 @@ describe('lost streams: deleted under play, healed without a restart', () => {
     await until('an applied intent for every player', () => players.every((p) => [...p.answers.values()].some((a) => a.status === 'applied' && a.at > at)));
   }
 
-  const logMax = async (worldId: string) => Number((await pg.query('SELECT coalesce(max(seq), 0) AS m FROM action_events WHERE world_id = $1', [worldId])).rows[0].m);
+  const logMax = async (worldId: string) => Number((await pg.query<{ m: string }>('SELECT coalesce(max(seq), 0) AS m FROM action_events WHERE world_id = $1', [worldId])).rows[0]?.m);
+  /** The world with the most events in the log. */
+  async function busiestWorld(): Promise<string> {
+    const { rows } = await pg.query<{ world_id: string }>('SELECT world_id FROM action_events GROUP BY world_id ORDER BY count(*) DESC LIMIT 1');
+    if (!rows[0]) throw new Error('the log has no events');
+    return rows[0].world_id;
+  }
 
   function expectNoRestartAndUnbrokenChains(): void {
     expect(Object.values(system.apps).map((a) => a.proc?.pid)).toEqual(pids);
@@ -98,7 +109,7 @@ describe('lost streams: deleted under play, healed without a restart', () => {
     figures.eventsDeletedToFirstDeltaMs = await deltasAgainAfter(at, () => jsm.streams.info(t.eventsStream));
     await everyoneApplied(Date.now());
     // Refilled: the new stream holds every event of the log, each once (new ones after it too).
-    const worldId = (await pg.query('SELECT world_id FROM action_events GROUP BY world_id ORDER BY count(*) DESC LIMIT 1')).rows[0].world_id as string;
+    const worldId = await busiestWorld();
     const upTo = await logMax(worldId);
     const seqs = await until('the stream refilled', async () => {
       const s = await streamSeqs(nc, worldId, t).catch(() => []); // not made again yet
@@ -137,15 +148,21 @@ describe('lost streams: deleted under play, healed without a restart', () => {
     clearInterval(timer);
     timer = undefined;
     await settle(players, 30_000); // no traffic: every intent sent is answered
-    const worldId = (await pg.query('SELECT world_id FROM action_events GROUP BY world_id ORDER BY count(*) DESC LIMIT 1')).rows[0].world_id as string;
+    const worldId = await busiestWorld();
     const upTo = await logMax(worldId);
     const at = Date.now();
     await jsm.streams.delete(t.eventsStream);
     await jsm.streams.delete(t.intentsStream);
     await until('both streams and consumers back', async () => {
       const there = await Promise.all([
-        jsm.consumers.info(t.eventsStream, t.projectorConsumer).then(() => true, () => false),
-        jsm.consumers.info(t.intentsStream, t.sequencerConsumer).then(() => true, () => false),
+        jsm.consumers.info(t.eventsStream, t.projectorConsumer).then(
+          () => true,
+          () => false,
+        ),
+        jsm.consumers.info(t.intentsStream, t.sequencerConsumer).then(
+          () => true,
+          () => false,
+        ),
       ]);
       return there.every(Boolean);
     });
@@ -161,7 +178,7 @@ describe('lost streams: deleted under play, healed without a restart', () => {
 
   /** Worlds whose checkpoint is behind their log's head, with both. */
   async function behind(): Promise<Array<{ world: string; head: number; checkpoint: number }>> {
-    const { rows } = await pg.query(
+    const { rows } = await pg.query<{ world_id: string; head: string; checkpoint: string }>(
       `SELECT e.world_id, max(e.seq) AS head, coalesce(max(c.seq), 0) AS checkpoint
          FROM action_events e LEFT JOIN projection_checkpoints c ON c.world_id = e.world_id AND c.projection = 'world_read_model'
         GROUP BY e.world_id`,
@@ -170,8 +187,7 @@ describe('lost streams: deleted under play, healed without a restart', () => {
   }
 
   /** Every player has had a delta after `at` and an intent sent after `at` applied. */
-  const everyoneGoesOnAfter = (at: number) =>
-    players.every((p) => p.deltaTimes.some((x) => x > at) && [...p.answers.values()].some((a) => a.status === 'applied' && a.at > at));
+  const everyoneGoesOnAfter = (at: number) => players.every((p) => p.deltaTimes.some((x) => x > at) && [...p.answers.values()].some((a) => a.status === 'applied' && a.at > at));
 
   /**
    * EVENTS made again by another hand while the sequencer is stopped (an operator's tool, or a
@@ -183,15 +199,27 @@ describe('lost streams: deleted under play, healed without a restart', () => {
   it('EVENTS made again elsewhere while the sequencer is stopped, newest event in it: the next start refills the whole log', async () => {
     await until('play under way', () => everyoneGoesOnAfter(0), 30_000);
     await system.apps.sequencer.stop();
-    const worldId = (await pg.query('SELECT world_id FROM action_events GROUP BY world_id ORDER BY count(*) DESC LIMIT 1')).rows[0].world_id as string;
+    const worldId = await busiestWorld();
     await jsm.streams.delete(t.eventsStream);
     // nats-server removes a deleted stream's files just after answering; one made again at once loses them.
     await sleep(RECREATE_SETTLE_MS);
     await ensureTopology(nc, t);
-    const { rows } = await pg.query('SELECT * FROM action_events WHERE world_id = $1 ORDER BY seq DESC LIMIT 1', [worldId]);
-    const last = rows[0];
+    const { rows } = await pg.query<{ seq: string; type: string; payload: unknown; character_id: string | null; intent_seq: string | null; recorded_at: Date }>(
+      'SELECT * FROM action_events WHERE world_id = $1 ORDER BY seq DESC LIMIT 1',
+      [worldId],
+    );
+    expect(rows).toHaveLength(1);
+    const last = rows[0]!;
     const js = jetstream(nc);
-    const envelope = { worldId, seq: Number(last.seq), type: last.type, data: last.payload, characterId: last.character_id, intentSeq: Number(last.intent_seq), recordedAt: new Date(last.recorded_at).toISOString() };
+    const envelope = {
+      worldId,
+      seq: Number(last.seq),
+      type: last.type,
+      data: last.payload,
+      characterId: last.character_id,
+      intentSeq: Number(last.intent_seq),
+      recordedAt: new Date(last.recorded_at).toISOString(),
+    };
     await js.publish(t.eventSubject(worldId), JSON.stringify(envelope), { msgID: `${worldId}:${envelope.seq}` });
     expect(await streamSeqs(nc, worldId, t)).toEqual([envelope.seq]);
 
@@ -220,10 +248,10 @@ describe('lost streams: deleted under play, healed without a restart', () => {
     await system.apps.sequencer.start();
     await until('deltas and applied intents for every player again', () => everyoneGoesOnAfter(restarted));
     // At the head: with intents still flowing, the checkpoint reaches each world's head as it was.
-    const head = await pg.query('SELECT world_id, max(seq) AS head FROM action_events GROUP BY world_id');
+    const head = await pg.query<{ world_id: string; head: string }>('SELECT world_id, max(seq) AS head FROM action_events GROUP BY world_id');
     await until('the projector at the log head', async () => {
-      const { rows } = await pg.query(`SELECT world_id, seq FROM projection_checkpoints WHERE projection = 'world_read_model'`);
-      const cp = new Map(rows.map((r) => [r.world_id as string, Number(r.seq)]));
+      const { rows } = await pg.query<{ world_id: string; seq: string }>(`SELECT world_id, seq FROM projection_checkpoints WHERE projection = 'world_read_model'`);
+      const cp = new Map(rows.map((r) => [r.world_id, Number(r.seq)]));
       return head.rows.every((r) => (cp.get(r.world_id) ?? 0) >= Number(r.head)) || undefined;
     });
     figures.sequencerRestartToProjectorAtHeadMs = Date.now() - restarted;

@@ -1,4 +1,4 @@
-import { OperatorOverviewSchema, type OperatorOverview } from '@tilemud/contracts';
+import { OperatorOverviewSchema, type AuthResponse, type OperatorOverview } from '@tilemud/contracts';
 import { api, joinPlayer, type TestClient } from '../support/client';
 import { eventually } from '../support/eventually';
 import { freePort, TestSystem } from '../support/system';
@@ -25,8 +25,9 @@ describe('operator overview', () => {
     const password = 'operator password';
     expect((await register(system.baseUrl, username, password)).status).toBe(201);
     expect(await ops('grant-role', username, 'admin')).toMatchObject({ code: 0 });
-    adminToken = (await login(system.baseUrl, username, password)).body.accessToken;
-    playerToken = (await api(system.baseUrl, 'POST', '/api/auth/guest')).body.accessToken;
+    const admin: { body: AuthResponse } = await login(system.baseUrl, username, password);
+    adminToken = admin.body.accessToken;
+    playerToken = (await api<AuthResponse>(system.baseUrl, 'POST', '/api/auth/guest')).body.accessToken;
   }, 90_000);
 
   afterAll(async () => {
@@ -41,10 +42,15 @@ describe('operator overview', () => {
   };
   const until = async (what: string, cond: (o: OperatorOverview) => boolean, timeoutMs = 45_000): Promise<OperatorOverview> => {
     let last: OperatorOverview | undefined;
-    return eventually(`the overview to show ${what}`, async () => {
-      last = await overview();
-      return cond(last) ? last : undefined;
-    }, timeoutMs, () => JSON.stringify(last, null, 1));
+    return eventually(
+      `the overview to show ${what}`,
+      async () => {
+        last = await overview();
+        return cond(last) ? last : undefined;
+      },
+      timeoutMs,
+      () => JSON.stringify(last, null, 1),
+    );
   };
 
   it('answers 401 without a token and 403 to a player without the admin role, in the contract shape', async () => {
@@ -61,14 +67,22 @@ describe('operator overview', () => {
     });
     try {
       const o = await until('load', (x) => (x.intentsPerSecond.current ?? 0) > 0 && x.ackP95Ms.current !== null && x.slo.total > 0 && (x.sessions.current ?? 0) >= 3);
-      expect(o.targets.map((t) => [t.name, t.up])).toEqual([['gateway', true], ['sequencer', true], ['projector', true]]);
+      expect(o.targets.map((t) => [t.name, t.up])).toEqual([
+        ['gateway', true],
+        ['sequencer', true],
+        ['projector', true],
+      ]);
       expect(o.ackP95Ms.current).toBeGreaterThan(0);
       expect(o.deltaP95Ms.source).not.toBe('none');
       // Its level depends on how busy the machine is (answers after 200 ms count against it): checked for consistency only.
       expect(o.slo.availability).toBeCloseTo(o.slo.good / o.slo.total, 6);
       expect(o.slo.burn).toBeCloseTo((1 - o.slo.availability!) / (1 - 0.995), 6);
       expect(o.projectorLag.map((w) => w.world)).toContain(players[0]!.worldId);
-      expect(o.dependencies.map((d) => [d.dependency, d.up])).toEqual([['nats', true], ['postgres', true], ['redis', true]]);
+      expect(o.dependencies.map((d) => [d.dependency, d.up])).toEqual([
+        ['nats', true],
+        ['postgres', true],
+        ['redis', true],
+      ]);
       expect(o.health.status).toBe('ok');
       // The series fill at the scrape interval.
       const later = await until('history', (x) => x.intentsPerSecond.points.filter((p) => p[1] !== null).length >= 3);
@@ -82,7 +96,7 @@ describe('operator overview', () => {
   it('reports a target that stops answering as down, with unknown figures rather than zeros', async () => {
     await system.apps.projector.stop();
     const o = await until('projector down', (x) => x.targets.some((t) => t.name === 'projector' && !t.up));
-    expect(o.targets.find((t) => t.name === 'projector')).toMatchObject({ up: false, error: expect.any(String) });
+    expect(o.targets.find((t) => t.name === 'projector')).toMatchObject({ up: false, error: expect.any(String) as string });
     for (const w of o.projectorLag) expect(w.lagEvents.current).toBeNull();
     expect(o.targets.find((t) => t.name === 'gateway')?.up).toBe(true);
   }, 60_000);

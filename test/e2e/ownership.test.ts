@@ -25,26 +25,30 @@ describe('ownership: a standby takes over from a killed owner', () => {
     await pg?.end();
   });
 
-  it.each(['sequencer', 'projector'] as const)('a second %s waits, then carries on when the first is killed', async (role) => {
-    const standby = new AppProcess(role, runEnv());
-    standbys.push(standby);
-    const ready = standby.start();
-    // A condition with a generous deadline: a node process can take seconds to start on a busy machine.
-    await standby.waitStandby();
+  it.each(['sequencer', 'projector'] as const)(
+    'a second %s waits, then carries on when the first is killed',
+    async (role) => {
+      const standby = new AppProcess(role, runEnv());
+      standbys.push(standby);
+      const ready = standby.start();
+      // A condition with a generous deadline: a node process can take seconds to start on a busy machine.
+      await standby.waitStandby();
 
-    // The owner does the work while the standby waits.
-    const before = await a.move(a.freeDirection());
-    expect(before.status).toBe('applied');
-    await b.waitForType('event.state_delta', (m) => m.seq >= before.seq!);
+      // The owner does the work while the standby waits.
+      const before = await a.move(a.freeDirection());
+      expect(before.status).toBe('applied');
+      await b.waitForType('event.state_delta', (m) => m.seq >= before.seq!);
 
-    await system.apps[role].kill();
-    await ready; // the standby now owns the role
-    system.apps[role] = standby;
+      await system.apps[role].kill();
+      await ready; // the standby now owns the role
+      system.apps[role] = standby;
 
-    const after = await a.move(a.freeDirection());
-    expect(after).toMatchObject({ status: 'applied', seq: before.seq! + 1 });
-    await b.waitForType('event.state_delta', (m) => m.seq >= after.seq!, 15_000);
-    const gaps = await pg.query("SELECT count(*)::int AS n, max(seq)::int AS max FROM action_events WHERE world_id = 'lobby'");
-    expect(gaps.rows[0].n).toBe(gaps.rows[0].max);
-  }, 60_000);
+      const after = await a.move(a.freeDirection());
+      expect(after).toMatchObject({ status: 'applied', seq: before.seq! + 1 });
+      await b.waitForType('event.state_delta', (m) => m.seq >= after.seq!, 15_000);
+      const gaps = await pg.query<{ n: number; max: number }>("SELECT count(*)::int AS n, max(seq)::int AS max FROM action_events WHERE world_id = 'lobby'");
+      expect(gaps.rows[0]?.n).toBe(gaps.rows[0]?.max);
+    },
+    60_000,
+  );
 });

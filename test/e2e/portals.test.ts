@@ -1,5 +1,6 @@
 import type { Client } from 'pg';
-import { api, TestClient, joinPlayer } from '../support/client';
+import type { BootstrapResponse, CharacterResponse } from '@tilemud/contracts';
+import { api, changesOf, TestClient, joinPlayer } from '../support/client';
 import { db } from '../support/db';
 import { TestSystem } from '../support/system';
 
@@ -48,9 +49,9 @@ describe('worlds joined by portals', () => {
     const watcherInLobby = await join();
     const heldBefore = walker.me.inventory ?? [];
     await crossToMeadow(walker);
-    await watcherInLobby.waitForType('event.state_delta', (m) => m.worldId === 'lobby' && m.changes.some((c: any) => c.op === 'character.left' && c.id === walker.characterId));
-    const joined = await watcherInMeadow.waitForType('event.state_delta', (m) => m.worldId === 'meadow' && m.changes.some((c: any) => c.op === 'character.joined' && c.character.id === walker.characterId));
-    expect(joined.changes.find((c: any) => c.op === 'character.joined').character).toMatchObject({ worldId: 'meadow', inventory: heldBefore });
+    await watcherInLobby.waitForType('event.state_delta', (m) => m.worldId === 'lobby' && changesOf(m, 'character.left').some((c) => c.id === walker.characterId));
+    const joined = await watcherInMeadow.waitForType('event.state_delta', (m) => m.worldId === 'meadow' && changesOf(m, 'character.joined').some((c) => c.character.id === walker.characterId));
+    expect(changesOf(joined, 'character.joined')[0]?.character).toMatchObject({ worldId: 'meadow', inventory: heldBefore });
     expect(walker.me).toMatchObject({ x: MEADOW_APPROACH.x, y: MEADOW_APPROACH.y });
     expect(walker.characters.has(watcherInMeadow.characterId)).toBe(true);
     // Deltas of the old world stopped for the walker.
@@ -58,7 +59,7 @@ describe('worlds joined by portals', () => {
     await watcherInLobby.barrier('a lobby move after the walker left');
     await walker.barrier('the walker hears only the meadow');
     expect(walker.received.slice(after).some((m) => m.type === 'event.state_delta' && m.worldId === 'lobby')).toBe(false);
-    const own = await api(system.baseUrl, 'GET', `/api/characters/${walker.characterId}`, { token: walker.guest!.accessToken });
+    const own = await api<CharacterResponse>(system.baseUrl, 'GET', `/api/characters/${walker.characterId}`, { token: walker.guest!.accessToken });
     expect(own.body.worldId).toBe('meadow');
 
     // And back again.
@@ -66,7 +67,7 @@ describe('worlds joined by portals', () => {
     const from = walker.received.length;
     expect((await walker.move('west')).status).toBe('applied');
     await walker.waitForType('event.state_delta', (m) => m.full && m.worldId === 'lobby', 15_000, from);
-    await watcherInLobby.waitForType('event.state_delta', (m) => m.worldId === 'lobby' && m.changes.some((c: any) => c.op === 'character.joined' && c.character.id === walker.characterId));
+    await watcherInLobby.waitForType('event.state_delta', (m) => m.worldId === 'lobby' && changesOf(m, 'character.joined').some((c) => c.character.id === walker.characterId));
   }, 120_000);
 
   it('a crossing whose sequencer is killed between its commit and everything else ends in exactly one world', async () => {
@@ -78,9 +79,11 @@ describe('worlds joined by portals', () => {
     const intentSeq = ++c.intentSeq;
     c.send({ type: 'intent.move', intentSeq, payload: { direction: 'east' } });
     await system.apps.sequencer.exited; // the departure is committed; no ack, no event published, no hand-over sent
-    const departed = await pg.query("SELECT payload FROM action_events WHERE character_id = $1 AND type = 'character.departed' ORDER BY seq DESC LIMIT 1", [c.characterId]);
+    const departed = await pg.query<{ payload: { handoverId: string } }>("SELECT payload FROM action_events WHERE character_id = $1 AND type = 'character.departed' ORDER BY seq DESC LIMIT 1", [
+      c.characterId,
+    ]);
     expect(departed.rowCount).toBe(1);
-    const handoverId = departed.rows[0].payload.handoverId as string;
+    const handoverId = departed.rows[0]!.payload.handoverId;
     const arrivals = () => pg.query("SELECT world_id FROM action_events WHERE type = 'character.arrived' AND payload->>'handoverId' = $1", [handoverId]);
     expect((await arrivals()).rowCount).toBe(0);
 
@@ -98,7 +101,7 @@ describe('worlds joined by portals', () => {
     await c.close();
     const again = new TestClient(system.baseUrl, system.wsUrl);
     again.guest = c.guest;
-    const b = await api(system.baseUrl, 'POST', '/api/session/bootstrap', { token: c.guest!.accessToken, body: { clientVersion: '1.0.0' } });
+    const b = await api<BootstrapResponse>(system.baseUrl, 'POST', '/api/session/bootstrap', { token: c.guest!.accessToken, body: { clientVersion: '1.0.0' } });
     expect(b.body.character.worldId).toBe('meadow');
     again.bootstrap = b.body;
     await again.join();

@@ -1,5 +1,6 @@
 import type { Client } from 'pg';
-import { api, joinPlayer, TestClient } from '../support/client';
+import type { SnapshotResponse } from '@tilemud/contracts';
+import { api, changesOf, joinPlayer, shows, TestClient } from '../support/client';
 import { db } from '../support/db';
 import { eventually, sleep } from '../support/eventually';
 import { TestSystem } from '../support/system';
@@ -10,10 +11,6 @@ const INTERVAL_MS = 800;
 /** What a busy machine adds to a leave: the reaper's wake-up, the sequencer's round trip, the delta out. */
 const SLACK_MS = 1500;
 const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/;
-
-/** A delta with a change `op` about character `id` (and `status`, for presence). */
-const shows = (id: string, op: string, status?: string) => (m: any) =>
-  m.type === 'event.state_delta' && m.changes?.some((x: any) => x.op === op && (x.id ?? x.character?.id) === id && (status === undefined || x.status === status));
 
 /**
  * Presence that is right: a character whose session ended leaves within the resume window plus
@@ -32,8 +29,8 @@ describe('presence across gateway crashes, away, and bidi controls', () => {
   };
   const waitLeft = (characterId: string, timeoutMs = 30_000): Promise<number> => eventually(`${characterId} to leave (character.left in the log)`, () => leftAt(characterId), timeoutMs);
   const snapshotCharacter = async (c: TestClient, id: string) => {
-    const r = await api(system.baseUrl, 'GET', `/api/worlds/${c.handshake!.worldId}/snapshot`, { token: c.guest!.accessToken });
-    return (r.body.characters as any[]).find((x) => x.id === id);
+    const r = await api<SnapshotResponse>(system.baseUrl, 'GET', `/api/worlds/${c.handshake!.worldId}/snapshot`, { token: c.guest!.accessToken });
+    return r.body.characters.find((x) => x.id === id);
   };
 
   beforeAll(async () => {
@@ -70,12 +67,12 @@ describe('presence across gateway crashes, away, and bidi controls', () => {
     const from = observer.received.length;
     const ack = await c.intent('intent.chat', { text: '\u202Eevil\u202C and \u2067\u200Fmore\u2069\u061C' });
     expect(ack.status).toBe('applied');
-    const delta = await observer.waitForType('event.state_delta', (m) => m.changes.some((x: any) => x.op === 'chat.message' && x.message.from.id === c.characterId), 10_000, from);
-    expect(delta.changes.find((x: any) => x.op === 'chat.message').message.text).toBe('evil and more');
+    const delta = await observer.waitForType('event.state_delta', (m) => changesOf(m, 'chat.message').some((x) => x.message.from.id === c.characterId), 10_000, from);
+    expect(changesOf(delta, 'chat.message')[0]?.message.text).toBe('evil and more');
     const stored = await pg.query(`SELECT payload->>'text' AS text FROM action_events WHERE type = 'chat.posted' AND character_id = $1`, [c.characterId]);
     expect(stored.rows).toEqual([{ text: 'evil and more' }]);
-    const anywhere = await pg.query(`SELECT count(*)::int AS n FROM action_events WHERE payload::text ~ $1`, [BIDI.source]);
-    expect(anywhere.rows[0].n).toBe(0);
+    const anywhere = await pg.query<{ n: number }>(`SELECT count(*)::int AS n FROM action_events WHERE payload::text ~ $1`, [BIDI.source]);
+    expect(anywhere.rows[0]?.n).toBe(0);
     await c.close();
   });
 
@@ -157,7 +154,7 @@ describe('presence across gateway crashes, away, and bidi controls', () => {
     expect(liveLeft).toBeLessThanOrEqual(by(killedAt + WINDOW_MS + INTERVAL_MS));
     // A newcomer on the restarted gateway does not see them.
     const newcomer = await joinPlayer(system);
-    const ids = (newcomer.snapshot!.snapshot.characters as any[]).map((x) => x.id);
+    const ids = newcomer.snapshot!.snapshot.characters.map((x) => x.id);
     expect(ids).not.toContain(live.characterId);
     expect(ids).not.toContain(closed.characterId);
     await newcomer.close();

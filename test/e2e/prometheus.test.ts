@@ -33,15 +33,17 @@ describe('Prometheus scrapes the three apps (infra/prometheus)', () => {
 
     for (let i = 0; i < 3; i++) players.push(await joinPlayer(system));
     for (let round = 0; round < 10; round++) {
-      await Promise.all(players.map(async (p, i) => {
-        await p.move(p.freeDirection());
-        if (round % 3 === i % 3) await p.intent('intent.chat', { text: `metrics ${round}` });
-      }));
+      await Promise.all(
+        players.map(async (p, i) => {
+          await p.move(p.freeDirection());
+          if (round % 3 === i % 3) await p.intent('intent.chat', { text: `metrics ${round}` });
+        }),
+      );
     }
     // The counters that only get a series when their event happens: a rate-limited ping, a frame
     // that is not JSON, a socket closed by its player.
-    for (let i = 0; i < 4; i++) players[0].send({ type: 'ping', ts: i });
-    players[1].send('not json');
+    for (let i = 0; i < 4; i++) players[0]!.send({ type: 'ping', ts: i });
+    players[1]!.send('not json');
     const leaving = await joinPlayer(system);
     await leaving.close();
   }, 180_000);
@@ -55,7 +57,7 @@ describe('Prometheus scrapes the three apps (infra/prometheus)', () => {
   it('scrapes each app under its job (up == 1)', async () => {
     await prometheus.waitFor(async () => (await prometheus.targets()).every((t) => t.health === 'up'), 20_000, 'every target up').catch(() => undefined);
     const targets = await prometheus.targets();
-    expect(targets.map((t) => ({ job: t.labels.job, health: t.health, lastError: t.lastError })).sort((a, b) => a.job!.localeCompare(b.job))).toEqual(
+    expect(targets.map((t) => ({ job: t.labels.job, health: t.health, lastError: t.lastError })).sort((a, b) => (a.job ?? '').localeCompare(b.job ?? ''))).toEqual(
       [...APPS].sort().map((job) => ({ job, health: 'up', lastError: '' })),
     );
   }, 60_000);
@@ -108,10 +110,14 @@ describe('Prometheus scrapes the three apps (infra/prometheus)', () => {
     })();
     try {
       await prometheus
-        .waitFor(async () => {
-          for (const r of rules) values[r] = await prometheus.scalar(r);
-          return rules.every((r) => values[r] !== undefined && Number.isFinite(values[r]));
-        }, 30_000, 'recording rules')
+        .waitFor(
+          async () => {
+            for (const r of rules) values[r] = await prometheus.scalar(r);
+            return rules.every((r) => values[r] !== undefined && Number.isFinite(values[r]));
+          },
+          30_000,
+          'recording rules',
+        )
         .catch(() => undefined);
     } finally {
       driving = false;
@@ -125,7 +131,8 @@ describe('Prometheus scrapes the three apps (infra/prometheus)', () => {
 
   it('loads every alert rule without evaluation errors', async () => {
     const res = await fetch(`${prometheus.url}/api/v1/rules`);
-    const groups = ((await res.json()) as any).data.groups as Array<{ rules: Array<{ name: string; type: string; health: string; lastError?: string }> }>;
+    // Prometheus' HTTP API answer: the fields read here.
+    const { groups } = ((await res.json()) as { data: { groups: Array<{ rules: Array<{ name: string; type: string; health: string; lastError?: string }> }> } }).data;
     const all = groups.flatMap((g) => g.rules);
     expect(all.filter((r) => r.type === 'alerting').length).toBeGreaterThanOrEqual(10);
     expect(all.filter((r) => r.health === 'err').map((r) => `${r.name}: ${r.lastError}`)).toEqual([]);

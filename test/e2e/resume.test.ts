@@ -1,15 +1,14 @@
-import { ServerMessageSchema } from '@tilemud/contracts';
+import { isHandshakeAck, ServerMessageSchema, type Change } from '@tilemud/contracts';
 import type { Client } from 'pg';
-import { api, joinPlayer, TestClient } from '../support/client';
+import { api, joinPlayer, shows, TestClient } from '../support/client';
 import { db } from '../support/db';
 import { TestSystem } from '../support/system';
 import { ExtraGateway } from './identity-helpers';
 import { eventually } from '../support/eventually';
 
 const WINDOW_MS = 4000;
-/** A delta showing `op` (`character.joined`, `character.left` …) for character `id`. */
-const shows = (id: string, op: string) => (m: any) => m.type === 'event.state_delta' && m.changes?.some((x: any) => x.op === op && (x.id ?? x.character?.id) === id);
-const changesOf = (c: TestClient, from: number, id: string, op: string) => c.received.slice(from).filter(shows(id, op));
+/** The deltas `c` received from index `from` on showing `op` (`character.joined`, `character.left` …) for character `id`. */
+const changesOf = (c: TestClient, from: number, id: string, op: Change['op']) => c.received.slice(from).filter(shows(id, op));
 
 /**
  * Resume: a client that lost its socket comes back (on the same or another gateway) with its
@@ -45,7 +44,7 @@ describe('resume after a lost connection', () => {
       const ack = await mover.move(mover.freeDirection());
       if (ack.status !== 'applied') continue;
       await mover.waitForType('event.state_delta', (m) => m.seq >= ack.seq!);
-      return ack.seq;
+      return ack.seq!;
     }
     throw new Error('the mover cannot move');
   }
@@ -80,12 +79,12 @@ describe('resume after a lost connection', () => {
     const from = c.received.length;
     const ack = await c.resume();
     expect(ack).toMatchObject({ type: 'event.ack', ack: 'handshake', resumed: true, worldId: 'lobby' });
-    expect(ack.resumeToken).not.toBe(c.received.find((m) => m.ack === 'handshake').resumeToken); // rotated
+    expect(ack.resumeToken).not.toBe(c.received.find(isHandshakeAck)?.resumeToken); // rotated
     // No full snapshot: deltas continuing from where the client was, covering the 5 moves.
     await c.waitForType('event.state_delta', (m) => m.seq >= mover.lastSeq, 5000, from);
     const after = c.received.slice(from).filter((m) => m.type === 'event.state_delta');
     expect(after.some((m) => m.full)).toBe(false);
-    expect(after[0].prevSeq).toBe(seqBefore);
+    expect(after[0]?.prevSeq).toBe(seqBefore);
     expect(c.chainBreaks()).toEqual([]);
     for (const m of c.received) expect(ServerMessageSchema.safeParse(m).success).toBe(true);
     // Play goes on from the resumed socket.
@@ -110,7 +109,12 @@ describe('resume after a lost connection', () => {
       const view = who.view() as { characters: { id: string }[] };
       return { seq: who.lastSeq, ...view, characters: view.characters.filter((x) => x.id !== fresh.characterId) };
     };
-    await eventually('the resumed and the fresh client to show the same world at the same seq', () => JSON.stringify(at(fresh)) === JSON.stringify(at(c)), 10_000, () => [at(fresh), at(c)]);
+    await eventually(
+      'the resumed and the fresh client to show the same world at the same seq',
+      () => JSON.stringify(at(fresh)) === JSON.stringify(at(c)),
+      10_000,
+      () => [at(fresh), at(c)],
+    );
     await fresh.close();
     await c.close();
   });
@@ -206,7 +210,13 @@ describe('resume after a lost connection', () => {
     c.drop();
     await c.waitClose();
     // The gateway has seen the drop: the character waits out its window, away.
-    await watcher.waitForType('event.state_delta', (m) => m.changes.some((x) => x.op === 'character.presence' && x.id === c.characterId && x.status === 'away'), 5000, watcherFrom, 'the dropped character shown away');
+    await watcher.waitForType(
+      'event.state_delta',
+      (m) => m.changes.some((x) => x.op === 'character.presence' && x.id === c.characterId && x.status === 'away'),
+      5000,
+      watcherFrom,
+      'the dropped character shown away',
+    );
     const started = Date.now();
     expect((await api(system.baseUrl, 'POST', '/api/session/logout', { token: c.guest!.accessToken })).status).toBe(204);
     await watcher.waitFor(shows(c.characterId, 'character.left'), 3000, watcherFrom);
@@ -219,14 +229,14 @@ describe('resume after a lost connection', () => {
     c.send({ type: 'intent.move', intentSeq: ++c.intentSeq, payload: { direction: 'east' } });
     c.drop(); // before its ack: the session never follows the crossing
     await c.waitClose();
-    const online = async () => (await pg.query('SELECT world_id, online FROM rm_characters WHERE id = $1', [c.characterId])).rows[0];
+    const online = async () => (await pg.query<{ world_id: string; online: boolean }>('SELECT world_id, online FROM rm_characters WHERE id = $1', [c.characterId])).rows[0];
     await eventually('the character to have crossed to the meadow', async () => (await online())?.world_id === 'meadow', 10_000, online);
     expect(await online()).toEqual({ world_id: 'meadow', online: true }); // crossed, still there in the window
-    await eventually('the character to leave the meadow once its window is over', async () => !(await online()).online, WINDOW_MS + 15_000, online);
+    await eventually('the character to leave the meadow once its window is over', async () => (await online())?.online === false, WINDOW_MS + 15_000, online);
     expect(await online()).toEqual({ world_id: 'meadow', online: false }); // and left from there after it
   });
 
-  it('refuses a used token or another player\'s: a full snapshot, never someone else\'s session', async () => {
+  it("refuses a used token or another player's: a full snapshot, never someone else's session", async () => {
     const c = await joinPlayer(system);
     const token = c.handshake!.resumeToken;
     c.drop();
@@ -240,7 +250,7 @@ describe('resume after a lost connection', () => {
     // Another player's live token does nothing for this one.
     c.drop();
     await c.waitClose();
-    expect(await c.resume(system, c.lastSeq, watcher.handshake!.resumeToken)).toMatchObject({ resumed: false, sessionId: expect.any(String) });
+    expect(await c.resume(system, c.lastSeq, watcher.handshake!.resumeToken)).toMatchObject({ resumed: false, sessionId: expect.any(String) as string });
     await c.close();
   });
 });

@@ -67,7 +67,12 @@ describe('graceful shutdown under load', () => {
   /** Sends until `n` answers came back, so the signal lands among batches in hand. */
   async function loadUntilAnswered(flow: Flow, n: number): Promise<void> {
     flow.start(20);
-    await eventually(`${n} answers to the flow`, () => flow.answers.size >= n, 30_000, () => flow.answers.size);
+    await eventually(
+      `${n} answers to the flow`,
+      () => flow.answers.size >= n,
+      30_000,
+      () => flow.answers.size,
+    );
   }
 
   it('sequencer: every intent answered, no crash, exit within the deadline, the standby takes over', async () => {
@@ -167,7 +172,7 @@ describe('graceful shutdown under load', () => {
     // Their characters stayed for a resume elsewhere; with a gateway back, the ones nobody resumed
     // are reaped and leave the world.
     await gateway.start({ PORT: new URL(system.baseUrl).port, HOST: '127.0.0.1' });
-    const online = async () => (await pg.query('SELECT count(*)::int AS n FROM rm_characters WHERE online AND id = ANY($1::uuid[])', [players.map((p) => p.characterId)])).rows[0].n as number;
+    const online = async () => (await pg.query<{ n: number }>('SELECT count(*)::int AS n FROM rm_characters WHERE online AND id = ANY($1::uuid[])', [players.map((p) => p.characterId)])).rows[0]?.n;
     await eventually('no character online', async () => (await online()) === 0, 60_000, online);
   }, 120_000);
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { connect, Socket } from 'node:net';
 import WebSocket from 'ws';
-import { RestErrorSchema } from '@tilemud/contracts';
+import { RestErrorSchema, type TicketResponse } from '@tilemud/contracts';
 import { api, joinPlayer, sleep, TestClient } from '../support/client';
 import { eventually } from '../support/eventually';
 import { AppProcess, TestSystem } from '../support/system';
@@ -133,20 +133,24 @@ describe('socket abuse: unread floods, idle connections, per-address cap, refuse
   it.each([
     ['resync', { type: 'resync', lastSeq: 0 }],
     ['ping', { type: 'ping', ts: 1 }],
-  ])('closes an unread socket flooding %s (rate limited: 4429) with the gateway bounded, and a bystander plays on', async (kind, frame) => {
-    const abuser = await joinPlayer(system);
-    const logFrom = system.apps.gateway.output.length;
-    const r = await unreadFlood(system.apps.gateway, abuser, bystander, frame, CLOSE_BOUND_MS + 5000);
-    console.log(`unread ${kind} flood (limits on): ${JSON.stringify(r)}`);
-    expect(r.closedAfterMs).toBeLessThan(CLOSE_BOUND_MS);
-    expect(r.growthMb).toBeLessThan(RSS_GROWTH_LIMIT_MB);
-    expect(r.applied).toBeGreaterThan(0);
-    expect(r.deltas).toBeGreaterThan(0);
-    const closedBy = linesOf(system.apps.gateway, logFrom).find((l) => l.sessionId === abuser.handshake!.sessionId && /socket closed/.test(l.msg));
-    expect(closedBy).toMatchObject({ code: 4429 });
-    // The bystander is fine afterwards too.
-    expect((await bystander.move(bystander.intentSeq % 2 ? 'south' : 'north')).type).toBe('event.ack');
-  }, 60_000);
+  ])(
+    'closes an unread socket flooding %s (rate limited: 4429) with the gateway bounded, and a bystander plays on',
+    async (kind, frame) => {
+      const abuser = await joinPlayer(system);
+      const logFrom = system.apps.gateway.output.length;
+      const r = await unreadFlood(system.apps.gateway, abuser, bystander, frame, CLOSE_BOUND_MS + 5000);
+      console.log(`unread ${kind} flood (limits on): ${JSON.stringify(r)}`);
+      expect(r.closedAfterMs).toBeLessThan(CLOSE_BOUND_MS);
+      expect(r.growthMb).toBeLessThan(RSS_GROWTH_LIMIT_MB);
+      expect(r.applied).toBeGreaterThan(0);
+      expect(r.deltas).toBeGreaterThan(0);
+      const closedBy = linesOf(system.apps.gateway, logFrom).find((l) => l.sessionId === abuser.handshake!.sessionId && /socket closed/.test(l.msg));
+      expect(closedBy).toMatchObject({ code: 4429 });
+      // The bystander is fine afterwards too.
+      expect((await bystander.move(bystander.intentSeq % 2 ? 'south' : 'north')).type).toBe('event.ack');
+    },
+    60_000,
+  );
 
   it('closes an unread socket over its send budget (4503) when nothing else limits it; its session resumes', async () => {
     const gw = unlimited.app;
@@ -210,7 +214,7 @@ describe('socket abuse: unread floods, idle connections, per-address cap, refuse
     for (let i = 0; i < ROUNDS; i++) {
       // The WebSocket layer refuses these frames before any of our code reads them (a good ticket
       // only keeps the socket open until they arrive).
-      const tickets = await Promise.all([0, 1].map(() => api(system.baseUrl, 'POST', '/api/session/ticket', { token: bystander.guest!.accessToken })));
+      const tickets = await Promise.all([0, 1].map(() => api<TicketResponse>(system.baseUrl, 'POST', '/api/session/ticket', { token: bystander.guest!.accessToken })));
       const batch = [0, 1].map(
         (bad) =>
           new Promise<number>((resolve) => {

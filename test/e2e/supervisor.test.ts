@@ -36,7 +36,12 @@ describe('npm start supervises the apps', () => {
     launcher.stdout!.on('data', (b: Buffer) => (out += b.toString()));
     launcher.stderr!.on('data', (b: Buffer) => (out += b.toString()));
     // The launcher's own words are what is under test here: it says when all three are up.
-    await eventually('start.mjs to say "TileMUD is up"', () => out.includes('TileMUD is up') || exited(), 90_000, () => out.slice(-4000));
+    await eventually(
+      'start.mjs to say "TileMUD is up"',
+      () => out.includes('TileMUD is up') || exited(),
+      90_000,
+      () => out.slice(-4000),
+    );
     if (exited()) throw new Error(`start.mjs exited while coming up:\n${out.slice(-4000)}`);
   }, 120_000);
 
@@ -50,7 +55,12 @@ describe('npm start supervises the apps', () => {
     const [gateway] = readyPids('gateway');
     expect(sequencer).toBeDefined();
     process.kill(sequencer!, 'SIGKILL');
-    await eventually('start.mjs to say the restarted sequencer is ready', () => readyPids('sequencer').length === 2, 60_000, () => out.slice(-3000));
+    await eventually(
+      'start.mjs to say the restarted sequencer is ready',
+      () => readyPids('sequencer').length === 2,
+      60_000,
+      () => out.slice(-3000),
+    );
     expect(out).toMatch(/\[start\] sequencer exited unexpectedly \(signal SIGKILL\) after [\d.]+ s; restarting it in [\d.]+ s \(attempt 1\)/);
     expect(out).toContain('[start] restarting sequencer');
     expect(readyPids('sequencer')[1]).not.toBe(sequencer);

@@ -39,10 +39,15 @@ const get = async (url: string, path: string) => {
 /** Polls until `check` is true; fails with the last value seen. */
 async function until<T>(what: string, read: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
   let last: T | undefined;
-  return eventually(what, async () => {
-    last = await read().catch(() => undefined);
-    return last !== undefined && check(last) ? last : undefined;
-  }, timeoutMs, () => last);
+  return eventually(
+    what,
+    async () => {
+      last = await read().catch(() => undefined);
+      return last !== undefined && check(last) ? last : undefined;
+    },
+    timeoutMs,
+    () => last,
+  );
 }
 
 describe('worker ops: the sequencer and projector serve /metrics, /healthz and /readyz', () => {
@@ -79,7 +84,11 @@ describe('worker ops: the sequencer and projector serve /metrics, /healthz and /
       expect(acks[0].status).toBe('applied');
     }
 
-    const s = await until('sequencer counters', () => scrape(seq), (t) => sample(t, 'tilemud_sequencer_intents_total', { type: 'chat', outcome: 'applied' }) >= applied0 + 5);
+    const s = await until(
+      'sequencer counters',
+      () => scrape(seq),
+      (t) => sample(t, 'tilemud_sequencer_intents_total', { type: 'chat', outcome: 'applied' }) >= applied0 + 5,
+    );
     for (const name of SEQUENCER) expect([name, has(s, name)]).toEqual([name, true]);
     expect(sample(s, 'tilemud_sequencer_events_appended_total')).toBeGreaterThanOrEqual(appended0 + 5);
     expect(sample(s, 'tilemud_sequencer_commit_duration_seconds_count')).toBeGreaterThanOrEqual(10);
@@ -88,7 +97,11 @@ describe('worker ops: the sequencer and projector serve /metrics, /healthz and /
     expect(sample(s, 'tilemud_sequencer_log_head')).toBeGreaterThanOrEqual(5);
 
     // Gauges read in the background (lag, consumer pending) show within a poll (3 s) of the first events.
-    const p = await until('projector counters', () => scrape(proj), (t) => sample(t, 'tilemud_projector_events_applied_total') >= projected0 + 5 && PROJECTOR.every((n) => has(t, n)));
+    const p = await until(
+      'projector counters',
+      () => scrape(proj),
+      (t) => sample(t, 'tilemud_projector_events_applied_total') >= projected0 + 5 && PROJECTOR.every((n) => has(t, n)),
+    );
     for (const name of PROJECTOR) expect([name, has(p, name)]).toEqual([name, true]);
     expect(sample(p, 'tilemud_role_held', { role: 'projector' })).toBe(1);
     expect(sample(p, 'tilemud_projector_dead_letters_total', { reason: 'malformed' })).toBe(0);
@@ -109,7 +122,7 @@ describe('worker ops: the sequencer and projector serve /metrics, /healthz and /
     const owner = await system.apps.sequencer.opsUrl();
 
     expect(await get(owner, '/readyz')).toMatchObject({ status: 200, body: { status: 'ready', role: 'sequencer' } });
-    expect(await get(url, '/readyz')).toMatchObject({ status: 503, body: { status: 'standby', role: 'sequencer', reason: expect.any(String) } });
+    expect(await get(url, '/readyz')).toMatchObject({ status: 503, body: { status: 'standby', role: 'sequencer', reason: expect.any(String) as string } });
     expect(await get(url, '/healthz')).toMatchObject({ status: 200, body: { status: 'alive', phase: 'standby' } });
     const s = await scrape(url);
     expect(sample(s, 'tilemud_role_held', { role: 'sequencer' })).toBe(0);
@@ -118,7 +131,11 @@ describe('worker ops: the sequencer and projector serve /metrics, /healthz and /
     await system.apps.sequencer.kill();
     await running;
     system.apps.sequencer = standby;
-    await until('the standby ready', () => get(url, '/readyz'), (r) => r.status === 200);
+    await until(
+      'the standby ready',
+      () => get(url, '/readyz'),
+      (r) => r.status === 200,
+    );
     expect(sample(await scrape(url), 'tilemud_role_held', { role: 'sequencer' })).toBe(1);
     expect((await a.intent('intent.chat', { text: 'after the take-over', channel: 'world' })).status).toBe('applied');
   }, 90_000);
@@ -132,13 +149,21 @@ describe('worker ops: the sequencer and projector serve /metrics, /healthz and /
     standby.start().catch(() => undefined); // stays a standby: never ready
     const url = await standby.opsUrl();
     await standby.waitStandby();
-    await until('no lag at first', () => scrape(ownerUrl), (t) => has(t, 'tilemud_projector_lag_events') && sample(t, 'tilemud_projector_lag_events') === 0);
+    await until(
+      'no lag at first',
+      () => scrape(ownerUrl),
+      (t) => has(t, 'tilemud_projector_lag_events') && sample(t, 'tilemud_projector_lag_events') === 0,
+    );
 
     stopped = owner;
     process.kill(owner.proc!.pid!, 'SIGSTOP');
     try {
       for (let i = 0; i < 5; i++) expect((await a.intent('intent.chat', { text: `while stopped ${i}`, channel: 'world' })).status).toBe('applied');
-      const lagged = await until('lag above 0 (seen by the standby)', () => scrape(url), (t) => sample(t, 'tilemud_projector_lag_events') >= 5);
+      const lagged = await until(
+        'lag above 0 (seen by the standby)',
+        () => scrape(url),
+        (t) => sample(t, 'tilemud_projector_lag_events') >= 5,
+      );
       expect(sample(lagged, 'tilemud_projector_checkpoint_age_seconds')).toBeGreaterThan(0);
     } finally {
       process.kill(owner.proc!.pid!, 'SIGCONT');
@@ -146,8 +171,16 @@ describe('worker ops: the sequencer and projector serve /metrics, /healthz and /
     }
     // The standby's figure is the one that kept being read through the stop; the owner's own is
     // read every few seconds again now that it runs (right after SIGCONT it may still say 5).
-    await until('lag back to 0 on the standby', () => scrape(url), (t) => has(t, 'tilemud_projector_lag_events') && sample(t, 'tilemud_projector_lag_events') === 0);
-    await until('the owner ready with no lag', () => get(ownerUrl, '/readyz'), (r) => r.status === 200 && r.body.maxLag === 0);
+    await until(
+      'lag back to 0 on the standby',
+      () => scrape(url),
+      (t) => has(t, 'tilemud_projector_lag_events') && sample(t, 'tilemud_projector_lag_events') === 0,
+    );
+    await until(
+      'the owner ready with no lag',
+      () => get(ownerUrl, '/readyz'),
+      (r) => r.status === 200 && r.body.maxLag === 0,
+    );
     expect(sample(await scrape(ownerUrl), 'tilemud_projector_lag_events')).toBe(0);
   }, 90_000);
 

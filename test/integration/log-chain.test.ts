@@ -19,7 +19,7 @@ describe('the log hash chain', () => {
       [worldId, who, seqs],
     );
   }
-  const breaks = async () => (await pool.query('SELECT seq::int, problem FROM action_events_breaks($1)', [worldId])).rows;
+  const breaks = async () => (await pool.query<{ seq: number; problem: string }>('SELECT seq::int, problem FROM action_events_breaks($1)', [worldId])).rows;
   /** Runs `f` with the log's guards off, as only a test (or an attacker with the owner's rights) can. */
   async function tampering(f: (c: PoolClient) => Promise<unknown>): Promise<void> {
     const c = await pool.connect();
@@ -42,10 +42,10 @@ describe('the log hash chain', () => {
   it('chains every event to the one before, within a batch and across batches', async () => {
     await append([1, 2, 3]);
     await append([4, 5]);
-    const { rows } = await pool.query('SELECT seq::int, prev_hash, hash FROM action_events WHERE world_id = $1 ORDER BY seq', [worldId]);
+    const { rows } = await pool.query<{ seq: number; prev_hash: Buffer | null; hash: Buffer }>('SELECT seq::int, prev_hash, hash FROM action_events WHERE world_id = $1 ORDER BY seq', [worldId]);
     expect(rows.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
-    expect(rows[0].prev_hash).toBeNull();
-    for (let i = 1; i < rows.length; i++) expect(rows[i].prev_hash).toEqual(rows[i - 1].hash);
+    expect(rows[0]?.prev_hash).toBeNull();
+    for (let i = 1; i < rows.length; i++) expect(rows[i]?.prev_hash).toEqual(rows[i - 1]?.hash);
     expect(new Set(rows.map((r) => r.hash.toString('hex'))).size).toBe(5);
     expect(await breaks()).toEqual([]);
   });
@@ -58,7 +58,7 @@ describe('the log hash chain', () => {
 
   it('names a changed event by its seq', async () => {
     await tampering((c) => c.query(`UPDATE action_events SET payload = jsonb_set(payload, '{text}', '"forged"') WHERE world_id = $1 AND seq = 3`, [worldId]));
-    expect(await breaks()).toEqual([{ seq: 3, problem: expect.stringMatching(/^hash mismatch/) }]);
+    expect(await breaks()).toEqual([{ seq: 3, problem: expect.stringMatching(/^hash mismatch/) as string }]);
     await tampering((c) => c.query(`UPDATE action_events SET payload = jsonb_set(payload, '{text}', '"line 3"') WHERE world_id = $1 AND seq = 3`, [worldId]));
     expect(await breaks()).toEqual([]);
   });
@@ -68,11 +68,11 @@ describe('the log hash chain', () => {
       await c.query(`UPDATE action_events SET payload = jsonb_set(payload, '{text}', '"forged"') WHERE world_id = $1 AND seq = 2`, [worldId]);
       await c.query('UPDATE action_events e SET hash = action_event_hash(e.prev_hash, e) WHERE world_id = $1 AND seq = 2', [worldId]);
     });
-    expect(await breaks()).toEqual([{ seq: 3, problem: expect.stringMatching(/^chain broken/) }]);
+    expect(await breaks()).toEqual([{ seq: 3, problem: expect.stringMatching(/^chain broken/) as string }]);
   });
 
   it('names a removed event as missing', async () => {
     await tampering((c) => c.query('DELETE FROM action_events WHERE world_id = $1 AND seq = 1', [worldId]));
-    expect(await breaks()).toEqual([{ seq: 1, problem: expect.stringMatching(/^missing/) }]);
+    expect(await breaks()).toEqual([{ seq: 1, problem: expect.stringMatching(/^missing/) as string }]);
   });
 });

@@ -48,7 +48,8 @@ describe('projector', () => {
   });
 
   it('keeps the checkpoint in the same transaction as the rows, and a reset plus catch-up restores them', async () => {
-    const rowsOf = async () => (await pool.query('SELECT * FROM rm_characters WHERE id = $1', [who])).rows;
+    // Whole rows, compared as they are.
+    const rowsOf = async () => (await pool.query<Record<string, unknown>>('SELECT * FROM rm_characters WHERE id = $1', [who])).rows;
     const before = await rowsOf();
     // The read models emptied (as a database restored without them): a catch-up rebuilds them from the log.
     await pool.query('TRUNCATE rm_characters, rm_worlds, rm_chat, rm_items');
@@ -57,8 +58,8 @@ describe('projector', () => {
     expect(await rowsOf()).toEqual([]);
     await projector.catchUp();
     expect(await rowsOf()).toEqual(before);
-    const cp = await pool.query("SELECT seq FROM projection_checkpoints WHERE world_id = $1", [worldId]);
-    expect(Number(cp.rows[0].seq)).toBe(4);
+    const cp = await pool.query<{ seq: string }>('SELECT seq FROM projection_checkpoints WHERE world_id = $1', [worldId]);
+    expect(Number(cp.rows[0]?.seq)).toBe(4);
   });
 
   it('never applies an event the log does not hold or holds otherwise: its verdict is park, and the rest goes on', async () => {
@@ -66,15 +67,17 @@ describe('projector', () => {
     const forged = { ...envelope(3), data: { characterId: who, x: 7, y: 7, facing: 'east' } };
     const ahead = { ...envelope(3), seq: 99 };
     const verdicts = await projector.project([forged, envelope(2), ahead]);
-    expect(verdicts).toEqual([
-      { kind: 'park', reason: `disagrees with the log at ${worldId}:4` },
-      { kind: 'ok' },
-      { kind: 'park', reason: `not in the log: ${worldId}:99` },
-    ]);
+    expect(verdicts).toEqual([{ kind: 'park', reason: `disagrees with the log at ${worldId}:4` }, { kind: 'ok' }, { kind: 'park', reason: `not in the log: ${worldId}:99` }]);
     expect((await pool.query('SELECT x, y FROM rm_characters WHERE id = $1', [who])).rows).toEqual(rowsBefore);
     expect(projector.checkpoint(worldId)).toBe(4);
     // The next real event still applies.
-    await pool.query('INSERT INTO action_events (world_id, seq, character_id, type, payload, recorded_at) VALUES ($1, 5, $2, $3, $4, $5)', [worldId, who, 'character.moved', { characterId: who, x: 4, y: 1, facing: 'east' }, at]);
+    await pool.query('INSERT INTO action_events (world_id, seq, character_id, type, payload, recorded_at) VALUES ($1, 5, $2, $3, $4, $5)', [
+      worldId,
+      who,
+      'character.moved',
+      { characterId: who, x: 4, y: 1, facing: 'east' },
+      at,
+    ]);
     const fifth = { worldId, seq: 5, type: 'character.moved', data: { characterId: who, x: 4, y: 1, facing: 'east' }, characterId: who, intentSeq: null, recordedAt: at };
     expect(await projector.project([{ ...fifth, seq: 6 }, fifth])).toEqual([{ kind: 'park', reason: `not in the log: ${worldId}:6` }, { kind: 'ok' }]);
     expect((await pool.query('SELECT x, y FROM rm_characters WHERE id = $1', [who])).rows).toEqual([{ x: 4, y: 1 }]);

@@ -10,7 +10,9 @@ import { connectNats, ensureTopology, topology } from '../../libs/runtime/src/na
 
 const runId = process.env.TILEMUD_TEST_RUN_ID!;
 const databaseUrl = process.env.DATABASE_URL!;
-const migrationFiles = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{3}_.+\.sql$/.test(f)).sort();
+const migrationFiles = readdirSync(MIGRATIONS_DIR)
+  .filter((f) => /^\d{3}_.+\.sql$/.test(f))
+  .sort();
 
 describe('test run isolation', () => {
   it('has a run id that is a valid prefix, shared by NATS and Redis', () => {

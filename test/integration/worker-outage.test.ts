@@ -101,19 +101,30 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
     const restoredAt = Date.now();
     await eventually(
       'moves applied and projected again after the restore',
-      () => appliedSince(restoredAt).length >= 20 && firstAfter(players.flatMap((p) => p.deltaTimes), restoredAt) < Infinity,
+      () =>
+        appliedSince(restoredAt).length >= 20 &&
+        firstAfter(
+          players.flatMap((p) => p.deltaTimes),
+          restoredAt,
+        ) < Infinity,
       30_000,
       () => ({ appliedSinceRestore: appliedSince(restoredAt).length }),
     );
     clearInterval(timer);
     await settle(players, 30_000);
-    const firstApplied = firstAfter(appliedSince(restoredAt).map((a) => a.at), restoredAt);
+    const firstApplied = firstAfter(
+      appliedSince(restoredAt).map((a) => a.at),
+      restoredAt,
+    );
     const acks = acksOf(players);
     report[name] = {
       answeredDuringCut: acks.filter((a) => a.at >= cutAt && a.at < restoredAt).length,
       answeredAfterRestore: acks.filter((a) => a.at >= restoredAt).length,
       secondsFromRestoreToFirstAppliedAck: firstApplied,
-      secondsFromRestoreToFirstDelta: firstAfter(players.flatMap((p) => p.deltaTimes), restoredAt),
+      secondsFromRestoreToFirstDelta: firstAfter(
+        players.flatMap((p) => p.deltaTimes),
+        restoredAt,
+      ),
       // Answers lost in the cut come only when the player resends (as a client does after 3 s).
       resentUnanswered: players.reduce((n, p) => n + p.resent, 0),
     };
@@ -147,7 +158,7 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
     expect(ack.status).toBe('applied');
     await probe.waitForType('event.state_delta', (m) => m.worldId === probe.worldId && m.seq >= ack.seq!, 10_000, 0, `the probe's move (seq ${ack.seq}) projected`);
     // Nothing committed was lost on the way to the stream: it holds each world's log, once, in order.
-    for (const { world_id: w, max } of (await pg.query('SELECT world_id, max(seq)::int AS max FROM action_events GROUP BY world_id')).rows) {
+    for (const { world_id: w, max } of (await pg.query<{ world_id: string; max: number }>('SELECT world_id, max(seq)::int AS max FROM action_events GROUP BY world_id')).rows) {
       expect({ w, seqs: await streamSeqs(nc, w, t) }).toEqual({ w, seqs: Array.from({ length: max }, (_, i) => i + 1) });
     }
     await expectProjectionsEqualRebuild(system, pg, (await auditLog(pg, players)).logMax);
@@ -200,42 +211,51 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
     }
   }, 60_000);
 
-  it.each(['sequencer', 'projector'] as const)('PostgreSQL cut with a %s standby waiting: one of the two carries on, the other stays paused until the owner dies', async (role) => {
-    const owner = system.apps[role];
-    const standby = new AppProcess(role, system.apps[role].env);
-    await standby.start({}, undefined, 'serving');
-    await standby.waitStandby();
+  it.each(['sequencer', 'projector'] as const)(
+    'PostgreSQL cut with a %s standby waiting: one of the two carries on, the other stays paused until the owner dies',
+    async (role) => {
+      const owner = system.apps[role];
+      const standby = new AppProcess(role, system.apps[role].env);
+      await standby.start({}, undefined, 'serving');
+      await standby.waitStandby();
 
-    await underLoadCut(pgProxy, `${role}WithStandby`);
-    // Exactly one holds the role again; the other waits on the lock, paused.
-    const [ownerNow, standbyNow] = await eventually(
-      `exactly one of the two ${role}s to hold the role again, the other a standby`,
-      async () => {
-        const both = await Promise.all([owner.readiness(), standby.readiness()]);
-        const statuses = both.map((r) => r?.status).sort();
-        return statuses[0] === 'ready' && statuses[1] === 'standby' ? both : undefined;
-      },
-      30_000,
-      async () => [await owner.readiness(), await standby.readiness()],
-    );
-    const ownerKept = ownerNow?.status === 'ready';
-    expect(standbyNow?.status).toBe(ownerKept ? 'standby' : 'ready');
-    const [active, waiting] = ownerKept ? [owner, standby] : [standby, owner];
-    report[`${role}WithStandby`] = { ...(report[`${role}WithStandby`] as object), roleKeptBy: ownerKept ? 'owner' : 'standby' };
-    expect([owner, standby].every((a) => a.proc?.exitCode === null)).toBe(true);
-    await expectLogMatchesAcks();
+      await underLoadCut(pgProxy, `${role}WithStandby`);
+      // Exactly one holds the role again; the other waits on the lock, paused.
+      const [ownerNow, standbyNow] = await eventually(
+        `exactly one of the two ${role}s to hold the role again, the other a standby`,
+        async () => {
+          const both = await Promise.all([owner.readiness(), standby.readiness()]);
+          const statuses = both.map((r) => r?.status).sort();
+          return statuses[0] === 'ready' && statuses[1] === 'standby' ? both : undefined;
+        },
+        30_000,
+        async () => [await owner.readiness(), await standby.readiness()],
+      );
+      const ownerKept = ownerNow?.status === 'ready';
+      expect(standbyNow?.status).toBe(ownerKept ? 'standby' : 'ready');
+      const [active, waiting] = ownerKept ? [owner, standby] : [standby, owner];
+      report[`${role}WithStandby`] = { ...(report[`${role}WithStandby`] as object), roleKeptBy: ownerKept ? 'owner' : 'standby' };
+      expect([owner, standby].every((a) => a.proc?.exitCode === null)).toBe(true);
+      await expectLogMatchesAcks();
 
-    // The paused one takes over when the active one dies, and the world goes on from the next seq.
-    const before = await probe.move(probe.freeDirection());
-    expect(before.status).toBe('applied');
-    await active.kill();
-    await eventually(`the ${role} left waiting to take over`, async () => (await waiting.get('/readyz'))?.status === 200, 30_000, () => waiting.readiness());
-    system.apps[role] = waiting;
-    const after = await probe.move(probe.freeDirection());
-    expect(after).toMatchObject({ status: 'applied', seq: before.seq! + 1 });
-    await probe.waitForType('event.state_delta', (m) => m.worldId === probe.worldId && m.seq >= after.seq!, 10_000, 0, `the probe's move (seq ${after.seq}) projected`);
-    await expectLogMatchesAcks();
-  }, 120_000);
+      // The paused one takes over when the active one dies, and the world goes on from the next seq.
+      const before = await probe.move(probe.freeDirection());
+      expect(before.status).toBe('applied');
+      await active.kill();
+      await eventually(
+        `the ${role} left waiting to take over`,
+        async () => (await waiting.get('/readyz'))?.status === 200,
+        30_000,
+        () => waiting.readiness(),
+      );
+      system.apps[role] = waiting;
+      const after = await probe.move(probe.freeDirection());
+      expect(after).toMatchObject({ status: 'applied', seq: before.seq! + 1 });
+      await probe.waitForType('event.state_delta', (m) => m.worldId === probe.worldId && m.seq >= after.seq!, 10_000, 0, `the probe's move (seq ${after.seq}) projected`);
+      await expectLogMatchesAcks();
+    },
+    120_000,
+  );
 
   /** Every applied ack is in the log at its seq, each intent is there at most once, and seqs have no gap. */
   async function expectLogMatchesAcks() {

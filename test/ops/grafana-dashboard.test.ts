@@ -6,18 +6,33 @@ import { ALL_SERIES } from '../support/metric-names';
 import { requireBinary } from '../support/promtool';
 
 const ROOT = join(__dirname, '..', '..');
-const dashboard = JSON.parse(readFileSync(join(ROOT, 'infra', 'grafana', 'tilemud.json'), 'utf8'));
+/** The parts of Grafana's dashboard model read here: each panel's title and queries. */
+type Dashboard = { panels: Array<{ title: string; targets?: { expr: string }[] }> };
+const dashboard = JSON.parse(readFileSync(join(ROOT, 'infra', 'grafana', 'tilemud.json'), 'utf8')) as Dashboard;
 const ruleText = ['slo.yml', 'alerts.yml'].map((f) => readFileSync(join(ROOT, 'infra', 'prometheus', 'rules', f), 'utf8')).join('\n');
 const recorded = new Set([...ruleText.matchAll(/record: (\S+)/g)].map((m) => m[1]));
-const exprs: string[] = dashboard.panels.flatMap((p: { targets?: { expr: string }[] }) => (p.targets ?? []).map((t) => t.expr));
+const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
 
 // The project's metric and recorded-series names in a PromQL expression (label values removed first).
-const names = (expr: string): string[] => [...expr.replace(/"[^"]*"/g, '""').matchAll(/\b((?:tilemud|nodejs)[a-z0-9_:]*)/g)].map((m) => m[1]);
+const names = (expr: string): string[] => [...expr.replace(/"[^"]*"/g, '""').matchAll(/\b((?:tilemud|nodejs)[a-z0-9_:]*)/g)].map((m) => m[1]!);
 
 describe('infra/grafana/tilemud.json', () => {
   it('has the panels operators look at', () => {
-    const titles = dashboard.panels.map((p: { title: string }) => p.title.toLowerCase()).join('\n');
-    for (const t of ['sessions', 'intents/s by outcome', 'ack latency', 'delta frames', 'delta bytes', 'availability', 'burn', 'projector lag', 'consumer pending', 'dependencies up', 'event-loop delay', 'health causes']) {
+    const titles = dashboard.panels.map((p) => p.title.toLowerCase()).join('\n');
+    for (const t of [
+      'sessions',
+      'intents/s by outcome',
+      'ack latency',
+      'delta frames',
+      'delta bytes',
+      'availability',
+      'burn',
+      'projector lag',
+      'consumer pending',
+      'dependencies up',
+      'event-loop delay',
+      'health causes',
+    ]) {
       expect({ t, present: titles.includes(t) }).toEqual({ t, present: true });
     }
   });

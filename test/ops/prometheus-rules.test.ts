@@ -12,8 +12,12 @@ function promtool(...args: string[]): { status: number | null; out: string } {
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-const ruleFiles = readdirSync(join(PROM, 'rules')).filter((f) => f.endsWith('.yml')).map((f) => join('rules', f));
-const testFiles = readdirSync(join(PROM, 'tests')).filter((f) => f.endsWith('.yml')).map((f) => join('tests', f));
+const ruleFiles = readdirSync(join(PROM, 'rules'))
+  .filter((f) => f.endsWith('.yml'))
+  .map((f) => join('rules', f));
+const testFiles = readdirSync(join(PROM, 'tests'))
+  .filter((f) => f.endsWith('.yml'))
+  .map((f) => join('tests', f));
 const alertsText = readFileSync(join(PROM, 'rules', 'alerts.yml'), 'utf8');
 const alertNames = [...alertsText.matchAll(/^\s*- alert: (\S+)/gm)].map((m) => m[1]!);
 
@@ -44,7 +48,15 @@ describe('infra/prometheus (promtool)', () => {
 
   it('gives every alert a severity, summary, description and a runbook section in docs/operations.md', () => {
     const docs = readFileSync(join(ROOT, 'docs', 'operations.md'), 'utf8');
-    const anchors = new Set([...docs.matchAll(/^#+ (.+)$/gm)].map((m) => m[1].trim().toLowerCase().replace(/[^a-z0-9 _-]/g, '').replace(/ /g, '-')));
+    const anchors = new Set(
+      [...docs.matchAll(/^#+ (.+)$/gm)].map((m) =>
+        m[1]
+          .trim()
+          .toLowerCase()
+          .replace(/[^a-z0-9 _-]/g, '')
+          .replace(/ /g, '-'),
+      ),
+    );
     const blocks = alertsText.split(/^\s*- alert: /m).slice(1);
     expect(blocks).toHaveLength(alertNames.length);
     for (const block of blocks) {

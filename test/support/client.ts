@@ -1,6 +1,21 @@
 import WebSocket from 'ws';
 import { sleep } from './eventually';
-import type { AuthResponse, BootstrapResponse, Character, ClientMessageInput, Direction, EventStateDelta, HandshakeAck, IntentAck, IntentType, Item, ServerMessage, TicketResponse } from '@tilemud/contracts';
+import type {
+  AuthResponse,
+  BootstrapResponse,
+  Change,
+  Character,
+  CharacterPresenceChange,
+  ClientMessageInput,
+  Direction,
+  EventStateDelta,
+  HandshakeAck,
+  IntentAck,
+  IntentType,
+  Item,
+  ServerMessage,
+  TicketResponse,
+} from '@tilemud/contracts';
 import { isHandshakeAck, isIntentAck } from '@tilemud/contracts';
 
 /** A guest's sign-in answer. */
@@ -9,10 +24,35 @@ export type Guest = AuthResponse;
 /** A message of one type of the contract's server messages. */
 export type MessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
 
+/** A change of one op of the contract's delta changes. */
+export type ChangeOf<O extends Change['op']> = Extract<Change, { op: O }>;
+
+/** The changes of one op in a delta, typed as that change. */
+export function changesOf<O extends Change['op']>(m: EventStateDelta, op: O): ChangeOf<O>[] {
+  return m.changes.filter((c): c is ChangeOf<O> => c.op === op);
+}
+
+/** The character a change is about: its `id`, or that of the character it carries (item, chat and inventory changes name none so). */
+export function subjectOf(c: Change): string | undefined {
+  return 'id' in c ? c.id : 'character' in c ? c.character.id : undefined;
+}
+
+/** A delta with a change `op` about character `id` (and, for presence, `status`): a predicate for waitFor and filter. */
+export const shows =
+  (id: string, op: Change['op'], status?: CharacterPresenceChange['status']) =>
+  (m: ServerMessage): boolean =>
+    m.type === 'event.state_delta' && m.changes.some((x) => x.op === op && subjectOf(x) === id && (status === undefined || ('status' in x && x.status === status)));
+
 /** A full delta: it carries the snapshot. */
 export type FullDelta = EventStateDelta & { full: true; snapshot: NonNullable<EventStateDelta['snapshot']> };
 
-export async function api<T = any>(baseUrl: string, method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: T; headers: Headers }> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the default keeps the other suites' untyped callers compiling until they all pass T; then it becomes unknown
+export async function api<T = any>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: T; headers: Headers }> {
   const res = await fetch(baseUrl + path, {
     method,
     headers: {
@@ -24,13 +64,19 @@ export async function api<T = any>(baseUrl: string, method: string, path: string
   });
   const text = await res.text();
   // Whatever the route answers: each caller says the body it expects (T), unchecked.
-  let body: any = text;
+  let body: unknown = text;
   try {
     body = text ? JSON.parse(text) : undefined;
   } catch {
     /* not JSON */
   }
-  return { status: res.status, body, headers: res.headers };
+  return { status: res.status, body: body as T, headers: res.headers };
+}
+
+/** A socket message's text: ws hands a Buffer (its default binaryType); the other shapes of RawData for completeness. */
+export function messageText(data: WebSocket.RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString();
+  return Array.isArray(data) ? Buffer.concat(data).toString() : Buffer.from(data).toString();
 }
 
 /** A scripted player speaking the wire contract over real REST and WebSocket. */
@@ -147,9 +193,7 @@ export class TestClient {
     const me = this.me;
     const taken = new Set([...this.characters.values()].map((c) => `${c.x},${c.y}`));
     const steps = { north: [0, -1], south: [0, 1], east: [1, 0], west: [-1, 0] } as const;
-    const free = (Object.entries(steps) as ['north', readonly [number, number]][]).filter(
-      ([, [dx, dy]]) => this.tiles[me.y + dy]?.[me.x + dx] === '.' && !taken.has(`${me.x + dx},${me.y + dy}`),
-    );
+    const free = (Object.entries(steps) as ['north', readonly [number, number]][]).filter(([, [dx, dy]]) => this.tiles[me.y + dy]?.[me.x + dx] === '.' && !taken.has(`${me.x + dx},${me.y + dy}`));
     return free.length ? free[Math.floor(Math.random() * free.length)]![0] : undefined;
   }
 
@@ -202,7 +246,7 @@ export class TestClient {
     this.ws = ws;
     ws.on('message', (data) => {
       // What the server sent, taken as the contract says (the suites check what matters of it).
-      const m = JSON.parse(data.toString()) as ServerMessage;
+      const m = JSON.parse(messageText(data)) as ServerMessage;
       this.received.push(m);
       if (m.type === 'event.state_delta') {
         this.lastSeq = m.seq;
@@ -320,7 +364,13 @@ export class TestClient {
   }
 
   /** The first message of `type` (from index `from` on) that `pred` accepts, typed as that message. */
-  waitForType<T extends ServerMessage['type']>(type: T, pred: (m: MessageOf<T>) => boolean = () => true, timeoutMs = 10_000, from = 0, what = `a ${type} matching ${pred.toString().slice(0, 300)}`): Promise<MessageOf<T>> {
+  waitForType<T extends ServerMessage['type']>(
+    type: T,
+    pred: (m: MessageOf<T>) => boolean = () => true,
+    timeoutMs = 10_000,
+    from = 0,
+    what = `a ${type} matching ${pred.toString().slice(0, 300)}`,
+  ): Promise<MessageOf<T>> {
     return this.waitFor((m): m is MessageOf<T> => m.type === type && pred(m as MessageOf<T>), timeoutMs, from, what);
   }
 

@@ -17,8 +17,8 @@ export async function dumpReadModels(c: Client): Promise<Record<string, string[]
     ['rm_items', 'world_id, id'],
     ['projection_checkpoints', 'projection, world_id'],
   ] as const) {
-    const { rows } = await c.query(`SELECT row_to_json(t)::text AS row FROM (SELECT * FROM ${table} ORDER BY ${order}) t`);
-    out[table] = rows.map((r) => r.row as string);
+    const { rows } = await c.query<{ row: string }>(`SELECT row_to_json(t)::text AS row FROM (SELECT * FROM ${table} ORDER BY ${order}) t`);
+    out[table] = rows.map((r) => r.row);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import type { Client } from 'pg';
 import WebSocket from 'ws';
-import { isIntentAck, ServerMessage } from '@tilemud/contracts';
-import { api } from './client';
+import { isIntentAck, type AuthResponse, type BootstrapResponse, type ServerMessage, type TicketResponse } from '@tilemud/contracts';
+import { api, messageText } from './client';
 import { dumpReadModels } from './db';
 import { eventually, sleep } from './eventually';
 import type { TestSystem } from './system';
@@ -38,9 +38,9 @@ export class DrillPlayer {
   constructor(private readonly at: Endpoint) {}
 
   async start(): Promise<void> {
-    const g = await api(this.at.baseUrl, 'POST', '/api/auth/guest');
+    const g = await api<AuthResponse>(this.at.baseUrl, 'POST', '/api/auth/guest');
     this.token = g.body.accessToken;
-    const b = await api(this.at.baseUrl, 'POST', '/api/session/bootstrap', { token: this.token, body: { clientVersion: '1.0.0' } });
+    const b = await api<BootstrapResponse>(this.at.baseUrl, 'POST', '/api/session/bootstrap', { token: this.token, body: { clientVersion: '1.0.0' } });
     this.characterId = b.body.character.id;
     await this.connect(b.body.ws.ticket);
     await eventually(`drill player ${this.characterId} to be welcomed (handshake ack)`, () => this.live, 15_000);
@@ -52,7 +52,7 @@ export class DrillPlayer {
     ws.on('open', () =>
       ws.send(JSON.stringify({ type: 'hello', protocolVersion: '1.0.0', ...(this.resumeToken && this.lastSeq !== undefined ? { resume: { token: this.resumeToken, lastSeq: this.lastSeq } } : {}) })),
     );
-    ws.on('message', (d) => this.onMessage(ws, JSON.parse(d.toString()) as ServerMessage));
+    ws.on('message', (d) => this.onMessage(ws, JSON.parse(messageText(d)) as ServerMessage));
     ws.on('close', () => {
       this.live = false;
       if (!this.stopped) void this.reconnect();
@@ -85,7 +85,7 @@ export class DrillPlayer {
       // A real client's backoff between attempts, not a wait for a condition: the gateway may be down.
       await sleep(Math.min(200 * 2 ** attempt, 2000));
       try {
-        const t = await api(this.at.baseUrl, 'POST', '/api/session/ticket', { token: this.token });
+        const t = await api<TicketResponse>(this.at.baseUrl, 'POST', '/api/session/ticket', { token: this.token });
         if (t.status !== 200) continue;
         this.reconnects++;
         await this.connect(t.body.ticket);
@@ -123,8 +123,7 @@ export class DrillPlayer {
   }
 }
 
-export const acksOf = (players: DrillPlayer[]) =>
-  players.flatMap((p) => [...p.answers.entries()].map(([intentSeq, a]) => ({ characterId: p.characterId, intentSeq, ...a })));
+export const acksOf = (players: DrillPlayer[]) => players.flatMap((p) => [...p.answers.entries()].map(([intentSeq, a]) => ({ characterId: p.characterId, intentSeq, ...a })));
 
 /** Waits until every player's intents have been answered (resending overdue ones); fails saying how many were not within `ms`. */
 export async function settle(players: DrillPlayer[], ms = 10_000): Promise<void> {
@@ -182,7 +181,7 @@ export async function auditLog(pg: Client, players: DrillPlayer[]) {
 
 /** The read models the projector built (through whatever happened) equal a rebuild from the log. */
 export async function expectProjectionsEqualRebuild(system: TestSystem, pg: Client, logMax: number): Promise<void> {
-  const cp = async () => (await pg.query('SELECT coalesce(sum(seq), 0)::int AS seq FROM projection_checkpoints')).rows[0].seq;
+  const cp = async () => (await pg.query<{ seq: number }>('SELECT coalesce(sum(seq), 0)::int AS seq FROM projection_checkpoints')).rows[0]?.seq ?? 0;
   const caughtUp = (what: string) => eventually(`the projector's checkpoints to reach the log's ${logMax} events (${what})`, async () => (await cp()) >= logMax, 30_000, cp);
   await caughtUp('live');
   await system.apps.projector.stop();

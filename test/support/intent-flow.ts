@@ -1,5 +1,6 @@
 import { isIntentAck, type Direction, type ServerMessage } from '@tilemud/contracts';
-import type { TestClient } from './client';
+import type { Client } from 'pg';
+import { messageText, type TestClient } from './client';
 import { eventually } from './eventually';
 
 export interface Answer {
@@ -31,7 +32,7 @@ export class Flow {
   constructor(readonly players: TestClient[]) {
     for (const p of players) {
       p.ws!.on('message', (d) => {
-        const m = JSON.parse(d.toString()) as ServerMessage;
+        const m = JSON.parse(messageText(d)) as ServerMessage;
         if (m.type === 'event.state_delta' && !m.full) this.deltaTimes.push(Date.now());
         if (isIntentAck(m) && !this.answers.has(`${p.characterId}:${m.intentSeq}`)) {
           this.answers.set(`${p.characterId}:${m.intentSeq}`, { status: m.status, seq: m.seq, originalStatus: m.originalStatus, code: m.error?.code, at: Date.now() });
@@ -63,7 +64,12 @@ export class Flow {
 
   /** Waits until every intent sent has its answer; fails saying how many have none. */
   async settle(timeoutMs = 20_000): Promise<void> {
-    await eventually('every intent of the flow to be answered', () => this.unanswered().length === 0, timeoutMs, () => `${this.unanswered().length} unanswered`);
+    await eventually(
+      'every intent of the flow to be answered',
+      () => this.unanswered().length === 0,
+      timeoutMs,
+      () => `${this.unanswered().length} unanswered`,
+    );
   }
 
   /** Answers received in [from, to), by status (and error code). */
@@ -99,18 +105,17 @@ export class Flow {
   }
 }
 
-
 /**
  * The log against a flow's answers: applied answers whose seq differs from the log's (or that
  * are not in it), intents in the log more than once, and worlds whose seqs have a gap.
  */
-export async function auditFlow(pg: { query: (sql: string) => Promise<{ rows: any[] }> }, flow: Flow) {
-  const { rows } = await pg.query(
+export async function auditFlow(pg: Client, flow: Flow) {
+  const { rows } = await pg.query<{ key: string; n: number; seq: number }>(
     `SELECT character_id || ':' || intent_seq AS key, count(*) FILTER (WHERE event_index = 0)::int AS n, max(seq)::int AS seq
        FROM action_events WHERE intent_seq IS NOT NULL GROUP BY character_id, intent_seq`,
   );
-  const inLog = new Map(rows.map((r) => [r.key as string, r as { n: number; seq: number }]));
-  const worlds = await pg.query('SELECT world_id, count(*)::int AS n, max(seq)::int AS max FROM action_events GROUP BY world_id');
+  const inLog = new Map(rows.map((r) => [r.key, r]));
+  const worlds = await pg.query<{ world_id: string; n: number; max: number }>('SELECT world_id, count(*)::int AS n, max(seq)::int AS max FROM action_events GROUP BY world_id');
   return {
     appliedNotAtItsSeq: flow.applied().filter((a) => inLog.get(a.key)?.seq !== a.seq),
     inLogTwice: rows.filter((r) => r.n !== 1),

@@ -11,6 +11,11 @@ const PROM_DIR = join(__dirname, '..', '..', 'infra', 'prometheus');
 
 export type Targets = Record<'gateway' | 'sequencer' | 'projector', string>;
 
+/** One sample of an instant query's vector, as Prometheus' HTTP API gives it. */
+export type Sample = { metric: Record<string, string>; value: [number, string] };
+/** One active scrape target, as /api/v1/targets gives it (the fields the suites read). */
+export type Target = { labels: Record<string, string>; health: string; lastError: string; lastScrape: string };
+
 /**
  * The shipped infra/prometheus/prometheus.yml with its local targets replaced by `targets`, the
  * intervals shortened to `interval` and the rules read from the repository: the same jobs and
@@ -44,13 +49,18 @@ export class TestPrometheus {
     const port = await freePort();
     this.url = `http://127.0.0.1:${port}`;
     writeFileSync(join(this.dir, 'prometheus.yml'), testConfig(targets));
-    this.proc = spawnTracked('prometheus', bin, [
-      `--config.file=${join(this.dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(this.dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--storage.tsdb.retention.time=1h',
-      '--log.level=warn',
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = spawnTracked(
+      'prometheus',
+      bin,
+      [
+        `--config.file=${join(this.dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(this.dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--storage.tsdb.retention.time=1h',
+        '--log.level=warn',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     this.proc.stdout!.on('data', (b: Buffer) => (this.output += b.toString()));
     this.proc.stderr!.on('data', (b: Buffer) => (this.output += b.toString()));
     await this.waitFor(async () => (await fetch(`${this.url}/-/ready`).catch(() => undefined))?.ok === true, 60_000, 'Prometheus ready');
@@ -58,9 +68,10 @@ export class TestPrometheus {
   }
 
   /** An instant query through the HTTP API; the result vector. */
-  async query(expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
+  async query(expr: string): Promise<Sample[]> {
     const res = await fetch(`${this.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
-    const body = (await res.json()) as { status: string; error?: string; data: { resultType: string; result: any } };
+    // Prometheus' HTTP API answer; an instant query's result is a vector of samples.
+    const body = (await res.json()) as { status: string; error?: string; data: { resultType: string; result: Sample[] } };
     if (body.status !== 'success') throw new Error(`query ${expr}: ${body.error}`);
     return body.data.result;
   }
@@ -71,9 +82,9 @@ export class TestPrometheus {
     return r[0] ? Number(r[0].value[1]) : undefined;
   }
 
-  async targets(): Promise<Array<{ labels: Record<string, string>; health: string; lastError: string; lastScrape: string }>> {
+  async targets(): Promise<Target[]> {
     const res = await fetch(`${this.url}/api/v1/targets?state=active`);
-    return ((await res.json()) as any).data.activeTargets;
+    return ((await res.json()) as { data: { activeTargets: Target[] } }).data.activeTargets;
   }
 
   async waitFor(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {

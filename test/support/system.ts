@@ -171,7 +171,12 @@ export class AppProcess {
   /** Waits until the worker's /readyz says it is a standby (another process holds its role). */
   async waitStandby(timeoutMs = 30_000): Promise<void> {
     await this.spawned;
-    await eventually(`the ${this.name} to wait as a standby`, async () => (await this.readiness())?.status === 'standby', timeoutMs, async () => `${JSON.stringify(await this.readiness())}; its output:\n${this.since().slice(-2000)}`);
+    await eventually(
+      `the ${this.name} to wait as a standby`,
+      async () => (await this.readiness())?.status === 'standby',
+      timeoutMs,
+      async () => `${JSON.stringify(await this.readiness())}; its output:\n${this.since().slice(-2000)}`,
+    );
   }
 
   /** The current run's `/readyz` body (a worker: `status` is ready, standby, paused, starting...). */
@@ -186,7 +191,12 @@ export class AppProcess {
 
   /** Waits until `text` appears in the output past `from` (the current run's start by default). */
   async waitForOutput(text: string, { from = this.runStart, timeoutMs = 30_000 } = {}): Promise<void> {
-    await eventually(`${this.name} to log "${text}"`, () => this.output.slice(from).includes(text), timeoutMs, () => this.output.slice(from).slice(-2500));
+    await eventually(
+      `${this.name} to log "${text}"`,
+      () => this.output.slice(from).includes(text),
+      timeoutMs,
+      () => this.output.slice(from).slice(-2500),
+    );
   }
 
   /**
