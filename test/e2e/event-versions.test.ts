@@ -1,8 +1,26 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import type { Client } from 'pg';
 import { changesOf, joinPlayer, TestClient } from '../support/client';
 import { db } from '../support/db';
 import { eventually } from '../support/eventually';
-import { TestSystem } from '../support/system';
+import { runEnv, TestSystem } from '../support/system';
+
+const ROOT = join(__dirname, '..', '..');
+
+interface OpsState {
+  characters: { id: string; x: number; y: number; facing: string }[];
+  chat: { from: { id: string; name: string }; text: string }[];
+}
+
+/** `npm run ops -- state --json` for a world at a seq, as an operator runs it. */
+function opsState(worldId: string, atSeq: number): Promise<OpsState> {
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, [join(ROOT, 'scripts', 'ops.mjs'), 'state', '--world', worldId, '--at-seq', String(atSeq), '--json'], { env: runEnv(), cwd: ROOT }, (err, stdout, stderr) =>
+      err ? reject(new Error(`ops state failed: ${stderr}`)) : resolve(JSON.parse(stdout) as OpsState),
+    ),
+  );
+}
 
 const STEPS = { north: [0, -1], south: [0, 1], east: [1, 0], west: [-1, 0] } as const;
 
@@ -69,6 +87,11 @@ describe("event versions: an older event is read as today's everywhere", () => {
     ).then((row) => expect(row?.facing).toBe('south'));
     const chat = await pg.query('SELECT seq::int FROM rm_chat WHERE text = $1', ['written by v1']);
     expect(chat.rows).toEqual([{ seq: head + 2 }]);
+
+    // The operator's `state` at that seq reads them the same way.
+    const state = await opsState(worldId, head + 2);
+    expect(state.characters.find((c) => c.id === a.characterId)).toMatchObject({ ...to, facing: 'south' });
+    expect(state.chat.at(-1)).toMatchObject({ from: { id: a.characterId, name: 'Old' }, text: 'written by v1' });
 
     // The sequencer's fold has the character where the old move put it: the next move starts there.
     const ack = await a.move(a.freeDirection());
