@@ -54,7 +54,7 @@ function num(name, raw, { min = -Infinity, max = Infinity, int = false, exclusiv
   return v;
 }
 
-export function defaultReportPath(date = new Date()) {
+function defaultReportPath(date = new Date()) {
   // ISO timestamp without ':' and '.', which are awkward in file names.
   return `reports/load-${date.toISOString().replace(/[:.]/g, '-')}.json`;
 }

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { BaseConfigSchema, intFromEnv, opsSettings } from '@tilemud/runtime';
 
 export const SequencerConfigSchema = BaseConfigSchema.extend({
@@ -14,4 +13,3 @@ export const SequencerConfigSchema = BaseConfigSchema.extend({
   /** A world's state is stored every this many events (world_snapshots): a start folds only the log after the newest. */
   SNAPSHOT_EVERY: intFromEnv(1000, 10, 10_000_000),
 });
-export type SequencerConfig = z.infer<typeof SequencerConfigSchema>;

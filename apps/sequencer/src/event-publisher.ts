@@ -5,7 +5,7 @@ import type { EventLog, EventRow } from './event-log';
 
 const RECONNECTED = 'NATS reconnected; publishing again';
 
-export function toEnvelope(e: EventRow): EventEnvelope {
+function toEnvelope(e: EventRow): EventEnvelope {
   return {
     worldId: e.worldId,
     seq: e.seq,

@@ -5,7 +5,7 @@ import { PlayersRepository } from '../auth/players.repository';
 import { TokenService } from '../auth/token.service';
 import { ApiError } from '../errors/api-error';
 
-export const ADMIN_ROLE = 'admin';
+const ADMIN_ROLE = 'admin';
 
 /**
  * A signed-in player (as PlayerAuthGuard: 401 otherwise) holding the admin role (403 FORBIDDEN

@@ -7,7 +7,7 @@ import { createPool, isNotFound, LogReader, Topology } from '@tilemud/runtime';
 import type { GatewayConfig } from '../config';
 import { CONFIG, NATS, REDIS, TOPOLOGY } from '../tokens';
 
-export type Dep = { status: 'up' | 'down'; latencyMs: number };
+type Dep = { status: 'up' | 'down'; latencyMs: number };
 
 async function probe(check: () => Promise<unknown>, timeoutMs = 1500): Promise<Dep> {
   const start = performance.now();
