@@ -60,7 +60,13 @@ describe('the log reader', () => {
   it("knows how a character's intents were decided, applied or rejected", async () => {
     expect(await reader.outcome(who, 4)).toEqual({ status: 'applied', seq: 5 }); // the intent's last event
     expect(await reader.outcome(who, 99)).toBeUndefined();
-    await pool.query('INSERT INTO intent_rejections (character_id, intent_seq, world_id, code, message, details, recorded_at) VALUES ($1, 6, $2, $3, $4, NULL, $5)', [who, worldId, 'MOVE_INTO_WALL', 'a wall', at]);
+    await pool.query('INSERT INTO intent_rejections (character_id, intent_seq, world_id, code, message, details, recorded_at) VALUES ($1, 6, $2, $3, $4, NULL, $5)', [
+      who,
+      worldId,
+      'MOVE_INTO_WALL',
+      'a wall',
+      at,
+    ]);
     expect(await reader.outcome(who, 6)).toEqual({ status: 'rejected', code: 'MOVE_INTO_WALL', message: 'a wall' });
     expect((await reader.lastIntentSeqs()).get(who)).toBe(6);
   });
@@ -90,7 +96,7 @@ describe('the log reader', () => {
     expect(await reader.count(`${worldId}_none`)).toBe(0);
   });
 
-  it('finds the seq at a time, the chat up to a seq, and each world\'s stretch of the log', async () => {
+  it("finds the seq at a time, the chat up to a seq, and each world's stretch of the log", async () => {
     expect(await reader.seqAt(worldId, at)).toBe(5);
     expect(await reader.seqAt(worldId, new Date())).toBe(6);
     expect(await reader.seqAt(worldId, '2025-01-01T00:00:00Z')).toBe(0);

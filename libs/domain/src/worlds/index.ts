@@ -30,9 +30,7 @@ export function linkWorlds(maps: WorldMap[]): ReadonlyMap<string, WorldMap> {
  * eight plain 64x40 fields after them (no portals lead there) let a benchmark spread players over
  * ten worlds of one sequencer (scripts/bench/).
  */
-export const WORLDS: ReadonlyMap<string, WorldMap> = linkWorlds(
-  [lobby, meadow, grove, dunes, marsh, harbor, quarry, orchard, tundra, canyon].map(parseWorldDefinition),
-);
+export const WORLDS: ReadonlyMap<string, WorldMap> = linkWorlds([lobby, meadow, grove, dunes, marsh, harbor, quarry, orchard, tundra, canyon].map(parseWorldDefinition));
 
 export const DEFAULT_WORLD_ID = 'lobby';
 
