@@ -52,7 +52,7 @@ describe('log files (LOG_FILE, LOG_RETENTION_DAYS)', () => {
     logger.info({ ticket: 'tkt-secret-value-123' }, 'to the file');
     const file = join(sub, `gateway.${day(0)}.1.log`);
     await until(() => readFileSync(file, 'utf8').includes('to the file'), 'log line in the file');
-    const line = JSON.parse(readFileSync(file, 'utf8').trim().split('\n').pop()!);
+    const line: unknown = JSON.parse(readFileSync(file, 'utf8').trim().split('\n').pop()!);
     expect(line).toMatchObject({ name: 'gateway', msg: 'to the file', ticket: '[redacted]' });
   });
 

@@ -4,7 +4,7 @@ import { createLogger, scrubSecrets } from './logger';
 function capture() {
   const lines: string[] = [];
   const stream = new Writable({
-    write(chunk, _enc, cb) {
+    write(chunk: Buffer, _enc, cb) {
       lines.push(chunk.toString());
       cb();
     },

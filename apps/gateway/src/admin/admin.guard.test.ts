@@ -2,7 +2,6 @@ import type { ExecutionContext } from '@nestjs/common';
 import type { Logger } from '@tilemud/runtime';
 import { currentPlayerOf } from '../auth/current-player.decorator';
 import { keyRingOf } from '../auth/key-ring';
-import type { KeyRingService } from '../auth/key-ring.service';
 import type { PlayerRow, PlayersRepository } from '../auth/players.repository';
 import { TokenService } from '../auth/token.service';
 import type { GatewayConfig } from '../config';
@@ -10,7 +9,7 @@ import type { SessionRegistry } from '../session/session-registry';
 import { AdminGuard } from './admin.guard';
 
 const registry = { loggedOutAt: async () => undefined } as unknown as SessionRegistry;
-const tokens = new TokenService({ ACCESS_TOKEN_TTL_S: 60 } as GatewayConfig, {} as Logger, registry, { ring: keyRingOf([{ kid: 'k1', secret: 's'.repeat(32) }]) } as KeyRingService);
+const tokens = new TokenService({ ACCESS_TOKEN_TTL_S: 60 } as GatewayConfig, {} as Logger, registry, { ring: keyRingOf([{ kid: 'k1', secret: 's'.repeat(32) }]) });
 /** The roles as PostgreSQL has them now (the token's may be stale). */
 const rolesNow = new Map<string, string[]>();
 const players = { byId: async (id: string) => (rolesNow.has(id) ? ({ id, roles: rolesNow.get(id) } as PlayerRow) : undefined) } as unknown as PlayersRepository;
