@@ -231,7 +231,11 @@ for (const app of APPS) launch(app);
 async function waitUp() {
   const deadline = Date.now() + UP_TIMEOUT_MS;
   const path = (app) => (app.name.startsWith('gateway') ? '/readyz' : app.name === 'haproxy' ? '' : '/healthz');
-  const answers = async (url) => fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+  const answers = async (url) =>
+    fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
   let waiting = APPS;
   while (!stopping && Date.now() < deadline) {
     const up = await Promise.all(waiting.map((a) => answers(a.url + path(a))));

@@ -43,12 +43,15 @@ export function sendIntent(run, s) {
 function schedule(run, s, due, periodMs, endAt) {
   if (due >= endAt) return;
   // Open loop on a fixed timeline: a late timer does not push later sends back.
-  s.timer = setTimeout(() => {
-    s.timer = null;
-    if (run.stopping || s.closed) return;
-    sendIntent(run, s);
-    schedule(run, s, due + periodMs, periodMs, endAt);
-  }, Math.max(0, due - run.now()));
+  s.timer = setTimeout(
+    () => {
+      s.timer = null;
+      if (run.stopping || s.closed) return;
+      sendIntent(run, s);
+      schedule(run, s, due + periodMs, periodMs, endAt);
+    },
+    Math.max(0, due - run.now()),
+  );
 }
 
 export async function runDrive(run) {

@@ -10,7 +10,10 @@ import { failureReason, socketUrl } from './setup.mjs';
 import { SetupError } from './session.mjs';
 
 const newRun = (args = [], deps = {}) => createRun(parseOptions(['--sessions', '2', '--duration', '1', '--rate', '1', ...args]), deps);
-const dice = (...values) => () => values.shift();
+const dice =
+  (...values) =>
+  () =>
+    values.shift();
 
 test('intentFrame: a chat below the chat probability, otherwise a move in a direction from the dice', () => {
   const chat = intentFrame(3, 7, 0.5, dice(0.1));
@@ -32,7 +35,10 @@ test('sendIntent numbers intents from 1, remembers the send time and skips close
   run.phase = 'drive';
   sendIntent(run, s);
   sendIntent(run, s);
-  assert.deepEqual(sent.map((f) => f.intentSeq), [1, 2]);
+  assert.deepEqual(
+    sent.map((f) => f.intentSeq),
+    [1, 2],
+  );
   assert.deepEqual(s.pending.get(2), { t: 42, worldId: 'w' });
   assert.equal(run.intents.sent, 2);
   assert.equal(run.drive.sent, 2);
@@ -102,7 +108,7 @@ test('failureReason names the stage and the cause', () => {
   assert.equal(failureReason('websocket', new Error('x'.repeat(200))).length, 'websocket: '.length + 120);
 });
 
-test('socketUrl stays on the run\'s origin and carries the ticket', () => {
+test("socketUrl stays on the run's origin and carries the ticket", () => {
   const run = newRun(['--url', 'https://127.0.0.1:8443']);
   assert.equal(socketUrl(run, '/ws', 'a b').href, 'wss://127.0.0.1:8443/ws?ticket=a+b');
   assert.throws(() => socketUrl(run, 'ws://evil.example/ws', 't'), /another host/);

@@ -50,7 +50,7 @@ test('given an intent sent at 10, when its ack arrives at 25, then intent -> ack
   assert.equal(a.pending.size, 0);
 });
 
-test('a delta after the ack gives one sample per other client; the sender\'s own is not a sample', () => {
+test("a delta after the ack gives one sample per other client; the sender's own is not a sample", () => {
   const { run } = drivingRun(3);
   const [a, b, c] = run.sessions;
   send(a, 1, 10);

@@ -53,7 +53,10 @@ test('--smoke runs end to end and writes a complete report', async () => {
     const { applied, rejected } = r.intents.ackByStatus;
     assert.equal(applied + rejected, r.intents.acked);
     assert.ok(rejected > 0, 'the mock rejects every 2nd move');
-    assert.equal(Object.values(r.intents.rejectedByCode).reduce((a, b) => a + b, 0), rejected);
+    assert.equal(
+      Object.values(r.intents.rejectedByCode).reduce((a, b) => a + b, 0),
+      rejected,
+    );
     assert.equal(r.latencyMs.intentToAck.count, r.intents.acked);
     // Two sessions: each applied intent reaches exactly one other client.
     assert.equal(r.latencyMs.intentToDeltaOtherClients.count, applied);

@@ -19,10 +19,7 @@ test('1..1000 ms: nearest-rank percentiles are exact on whole milliseconds', () 
   assert.equal(h.percentile(99), 990);
   assert.equal(h.percentile(100), 1000);
   const s = h.summary();
-  assert.deepEqual(
-    [s.count, s.p50, s.p95, s.p99, s.max],
-    [1000, 500, 950, 990, 1000],
-  );
+  assert.deepEqual([s.count, s.p50, s.p95, s.p99, s.max], [1000, 500, 950, 990, 1000]);
 });
 
 test('recording order does not matter', () => {
@@ -45,12 +42,15 @@ test('sub-millisecond resolution below 100 ms (0.1 ms buckets)', () => {
   const g = new Histogram();
   g.record(0.3);
   g.record(0.7);
-  assert.deepEqual(g.buckets(), [[0.3, 1], [0.7, 1]]);
+  assert.deepEqual(g.buckets(), [
+    [0.3, 1],
+    [0.7, 1],
+  ]);
 });
 
 test('random data: within one bucket width above the exact percentile', () => {
   let seed = 42;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const h = new Histogram();
   const values = [];
   for (let i = 0; i < 20_000; i++) {
@@ -87,7 +87,15 @@ test('empty, negative and invalid samples', () => {
   const h = new Histogram();
   assert.equal(h.percentile(50), null);
   assert.deepEqual(h.summary(), {
-    count: 0, min: null, mean: null, p50: null, p90: null, p95: null, p99: null, p999: null, max: null,
+    count: 0,
+    min: null,
+    mean: null,
+    p50: null,
+    p90: null,
+    p95: null,
+    p99: null,
+    p999: null,
+    max: null,
   });
   h.record(-3);
   h.record(NaN);
@@ -117,6 +125,9 @@ test('summary with buckets is JSON-serialisable and bounded', () => {
   const json = JSON.parse(JSON.stringify(h.summary({ buckets: true })));
   assert.equal(json.count, 100_000);
   assert.equal(json.buckets.length, 250);
-  assert.equal(json.buckets.reduce((n, [, c]) => n + c, 0), 100_000);
+  assert.equal(
+    json.buckets.reduce((n, [, c]) => n + c, 0),
+    100_000,
+  );
   assert.equal(h.counts.length, 1001 + 9900 + 1);
 });

@@ -19,9 +19,7 @@ const DELTAS = { north: [0, -1], south: [0, 1], east: [1, 0], west: [-1, 0] };
  * ack), closeFirstAfter (the first connection is closed 4429 after that many
  * intents).
  */
-export function createMockServer({
-  failGuestEvery = 0, rejectEvery = 5, deltaFirstEvery = 3, commitDelayMs = 1, rateLimitEvery = 0, closeFirstAfter = 0,
-} = {}) {
+export function createMockServer({ failGuestEvery = 0, rejectEvery = 5, deltaFirstEvery = 3, commitDelayMs = 1, rateLimitEvery = 0, closeFirstAfter = 0 } = {}) {
   const worldId = randomUUID();
   const width = 64;
   const height = 64;
@@ -48,8 +46,7 @@ export function createMockServer({
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(body === undefined ? '' : JSON.stringify(body));
   };
-  const error = (res, status, code, category) =>
-    json(res, status, { error: { code, category, message: code.toLowerCase(), retryable: status >= 500 } });
+  const error = (res, status, code, category) => json(res, status, { error: { code, category, message: code.toLowerCase(), retryable: status >= 500 } });
 
   const server = http.createServer((req, res) => {
     req.resume();
@@ -66,15 +63,24 @@ export function createMockServer({
         const player = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
         if (!player) return error(res, 401, 'AUTH_INVALID_TOKEN', 'auth');
         const character = {
-          id: randomUUID(), name: player.username, worldId,
-          x: Math.floor(Math.random() * width), y: Math.floor(Math.random() * height), facing: 'south', inventory: [],
+          id: randomUUID(),
+          name: player.username,
+          worldId,
+          x: Math.floor(Math.random() * width),
+          y: Math.floor(Math.random() * height),
+          facing: 'south',
+          inventory: [],
         };
         player.character = character;
         const ticket = randomUUID();
         tickets.set(ticket, player);
         return json(res, 200, {
-          serverVersion: '0.0.0-mock', protocolVersion: '1.0.0', player: { id: player.id, username: player.username }, character,
-          world: { id: worldId, name: 'mock', width, height, seq }, ws: { path: '/ws', ticket, expiresIn: 90 },
+          serverVersion: '0.0.0-mock',
+          protocolVersion: '1.0.0',
+          player: { id: player.id, username: player.username },
+          character,
+          world: { id: worldId, name: 'mock', width, height, seq },
+          ws: { path: '/ws', ticket, expiresIn: 90 },
         });
       }
       return error(res, 404, 'NOT_FOUND', 'not_found');
@@ -111,17 +117,34 @@ export function createMockServer({
       if (!helloSeen) {
         if (msg.type !== 'hello') return ws.close(4400, 'hello expected');
         helloSeen = true;
-        ws.send(JSON.stringify({
-          type: 'event.ack', ack: 'handshake', sessionId: randomUUID(), resumeToken: randomUUID(), protocolVersion: '1.0.0',
-          heartbeatIntervalMs: 15000, worldId, resumed: false,
-        }));
-        ws.send(JSON.stringify({
-          type: 'event.state_delta', worldId, seq, prevSeq: seq, full: true, changes: [],
-          snapshot: {
-            world: { id: worldId, name: 'mock', width, height, seq, tiles: Array(height).fill('.'.repeat(width)), portals: [] },
-            characters: [...characters.values()], items: [], chat: [],
-          },
-        }));
+        ws.send(
+          JSON.stringify({
+            type: 'event.ack',
+            ack: 'handshake',
+            sessionId: randomUUID(),
+            resumeToken: randomUUID(),
+            protocolVersion: '1.0.0',
+            heartbeatIntervalMs: 15000,
+            worldId,
+            resumed: false,
+          }),
+        );
+        ws.send(
+          JSON.stringify({
+            type: 'event.state_delta',
+            worldId,
+            seq,
+            prevSeq: seq,
+            full: true,
+            changes: [],
+            snapshot: {
+              world: { id: worldId, name: 'mock', width, height, seq, tiles: Array(height).fill('.'.repeat(width)), portals: [] },
+              characters: [...characters.values()],
+              items: [],
+              chat: [],
+            },
+          }),
+        );
         characters.set(character.id, character);
         sockets.add(ws);
         broadcast([{ op: 'character.joined', character }]);
@@ -142,10 +165,13 @@ export function createMockServer({
         return;
       }
       if (rateLimitEvery && intentsSeen % rateLimitEvery === 0) {
-        ws.send(JSON.stringify({
-          type: 'event.error', intentSeq: n,
-          error: { code: 'RATE_LIMITED', category: 'rate_limited', message: 'slow down', retryable: true, retryAfterMs: 100 },
-        }));
+        ws.send(
+          JSON.stringify({
+            type: 'event.error',
+            intentSeq: n,
+            error: { code: 'RATE_LIMITED', category: 'rate_limited', message: 'slow down', retryable: true, retryAfterMs: 100 },
+          }),
+        );
         return;
       }
       setTimeout(() => {
@@ -165,9 +191,10 @@ export function createMockServer({
           Object.assign(character, { x, y, facing: msg.payload.direction });
         }
         applied += 1;
-        const change = msg.type === 'intent.move'
-          ? { op: 'character.moved', id: character.id, x: character.x, y: character.y, facing: character.facing }
-          : { op: 'chat.message', message: { id: randomUUID(), from: { id: character.id, name: character.name }, text: String(msg.payload?.text ?? ''), at: new Date().toISOString() } };
+        const change =
+          msg.type === 'intent.move'
+            ? { op: 'character.moved', id: character.id, x: character.x, y: character.y, facing: character.facing }
+            : { op: 'chat.message', message: { id: randomUUID(), from: { id: character.id, name: character.name }, text: String(msg.payload?.text ?? ''), at: new Date().toISOString() } };
         const deltaFirst = deltaFirstEvery && applied % deltaFirstEvery === 0;
         const eventSeq = seq + 1;
         const ack = JSON.stringify({ type: 'event.ack', intentSeq: n, status: 'applied', seq: eventSeq });

@@ -118,7 +118,7 @@ export function parseOptions(argv, now = new Date()) {
   } catch (err) {
     throw new UsageError(err.message);
   }
-  if (worlds !== null && !parsed['database-url']) throw new UsageError('--worlds needs --database-url (the system\'s own database)');
+  if (worlds !== null && !parsed['database-url']) throw new UsageError("--worlds needs --database-url (the system's own database)");
 
   return {
     url: url.origin,

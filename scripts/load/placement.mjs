@@ -21,7 +21,10 @@ export function worldFor(worlds, idx) {
 /** Parses `--worlds`: a comma-separated list of world ids, each once. Returns null when unset. */
 export function parseWorldList(raw) {
   if (raw === undefined) return null;
-  const list = raw.split(',').map((w) => w.trim()).filter((w) => w !== '');
+  const list = raw
+    .split(',')
+    .map((w) => w.trim())
+    .filter((w) => w !== '');
   if (list.length === 0) throw new Error('--worlds needs at least one world id');
   for (const w of list) if (!/^[a-z0-9_-]{1,32}$/.test(w)) throw new Error(`--worlds: "${w}" is not a world id`);
   if (new Set(list).size !== list.length) throw new Error('--worlds names a world twice');

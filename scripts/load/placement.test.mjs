@@ -5,7 +5,10 @@ import { createPlacer, parseWorldList, worldFor } from './placement.mjs';
 
 test('worldFor spreads sessions round robin over the list', () => {
   const worlds = ['a', 'b', 'c'];
-  assert.deepEqual([0, 1, 2, 3, 4].map((i) => worldFor(worlds, i)), ['a', 'b', 'c', 'a', 'b']);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4].map((i) => worldFor(worlds, i)),
+    ['a', 'b', 'c', 'a', 'b'],
+  );
 });
 
 test('parseWorldList: ids, trimmed; null when unset; bad ids and repeats refused', () => {

@@ -146,9 +146,7 @@ export function buildReport(run, { driveCpu, driveLoop, closing, missingAcks }) 
     },
     closing,
     harness: {
-      eventLoopDelayMsDuringDrive: driveLoop
-        ? { mean: loopMs(driveLoop.mean), p50: loopMs(driveLoop.percentile(50)), p99: loopMs(driveLoop.percentile(99)), max: loopMs(driveLoop.max) }
-        : null,
+      eventLoopDelayMsDuringDrive: driveLoop ? { mean: loopMs(driveLoop.mean), p50: loopMs(driveLoop.percentile(50)), p99: loopMs(driveLoop.percentile(99)), max: loopMs(driveLoop.max) } : null,
       cpuDuringDrive: driveCpu
         ? { userMs: round(driveCpu.user / 1000), systemMs: round(driveCpu.system / 1000), percentOfOneCore: windowSecs > 0 ? round((cpuMs / (windowSecs * 1000)) * 100, 1) : null }
         : null,

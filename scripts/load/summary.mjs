@@ -6,7 +6,9 @@ const rate = (v) => (v === null || v === undefined ? '-' : `${v.toLocaleString('
 const pct = (part, whole) => (whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '-');
 
 function counts(obj) {
-  const entries = Object.entries(obj ?? {}).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  const entries = Object.entries(obj ?? {})
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
   return entries.length ? entries.map(([k, n]) => `${k} ${int(n)}`).join(', ') : 'none';
 }
 
@@ -58,7 +60,7 @@ export function formatSummary(r, reportPath) {
   lines.push(`  missing acks        ${int(i.missingAcks.total)}${i.missingAcks.onClosedSockets ? ` (${int(i.missingAcks.onClosedSockets)} on closed sockets)` : ''}`);
   lines.push(`  gaps                ${int(d.gaps)}${d.gaps ? ` (missed ${d.gapKinds.missed}, overlap ${d.gapKinds.overlap}, stale ${d.gapKinds.stale})` : ''}`);
   const other = {
-    'session_terminated': Object.values(e.sessionTerminatedByReason).reduce((a, b) => a + b, 0),
+    session_terminated: Object.values(e.sessionTerminatedByReason).reduce((a, b) => a + b, 0),
     'degraded events': Object.values(e.degraded).reduce((a, b) => a + b, 0),
     'version mismatch': e.versionMismatch,
     'malformed frames': e.malformedFrames,

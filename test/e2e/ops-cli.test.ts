@@ -59,7 +59,12 @@ async function step(c: TestClient): Promise<any> {
   return ack;
 }
 
-const ndjson = (text: string) => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const ndjson = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 
 async function dropDatabase(url: string): Promise<void> {
   const admin = new Client({ connectionString: Object.assign(new URL(url), { pathname: '/postgres' }).toString() });
@@ -145,7 +150,7 @@ describe('the operator command', () => {
     if (process.env.TILEMUD_KEEP_TEST_DB !== '1') for (const url of [importUrl, DEPLOYMENT.DATABASE_URL]) await dropDatabase(url);
   });
 
-  it('lists a world\'s events filtered by character and type, as NDJSON and as a table', async () => {
+  it("lists a world's events filtered by character and type, as NDJSON and as a table", async () => {
     const r = await ops(['events', '--world', 'lobby', '--character', a.characterId, '--type', 'chat.posted', '--json']);
     expect(r).toMatchObject({ code: 0, stderr: '' });
     const lines = ndjson(r.stdout);

@@ -52,8 +52,8 @@ describe('ops rebuild: shadow tables swapped in under play', () => {
   let pg: Client;
   let timer: NodeJS.Timeout | undefined;
 
-  const head = async () => Number((await pg.query("SELECT coalesce(max(seq), 0) AS s FROM action_events WHERE world_id = 'lobby'")).rows[0].s);
-  const checkpoint = async () => Number((await pg.query("SELECT coalesce(max(seq), 0) AS s FROM projection_checkpoints WHERE world_id = 'lobby'")).rows[0].s);
+  const head = async () => Number((await pg.query<{ s: string }>("SELECT coalesce(max(seq), 0) AS s FROM action_events WHERE world_id = 'lobby'")).rows[0].s);
+  const checkpoint = async () => Number((await pg.query<{ s: string }>("SELECT coalesce(max(seq), 0) AS s FROM projection_checkpoints WHERE world_id = 'lobby'")).rows[0].s);
   /**
    * Tampers with the read models as a bug would. Under the read models' swap lock, as the rebuild's
    * swap takes it: no projector batch is in flight, one that had read the row before could write it back.
@@ -115,9 +115,9 @@ describe('ops rebuild: shadow tables swapped in under play', () => {
     const swappedAt = Date.now();
     expect(report.worlds.map((w) => w.worldId)).toEqual(['lobby']);
     expect(report.drift.rows).toBe(1);
-    expect(report.drift.shown).toEqual([{ table: 'rm_characters', worldId: 'lobby', key: p0!.characterId, difference: expect.stringMatching(/^name: live "Mallory", log "/) }]);
-    expect((await pg.query('SELECT name FROM rm_characters WHERE id = $1', [p0!.characterId])).rows[0].name).not.toBe('Mallory');
-    expect((await pg.query("SELECT count(*)::int AS n FROM rm_items WHERE world_id = 'meadow' AND id = 'forged'")).rows[0].n).toBe(1);
+    expect(report.drift.shown).toEqual([{ table: 'rm_characters', worldId: 'lobby', key: p0!.characterId, difference: expect.stringMatching(/^name: live "Mallory", log "/) as string }]);
+    expect((await pg.query<{ name: string }>('SELECT name FROM rm_characters WHERE id = $1', [p0!.characterId])).rows[0].name).not.toBe('Mallory');
+    expect((await pg.query<{ n: number }>("SELECT count(*)::int AS n FROM rm_items WHERE world_id = 'meadow' AND id = 'forged'")).rows[0].n).toBe(1);
     await deltasSince(swappedAt);
   }, 60_000);
 
@@ -129,7 +129,7 @@ describe('ops rebuild: shadow tables swapped in under play', () => {
     expect(report.drift.byTable).toEqual({ rm_characters: 2, rm_items: 1 });
     expect(report.drift.shown).toEqual(
       expect.arrayContaining([
-        { table: 'rm_characters', worldId: 'lobby', key: p1!.characterId, difference: expect.stringMatching(/^name: live "Eve", log "/) },
+        { table: 'rm_characters', worldId: 'lobby', key: p1!.characterId, difference: expect.stringMatching(/^name: live "Eve", log "/) as string },
         { table: 'rm_characters', worldId: 'lobby', key: p2!.characterId, difference: 'missing from the live read model' },
         { table: 'rm_items', worldId: 'meadow', key: 'meadow/forged', difference: "live only: not in the log's fold" },
       ]),

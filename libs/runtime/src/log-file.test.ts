@@ -21,17 +21,18 @@ const holds = (cond: () => boolean) => {
 };
 
 async function until(cond: () => boolean, what: string | (() => string), timeoutMs = 20_000): Promise<void> {
-  for (const end = Date.now() + timeoutMs; !holds(cond); ) {
+  for (const end = Date.now() + timeoutMs; !holds(cond);) {
     if (Date.now() > end) throw new Error(`${typeof what === 'string' ? what : what()}: not within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
-const close = (stream: DestinationStream) => new Promise<void>((resolve) => {
-  const s = stream as unknown as { end(): void; once(e: string, f: () => void): void };
-  s.once('close', resolve);
-  s.end();
-});
+const close = (stream: DestinationStream) =>
+  new Promise<void>((resolve) => {
+    const s = stream as unknown as { end(): void; once(e: string, f: () => void): void };
+    s.once('close', resolve);
+    s.end();
+  });
 
 describe('log files (LOG_FILE, LOG_RETENTION_DAYS)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tilemud-logs-'));
@@ -66,8 +67,17 @@ describe('log files (LOG_FILE, LOG_RETENTION_DAYS)', () => {
     // The production options with a size limit added: a roll every 1 KB instead of at midnight.
     const stream = logFileTransport(logFileOptions(join(sub, 'app.log'), 3, { size: '1k' }));
     const logger = createLogger('projector', 'info', stream);
-    const logs = () => readdirSync(sub).filter((f) => f.startsWith('app.')).sort();
-    const newest = () => Math.max(0, ...logs().filter((f) => f.startsWith(`app.${day(0)}.`)).map((f) => Number(f.split('.')[2])));
+    const logs = () =>
+      readdirSync(sub)
+        .filter((f) => f.startsWith('app.'))
+        .sort();
+    const newest = () =>
+      Math.max(
+        0,
+        ...logs()
+          .filter((f) => f.startsWith(`app.${day(0)}.`))
+          .map((f) => Number(f.split('.')[2])),
+      );
     // Four rounds of ~1.5 KB, each waited out until it has rolled to a new file.
     for (let round = 0, i = 0; round < 4; round++) {
       const before = newest();

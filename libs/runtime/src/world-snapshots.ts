@@ -12,10 +12,11 @@ export class WorldSnapshots {
 
   /** The newest snapshot of the world at or below `atOrBelow` (any, when absent), restored. */
   async nearest(worldId: string, atOrBelow = Number.MAX_SAFE_INTEGER): Promise<StateAt | undefined> {
-    const { rows } = await this.pool.query<{ state: WorldSnapshot }>(
-      'SELECT state FROM world_snapshots WHERE world_id = $1 AND seq <= $2 AND version = $3 ORDER BY seq DESC LIMIT 1',
-      [worldId, atOrBelow, WORLD_SNAPSHOT_VERSION],
-    );
+    const { rows } = await this.pool.query<{ state: WorldSnapshot }>('SELECT state FROM world_snapshots WHERE world_id = $1 AND seq <= $2 AND version = $3 ORDER BY seq DESC LIMIT 1', [
+      worldId,
+      atOrBelow,
+      WORLD_SNAPSHOT_VERSION,
+    ]);
     const map = getWorld(worldId);
     return rows[0] && map ? restoreSnapshot(map, rows[0].state) : undefined;
   }
