@@ -139,8 +139,8 @@ describe('the operator command', () => {
   const chats: { seq: number; text: string }[] = [];
   const bMoves: number[] = [];
 
-  const head = async () => Number((await pg.query<{ s: string }>("SELECT coalesce(max(seq), 0) AS s FROM action_events WHERE world_id = 'lobby'")).rows[0].s);
-  const checkpoint = async () => Number((await pg.query<{ s: string }>("SELECT coalesce(max(seq), 0) AS s FROM projection_checkpoints WHERE world_id = 'lobby'")).rows[0].s);
+  const head = async () => Number((await pg.query<{ s: string }>("SELECT coalesce(max(seq), 0) AS s FROM action_events WHERE world_id = 'lobby'")).rows[0]!.s);
+  const checkpoint = async () => Number((await pg.query<{ s: string }>("SELECT coalesce(max(seq), 0) AS s FROM projection_checkpoints WHERE world_id = 'lobby'")).rows[0]!.s);
   /** Stores lobby's state at `seq` as the sequencer would (a fold of its log). */
   const saveSnapshot = async (seq: number) => {
     const events = await new LogReader(pg).eventsAfter('lobby', 0, { upTo: seq });
@@ -175,12 +175,12 @@ describe('the operator command', () => {
     b = await joinPlayer(system);
     for (const text of ['first words', 'second words']) {
       const ack = await a.intent('intent.chat', { text, channel: 'world' });
-      chats.push({ seq: ack.seq, text });
+      chats.push({ seq: ack.seq!, text });
     }
     for (let i = 0; i < 4; i++) await a.move(a.freeDirection());
     for (let i = 0; i < 3; i++) {
       const ack = await b.move(b.freeDirection());
-      if (ack.status === 'applied') bMoves.push(ack.seq);
+      if (ack.status === 'applied') bMoves.push(ack.seq!);
     }
     await caughtUp();
   }, 90_000);
@@ -204,7 +204,7 @@ describe('the operator command', () => {
     expect(lines[0]).toMatchObject({ worldId: 'lobby', intentSeq: expect.any(Number) as number, eventIndex: 0, recordedAt: expect.any(String) as string });
 
     const moves = ndjson<EventLine>((await ops(['events', '--world', 'lobby', '--character', b.characterId, '--type', 'character.moved,character.entered', '--json'])).stdout);
-    expect(moves[0].type).toBe('character.entered');
+    expect(moves[0]!.type).toBe('character.entered');
     expect(moves.slice(1).map((l) => [l.type, l.seq])).toEqual(bMoves.map((seq) => ['character.moved', seq]));
     expect(bMoves.length).toBeGreaterThan(0);
     expect(moves.every((l) => l.data.characterId === b.characterId)).toBe(true);
@@ -292,7 +292,7 @@ describe('the operator command', () => {
       version: 1,
       columns: expect.arrayContaining(['world_id', 'seq', 'payload', 'recorded_at', 'trace_id', 'version', 'prev_hash', 'hash']) as string[],
     });
-    const top = header.worlds.lobby.head;
+    const top = header.worlds.lobby!.head;
     expect(events.filter((e) => e.world_id === 'lobby').map((e) => e.seq)).toEqual(Array.from({ length: top }, (_, i) => i + 1));
     expect(events[1]).toMatchObject({ version: expect.any(Number) as number, prev_hash: events[0]!.hash, hash: expect.stringMatching(/^\\x[0-9a-f]{64}$/) as string });
 

@@ -52,8 +52,8 @@ describe('ops rebuild: shadow tables swapped in under play', () => {
   let pg: Client;
   let timer: NodeJS.Timeout | undefined;
 
-  const head = async () => Number((await pg.query<{ s: string }>("SELECT coalesce(max(seq), 0) AS s FROM action_events WHERE world_id = 'lobby'")).rows[0].s);
-  const checkpoint = async () => Number((await pg.query<{ s: string }>("SELECT coalesce(max(seq), 0) AS s FROM projection_checkpoints WHERE world_id = 'lobby'")).rows[0].s);
+  const head = async () => Number((await pg.query<{ s: string }>("SELECT coalesce(max(seq), 0) AS s FROM action_events WHERE world_id = 'lobby'")).rows[0]!.s);
+  const checkpoint = async () => Number((await pg.query<{ s: string }>("SELECT coalesce(max(seq), 0) AS s FROM projection_checkpoints WHERE world_id = 'lobby'")).rows[0]!.s);
   /**
    * Tampers with the read models as a bug would. Under the read models' swap lock, as the rebuild's
    * swap takes it: no projector batch is in flight, one that had read the row before could write it back.
@@ -116,8 +116,8 @@ describe('ops rebuild: shadow tables swapped in under play', () => {
     expect(report.worlds.map((w) => w.worldId)).toEqual(['lobby']);
     expect(report.drift.rows).toBe(1);
     expect(report.drift.shown).toEqual([{ table: 'rm_characters', worldId: 'lobby', key: p0!.characterId, difference: expect.stringMatching(/^name: live "Mallory", log "/) as string }]);
-    expect((await pg.query<{ name: string }>('SELECT name FROM rm_characters WHERE id = $1', [p0!.characterId])).rows[0].name).not.toBe('Mallory');
-    expect((await pg.query<{ n: number }>("SELECT count(*)::int AS n FROM rm_items WHERE world_id = 'meadow' AND id = 'forged'")).rows[0].n).toBe(1);
+    expect((await pg.query<{ name: string }>('SELECT name FROM rm_characters WHERE id = $1', [p0!.characterId])).rows[0]!.name).not.toBe('Mallory');
+    expect((await pg.query<{ n: number }>("SELECT count(*)::int AS n FROM rm_items WHERE world_id = 'meadow' AND id = 'forged'")).rows[0]!.n).toBe(1);
     await deltasSince(swappedAt);
   }, 60_000);
 
@@ -175,7 +175,7 @@ describe('ops rebuild: shadow tables swapped in under play', () => {
     expect(verified.stdout).toContain('verify: OK');
     // A fold of the log again, now at rest: nothing differs, and not a byte of the live rows changes.
     const live = await dumpReadModels(pg);
-    expect(live.rm_characters.length).toBeGreaterThanOrEqual(players.length);
+    expect(live.rm_characters!.length).toBeGreaterThanOrEqual(players.length);
     const again = await rebuild();
     expect(again).toMatchObject({ caughtUp: 0, rowsWritten: 0, drift: { rows: 0 } });
     expect(await dumpReadModels(pg)).toEqual(live);
