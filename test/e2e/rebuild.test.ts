@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { WORLDS } from '@tilemud/domain';
 import { migrate } from '../../libs/runtime/src/migrate';
 import { connectNats, destroyTopology, topology } from '../../libs/runtime/src/nats';
 import { dumpReadModels } from '../support/db';
@@ -185,7 +186,7 @@ describe('ops rebuild: shadow tables swapped in under play', () => {
     const before = await dumpReadModels(pg);
     const unknown = await ops(['rebuild', '--world', 'atlantis']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown world: atlantis (worlds: lobby, meadow)');
+    expect(unknown.stderr).toContain(`unknown world: atlantis (worlds: ${[...WORLDS.keys()].join(', ')})`);
     const page = await ops(['rebuild', '--page', '5']);
     expect(page.code).toBe(2);
     expect(page.stderr).toContain('--page: must be at least 100');

@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { AdminWorldsResponseSchema, WorldEventsPageSchema, WorldMapSchema, WorldStateAtSchema, type AuthResponse, type Snapshot, type WorldStateAt } from '@tilemud/contracts';
-import { foldLog, getWorld } from '@tilemud/domain';
+import { foldLog, getWorld, WORLDS } from '@tilemud/domain';
 import { WorldSnapshots } from '@tilemud/runtime';
 import { api, isFullDelta, joinPlayer, type TestClient } from '../support/client';
 import { eventually } from '../support/eventually';
@@ -137,7 +137,7 @@ describe('time travel (GET /api/admin/worlds…)', () => {
     expect(mine.head).toBe(mine.projectedSeq);
     expect(mine.head).toBeGreaterThan(5);
     expect(mine.deadLetters).toBe(1);
-    expect(worlds.worlds.map((w) => w.id).sort()).toEqual(['lobby', 'meadow']);
+    expect(worlds.worlds.map((w) => w.id).sort()).toEqual([...WORLDS.keys()].sort());
   });
 
   it('refuses bad input with 400, an unknown world with 404, a player without the role with 403, no token with 401', async () => {
