@@ -50,7 +50,10 @@ const meta = {
   stamp: plan.stamp,
   quick: plan.quick,
   cpus: os.cpus().length,
-  loadAverage: os.loadavg().map((l) => l.toFixed(1)).join(' '),
+  loadAverage: os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' '),
 };
 ctx.log(`bench ${plan.stamp}: ${plan.jobs.join(', ')}${plan.quick ? ' (quick)' : ''}`);
 const { results, cleanupProblems, interrupted } = await runSuite(ctx, plan, reportsDirFor(plan));

@@ -54,7 +54,7 @@ function overview() {
     'commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Every command takes --help, --json and --progress. The environment is the apps\' (DATABASE_URL, NATS_URL, NATS_PREFIX).',
+    "Every command takes --help, --json and --progress. The environment is the apps' (DATABASE_URL, NATS_URL, NATS_PREFIX).",
   ].join('\n');
 }
 

@@ -20,7 +20,11 @@ export function installDir(lockText, tmp = os.tmpdir()) {
   return path.join(tmp, `tilemud-bench-colyseus-${hash}`);
 }
 
-const exists = (p) => stat(p).then(() => true, () => false);
+const exists = (p) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 
 /** Answers { dir } when Colyseus is installed (now or before), else { skipped: why }. */
 export async function ensureColyseus(ctx) {
@@ -48,7 +52,12 @@ export async function ensureColyseus(ctx) {
   if (r.code !== 0) {
     await rm(work, { recursive: true, force: true });
     // npm's first error lines name the cause (code, then e.g. "request to … failed, reason: …").
-    const why = child.lines.filter((l) => /npm (ERR!|error)/.test(l)).slice(0, 2).map((l) => l.replace(/^npm (ERR!|error)\s*/, '')).join(' / ') || `exit ${r.code ?? r.signal}`;
+    const why =
+      child.lines
+        .filter((l) => /npm (ERR!|error)/.test(l))
+        .slice(0, 2)
+        .map((l) => l.replace(/^npm (ERR!|error)\s*/, ''))
+        .join(' / ') || `exit ${r.code ?? r.signal}`;
     return { skipped: `npm install failed: ${why.slice(0, 300)}` };
   }
   await writeFile(path.join(work, MARKER), `${new Date().toISOString()}\n`);

@@ -12,7 +12,11 @@ const summary = (values) => {
 };
 
 test('bucketPercentile is nearest-rank over the buckets, clamped to min and max', () => {
-  const buckets = [[1, 50], [2, 40], [10, 10]];
+  const buckets = [
+    [1, 50],
+    [2, 40],
+    [10, 10],
+  ];
   assert.equal(bucketPercentile(buckets, 50), 1);
   assert.equal(bucketPercentile(buckets, 51), 2);
   assert.equal(bucketPercentile(buckets, 90), 2);

@@ -73,7 +73,10 @@ export function parsePlan(argv, now = new Date()) {
   const quick = v.quick === true;
   let only = JOBS;
   if (v.only !== undefined) {
-    only = v.only.split(',').map((s) => s.trim()).filter(Boolean);
+    only = v.only
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const unknown = only.filter((j) => !JOBS.includes(j));
     if (only.length === 0 || unknown.length) throw new UsageError(`--only: unknown job(s) ${unknown.join(', ') || '(none given)'}; jobs: ${JOBS.join(', ')}`);
   }

@@ -12,7 +12,10 @@ test('the default plan runs every job at the issue sizes', () => {
   assert.equal(p.oneWorld.sessions, 500);
   assert.equal(p.spread.sessions, 2000);
   assert.deepEqual(p.spread.worlds, TEN_WORLDS);
-  assert.deepEqual(p.saturation.map((s) => s.offered), [1000, 2000, 4000, 6000, 8000, 10_000]);
+  assert.deepEqual(
+    p.saturation.map((s) => s.offered),
+    [1000, 2000, 4000, 6000, 8000, 10_000],
+  );
   for (const s of p.saturation) assert.equal(s.sessions * s.rate, s.offered);
   assert.equal(p.idle.sessions, 10_000);
   assert.equal(sessionCeiling(p), 10_100);

@@ -10,7 +10,22 @@ test('niceTicks: round steps from 0 past the maximum', () => {
 });
 
 test('lineChartSvg: one polyline and legend entry per series, points inside the plot', () => {
-  const svg = lineChartSvg({ title: 'a < b', xLabel: 'x', yLabel: 'ms', series: [{ name: 'ack p99', points: [[0, 0], [10, 5], [20, null]] }, { name: 'delta p99', points: [[10, 10]] }] });
+  const svg = lineChartSvg({
+    title: 'a < b',
+    xLabel: 'x',
+    yLabel: 'ms',
+    series: [
+      {
+        name: 'ack p99',
+        points: [
+          [0, 0],
+          [10, 5],
+          [20, null],
+        ],
+      },
+      { name: 'delta p99', points: [[10, 10]] },
+    ],
+  });
   assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   assert.match(svg, /<\/svg>\n$/);
   assert.match(svg, /a &lt; b/);
@@ -24,7 +39,11 @@ test('lineChartSvg: one polyline and legend entry per series, points inside the 
 });
 
 test('saturationChart plots the steps, or the runs there were without a curve', () => {
-  const steps = [{ offeredPerSec: 2000, ackMs: { p50: 3, p99: 9 }, deltaMs: { p99: 19 } }, { offeredPerSec: 1000, ackMs: { p50: 2, p99: 8 }, deltaMs: null }, { offeredPerSec: 4000, error: 'x' }];
+  const steps = [
+    { offeredPerSec: 2000, ackMs: { p50: 3, p99: 9 }, deltaMs: { p99: 19 } },
+    { offeredPerSec: 1000, ackMs: { p50: 2, p99: 8 }, deltaMs: null },
+    { offeredPerSec: 4000, error: 'x' },
+  ];
   const svg = saturationChart({ saturation: { steps } }, 'T');
   assert.equal((svg.match(/<circle/g) ?? []).length, 5);
   const fallback = saturationChart({ tilemud500: { offeredPerSec: 500, ackMs: { p50: 1, p99: 2 }, deltaMs: { p99: 3 } } }, 'T');

@@ -8,7 +8,12 @@ const lat = (p50, p99) => ({ count: 10, p50, p95: p99, p99 });
 const results = {
   tilemud500: { sessions: { requested: 500 }, ackMs: lat(5, 20), deltaMs: lat(30, 60), acksPerSec: 499.5, offeredPerSec: 500 },
   colyseus500: { sessions: { requested: 500 }, ackMs: lat(1, 40), deltaMs: lat(47, 90), acksPerSec: 500 },
-  saturation: { steps: [{ offeredPerSec: 1000, acksPerSec: 998, ackMs: lat(4, 12) }, { offeredPerSec: 2000, error: 'load saturation-2000#0 wrote no report' }] },
+  saturation: {
+    steps: [
+      { offeredPerSec: 1000, acksPerSec: 998, ackMs: lat(4, 12) },
+      { offeredPerSec: 2000, error: 'load saturation-2000#0 wrote no report' },
+    ],
+  },
   idle: { sessions: { live: 10000 }, kibPerSession: 12.25 },
   coldstart: { logEvents: 12345, sequencerMs: 900, projectorMs: 800 },
 };
@@ -50,7 +55,13 @@ test('saturation steps, idle and cold start rows; a failed step says so', () => 
 });
 
 test('formatTable pads every column to one width', () => {
-  const text = formatTable(['a', 'bb'], [['xxx', 'y'], ['z', 'wwww']]);
+  const text = formatTable(
+    ['a', 'bb'],
+    [
+      ['xxx', 'y'],
+      ['z', 'wwww'],
+    ],
+  );
   const lines = text.split('\n');
   assert.equal(lines.length, 4);
   assert.equal(new Set(lines.map((l) => l.length)).size, 1);

@@ -19,10 +19,29 @@ export function splitSessions(n, k) {
  */
 export async function runTileLoad(ctx, system, step, dir) {
   const shares = splitSessions(step.sessions, step.procs ?? 1);
-  ctx.log(`tilemud ${step.name}: ${step.sessions} sessions × ${step.rate}/s for ${step.duration} s` + `${step.worlds ? ` over ${step.worlds.length} worlds` : ' in one world'}${shares.length > 1 ? `, ${shares.length} harness processes` : ''}`);
+  ctx.log(
+    `tilemud ${step.name}: ${step.sessions} sessions × ${step.rate}/s for ${step.duration} s` +
+      `${step.worlds ? ` over ${step.worlds.length} worlds` : ' in one world'}${shares.length > 1 ? `, ${shares.length} harness processes` : ''}`,
+  );
   const runs = shares.map((sessions, i) => {
     const report = path.join(dir, `${step.name}-${i}.report.json`);
-    const args = [path.join(ROOT, 'scripts', 'load.mjs'), '--url', system.baseUrl, '--sessions', String(sessions), '--duration', String(step.duration), '--rate', String(step.rate), '--chat', String(step.chat ?? 0.05), '--grace', String(step.grace ?? 5), '--report', report];
+    const args = [
+      path.join(ROOT, 'scripts', 'load.mjs'),
+      '--url',
+      system.baseUrl,
+      '--sessions',
+      String(sessions),
+      '--duration',
+      String(step.duration),
+      '--rate',
+      String(step.rate),
+      '--chat',
+      String(step.chat ?? 0.05),
+      '--grace',
+      String(step.grace ?? 5),
+      '--report',
+      report,
+    ];
     if (step.ramp) args.push('--ramp', String(step.ramp));
     if (step.worlds) args.push('--worlds', step.worlds.join(','), '--database-url', system.databaseUrl);
     // The harness's progress lines (every few seconds) and its phase lines go to the bench's log.

@@ -107,7 +107,11 @@ const flagLabel = (name, spec) => (spec.kind === 'bool' ? `--${name}` : `--${nam
 /** Left-aligned columns, a header row first; every cell is a string. */
 export function table(rows, columns = rows.length ? Object.keys(rows[0]) : []) {
   const width = Object.fromEntries(columns.map((c) => [c, Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length))]));
-  const line = (r) => columns.map((c) => String(r[c] ?? '').padEnd(width[c])).join('  ').trimEnd();
+  const line = (r) =>
+    columns
+      .map((c) => String(r[c] ?? '').padEnd(width[c]))
+      .join('  ')
+      .trimEnd();
   return [line(Object.fromEntries(columns.map((c) => [c, c]))), ...rows.map(line)].join('\n');
 }
 

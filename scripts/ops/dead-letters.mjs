@@ -82,7 +82,11 @@ async function list(db, { json }) {
   }));
   const heads = Object.keys(table[0]);
   const width = Object.fromEntries(heads.map((h) => [h, Math.max(h.length, ...table.map((r) => r[h].length))]));
-  const line = (r) => heads.map((h) => r[h].padEnd(width[h])).join('  ').trimEnd();
+  const line = (r) =>
+    heads
+      .map((h) => r[h].padEnd(width[h]))
+      .join('  ')
+      .trimEnd();
   return [line(Object.fromEntries(heads.map((h) => [h, h]))), ...table.map(line)].join('\n');
 }
 

@@ -132,10 +132,21 @@ const toLine = (e) => ({
 const COLUMNS = ['seq', 'recorded at', 'type', 'character', 'intent', 'what'];
 /** Followed rows come one by one: fixed widths instead of a table's measured ones. */
 const WIDTHS = [8, 23, 24, 9, 7];
-const fixed = (cells) => cells.map((c, i) => (i < WIDTHS.length ? c.padEnd(WIDTHS[i]) : c)).join('  ').trimEnd();
+const fixed = (cells) =>
+  cells
+    .map((c, i) => (i < WIDTHS.length ? c.padEnd(WIDTHS[i]) : c))
+    .join('  ')
+    .trimEnd();
 
 function row(e) {
-  return [String(e.seq), e.recordedAt.replace('T', ' ').slice(0, 23), e.type, e.characterId ? e.characterId.slice(0, 8) : '-', e.intentSeq === null ? '-' : `${e.intentSeq}.${e.eventIndex}`, summary(e)];
+  return [
+    String(e.seq),
+    e.recordedAt.replace('T', ' ').slice(0, 23),
+    e.type,
+    e.characterId ? e.characterId.slice(0, 8) : '-',
+    e.intentSeq === null ? '-' : `${e.intentSeq}.${e.eventIndex}`,
+    summary(e),
+  ];
 }
 
 /** One short phrase per event type, for the table. */

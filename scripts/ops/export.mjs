@@ -42,9 +42,13 @@ async function run(ctx, opts) {
         worlds: Object.fromEntries(heads.map((w) => [w.worldId, { head: w.head, events: w.events }])),
       };
       await out(`${JSON.stringify(header)}\n`);
-      const bar = progress('export', heads.reduce((n, w) => n + w.events, 0), { enabled: opts.progress });
+      const bar = progress(
+        'export',
+        heads.reduce((n, w) => n + w.events, 0),
+        { enabled: opts.progress },
+      );
       for (const w of heads) {
-        for (let after = 0; ; ) {
+        for (let after = 0; ;) {
           const rows = await log.exportPage(w.worldId, after, PAGE);
           if (!rows.length) break;
           await out(rows.map((r) => `${r.json}\n`).join(''));
@@ -62,7 +66,11 @@ async function run(ctx, opts) {
   }
   const text = opts.json
     ? JSON.stringify(summary)
-    : `exported ${summary.events} events of ${Object.entries(summary.worlds).map(([id, w]) => `${id} (1..${w.head})`).join(', ') || 'no world'}${opts.out ? ` to ${opts.out}` : ''}`;
+    : `exported ${summary.events} events of ${
+        Object.entries(summary.worlds)
+          .map(([id, w]) => `${id} (1..${w.head})`)
+          .join(', ') || 'no world'
+      }${opts.out ? ` to ${opts.out}` : ''}`;
   // With the data on stdout, the summary goes beside it.
   if (file) return text;
   process.stderr.write(`${text}\n`);

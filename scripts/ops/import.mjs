@@ -70,7 +70,9 @@ async function run(ctx, opts) {
         if (broken) throw new Failure(`import: world ${w} seq ${broken.seq}: ${broken.problem}; nothing imported`);
         const top = await log.head(w);
         if (top !== header.worlds[w].head || counts.get(w) !== header.worlds[w].events) {
-          throw new Failure(`import: world ${w}: the header says ${header.worlds[w].events} events up to seq ${header.worlds[w].head}, the file had ${counts.get(w) ?? 0} up to ${top}; nothing imported`);
+          throw new Failure(
+            `import: world ${w}: the header says ${header.worlds[w].events} events up to seq ${header.worlds[w].head}, the file had ${counts.get(w) ?? 0} up to ${top}; nothing imported`,
+          );
         }
       }
       await db.query('COMMIT');
@@ -81,7 +83,9 @@ async function run(ctx, opts) {
     }
   });
   if (opts.json) return JSON.stringify({ imported: summary.worlds });
-  return `imported ${Object.entries(summary.worlds).map(([w, s]) => `${w}: ${s.events} events (1..${s.head})`).join(', ')}`;
+  return `imported ${Object.entries(summary.worlds)
+    .map(([w, s]) => `${w}: ${s.events} events (1..${s.head})`)
+    .join(', ')}`;
 }
 
 /**

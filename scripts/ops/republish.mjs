@@ -74,7 +74,7 @@ async function refill(ctx, log, nats, worldId, from, to, opts) {
   result.held = held.size;
   const bar = progress(`republish ${worldId}`, to - from + 1, { enabled: opts.progress });
   const suffix = `:republish-${Date.now().toString(36)}`;
-  for (let after = from - 1; after < to; ) {
+  for (let after = from - 1; after < to;) {
     const page = await log.eventsAfter(worldId, after, { upTo: to, limit: PAGE });
     if (!page.length) break;
     const missing = page.filter((e) => !held.has(e.seq));

@@ -30,9 +30,7 @@ export const minClientVersionCommand = {
     } finally {
       await nc.close();
     }
-    return opts.json
-      ? JSON.stringify({ minClientVersion: version })
-      : `minClientVersion is now ${version} (gateways started with a higher MIN_CLIENT_VERSION keep theirs)`;
+    return opts.json ? JSON.stringify({ minClientVersion: version }) : `minClientVersion is now ${version} (gateways started with a higher MIN_CLIENT_VERSION keep theirs)`;
   },
 };
 

@@ -15,9 +15,7 @@ export function stateView(map, { seq, state, fromSnapshot, folded }, chatEvents,
   const all = [...state.characters.values()].sort(byId);
   return {
     world: { id: map.id, name: map.name, width: map.width, height: map.height, seq, recordedAt: recordedAt ?? null },
-    characters: all
-      .filter((c) => c.online)
-      .map((c) => ({ id: c.id, name: c.name, worldId: map.id, x: c.x, y: c.y, facing: c.facing, inventory: inventory(c), ...(c.away ? { away: true } : {}) })),
+    characters: all.filter((c) => c.online).map((c) => ({ id: c.id, name: c.name, worldId: map.id, x: c.x, y: c.y, facing: c.facing, inventory: inventory(c), ...(c.away ? { away: true } : {}) })),
     items: [...state.items.values()].sort(byId).map((i) => ({ id: i.id, kind: i.kind, x: i.x, y: i.y })),
     chat: chatEvents.map((e) => ({
       id: e.payload.messageId,
@@ -25,9 +23,7 @@ export function stateView(map, { seq, state, fromSnapshot, folded }, chatEvents,
       text: e.payload.text,
       at: new Date(e.payload.at).toISOString(),
     })),
-    offline: all
-      .filter((c) => !c.online)
-      .map((c) => ({ id: c.id, name: c.name, x: c.x, y: c.y, facing: c.facing, inventory: inventory(c), ...(c.departedTo ? { departedTo: c.departedTo } : {}) })),
+    offline: all.filter((c) => !c.online).map((c) => ({ id: c.id, name: c.name, x: c.x, y: c.y, facing: c.facing, inventory: inventory(c), ...(c.departedTo ? { departedTo: c.departedTo } : {}) })),
     fold: { fromSnapshot, folded },
   };
 }

@@ -47,11 +47,7 @@ function render(v) {
   const inv = (c) => c.inventory.map((i) => i.kind).join(', ') || '-';
   const w = v.world;
   const from = v.fold.fromSnapshot ? `the world snapshot at seq ${v.fold.fromSnapshot}` : 'the empty world (no world snapshot at or below it)';
-  const parts = [
-    `world ${w.id} (${w.name}, ${w.width}x${w.height}) at seq ${w.seq}${w.recordedAt ? `, recorded ${w.recordedAt}` : ''}`,
-    `folded ${v.fold.folded} event(s) onto ${from}`,
-    '',
-  ];
+  const parts = [`world ${w.id} (${w.name}, ${w.width}x${w.height}) at seq ${w.seq}${w.recordedAt ? `, recorded ${w.recordedAt}` : ''}`, `folded ${v.fold.folded} event(s) onto ${from}`, ''];
   parts.push(`characters online: ${v.characters.length}`);
   if (v.characters.length) {
     parts.push(table(v.characters.map((c) => ({ id: c.id, name: c.name, at: `${c.x},${c.y}`, facing: c.facing, status: c.away ? 'away' : 'online', inventory: inv(c) }))));

@@ -55,7 +55,7 @@ export async function expectedReadModels(ctx, log, targets, bar) {
   const worlds = new Map();
   for (const { worldId, to } of targets) {
     const lines = [];
-    for (let after = 0; after < to; ) {
+    for (let after = 0; after < to;) {
       const page = await log.eventsAfter(worldId, after, { upTo: to, limit: PAGE });
       if (!page.length) break;
       const envelopes = page.map(ctx.libs.runtime.envelopeOf);
@@ -112,4 +112,3 @@ export function compareReadModels(stored, expected) {
   each('rm_worlds', stored.worlds, expected.worlds, (key, a, b) => ({ worldId: key, seq: (b ?? a).seq }));
   return problems;
 }
-

@@ -5,12 +5,16 @@ import { table } from './cli.mjs';
 
 /** The checks, in the order their problems rank, with what each one holds when it passes. */
 const CHECKS = [
-  ['guards', () => 'action_events refuses UPDATE, DELETE and TRUNCATE, and hashes every insert into its world\'s chain'],
+  ['guards', () => "action_events refuses UPDATE, DELETE and TRUNCATE, and hashes every insert into its world's chain"],
   ['log', (r) => `${r.worlds.length} world(s), ${r.worlds.reduce((n, w) => n + w.events, 0)} events: gapless from seq 1, each prev_hash its predecessor's hash, each hash its event's`],
   ['truncation', () => "no checkpoint, world snapshot or stream message remembers a seq past its world's head"],
   ['checkpoints', () => "no projection checkpoint ahead of its world's head"],
   ['snapshots', () => "no world snapshot past its world's head"],
-  ['stream', (r, opts) => (opts.streamLast === 0 ? 'skipped (--stream-last 0)' : `the EVENTS stream holds ${opts.streamLast === 'all' ? 'every seq' : `each world's last ${opts.streamLast} seqs`} as the log does`)],
+  [
+    'stream',
+    (r, opts) =>
+      opts.streamLast === 0 ? 'skipped (--stream-last 0)' : `the EVENTS stream holds ${opts.streamLast === 'all' ? 'every seq' : `each world's last ${opts.streamLast} seqs`} as the log does`,
+  ],
   ['read-model', (r, opts) => (opts.skipReadModels ? 'skipped (--skip-read-models)' : "the read models equal the projector's fold of the log up to each checkpoint")],
 ];
 /** Problems listed per check and world; the rest are counted. */

@@ -54,7 +54,7 @@ export async function checkStream(ctx, log, nats, world, last, maxAgeMs, showPro
   }
   const oldest = Date.now() - maxAgeMs + 60_000;
   const youngest = Date.now() - IN_FLIGHT_MS;
-  for (let after = from - 1; after < world.head; ) {
+  for (let after = from - 1; after < world.head;) {
     const page = await log.eventsAfter(worldId, after, { upTo: world.head, limit: PAGE });
     if (!page.length) break;
     for (const e of page) {

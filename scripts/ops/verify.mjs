@@ -49,7 +49,8 @@ async function run(ctx, opts) {
         const w = world(cp.worldId);
         if (cp.projection === PROJECTION) w.checkpoint = cp.seq;
         witnesses.push({ worldId: cp.worldId, what: `checkpoint ${cp.projection}`, seq: cp.seq });
-        if (cp.seq > w.head) problems.push({ check: 'checkpoints', worldId: cp.worldId, seq: w.head + 1, message: `checkpoint ${cp.projection} is at seq ${cp.seq} but the log ends at seq ${w.head}` });
+        if (cp.seq > w.head)
+          problems.push({ check: 'checkpoints', worldId: cp.worldId, seq: w.head + 1, message: `checkpoint ${cp.projection} is at seq ${cp.seq} but the log ends at seq ${w.head}` });
       }
       for (const [worldId, seq] of await new runtime.WorldSnapshots(db).newest()) {
         const w = world(worldId);
@@ -59,7 +60,11 @@ async function run(ctx, opts) {
       }
       if (!opts.skipReadModels) {
         const targets = [...worlds.values()].map((w) => ({ worldId: w.worldId, to: Math.min(w.checkpoint ?? 0, w.head) }));
-        const bar = progress('verify read models', targets.reduce((n, t) => n + t.to, 0), { enabled: opts.progress });
+        const bar = progress(
+          'verify read models',
+          targets.reduce((n, t) => n + t.to, 0),
+          { enabled: opts.progress },
+        );
         const expected = await expectedReadModels(ctx, log, targets, bar);
         bar.done();
         problems.push(...compareReadModels(await storedReadModels(db), expected));

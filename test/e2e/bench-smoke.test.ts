@@ -9,6 +9,15 @@ import { spawnTracked } from '../support/processes';
 
 const ROOT = join(__dirname, '..', '..');
 
+/** The parts of the bench's JSON report (scripts/bench) this smoke test reads. */
+interface BenchDoc {
+  results: {
+    tilemud500: { sessions: { live: number }; acksPerSec: number; ackMs: { p50: unknown; p99: unknown }; deltaMs: { p50: unknown; p99: unknown } };
+    idle: { sessions: { live: number }; kibPerSession: unknown };
+  };
+  cleanupProblems: unknown[];
+}
+
 /**
  * `npm run bench` works: a tiny quick run of the one-world job and the idle-memory job prints the
  * table and writes the JSON (with numbers) and the SVG, and removes the system it made (database,
@@ -42,7 +51,7 @@ describe('bench smoke (npm run bench -- --quick)', () => {
     const files = readdirSync(out);
     const json = files.find((f) => /^bench-.*\.json$/.test(f))!;
     expect(files).toContain(json.replace(/\.json$/, '.svg'));
-    const doc = JSON.parse(readFileSync(join(out, json), 'utf8'));
+    const doc = JSON.parse(readFileSync(join(out, json), 'utf8')) as BenchDoc;
     const t = doc.results.tilemud500;
     expect(t.sessions.live).toBe(4);
     expect(t.acksPerSec).toBeGreaterThan(0);

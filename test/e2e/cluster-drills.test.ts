@@ -18,7 +18,8 @@ function longestPause(players: DrillPlayer[], from: number): number {
 
 /** Resumes a gateway has answered (tilemud_gateway_resumes_total, any outcome). */
 async function resumesAt(gateway: AppProcess): Promise<number> {
-  const text = String((await gateway.get('/metrics'))?.body ?? '');
+  const body = (await gateway.get('/metrics'))?.body;
+  const text = typeof body === 'string' ? body : '';
   return [...text.matchAll(/^tilemud_gateway_resumes_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
 }
 
@@ -121,7 +122,12 @@ describe('cluster drills', () => {
       const reconnectsBefore = players.reduce((n, p) => n + p.reconnects, 0);
       const killedAt = Date.now();
       await cluster.gateways[0]!.kill();
-      await eventually('the killed gateway\'s players to reconnect, resume and play again', () => players.some((p) => p.reconnects > 0) && everyonePlaysAfter(players, killedAt + 500), 40_000, () => players.map((p) => ({ reconnects: p.reconnects, resumed: p.resumed })));
+      await eventually(
+        "the killed gateway's players to reconnect, resume and play again",
+        () => players.some((p) => p.reconnects > 0) && everyonePlaysAfter(players, killedAt + 500),
+        40_000,
+        () => players.map((p) => ({ reconnects: p.reconnects, resumed: p.resumed })),
+      );
       report.c_gatewayKilled = {
         playersMoved: players.reduce((n, p) => n + p.reconnects, 0) - reconnectsBefore,
         resumed: players.reduce((n, p) => n + p.resumed, 0),
@@ -161,7 +167,11 @@ describe('cluster drills', () => {
       const restartAt = Date.now();
       await cluster.restartNats(victim);
       // While the cluster elects, a stream's info may time out: that is "not yet".
-      const allCurrent = () => cluster.streamReplicas().then((r) => Object.values(r).every((s) => s.replicas === 3 && s.current === 3), () => false);
+      const allCurrent = () =>
+        cluster.streamReplicas().then(
+          (r) => Object.values(r).every((s) => s.replicas === 3 && s.current === 3),
+          () => false,
+        );
       await eventually('every stream with 3 current replicas again', allCurrent, 60_000, () => cluster.streamReplicas().catch((e: Error) => e.message));
       await eventually('every player playing after the restart', () => everyonePlaysAfter(players, Date.now() - 2000), 30_000);
       report.d_natsNodeKilled = {

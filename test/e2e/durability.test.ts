@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { connect, NatsConnection } from '@nats-io/transport-node';
 import type { Client } from 'pg';
-import { sleep, TestClient, joinPlayer } from '../support/client';
+import { isIntentAck } from '@tilemud/contracts';
+import { TestClient, joinPlayer } from '../support/client';
 import { db, dumpReadModels } from '../support/db';
 import { streamSeqs } from '../support/streams';
 import { eventually } from '../support/eventually';
@@ -18,8 +19,8 @@ function ops(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 async function logMax(pg: Client, worldId: string): Promise<number> {
-  const { rows } = await pg.query('SELECT coalesce(max(seq), 0)::int AS max FROM action_events WHERE world_id = $1', [worldId]);
-  return rows[0].max;
+  const { rows } = await pg.query<{ max: number }>('SELECT coalesce(max(seq), 0)::int AS max FROM action_events WHERE world_id = $1', [worldId]);
+  return rows[0]!.max;
 }
 
 describe('durability: nothing acked is lost, nothing is acked before it is durable', () => {
@@ -57,17 +58,21 @@ describe('durability: nothing acked is lost, nothing is acked before it is durab
     expect(refused).toMatchObject({ status: 'rejected', error: { code: 'UNAVAILABLE', category: 'unavailable', retryable: true } });
     // The other player in the same batch window is unaffected.
     expect((await b.move(b.freeDirection())).status).toBe('applied');
-    await sleep(300);
-    expect(a.received.filter((m) => m.type === 'event.ack' && m.intentSeq === refused.intentSeq && m.status === 'applied')).toEqual([]);
+    // Not a pause: a marker through the pipeline after the refusal. Once `a` sees its delta, an
+    // applied ack for the refused move (a hidden retry) would have come before it.
+    const marker = await b.intent('intent.chat', { text: 'barrier: after the refused move', channel: 'world' });
+    expect(marker.status).toBe('applied');
+    await a.waitForType('event.state_delta', (m) => m.seq >= marker.seq!, 10_000, 0, `the barrier's delta (seq ${marker.seq}) after the refused move`);
+    expect(a.received.filter((m) => isIntentAck(m) && m.intentSeq === refused.intentSeq && m.status === 'applied')).toEqual([]);
     const { rowCount } = await pg.query('SELECT 1 FROM action_events WHERE character_id = $1 AND intent_seq = $2', [a.characterId, refused.intentSeq]);
     expect(rowCount).toBe(0);
 
     await pg.query('DROP TRIGGER test_fail_append ON action_events');
     const from = a.received.length;
     a.send({ type: 'intent.move', intentSeq: refused.intentSeq, payload: { direction: dir } });
-    const retried = await a.waitFor((m) => m.type === 'event.ack' && m.intentSeq === refused.intentSeq, 10_000, from);
-    expect(retried).toMatchObject({ status: 'applied', seq: expect.any(Number) });
-    const rows = await pg.query('SELECT seq FROM action_events WHERE character_id = $1 AND intent_seq = $2', [a.characterId, refused.intentSeq]);
+    const retried = await a.waitForAck(refused.intentSeq, 10_000, from);
+    expect(retried).toMatchObject({ status: 'applied', seq: expect.any(Number) as number });
+    const rows = await pg.query<{ seq: string }>('SELECT seq FROM action_events WHERE character_id = $1 AND intent_seq = $2', [a.characterId, refused.intentSeq]);
     expect(rows.rows.map((r) => Number(r.seq))).toEqual([retried.seq]);
   });
 
@@ -84,21 +89,24 @@ describe('durability: nothing acked is lost, nothing is acked before it is durab
     await Promise.race([
       seqOut.exited,
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`the sequencer with the failpoint did not die within 20 s:\n${seqOut.since().slice(-4000)}\ngateway:\n${system.apps.gateway.output.slice(-3000)}`)), 20_000);
+        timer = setTimeout(
+          () => reject(new Error(`the sequencer with the failpoint did not die within 20 s:\n${seqOut.since().slice(-4000)}\ngateway:\n${system.apps.gateway.output.slice(-3000)}`)),
+          20_000,
+        );
       }),
     ]).finally(() => clearTimeout(timer));
-    const committed = await pg.query('SELECT seq FROM action_events WHERE character_id = $1 AND intent_seq = $2', [a.characterId, intentSeq]);
+    const committed = await pg.query<{ seq: string }>('SELECT seq FROM action_events WHERE character_id = $1 AND intent_seq = $2', [a.characterId, intentSeq]);
     expect(committed.rowCount).toBe(1);
-    const seq = Number(committed.rows[0].seq);
+    const seq = Number(committed.rows[0]!.seq);
     expect(await streamSeqs(nc, 'lobby')).not.toContain(seq); // never published
-    expect(a.received.some((m) => m.type === 'event.ack' && m.intentSeq === intentSeq)).toBe(false); // never acked
+    expect(a.received.some((m) => isIntentAck(m) && m.intentSeq === intentSeq)).toBe(false); // never acked
 
     await system.apps.sequencer.start({ TILEMUD_FAILPOINT: undefined });
     // The world sees it...
-    await b.waitFor((m) => m.type === 'event.state_delta' && m.seq >= seq && m.prevSeq < seq, 15_000);
+    await b.waitForType('event.state_delta', (m) => m.seq >= seq && m.prevSeq < seq, 15_000, 0, `the delta holding the republished seq ${seq}`);
     // ...the intent, redelivered or resent, is answered with the seq it was committed at...
     a.send({ type: 'intent.move', intentSeq, payload: { direction: 'north' } });
-    const ack = await a.waitFor((m) => m.type === 'event.ack' && m.intentSeq === intentSeq, 15_000);
+    const ack = await a.waitForAck(intentSeq, 15_000);
     expect(ack).toMatchObject({ status: 'duplicate', seq, originalStatus: 'applied' });
     // ...and the stream holds every event of the log exactly once. (Not necessarily in seq order:
     // an earlier suite of the run may have deleted the run's stream, and a stream refilled while new
@@ -111,11 +119,11 @@ describe('durability: nothing acked is lost, nothing is acked before it is durab
   it('rebuilds the read models from the log to the same rows, beside the running projector (ops rebuild)', async () => {
     await a.intent('intent.chat', { text: 'before the rebuild', channel: 'world' });
     const max = await logMax(pg, 'lobby');
-    const cp = async () => (await pg.query("SELECT coalesce(max(seq), 0)::int AS seq FROM projection_checkpoints WHERE world_id = 'lobby'")).rows[0].seq;
+    const cp = async () => (await pg.query<{ seq: number }>("SELECT coalesce(max(seq), 0)::int AS seq FROM projection_checkpoints WHERE world_id = 'lobby'")).rows[0]!.seq;
     await eventually('the projector to reach the log head', async () => (await cp()) >= max, 15_000);
     const before = await dumpReadModels(pg);
-    expect(before.rm_characters.length).toBeGreaterThan(0);
-    expect(before.rm_chat.length).toBeGreaterThan(0);
+    expect(before.rm_characters!.length).toBeGreaterThan(0);
+    expect(before.rm_chat!.length).toBeGreaterThan(0);
 
     // The projector keeps running: the rebuild folds the log into shadow tables and swaps them in.
     const r = await ops(['rebuild', '--world', 'lobby', '--json']);

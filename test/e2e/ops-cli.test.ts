@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Client } from 'pg';
+import type { IntentAck } from '@tilemud/contracts';
 import { foldLog, getWorld } from '@tilemud/domain';
 import { LogReader, WorldSnapshots } from '@tilemud/runtime';
 import { migrate } from '../../libs/runtime/src/migrate';
@@ -53,13 +54,63 @@ function opsWithInput(args: string[], input: string, env: Record<string, string>
 }
 
 /** One step that the world takes: a step into a tile another player just took is refused, so try again. */
-async function step(c: TestClient): Promise<any> {
-  let ack: any;
-  for (let i = 0; i < 10 && ack?.status !== 'applied'; i++) ack = await c.move(c.freeDirection());
+async function step(c: TestClient): Promise<IntentAck> {
+  let ack = await c.move(c.freeDirection());
+  for (let i = 1; i < 10 && ack.status !== 'applied'; i++) ack = await c.move(c.freeDirection());
   return ack;
 }
 
-const ndjson = (text: string) => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+/** The operator command's output, as far as this suite reads it (scripts/ops is plain JavaScript: these shapes are its contract here). */
+interface EventLine {
+  worldId: string;
+  seq: number;
+  type: string;
+  characterId: string | null;
+  intentSeq: number;
+  eventIndex: number;
+  recordedAt: string;
+  data: { text?: string; characterId?: string };
+}
+interface StateReport {
+  world: { id: string; seq: number; recordedAt: string };
+  characters: unknown[];
+  items: unknown[];
+  chat: unknown[];
+  fold: { fromSnapshot: number; folded: number } | null;
+}
+interface Problem {
+  check: string;
+  worldId: string | null;
+  seq: number | null;
+  message: string;
+}
+interface VerifyReport {
+  ok: boolean;
+  first: Problem | null;
+  problems: Problem[];
+  checks: { check: string; ok: boolean }[];
+  worlds: { worldId: string; head: number; checkpoint: number }[];
+}
+interface ExportHeader {
+  format: string;
+  version: number;
+  columns: string[];
+  worlds: Record<string, { head: number }>;
+}
+interface ExportRow {
+  world_id: string;
+  seq: number;
+  hash: string;
+}
+
+/** One JSON document a line, of the shape the caller names. */
+const ndjson = <T>(text: string): T[] =>
+  text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T);
+const json = <T>(text: string): T => JSON.parse(text) as T;
 
 async function dropDatabase(url: string): Promise<void> {
   const admin = new Client({ connectionString: Object.assign(new URL(url), { pathname: '/postgres' }).toString() });
@@ -88,8 +139,8 @@ describe('the operator command', () => {
   const chats: { seq: number; text: string }[] = [];
   const bMoves: number[] = [];
 
-  const head = async () => Number((await pg.query("SELECT coalesce(max(seq), 0) AS s FROM action_events WHERE world_id = 'lobby'")).rows[0].s);
-  const checkpoint = async () => Number((await pg.query("SELECT coalesce(max(seq), 0) AS s FROM projection_checkpoints WHERE world_id = 'lobby'")).rows[0].s);
+  const head = async () => Number((await pg.query<{ s: string }>("SELECT coalesce(max(seq), 0) AS s FROM action_events WHERE world_id = 'lobby'")).rows[0]!.s);
+  const checkpoint = async () => Number((await pg.query<{ s: string }>("SELECT coalesce(max(seq), 0) AS s FROM projection_checkpoints WHERE world_id = 'lobby'")).rows[0]!.s);
   /** Stores lobby's state at `seq` as the sequencer would (a fold of its log). */
   const saveSnapshot = async (seq: number) => {
     const events = await new LogReader(pg).eventsAfter('lobby', 0, { upTo: seq });
@@ -124,12 +175,12 @@ describe('the operator command', () => {
     b = await joinPlayer(system);
     for (const text of ['first words', 'second words']) {
       const ack = await a.intent('intent.chat', { text, channel: 'world' });
-      chats.push({ seq: ack.seq, text });
+      chats.push({ seq: ack.seq!, text });
     }
     for (let i = 0; i < 4; i++) await a.move(a.freeDirection());
     for (let i = 0; i < 3; i++) {
       const ack = await b.move(b.freeDirection());
-      if (ack.status === 'applied') bMoves.push(ack.seq);
+      if (ack.status === 'applied') bMoves.push(ack.seq!);
     }
     await caughtUp();
   }, 90_000);
@@ -145,15 +196,15 @@ describe('the operator command', () => {
     if (process.env.TILEMUD_KEEP_TEST_DB !== '1') for (const url of [importUrl, DEPLOYMENT.DATABASE_URL]) await dropDatabase(url);
   });
 
-  it('lists a world\'s events filtered by character and type, as NDJSON and as a table', async () => {
+  it("lists a world's events filtered by character and type, as NDJSON and as a table", async () => {
     const r = await ops(['events', '--world', 'lobby', '--character', a.characterId, '--type', 'chat.posted', '--json']);
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    const lines = ndjson(r.stdout);
+    const lines = ndjson<EventLine>(r.stdout);
     expect(lines.map((l) => [l.seq, l.type, l.characterId, l.data.text])).toEqual(chats.map((c) => [c.seq, 'chat.posted', a.characterId, c.text]));
-    expect(lines[0]).toMatchObject({ worldId: 'lobby', intentSeq: expect.any(Number), eventIndex: 0, recordedAt: expect.any(String) });
+    expect(lines[0]).toMatchObject({ worldId: 'lobby', intentSeq: expect.any(Number) as number, eventIndex: 0, recordedAt: expect.any(String) as string });
 
-    const moves = ndjson((await ops(['events', '--world', 'lobby', '--character', b.characterId, '--type', 'character.moved,character.entered', '--json'])).stdout);
-    expect(moves[0].type).toBe('character.entered');
+    const moves = ndjson<EventLine>((await ops(['events', '--world', 'lobby', '--character', b.characterId, '--type', 'character.moved,character.entered', '--json'])).stdout);
+    expect(moves[0]!.type).toBe('character.entered');
     expect(moves.slice(1).map((l) => [l.type, l.seq])).toEqual(bMoves.map((seq) => ['character.moved', seq]));
     expect(bMoves.length).toBeGreaterThan(0);
     expect(moves.every((l) => l.data.characterId === b.characterId)).toBe(true);
@@ -176,7 +227,7 @@ describe('the operator command', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const ack = await step(a);
     expect(ack.status).toBe('applied');
-    const line = await eventually('the followed move', () => ndjson(out).find((l) => l.seq === ack.seq), 15_000);
+    const line = await eventually('the followed move', () => ndjson<EventLine>(out).find((l) => l.seq === ack.seq), 15_000);
     expect(line).toMatchObject({ type: 'character.moved', characterId: a.characterId });
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
@@ -184,20 +235,20 @@ describe('the operator command', () => {
 
   it('shows a world at a seq exactly as the full snapshot a client was sent at that seq', async () => {
     const c = await joinPlayer(system);
-    const { seq, snapshot } = c.snapshot;
+    const { seq, snapshot } = c.snapshot!;
     await c.close();
     // The world moves on; the past stays as it was.
     await step(a);
     await b.intent('intent.chat', { text: 'later words', channel: 'world' });
     const r = await ops(['state', '--world', 'lobby', '--at-seq', String(seq), '--json']);
     expect(r.code).toBe(0);
-    const state = JSON.parse(r.stdout);
+    const state = json<StateReport>(r.stdout);
     expect(state.world).toMatchObject({ id: 'lobby', seq });
     expect(state.characters).toEqual(byId(snapshot.characters));
     expect(state.items).toEqual(byId(snapshot.items));
     expect(state.chat).toEqual(snapshot.chat);
 
-    const byTime = JSON.parse((await ops(['state', '--world', 'lobby', '--at-time', state.world.recordedAt, '--json'])).stdout);
+    const byTime = json<StateReport>((await ops(['state', '--world', 'lobby', '--at-time', state.world.recordedAt, '--json'])).stdout);
     expect(byTime.world.seq).toBeGreaterThanOrEqual(seq);
     expect(byTime.world.recordedAt).toBe(state.world.recordedAt);
 
@@ -210,7 +261,7 @@ describe('the operator command', () => {
     expect(table.stdout).toContain(`folded ${seq} event(s) onto the empty world (no world snapshot at or below it)`);
     await saveSnapshot(seq - 2);
     const fromSnapshot = await ops(['state', '--world', 'lobby', '--at-seq', String(seq), '--json']);
-    expect(JSON.parse(fromSnapshot.stdout)).toEqual({ ...state, fold: { fromSnapshot: seq - 2, folded: 2 } });
+    expect(json<StateReport>(fromSnapshot.stdout)).toEqual({ ...state, fold: { fromSnapshot: seq - 2, folded: 2 } });
     expect((await ops(['state', '--world', 'lobby', '--at-seq', String(seq)])).stdout).toContain(`folded 2 event(s) onto the world snapshot at seq ${seq - 2}`);
   }, 60_000);
 
@@ -222,12 +273,10 @@ describe('the operator command', () => {
     // Each check says what it found to hold: the log refusing TRUNCATE among them.
     expect(r.stdout).toMatch(/^ {2}guards +ok +action_events refuses UPDATE, DELETE and TRUNCATE/m);
     expect(r.stdout).toMatch(/^ {2}log +ok +\d+ world\(s\), \d+ events: gapless from seq 1, each prev_hash its predecessor's hash/m);
-    const report = JSON.parse((await ops(['verify', '--json'])).stdout);
+    const report = json<VerifyReport>((await ops(['verify', '--json'])).stdout);
     expect(report).toMatchObject({ ok: true, first: null, problems: [] });
-    expect(report.checks.map((c: { check: string; ok: boolean }) => [c.check, c.ok])).toEqual(
-      ['guards', 'log', 'truncation', 'checkpoints', 'snapshots', 'stream', 'read-model'].map((c) => [c, true]),
-    );
-    expect(report.worlds.find((w: { worldId: string }) => w.worldId === 'lobby')).toMatchObject({ head: expect.any(Number), checkpoint: expect.any(Number) });
+    expect(report.checks.map((c) => [c.check, c.ok])).toEqual(['guards', 'log', 'truncation', 'checkpoints', 'snapshots', 'stream', 'read-model'].map((c) => [c, true]));
+    expect(report.worlds.find((w) => w.worldId === 'lobby')).toMatchObject({ head: expect.any(Number) as number, checkpoint: expect.any(Number) as number });
   }, 60_000);
 
   it('exports the log and imports it into a fresh database, which verifies clean and shows the same state', async () => {
@@ -235,17 +284,17 @@ describe('the operator command', () => {
     const exported = await ops(['export', '--out', file, '--json', '--progress']);
     expect(exported.code).toBe(0);
     // --progress draws the bar without a terminal too: one line a second and the last one.
-    expect(exported.stderr).toMatch(/^export \[#{24}\] 100%  [\d,]+\/[\d,]+ events  [\d,]+\/s  ETA 0s$/m);
-    expect(JSON.parse(exported.stdout)).toMatchObject({ events: expect.any(Number), out: file });
-    const [header, ...events] = ndjson(readFileSync(file, 'utf8'));
+    expect(exported.stderr).toMatch(/^export \[#{24}\] 100% {2}[\d,]+\/[\d,]+ events {2}[\d,]+\/s {2}ETA 0s$/m);
+    expect(json<unknown>(exported.stdout)).toMatchObject({ events: expect.any(Number) as number, out: file });
+    const [header, ...events] = ndjson<unknown>(readFileSync(file, 'utf8')) as [ExportHeader, ...ExportRow[]];
     expect(header).toMatchObject({
       format: 'tilemud-action-events',
       version: 1,
-      columns: expect.arrayContaining(['world_id', 'seq', 'payload', 'recorded_at', 'trace_id', 'version', 'prev_hash', 'hash']),
+      columns: expect.arrayContaining(['world_id', 'seq', 'payload', 'recorded_at', 'trace_id', 'version', 'prev_hash', 'hash']) as string[],
     });
-    const top = header.worlds.lobby.head;
+    const top = header.worlds.lobby!.head;
     expect(events.filter((e) => e.world_id === 'lobby').map((e) => e.seq)).toEqual(Array.from({ length: top }, (_, i) => i + 1));
-    expect(events[1]).toMatchObject({ version: expect.any(Number), prev_hash: events[0].hash, hash: expect.stringMatching(/^\\x[0-9a-f]{64}$/) });
+    expect(events[1]).toMatchObject({ version: expect.any(Number) as number, prev_hash: events[0]!.hash, hash: expect.stringMatching(/^\\x[0-9a-f]{64}$/) as string });
 
     await migrate(importUrl);
     const env = { DATABASE_URL: importUrl };
@@ -260,12 +309,12 @@ describe('the operator command', () => {
     expect(edited.stderr).toContain('nothing imported');
 
     const imported = await ops(['import', '--in', file], env);
-    expect(imported).toMatchObject({ code: 0, stdout: expect.stringContaining(`lobby: ${top} events (1..${top})`) });
+    expect(imported).toMatchObject({ code: 0, stdout: expect.stringContaining(`lobby: ${top} events (1..${top})`) as string });
     // Row for row what the source holds up to the export's head.
     const rows = async (url: string) => {
       const c = new Client({ connectionString: url });
       await c.connect();
-      const { rows: r } = await c.query("SELECT to_jsonb(a)::text AS row FROM action_events a WHERE world_id = 'lobby' AND seq <= $1 ORDER BY seq", [top]);
+      const { rows: r } = await c.query<{ row: string }>("SELECT to_jsonb(a)::text AS row FROM action_events a WHERE world_id = 'lobby' AND seq <= $1 ORDER BY seq", [top]);
       await c.end();
       return r.map((x) => x.row);
     };
@@ -275,10 +324,10 @@ describe('the operator command', () => {
     expect(verified.stdout).toContain('verify: OK');
     expect(verified.code).toBe(0);
     // The same state, there folded from the empty world, here from the snapshot stored above.
-    const there = JSON.parse((await ops(['state', '--world', 'lobby', '--at-seq', String(top), '--json'], env)).stdout);
-    const here = JSON.parse((await ops(['state', '--world', 'lobby', '--at-seq', String(top), '--json'])).stdout);
+    const there = json<StateReport>((await ops(['state', '--world', 'lobby', '--at-seq', String(top), '--json'], env)).stdout);
+    const here = json<StateReport>((await ops(['state', '--world', 'lobby', '--at-seq', String(top), '--json'])).stdout);
     expect(there.fold).toEqual({ fromSnapshot: 0, folded: top });
-    expect(here.fold.fromSnapshot).toBeGreaterThan(0);
+    expect(here.fold!.fromSnapshot).toBeGreaterThan(0);
     expect({ ...there, fold: null }).toEqual({ ...here, fold: null });
 
     // From stdin too; and the log is never filled twice.
@@ -289,7 +338,7 @@ describe('the operator command', () => {
     // Without --out the export is stdout, and its summary goes to stderr.
     const piped = await ops(['export', '--world', 'lobby'], env);
     expect(piped.code).toBe(0);
-    expect(ndjson(piped.stdout).slice(1)).toEqual(events.filter((e) => e.world_id === 'lobby'));
+    expect(ndjson<unknown>(piped.stdout).slice(1)).toEqual(events.filter((e) => e.world_id === 'lobby'));
     expect(piped.stderr).toBe(`exported ${top} events of lobby (1..${top})\n`);
   }, 60_000);
 
@@ -307,17 +356,17 @@ describe('the operator command', () => {
 
     const bad = await ops(['verify', '--stream-last', 'all', '--json']);
     expect(bad.code).toBe(1);
-    expect(JSON.parse(bad.stdout).first).toMatchObject({ check: 'stream', worldId: 'lobby', seq: 3, message: expect.stringContaining('lacks seq 3') });
+    expect(json<VerifyReport>(bad.stdout).first).toMatchObject({ check: 'stream', worldId: 'lobby', seq: 3, message: expect.stringContaining('lacks seq 3') as string });
 
     const r = await ops(['republish', '--world', 'lobby', '--from', '1', '--to', '10', '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).worlds).toEqual([{ worldId: 'lobby', from: 1, to: 10, held: 7, published: 3, renamed: 3 }]);
+    expect(json<{ worlds: unknown[] }>(r.stdout).worlds).toEqual([{ worldId: 'lobby', from: 1, to: 10, held: 7, published: 3, renamed: 3 }]);
     const good = await ops(['verify', '--stream-last', 'all']);
     expect(good.stdout).toContain('verify: OK');
     expect(good.code).toBe(0);
     // The projector took the copies as the old events they are: nothing parked.
     await caughtUp();
-    expect((await pg.query('SELECT count(*)::int AS n FROM dead_letters')).rows[0].n).toBe(0);
+    expect((await pg.query<{ n: number }>('SELECT count(*)::int AS n FROM dead_letters')).rows[0]!.n).toBe(0);
   }, 60_000);
 
   it('names a changed event by its hash, whatever the stream and the read models say', async () => {
@@ -330,14 +379,14 @@ describe('the operator command', () => {
       expect(r.code).toBe(1);
       expect(r.stdout).toMatch(new RegExp(`verify: FAILED, \\d+ problem\\(s\\); first: world lobby seq ${seq} \\(log\\): hash mismatch`));
       expect(r.stdout).toMatch(new RegExp(`^lobby +\\d+ +HASH MISMATCH at ${seq} `, 'm'));
-      const report = JSON.parse((await ops(['verify', '--json'])).stdout);
-      expect(report.first).toMatchObject({ check: 'log', worldId: 'lobby', seq, message: expect.stringMatching(/^hash mismatch/) });
+      const report = json<VerifyReport>((await ops(['verify', '--json'])).stdout);
+      expect(report.first).toMatchObject({ check: 'log', worldId: 'lobby', seq, message: expect.stringMatching(/^hash mismatch/) as string });
       // The stream and the read model kept what was said: they differ from the tampered log at that seq too.
       expect(report.problems).toContainEqual(expect.objectContaining({ check: 'stream', worldId: 'lobby', seq }));
-      expect(report.problems).toContainEqual(expect.objectContaining({ check: 'read-model', worldId: 'lobby', seq, message: expect.stringContaining('words never said') }));
+      expect(report.problems).toContainEqual(expect.objectContaining({ check: 'read-model', worldId: 'lobby', seq, message: expect.stringContaining('words never said') as string }));
       // Without them, the chain alone names it.
-      const alone = JSON.parse((await ops(['verify', '--json', '--stream-last', '0', '--skip-read-models'])).stdout);
-      expect(alone).toMatchObject({ ok: false, first: { check: 'log', worldId: 'lobby', seq }, problems: [expect.objectContaining({ check: 'log' })] });
+      const alone = json<VerifyReport>((await ops(['verify', '--json', '--stream-last', '0', '--skip-read-models'])).stdout);
+      expect(alone).toMatchObject({ ok: false, first: { check: 'log', worldId: 'lobby', seq }, problems: [expect.objectContaining({ check: 'log' }) as Problem] });
     } finally {
       await tamper(chats[1]!.text);
     }
@@ -349,7 +398,7 @@ describe('the operator command', () => {
     try {
       const r = await ops(['verify', '--json', '--stream-last', '0', '--skip-read-models']);
       expect(r.code).toBe(1);
-      expect(JSON.parse(r.stdout).first).toEqual({ check: 'guards', worldId: null, seq: null, message: expect.stringContaining('does not refuse TRUNCATE') });
+      expect(json<VerifyReport>(r.stdout).first).toEqual({ check: 'guards', worldId: null, seq: null, message: expect.stringContaining('does not refuse TRUNCATE') as string });
     } finally {
       await pg.query('ALTER TABLE action_events ENABLE TRIGGER action_events_no_truncate');
     }
@@ -358,8 +407,8 @@ describe('the operator command', () => {
     try {
       const r = await ops(['verify', '--json', '--skip-read-models']);
       expect(r.code).toBe(1);
-      const report = JSON.parse(r.stdout);
-      expect(report.first).toMatchObject({ check: 'truncation', worldId: 'lobby', seq: top + 1, message: expect.stringContaining(`checkpoint ops_test (seq ${top + 50})`) });
+      const report = json<VerifyReport>(r.stdout);
+      expect(report.first).toMatchObject({ check: 'truncation', worldId: 'lobby', seq: top + 1, message: expect.stringContaining(`checkpoint ops_test (seq ${top + 50})`) as string });
       expect(report.problems).toContainEqual(expect.objectContaining({ check: 'checkpoints', worldId: 'lobby', seq: top + 1 }));
     } finally {
       await pg.query("DELETE FROM projection_checkpoints WHERE projection = 'ops_test'");
@@ -387,11 +436,11 @@ describe('the operator command', () => {
     cases.push([['import', '--in', join(dir, 'not-an-export.ndjson')], 2, 'not an export of the log']);
     for (const [args, code, message] of cases) {
       const r = await ops(args);
-      expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code, stderr: expect.stringContaining(message) });
+      expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code, stderr: expect.stringContaining(message) as string });
       expect(r.stderr).toMatch(/^ops: /);
     }
     const help = await ops(['state', '--help']);
-    expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('--at-seq N') });
+    expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('--at-seq N') as string });
     const bad = await ops(['events', '--world', 'lobby'], { NATS_PREFIX: 'Not A Prefix' });
     expect(bad.code).toBe(78);
     expect(bad.stderr).toContain('NATS_PREFIX');
@@ -403,21 +452,21 @@ describe('the operator command', () => {
     await caughtUp();
     const top = await head();
     await saveSnapshot(top);
-    const { rows: tail } = await pg.query("SELECT to_jsonb(a)::text AS row FROM action_events a WHERE world_id = 'lobby' AND seq > $1 ORDER BY seq", [top - 3]);
+    const { rows: tail } = await pg.query<{ row: string }>("SELECT to_jsonb(a)::text AS row FROM action_events a WHERE world_id = 'lobby' AND seq > $1 ORDER BY seq", [top - 3]);
     await tampering(() => pg.query("DELETE FROM action_events WHERE world_id = 'lobby' AND seq > $1", [top - 3]));
     try {
       // The chain left is whole: only what remembers the removed events can tell.
       expect((await pg.query("SELECT * FROM action_events_breaks('lobby')")).rows).toEqual([]);
       const r = await ops(['verify', '--json', '--stream-last', 'all']);
       expect(r.code).toBe(1);
-      const report = JSON.parse(r.stdout);
+      const report = json<VerifyReport>(r.stdout);
       expect(report.first).toEqual({
         check: 'truncation',
         worldId: 'lobby',
         seq: top - 2,
-        message: expect.stringMatching(new RegExp(`^the log ends at seq ${top - 3} but .*its tail was removed, seqs ${top - 2}\\.\\.${top} are missing$`)),
+        message: expect.stringMatching(new RegExp(`^the log ends at seq ${top - 3} but .*its tail was removed, seqs ${top - 2}\\.\\.${top} are missing$`)) as string,
       });
-      for (const witness of ['checkpoint world_read_model', 'a world snapshot', 'the EVENTS stream']) expect(report.first.message).toContain(`${witness} (seq ${top})`);
+      for (const witness of ['checkpoint world_read_model', 'a world snapshot', 'the EVENTS stream']) expect(report.first!.message).toContain(`${witness} (seq ${top})`);
       for (const check of ['checkpoints', 'snapshots', 'stream']) expect(report.problems).toContainEqual(expect.objectContaining({ check, worldId: 'lobby', seq: top - 2 }));
       const text = await ops(['verify']);
       expect(text.stdout).toMatch(new RegExp(`^lobby +${top - 3} +TRUNCATED `, 'm'));

@@ -15,6 +15,16 @@ const CHARACTERS = 100;
  * line every 25th event), in a database of its own. Its speed is printed for docs/performance.md,
  * never asserted: a timed assertion fails on a busy machine (the figures come from benchmarks).
  */
+/** The parts of `ops rebuild --json` (scripts/ops/rebuild.mjs) this test reads. */
+interface RebuildReport {
+  events: number;
+  foldMs: number;
+  eventsPerSecond: number;
+  foldCpuMs: number;
+  swapMs: number;
+  drift: { byTable: Record<string, number> };
+}
+
 describe(`ops rebuild: the fold of ${EVENTS.toLocaleString('en')} events`, () => {
   const base = new URL(process.env.DATABASE_URL!);
   const url = Object.assign(new URL(base.toString()), { pathname: `${base.pathname}_rbspeed` }).toString();
@@ -76,18 +86,20 @@ describe(`ops rebuild: the fold of ${EVENTS.toLocaleString('en')} events`, () =>
   it('folds the log into the shadow and swaps it in; a second rebuild finds no drift', async () => {
     const first = await ops(['rebuild', '--json']);
     expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: '' });
-    const report = JSON.parse(first.stdout);
+    const report = JSON.parse(first.stdout) as RebuildReport;
     process.stderr.write(
       `rebuild figures: ${JSON.stringify({ events: report.events, foldMs: report.foldMs, eventsPerSecond: report.eventsPerSecond, foldCpuMs: report.foldCpuMs, swapMs: report.swapMs })}\n`,
     );
     expect(report.events).toBe(PER_WORLD * WORLDS.length);
     // Every row was missing: characters, each world's item, 50 chat lines and seq, none of them live.
     expect(report.drift.byTable).toEqual({ rm_characters: CHARACTERS * WORLDS.length, rm_items: WORLDS.length, rm_chat: 50 * WORLDS.length, rm_worlds: WORLDS.length });
-    const counts = await pg.query('SELECT (SELECT count(*) FROM rm_characters)::int AS characters, (SELECT count(*) FROM rm_chat)::int AS chat, (SELECT min(seq) FROM rm_worlds)::int AS seq');
+    const counts = await pg.query<{ characters: number; chat: number; seq: number }>(
+      'SELECT (SELECT count(*) FROM rm_characters)::int AS characters, (SELECT count(*) FROM rm_chat)::int AS chat, (SELECT min(seq) FROM rm_worlds)::int AS seq',
+    );
     expect(counts.rows[0]).toEqual({ characters: CHARACTERS * WORLDS.length, chat: 50 * WORLDS.length, seq: PER_WORLD });
     expect(report.eventsPerSecond).toBeGreaterThan(0);
 
-    const again = JSON.parse((await ops(['rebuild', '--json'])).stdout);
+    const again: unknown = JSON.parse((await ops(['rebuild', '--json'])).stdout);
     expect(again).toMatchObject({ rowsWritten: 0, drift: { rows: 0 } });
   }, 600_000);
 });

@@ -1,8 +1,8 @@
 import { Pool } from 'pg';
-import { AdminWorldsResponseSchema, WorldEventsPageSchema, WorldMapSchema, WorldStateAtSchema, type Snapshot, type WorldStateAt } from '@tilemud/contracts';
-import { foldLog, getWorld } from '@tilemud/domain';
+import { AdminWorldsResponseSchema, WorldEventsPageSchema, WorldMapSchema, WorldStateAtSchema, type AuthResponse, type Snapshot, type WorldStateAt } from '@tilemud/contracts';
+import { foldLog, getWorld, WORLDS } from '@tilemud/domain';
 import { WorldSnapshots } from '@tilemud/runtime';
-import { api, joinPlayer, type TestClient } from '../support/client';
+import { api, isFullDelta, joinPlayer, type TestClient } from '../support/client';
 import { eventually } from '../support/eventually';
 import { TestSystem } from '../support/system';
 import { expectRestError, login, ops, register, uniqueName } from './identity-helpers';
@@ -31,7 +31,7 @@ describe('time travel (GET /api/admin/worlds…)', () => {
     expect((await register(system.baseUrl, username, 'operator password')).status).toBe(201);
     expect(await ops('grant-role', username, 'admin')).toMatchObject({ code: 0 });
     adminToken = (await login(system.baseUrl, username, 'operator password')).body.accessToken;
-    playerToken = (await api(system.baseUrl, 'POST', '/api/auth/guest')).body.accessToken;
+    playerToken = (await api<AuthResponse>(system.baseUrl, 'POST', '/api/auth/guest')).body.accessToken;
   }, 90_000);
 
   afterAll(async () => {
@@ -44,7 +44,7 @@ describe('time travel (GET /api/admin/worlds…)', () => {
   async function joinAndWalk(steps: number): Promise<{ seq: number; snapshot: Snapshot }> {
     const p = await joinPlayer(system);
     players.push(p);
-    const sent = { seq: p.snapshot.seq as number, snapshot: p.snapshot.snapshot as Snapshot };
+    const sent = { seq: p.snapshot!.seq, snapshot: p.snapshot!.snapshot };
     for (let i = 0; i < steps; i++) {
       const { x, y } = p.me;
       expect(await p.move(p.freeDirection())).toMatchObject({ status: 'applied' });
@@ -67,7 +67,7 @@ describe('time travel (GET /api/admin/worlds…)', () => {
     const late = players[0]!;
     const from = late.received.length;
     late.send({ type: 'resync', lastSeq: 0 });
-    const full = await late.waitFor((m) => m.type === 'event.state_delta' && m.full, 10_000, from);
+    const full = await late.waitFor(isFullDelta, 10_000, from, 'the full snapshot answering the resync');
     sent.push({ seq: full.seq, snapshot: full.snapshot });
     for (const s of sent) {
       const at = await stateAt(worldId, s.seq);
@@ -88,7 +88,13 @@ describe('time travel (GET /api/admin/worlds…)', () => {
       [worldId, later.seq - 2],
     );
     const map = getWorld(worldId)!;
-    await new WorldSnapshots(pool).save(worldId, foldLog(map, rows.map((r) => ({ ...r, seq: Number(r.seq) }))));
+    await new WorldSnapshots(pool).save(
+      worldId,
+      foldLog(
+        map,
+        rows.map((r) => ({ ...r, seq: Number(r.seq) })),
+      ),
+    );
     const at = await stateAt(worldId, later.seq);
     expect(at.foldedFrom).toBe(later.seq - 2);
     expect(world(at)).toEqual(world(later.snapshot));
@@ -105,7 +111,7 @@ describe('time travel (GET /api/admin/worlds…)', () => {
     expect(page).toMatchObject({ worldId, head, more: false });
     expect(page.events.map((e) => e.seq)).toEqual(Array.from({ length: head - from + 1 }, (_, i) => from + i));
     const first = WorldEventsPageSchema.parse((await get(`/api/admin/worlds/${worldId}/events?from=1&to=1`)).body);
-    expect(first.events[0]).toMatchObject({ type: 'world.seeded', characterId: null, version: expect.any(Number) });
+    expect(first.events[0]).toMatchObject({ type: 'world.seeded', characterId: null, version: expect.any(Number) as number });
     const move = page.events.find((e) => e.type === 'character.moved')!;
     expect(move.characterId).toBe((move.data as { characterId: string }).characterId);
     expect(Number.isNaN(Date.parse(move.recordedAt))).toBe(false);
@@ -131,7 +137,7 @@ describe('time travel (GET /api/admin/worlds…)', () => {
     expect(mine.head).toBe(mine.projectedSeq);
     expect(mine.head).toBeGreaterThan(5);
     expect(mine.deadLetters).toBe(1);
-    expect(worlds.worlds.map((w) => w.id).sort()).toEqual(['lobby', 'meadow']);
+    expect(worlds.worlds.map((w) => w.id).sort()).toEqual([...WORLDS.keys()].sort());
   });
 
   it('refuses bad input with 400, an unknown world with 404, a player without the role with 403, no token with 401', async () => {
@@ -139,8 +145,7 @@ describe('time travel (GET /api/admin/worlds…)', () => {
     const head = (await stateAt(worldId, 1)).head;
     for (const q of ['', 'atSeq=', 'atSeq=0', 'atSeq=-1', 'atSeq=1.5', 'atSeq=1e2', 'atSeq=abc', 'atSeq=1&atSeq=2', `atSeq=${head + 1}`])
       expectRestError(await get(`/api/admin/worlds/${worldId}/state?${q}`), 400, 'VALIDATION_FAILED');
-    for (const q of ['from=0&to=3', 'from=5&to=2', 'from=1', 'to=3', 'from=x&to=3'])
-      expectRestError(await get(`/api/admin/worlds/${worldId}/events?${q}`), 400, 'VALIDATION_FAILED');
+    for (const q of ['from=0&to=3', 'from=5&to=2', 'from=1', 'to=3', 'from=x&to=3']) expectRestError(await get(`/api/admin/worlds/${worldId}/events?${q}`), 400, 'VALIDATION_FAILED');
     expectRestError(await get('/api/admin/worlds/atlantis/state?atSeq=1'), 404, 'WORLD_NOT_FOUND');
     expectRestError(await get('/api/admin/worlds/atlantis/events?from=1&to=2'), 404, 'WORLD_NOT_FOUND');
     expectRestError(await get('/api/admin/worlds/atlantis/map'), 404, 'WORLD_NOT_FOUND');

@@ -111,11 +111,11 @@ describe('the log reader', () => {
 
   it('reads events as stored, with the hash chain, and whole rows for an export', async () => {
     const raw = await new LogReader(pool, { raw: true }).eventsAfter(worldId, 0, { upTo: 2 });
-    expect(raw[0]).toMatchObject({ seq: 1, version: 1, prevHash: null, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(raw[0]).toMatchObject({ seq: 1, version: 1, prevHash: null, hash: expect.stringMatching(/^[0-9a-f]{64}$/) as string });
     expect(raw[1]!.prevHash).toBe(raw[0]!.hash);
     const page = await reader.exportPage(worldId, 1, 2);
     expect(page.map((r) => r.seq)).toEqual([2, 3]);
-    const row = JSON.parse(page[0]!.json);
+    const row = JSON.parse(page[0]!.json) as { recorded_at: string };
     expect(row).toMatchObject({ world_id: worldId, seq: 2, type: 'chat.posted', version: 1, trace_id: 'trace2', prev_hash: `\\x${raw[0]!.hash}`, hash: `\\x${raw[1]!.hash}` });
     expect(row.recorded_at).toMatch(/^2026-01-01T00:00:00(\.0+)?\+00:00$/);
   });
@@ -130,8 +130,8 @@ describe('the log reader', () => {
       });
     await forge('forged');
     try {
-      expect(await reader.breaks(worldId)).toEqual([{ worldId, seq: 3, problem: expect.stringMatching(/^hash mismatch/) }]);
-      expect(await reader.breaks()).toContainEqual({ worldId, seq: 3, problem: expect.stringMatching(/^hash mismatch/) });
+      expect(await reader.breaks(worldId)).toEqual([{ worldId, seq: 3, problem: expect.stringMatching(/^hash mismatch/) as string }]);
+      expect(await reader.breaks()).toContainEqual({ worldId, seq: 3, problem: expect.stringMatching(/^hash mismatch/) as string });
     } finally {
       await forge('line 3');
     }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import { foldLog, getWorld } from '@tilemud/domain';
-import { importRows, lockForImport, LogGapError, logColumns, logGuards, LogReader, stateAt, withTransaction, WorldSnapshots } from '@tilemud/runtime';
+import { type FoldedState, importRows, lockForImport, LogGapError, logColumns, logGuards, LogReader, stateAt, withTransaction, WorldSnapshots } from '@tilemud/runtime';
 import { migrate } from '../../libs/runtime/src/migrate';
 
 /**
@@ -34,7 +34,7 @@ describe('the log: state at a seq, the chained import, the guards', () => {
       [who, moves + 2],
     );
   }
-  const walker = (at: { state: { characters: Map<string, { x: number; facing: string }> } }) => {
+  const walker = (at: FoldedState) => {
     const c = at.state.characters.get(who)!;
     return [c.x, c.facing];
   };
@@ -117,7 +117,7 @@ describe('the log: state at a seq, the chained import, the guards', () => {
       const r = await importRows(c, edited);
       throw Object.assign(new Error('rolled back'), { result: r });
     }).catch((e: { result: unknown }) => e.result);
-    expect(refused).toEqual({ inserted: 12, difference: { worldId: 'lobby', seq: 7, field: 'hash', carried: before[6], computed: expect.not.stringMatching(before[6]!) } });
+    expect(refused).toEqual({ inserted: 12, difference: { worldId: 'lobby', seq: 7, field: 'hash', carried: before[6], computed: expect.not.stringMatching(before[6]!) as string } });
     expect(await reader.head('lobby')).toBe(0);
 
     expect(await withTransaction(pool, (c) => importRows(c, exported))).toEqual({ inserted: 12 });

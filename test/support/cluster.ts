@@ -102,7 +102,15 @@ export class TestCluster {
     // The streams once, before six processes would make and scale them at the same moment.
     const nc = await this.connect('cluster-setup');
     try {
-      await eventually('the streams made with 3 replicas', () => ensureTopology(nc, topology(process.env.NATS_PREFIX!), 3).then(() => true, () => false), 30_000);
+      await eventually(
+        'the streams made with 3 replicas',
+        () =>
+          ensureTopology(nc, topology(process.env.NATS_PREFIX!), 3).then(
+            () => true,
+            () => false,
+          ),
+        30_000,
+      );
     } finally {
       await nc.close();
     }
@@ -156,7 +164,10 @@ export class TestCluster {
       'HAProxy to see both gateways UP',
       async () => {
         if (p.exitCode !== null) throw new Error(`haproxy exited: ${this.haproxyOutput}`);
-        const csv = await fetch(`http://127.0.0.1:${stats}/stats;csv`).then((r) => r.text(), () => '');
+        const csv = await fetch(`http://127.0.0.1:${stats}/stats;csv`).then(
+          (r) => r.text(),
+          () => '',
+        );
         return /^gateways,gw1,.*,UP,/m.test(csv) && /^gateways,gw2,.*,UP,/m.test(csv);
       },
       30_000,

@@ -35,8 +35,8 @@ export class ProjectionTrace {
         attributes: { 'tilemud.world': e.worldId, 'tilemud.seq': e.seq, 'tilemud.event_type': e.type },
       });
       // Republished from the log: a trace of its own that names the intent's trace.
-      const stored = parents[i] ? undefined : carried[i]?.headers?.has(HEADER_TRACE_ID) ? carried[i]!.headers!.get(HEADER_TRACE_ID) : undefined;
-      if (stored) this.applied[i]!.setAttribute('tilemud.intent_trace_id', stored);
+      const stored = parents[i] ? undefined : carried[i]?.headers?.has(HEADER_TRACE_ID) ? carried[i].headers.get(HEADER_TRACE_ID) : undefined;
+      if (stored) this.applied[i].setAttribute('tilemud.intent_trace_id', stored);
     });
   }
 

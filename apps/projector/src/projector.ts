@@ -69,7 +69,7 @@ export class Projector {
    */
   async project(incoming: EventEnvelope[]): Promise<Verdict[]> {
     return this.guarded(async () => {
-      const verdicts: Verdict[] = new Array(incoming.length);
+      const verdicts = new Array<Verdict>(incoming.length);
       const byWorld = new Map<string, number[]>();
       incoming.forEach((e, i) => {
         const list = byWorld.get(e.worldId);

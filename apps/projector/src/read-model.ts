@@ -243,6 +243,7 @@ export async function writeBatch(c: PoolClient, worldId: string, rows: BatchRows
 /** Rows of these characters as stored now. */
 export async function loadCharacters(c: PoolClient, ids: string[]): Promise<CharacterRow[]> {
   if (!ids.length) return [];
-  const { rows } = await c.query(`SELECT id, name, world_id, x, y, facing, online, away, inventory, last_seq::int AS last_seq, updated_at, epoch FROM rm_characters WHERE id = ANY($1::uuid[])`, [ids]);
-  return rows.map((r) => ({ ...r, updated_at: new Date(r.updated_at).toISOString() }) as CharacterRow);
+  const sql = `SELECT id, name, world_id, x, y, facing, online, away, inventory, last_seq::int AS last_seq, updated_at, epoch FROM rm_characters WHERE id = ANY($1::uuid[])`;
+  const { rows } = await c.query<Omit<CharacterRow, 'updated_at'> & { updated_at: Date }>(sql, [ids]);
+  return rows.map((r) => ({ ...r, updated_at: r.updated_at.toISOString() }));
 }

@@ -53,7 +53,7 @@ describe('log files (LOG_FILE, LOG_RETENTION_DAYS)', () => {
     logger.info({ ticket: 'tkt-secret-value-123' }, 'to the file');
     const file = join(sub, `gateway.${day(0)}.1.log`);
     await until(() => readFileSync(file, 'utf8').includes('to the file'), 'log line in the file');
-    const line = JSON.parse(readFileSync(file, 'utf8').trim().split('\n').pop()!) as unknown;
+    const line: unknown = JSON.parse(readFileSync(file, 'utf8').trim().split('\n').pop()!);
     expect(line).toMatchObject({ name: 'gateway', msg: 'to the file', ticket: '[redacted]' });
   });
 
@@ -92,7 +92,7 @@ describe('log files (LOG_FILE, LOG_RETENTION_DAYS)', () => {
     const files = logs();
     const numbers = files.map((f) => Number(f.split('.')[2])).sort((a, b) => a - b);
     expect(numbers[0]).toBeGreaterThan(1);
-    expect(numbers).toEqual(numbers.map((_, k) => numbers[0] + k));
+    expect(numbers).toEqual(numbers.map((_, k) => numbers[0]! + k));
     expect(numbers[numbers.length - 1]).toBe(newest());
     expect(readdirSync(sub)).toContain('other.txt');
     expect(files.some((f) => readFileSync(join(sub, f), 'utf8').includes('"i":39'))).toBe(true);

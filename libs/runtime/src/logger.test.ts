@@ -4,8 +4,8 @@ import { createLogger, scrubSecrets } from './logger';
 function capture() {
   const lines: string[] = [];
   const stream = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(String(chunk));
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(chunk.toString());
       cb();
     },
   });

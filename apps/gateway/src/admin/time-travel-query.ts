@@ -11,6 +11,4 @@ const QuerySeq = z
 export const StateQuerySchema = z.object({ atSeq: QuerySeq });
 
 /** `?from=A&to=B` of GET /api/admin/worlds/:worldId/events, A ≤ B. */
-export const EventsQuerySchema = z
-  .object({ from: QuerySeq, to: QuerySeq })
-  .refine((q) => q.from <= q.to, { path: ['to'], message: 'must not be below from' });
+export const EventsQuerySchema = z.object({ from: QuerySeq, to: QuerySeq }).refine((q) => q.from <= q.to, { path: ['to'], message: 'must not be below from' });

@@ -39,7 +39,13 @@ function fakePool(snapshots: Array<{ seq: number; state: unknown }> = []) {
     }
     if (sql.includes('FROM world_snapshots')) return { rows: snapshots.filter((s) => s.seq <= (params[1] as number)).slice(-1) };
     if (sql.includes('projection_checkpoints')) return { rows: [{ world_id: 'lobby', seq: '5' }] };
-    if (sql.includes('dead_letters')) return { rows: [{ world_id: 'lobby', n: '2' }, { world_id: null, n: '1' }] };
+    if (sql.includes('dead_letters'))
+      return {
+        rows: [
+          { world_id: 'lobby', n: '2' },
+          { world_id: null, n: '1' },
+        ],
+      };
     throw new Error(`unexpected query ${sql}`);
   };
   return { pool: { query } as unknown as Pool, reads };
@@ -60,7 +66,10 @@ describe('TimeTravelService', () => {
     const svc = new TimeTravelService(fakePool().pool);
     const at4 = await svc.stateAt('lobby', 4);
     expect(at4).toMatchObject({ worldId: 'lobby', seq: 4, head: 7, foldedFrom: 0, items: [{ id: 'i1', kind: 'gem', x: 4, y: 4 }] });
-    expect(at4.characters.map((c) => [c.id, c.x, c.y, c.facing])).toEqual([['a', 3, 1, 'east'], ['b', 6, 1, 'south']]);
+    expect(at4.characters.map((c) => [c.id, c.x, c.y, c.facing])).toEqual([
+      ['a', 3, 1, 'east'],
+      ['b', 6, 1, 'south'],
+    ]);
     // b has left by 7: only online characters are shown, as in a full snapshot.
     expect((await svc.stateAt('lobby', 7)).characters.map((c) => [c.id, c.x])).toEqual([['a', 5]]);
   });
@@ -91,14 +100,20 @@ describe('TimeTravelService', () => {
         return sql.includes('FROM action_events') && !sql.includes('max(seq)') ? { rows: r.rows.filter((row) => row.seq !== '3') } : r;
       },
     } as unknown as Pool;
-    await expect(new TimeTravelService(holed).stateAt('lobby', 5)).rejects.toMatchObject({ status: 500, body: { code: 'INTERNAL', message: 'world lobby: the log misses events between seq 1 and 5' } });
+    await expect(new TimeTravelService(holed).stateAt('lobby', 5)).rejects.toMatchObject({
+      status: 500,
+      body: { code: 'INTERNAL', message: 'world lobby: the log misses events between seq 1 and 5' },
+    });
   });
 
   it('lists the events of a range clipped to the head, with a bounded read', async () => {
     const { pool, reads } = fakePool();
     const page = await new TimeTravelService(pool).events('lobby', 6, 100);
     expect(page).toMatchObject({ worldId: 'lobby', head: 7, more: false });
-    expect(page.events.map((e) => [e.seq, e.type])).toEqual([[6, 'character.moved'], [7, 'character.left']]);
+    expect(page.events.map((e) => [e.seq, e.type])).toEqual([
+      [6, 'character.moved'],
+      [7, 'character.left'],
+    ]);
     expect(page.events[0]).toMatchObject({ characterId: null, version: 1, data: { characterId: 'a', x: 5 }, recordedAt: '2027-01-15T08:00:00.005Z' });
     expect(reads).toEqual([[5, 7, 201]]);
   });

@@ -43,9 +43,7 @@ export interface LogBreak {
 }
 
 /** How an intent was decided, as kept in the log: for answering its resend the same way. */
-export type StoredOutcome =
-  | { status: 'applied'; seq: number; handover?: { toWorldId: string } }
-  | { status: 'rejected'; code: string; message: string; details?: Record<string, unknown> };
+export type StoredOutcome = { status: 'applied'; seq: number; handover?: { toWorldId: string } } | { status: 'rejected'; code: string; message: string; details?: Record<string, unknown> };
 
 /**
  * Every read of the event log (`action_events`, and `intent_rejections` for the intents it refused),
@@ -108,10 +106,11 @@ export class LogReader {
 
   /** The last `limit` chat lines of a world at or below `seq`, oldest first. */
   async chatUpTo(worldId: string, seq: number, limit: number): Promise<LoggedEvent[]> {
-    const { rows } = await this.db.query<EventRecord>(
-      `SELECT ${this.columns} FROM action_events WHERE world_id = $1 AND seq <= $2 AND type = 'chat.posted' ORDER BY seq DESC LIMIT $3`,
-      [worldId, seq, limit],
-    );
+    const { rows } = await this.db.query<EventRecord>(`SELECT ${this.columns} FROM action_events WHERE world_id = $1 AND seq <= $2 AND type = 'chat.posted' ORDER BY seq DESC LIMIT $3`, [
+      worldId,
+      seq,
+      limit,
+    ]);
     return rows.map(this.toLogged).reverse();
   }
 
@@ -161,9 +160,7 @@ export class LogReader {
    * event changed after it was written). None: every log proves itself.
    */
   async breaks(worldId?: string): Promise<LogBreak[]> {
-    const { rows } = await this.db.query<{ world_id: string; seq: string; problem: string }>('SELECT world_id, seq, problem FROM action_events_breaks($1) ORDER BY world_id', [
-      worldId ?? null,
-    ]);
+    const { rows } = await this.db.query<{ world_id: string; seq: string; problem: string }>('SELECT world_id, seq, problem FROM action_events_breaks($1) ORDER BY world_id', [worldId ?? null]);
     return rows.map((r) => ({ worldId: r.world_id, seq: Number(r.seq), problem: r.problem }));
   }
 
@@ -231,4 +228,3 @@ export class LogReader {
     return rows.map((r) => r.payload);
   }
 }
-

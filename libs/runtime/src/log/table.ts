@@ -2,9 +2,7 @@ import type { Queryable } from './reader';
 
 /** The log table's columns, in table order: an export carries every one, an import needs the same. */
 export async function logColumns(db: Queryable): Promise<string[]> {
-  const { rows } = await db.query<{ attname: string }>(
-    `SELECT attname FROM pg_attribute WHERE attrelid = 'action_events'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
-  );
+  const { rows } = await db.query<{ attname: string }>(`SELECT attname FROM pg_attribute WHERE attrelid = 'action_events'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`);
   return rows.map((r) => r.attname);
 }
 

@@ -140,7 +140,7 @@ async function upsertStream(jsm: JetStreamManager, cfg: StreamCfg & { name: stri
     await jsm.streams.update(cfg.name, mutable);
   } catch (err) {
     if (!isNotFound(err)) throw err;
-    await jsm.streams.add(cfg).catch(async (e) => {
+    await jsm.streams.add(cfg).catch((e: unknown) => {
       // Another process created it between our look and our add.
       if (!isNameInUse(e)) throw e;
     });
