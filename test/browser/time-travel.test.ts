@@ -83,6 +83,8 @@ describeWithBrowser('time travel on the operator page', () => {
   async function slideTo(page: Page, seq: number): Promise<void> {
     const slider = page.getByRole('slider', { name: /Seq/ });
     await slider.focus();
+    // The run's earlier suites may have left thousands of events in this world: from the nearer end.
+    if (Math.abs(Number(await slider.inputValue()) - seq) > Number(await slider.getAttribute('max')) - seq) await slider.press('End');
     const now = Number(await slider.inputValue());
     for (let i = 0; i < Math.abs(now - seq); i++) await slider.press(seq < now ? 'ArrowLeft' : 'ArrowRight');
     expect(await slider.inputValue()).toBe(String(seq));
@@ -99,17 +101,31 @@ describeWithBrowser('time travel on the operator page', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByTestId('time-travel').waitFor({ timeout: 30_000 });
     await page.getByTestId('travel-world').selectOption(walker.worldId);
-    const head = steps[2]!.seq;
-    await page.locator(`[data-testid="travel-view"][data-state="ok"][data-seq="${head}"]`).waitFor({ timeout: 20_000 });
-    expect(await page.getByTestId('worlds-table').locator(`tr[data-world="${walker.worldId}"] td`).first().textContent()).toBe(String(head));
+    // The world's head: the walker's last step, or later (characters of the run's earlier suites
+    // leaving when their resume windows end write to the same world).
+    const view = page.locator('[data-testid="travel-view"][data-state="ok"]');
+    await view.waitFor({ timeout: 20_000 });
+    const head = Number(await view.getAttribute('data-seq'));
+    expect(head).toBeGreaterThanOrEqual(steps[2]!.seq);
+    expect(Number(await page.getByTestId('worlds-table').locator(`tr[data-world="${walker.worldId}"] td`).first().textContent())).toBeGreaterThanOrEqual(steps[2]!.seq);
 
     // A drag from the right end to the left end: only where it stops is asked for, and drawn.
+    // In view first: with the ten worlds' table above it, the slider can sit below the window's edge.
+    await page.getByRole('slider', { name: /Seq/ }).scrollIntoViewIfNeeded();
     const box = (await page.getByRole('slider', { name: /Seq/ }).boundingBox())!;
     await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2);
     await page.mouse.down();
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 8 });
     await page.mouse.move(box.x + 1, box.y + box.height / 2, { steps: 8 });
     await page.mouse.up();
+    // Where the drag stopped is drawn (with a long log a pixel spans many seqs: near the start, not at 1)...
+    const slider = page.getByRole('slider', { name: /Seq/ });
+    const dragged = Number(await slider.inputValue());
+    expect(dragged).toBeLessThan(head / 2);
+    await page.locator(`[data-testid="travel-view"][data-state="ok"][data-seq="${dragged}"]`).waitFor({ timeout: 20_000 });
+    // ...and Home goes to the first seq.
+    await slider.focus();
+    await slider.press('Home');
     await page.locator('[data-testid="travel-view"][data-state="ok"][data-seq="1"]').waitFor({ timeout: 20_000 });
     // At seq 1 the walker (the second to join) is not in the world yet.
     expect(await page.locator(`[data-testid="travel-view"] li[data-character-id="${walker.characterId}"]`).count()).toBe(0);
@@ -124,7 +140,7 @@ describeWithBrowser('time travel on the operator page', () => {
     expect(isCharacter(await pixelAt(page, pos.x, pos.y))).toBe(true);
     expect(isCharacter(await pixelAt(page, steps[2]!.x, steps[2]!.y))).toBe(false);
     expect(await page.locator('[data-testid="travel-events"] li[aria-current="true"]').getAttribute('data-seq')).toBe(String(first.seq));
-    expect(await page.getByTestId('travel-seq-value').textContent()).toBe(`${first.seq} / ${head}`);
+    expect(await page.getByTestId('travel-seq-value').textContent()).toMatch(new RegExp(`^${first.seq} / \\d+$`));
     await page.getByTestId('time-travel').screenshot({ path: join(ARTIFACTS, 'ops-time-travel.png') });
 
     // One step further by key: the walker has moved one tile on.

@@ -118,11 +118,15 @@ describe('time travel (GET /api/admin/worlds…)', () => {
     const some = WorldEventsPageSchema.parse((await get(`/api/admin/worlds/${worldId}/events?from=2&to=4`)).body);
     expect(some.events.map((e) => e.seq)).toEqual([2, 3, 4]);
     const map = WorldMapSchema.parse((await get(`/api/admin/worlds/${worldId}/map`)).body);
-    expect(map).toMatchObject({ id: worldId, seq: head, tiles: getWorld(worldId)!.tiles });
+    expect(map).toMatchObject({ id: worldId, tiles: getWorld(worldId)!.tiles });
+    expect(map.seq).toBeGreaterThanOrEqual(head); // characters of earlier suites may leave meanwhile
   });
 
   it('gives each world its head, read-model lag and dead letters', async () => {
     const worldId = players[0]!.worldId;
+    // Other suites of the run park dead letters of this world on purpose: this one is one more.
+    const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM dead_letters WHERE world_id = $1', [worldId]);
+    const before = rows[0]!.n;
     await pool.query(`INSERT INTO dead_letters (stream, subject, stream_seq, world_id, event_seq, reason, payload) VALUES ('TEST', 'test', 1, $1, 1, 'test', '\\x00')`, [worldId]);
     const worlds = await eventually(
       'the read model at the head',
@@ -136,7 +140,7 @@ describe('time travel (GET /api/admin/worlds…)', () => {
     const mine = worlds.worlds.find((x) => x.id === worldId)!;
     expect(mine.head).toBe(mine.projectedSeq);
     expect(mine.head).toBeGreaterThan(5);
-    expect(mine.deadLetters).toBe(1);
+    expect(mine.deadLetters).toBe(before + 1);
     expect(worlds.worlds.map((w) => w.id).sort()).toEqual([...WORLDS.keys()].sort());
   });
 
