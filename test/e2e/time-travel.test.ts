@@ -128,20 +128,25 @@ describe('time travel (GET /api/admin/worlds…)', () => {
     const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM dead_letters WHERE world_id = $1', [worldId]);
     const before = rows[0]!.n;
     await pool.query(`INSERT INTO dead_letters (stream, subject, stream_seq, world_id, event_seq, reason, payload) VALUES ('TEST', 'test', 1, $1, 1, 'test', '\\x00')`, [worldId]);
-    const worlds = await eventually(
-      'the read model at the head',
-      async () => {
-        const w = AdminWorldsResponseSchema.parse((await get('/api/admin/worlds')).body);
-        const mine = w.worlds.find((x) => x.id === worldId)!;
-        return mine.lagEvents === 0 ? w : undefined;
-      },
-      20_000,
-    );
-    const mine = worlds.worlds.find((x) => x.id === worldId)!;
-    expect(mine.head).toBe(mine.projectedSeq);
-    expect(mine.head).toBeGreaterThan(5);
-    expect(mine.deadLetters).toBe(before + 1);
-    expect(worlds.worlds.map((w) => w.id).sort()).toEqual([...WORLDS.keys()].sort());
+    // Parked only for this test: the run's later suites count the dead letters they make.
+    try {
+      const worlds = await eventually(
+        'the read model at the head',
+        async () => {
+          const w = AdminWorldsResponseSchema.parse((await get('/api/admin/worlds')).body);
+          const mine = w.worlds.find((x) => x.id === worldId)!;
+          return mine.lagEvents === 0 ? w : undefined;
+        },
+        20_000,
+      );
+      const mine = worlds.worlds.find((x) => x.id === worldId)!;
+      expect(mine.head).toBe(mine.projectedSeq);
+      expect(mine.head).toBeGreaterThan(5);
+      expect(mine.deadLetters).toBe(before + 1);
+      expect(worlds.worlds.map((w) => w.id).sort()).toEqual([...WORLDS.keys()].sort());
+    } finally {
+      await pool.query("DELETE FROM dead_letters WHERE stream = 'TEST' AND world_id = $1", [worldId]);
+    }
   });
 
   it('refuses bad input with 400, an unknown world with 404, a player without the role with 403, no token with 401', async () => {
