@@ -18,3 +18,4 @@ export * from './worker-metrics';
 export * from './world-snapshots';
 export * from './backoff';
 export * from './log/index';
+export * from './leases/index';

@@ -13,10 +13,20 @@ export const opsSettings = (defaultPort: number) => ({
   /** `/metrics`, `/healthz`, `/readyz`; 0 = any free port (logged at start). */
   METRICS_PORT: intFromEnv(defaultPort, 0, 65535),
   METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * World leases (sequencers and projectors): a lease's and a membership's time to live. A member
+   * killed without a stop leaves its worlds ownerless for about this long; a member stalled for
+   * longer loses them (its late appends are refused by the lease fence).
+   */
+  LEASE_TTL_MS: z.coerce.number().int().min(500).max(60_000).default(2000),
+  /** How often a member heartbeats, renews its leases and rebalances; well under LEASE_TTL_MS (a third or less). */
+  LEASE_RENEW_MS: z.coerce.number().int().min(50).max(20_000).default(500),
 });
 export interface OpsConfig {
   METRICS_PORT: number;
   METRICS_HOST: string;
+  LEASE_TTL_MS: number;
+  LEASE_RENEW_MS: number;
 }
 
 /** How often background figures (consumer info, log heads) are read: never at scrape time. */
@@ -92,6 +102,11 @@ export function registerConsumerPending(role: 'sequencer' | 'projector', pending
 }
 
 /** The consumer's undelivered messages, polled (consumer info is a request to the server). */
-export function pollConsumerPending(jsm: JetStreamManager, stream: string, consumer: string): Polled<number> {
-  return new Polled(async () => (await jsm.consumers.info(stream, consumer)).num_pending).start();
+export function pollConsumerPending(jsm: JetStreamManager, stream: string, consumerPrefix: string): Polled<number> {
+  return new Polled(async () => {
+    // Each world has its own consumer (world leases): the role's backlog is theirs summed.
+    let pending = 0;
+    for await (const c of jsm.consumers.list(stream)) if (c.name.startsWith(consumerPrefix)) pending += c.num_pending;
+    return pending;
+  }).start();
 }

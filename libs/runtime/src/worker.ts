@@ -18,6 +18,10 @@ import { KeepingUp, RolePhase, startOpsServer, workerReadiness } from './ops-ser
 import { OpsConfig, pollConsumerPending, registerConsumerPending, registerRoleHeld } from './worker-metrics';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { Role, RoleControl } from './role-keeper';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { WORLDS } from '@tilemud/domain';
+import { LeaseTable, WorldLeases, WorldOwner } from './leases/index';
 
 export type { Role, RoleControl } from './role-keeper';
 
@@ -28,6 +32,13 @@ export interface Worker<C> {
   nc: NatsConnection;
   t: Topology;
   jsm: JetStreamManager;
+  /** This process's name among its role's members (host, pid and a random tag: unique per start). */
+  member: string;
+  /**
+   * This process's share of the worlds (world leases, started by the app once its role runs):
+   * `owner` is told of each world gained and each world to drain.
+   */
+  leases(owner: WorldOwner): WorldLeases;
   /**
    * Recovers and resumes the role under the lock taken at start, and from then on keeps it: when
    * the lock's connection ends the role is paused, the lock taken back (a standby while another
@@ -68,7 +79,15 @@ export async function startWorker<S extends typeof BaseConfigSchema>(
   const logger = createLogger(role, config.LOG_LEVEL, logDestination(config));
   logCrashes(role, logger);
   const pool = createPool(config.DATABASE_URL, 4);
-  const ownership = new Ownership(config.DATABASE_URL, `${config.NATS_PREFIX}:${role}`, logger);
+  // Every member of a role works at once, each on its share of the worlds (world leases). The
+  // member's own lock is never contended: its connection is how the process notices PostgreSQL
+  // going away, and pauses (see RoleKeeper) until it is back.
+  const member = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const ownership = new Ownership(config.DATABASE_URL, `${config.NATS_PREFIX}:${role}:${member}`, logger);
+  // Its own connections: a beat never queues behind the role's batches (a lease must not run out
+  // because the pool was busy), and a beat that hangs fails within the lease's time to live.
+  const leasePool = createPool(config.DATABASE_URL, 2, config.LEASE_TTL_MS);
+  const leaseTable = new LeaseTable(leasePool, `${config.NATS_PREFIX}:${role}`, config.LEASE_TTL_MS);
   // Set as the start gets that far; the shutdown steps, registered before, stop what there is by then.
   const started: { keeper?: RoleKeeper; nc?: NatsConnection } = {};
   // From the first moment: a standby, or a process waiting for PostgreSQL or NATS, stops at once.
@@ -77,7 +96,7 @@ export async function startWorker<S extends typeof BaseConfigSchema>(
   shutdown.add({ name: 'role', run: () => started.keeper?.stop() });
   shutdown.add({ name: 'lock', run: () => ownership.release(), maxMs: 1000, phase: 2 });
   shutdown.add({ name: 'NATS', run: () => closeNats(started.nc), maxMs: 1000, phase: 2 });
-  shutdown.add({ name: 'PostgreSQL pool', run: () => pool.end(), maxMs: 500, phase: 2 });
+  shutdown.add({ name: 'PostgreSQL pool', run: () => Promise.all([pool.end(), leasePool.end()]), maxMs: 500, phase: 2 });
   shutdown.add({ name: 'traces', run: () => tracing.shutdown(), maxMs: 500, phase: 2 });
   shutdown.onSignals();
 
@@ -128,6 +147,8 @@ export async function startWorker<S extends typeof BaseConfigSchema>(
     nc,
     t,
     jsm: reached.jsm,
+    member,
+    leases: (owner) => new WorldLeases(leaseTable, member, [...WORLDS.keys()], owner, logger, { ttlMs: config.LEASE_TTL_MS, renewMs: config.LEASE_RENEW_MS }),
     run: (control) => k.run(control),
     active: () => k.active,
     onStop: (name, close, maxMs) => shutdown.add({ name, run: close, maxMs, phase: 1 }),

@@ -14,6 +14,10 @@ export interface Topology {
   controlSubject: string;
   sequencerConsumer: string;
   projectorConsumer: string;
+  /** A world's own sequencer consumer (filtered on its intents): consumed by the member holding its lease. */
+  sequencerConsumerOf(worldId: string): string;
+  /** A world's own projector consumer (filtered on its events). */
+  projectorConsumerOf(worldId: string): string;
 }
 
 export function topology(prefix: string): Topology {
@@ -29,5 +33,7 @@ export function topology(prefix: string): Topology {
     controlSubject: `${prefix}.control`,
     sequencerConsumer: `${upper}_SEQUENCER`,
     projectorConsumer: `${upper}_PROJECTOR`,
+    sequencerConsumerOf: (w) => `${upper}_SEQUENCER_${w.toUpperCase()}`,
+    projectorConsumerOf: (w) => `${upper}_PROJECTOR_${w.toUpperCase()}`,
   };
 }

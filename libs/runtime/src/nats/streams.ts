@@ -24,8 +24,16 @@ export async function ensureTopology(nc: NatsConnection, t: Topology, replicas =
   const jsm = await jetstreamManager(nc);
   await ensureIntentsStream(jsm, t, replicas);
   await ensureEventsStream(jsm, t, replicas);
-  await upsertConsumer(jsm, t.intentsStream, sequencerConsumerConfig(t));
-  await ensureProjectorConsumer(jsm, t);
+  // Each world has its own consumers, made by the member that takes its lease. A consumer of the
+  // whole stream (before world leases) would overlap them on the work queue: it goes.
+  for (const [stream, legacy] of [
+    [t.intentsStream, t.sequencerConsumer],
+    [t.eventsStream, t.projectorConsumer],
+  ] as const) {
+    await jsm.consumers.delete(stream, legacy).catch((err) => {
+      if (!isNotFound(err)) throw err;
+    });
+  }
   return jsm;
 }
 
@@ -60,20 +68,28 @@ export async function ensureEventsStream(jsm: JetStreamManager, t: Topology, rep
   });
 }
 
-/** The projector's durable consumer (the EVENTS stream must exist). */
-export async function ensureProjectorConsumer(jsm: JetStreamManager, t: Topology): Promise<void> {
-  await upsertConsumer(jsm, t.eventsStream, {
-    durable_name: t.projectorConsumer,
+/**
+ * A world's projector consumer (the EVENTS stream must exist), made when missing: its events from
+ * now on (what came before is caught up from the log by the member taking the world, which makes
+ * this consumer before it catches up, so nothing falls between the two). An existing one carries on
+ * from where the world's previous member left it.
+ */
+export async function ensureWorldProjectorConsumer(jsm: JetStreamManager, t: Topology, worldId: string): Promise<void> {
+  const name = t.projectorConsumerOf(worldId);
+  if (await consumerInfo(jsm, t.eventsStream, name)) return;
+  await jsm.consumers.add(t.eventsStream, {
+    durable_name: name,
+    filter_subject: t.eventSubject(worldId),
     ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
+    deliver_policy: DeliverPolicy.New,
     ack_wait: nanos(30_000),
     max_ack_pending: 20_000,
   });
 }
 
-/** The sequencer's durable consumer, when it is missing (the INTENTS stream must exist). */
-export async function ensureSequencerConsumer(jsm: JetStreamManager, t: Topology): Promise<void> {
-  await upsertConsumer(jsm, t.intentsStream, sequencerConsumerConfig(t));
+/** A world's sequencer consumer, made when missing (the INTENTS stream must exist). */
+export async function ensureWorldSequencerConsumer(jsm: JetStreamManager, t: Topology, worldId: string): Promise<void> {
+  await upsertConsumer(jsm, t.intentsStream, sequencerConsumerConfig(t, worldId));
 }
 
 /** When the stream was created: a different value means it was deleted and made again (and is empty of what came before). */
@@ -96,9 +112,11 @@ export async function consumerInfo(jsm: JetStreamManager, stream: string, consum
   }
 }
 
-function sequencerConsumerConfig(t: Topology): ConsumerCfg & { durable_name: string } {
+function sequencerConsumerConfig(t: Topology, worldId: string): ConsumerCfg & { durable_name: string } {
   return {
-    durable_name: t.sequencerConsumer,
+    durable_name: t.sequencerConsumerOf(worldId),
+    // One world's intents: the work queue allows consumers whose filters do not overlap.
+    filter_subject: t.intentSubject(worldId),
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     // Short: intents a crashed sequencer held come back to its successor within seconds.
@@ -109,16 +127,16 @@ function sequencerConsumerConfig(t: Topology): ConsumerCfg & { durable_name: str
 }
 
 /**
- * Called by a sequencer once it owns the worlds: recreates its consumer so that every intent still
- * in the work queue (those the previous owner never acked) is delivered again first and in stream
- * order. Waiting for their redelivery instead would let newer intents of the same character be
- * decided before them, and the older ones would then look stale.
+ * Called by a sequencer once it owns a world: recreates the world's consumer so that every intent
+ * still in the work queue (those the previous owner never acked) is delivered again first and in
+ * stream order. Waiting for their redelivery instead would let newer intents of the same character
+ * be decided before them, and the older ones would then look stale.
  */
-export async function resetSequencerConsumer(jsm: JetStreamManager, t: Topology): Promise<void> {
-  await jsm.consumers.delete(t.intentsStream, t.sequencerConsumer).catch((err) => {
+export async function resetSequencerConsumer(jsm: JetStreamManager, t: Topology, worldId: string): Promise<void> {
+  await jsm.consumers.delete(t.intentsStream, t.sequencerConsumerOf(worldId)).catch((err) => {
     if (!isNotFound(err)) throw err;
   });
-  await jsm.consumers.add(t.intentsStream, sequencerConsumerConfig(t));
+  await jsm.consumers.add(t.intentsStream, sequencerConsumerConfig(t, worldId));
 }
 
 type StreamCfg = Parameters<JetStreamManager['streams']['add']>[0];

@@ -1,0 +1,3 @@
+export * from './lease-table';
+export * from './rendezvous';
+export * from './world-leases';
