@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     logger,
   );
   const deadLetters = new DeadLetters(pool, logger);
-  const loop = new ProjectionLoop(projector, logger, config.PROJECTOR_MAX_BATCH, deadLetters);
+  const loop = new ProjectionLoop(projector, logger, config.PROJECTOR_MAX_BATCH, deadLetters, (worldId) => leases.lost(worldId));
   const feeds = new WorldFeeds(
     js,
     w.jsm,
