@@ -1,6 +1,6 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { failpoint, IntentEnvelope, IntervalStats, Logger, OutcomeError, Span, traceparentOf, Topology } from '@tilemud/runtime';
+import { failpoint, IntentEnvelope, IntervalStats, isLeaseLost, LeaseFence, Logger, OutcomeError, Span, traceparentOf, Topology } from '@tilemud/runtime';
 import { BatchIntent, decideBatch } from './batch-decision';
 import { BatchQueue } from './batch-queue';
 import { traceAnswer, traceAppend, traceDecide, traceFailed } from './batch-trace';
@@ -21,6 +21,17 @@ export interface SequencerOptions {
   failpoint?: string;
   /** A world's state is stored every this many events (SNAPSHOT_EVERY). */
   snapshotEvery?: number;
+  /** This process's world leases; absent, it decides every world unfenced (unit tests). */
+  leases?: LeasePort;
+}
+
+/** What the sequencer asks of its world leases (`WorldLeases`). */
+export interface LeasePort {
+  holds(worldId: string): boolean;
+  /** The fence an append of these worlds carries; throws `LeaseLostError` for one not held. */
+  fence(worlds: Iterable<string>): LeaseFence;
+  /** An append found this world's lease gone. */
+  lost(worldId: string): void;
 }
 
 /**
@@ -51,7 +62,7 @@ export class Sequencer {
     private readonly logger: Logger,
     private readonly opts: SequencerOptions,
   ) {
-    this.memory = new WorldMemory(log, publisher, logger, opts.snapshotEvery);
+    this.memory = new WorldMemory(log, publisher, logger, opts.snapshotEvery, opts.leases && ((worlds) => opts.leases!.fence(worlds)));
     this.queue = new BatchQueue(opts.maxBatch, (batch) => this.process(batch));
     this.intake = new Intake((env, outcome) => this.reply(env, outcome), logger);
     this.refusals = new Refusals(
@@ -97,14 +108,28 @@ export class Sequencer {
     return this.idle();
   }
 
-  /** Gives back the intents received but not yet taken into a batch (the intake stopped). */
-  returnQueued(): void {
-    for (const m of this.queue.takeQueued()) m.nak();
+  /** Gives back the intents received but not yet taken into a batch (the intake stopped: of one world, or all). */
+  returnQueued(worldId?: string): void {
+    const ofWorld = worldId === undefined ? undefined : (m: JsMsg) => this.intake.envelope(m)?.worldId === worldId;
+    for (const m of this.queue.takeQueued(ofWorld)) {
+      this.intake.answered(m);
+      m.nak();
+    }
   }
 
   /** Resolves when no batch is being decided or appended. */
   idle(): Promise<void> {
     return this.queue.idle();
+  }
+
+  /** Resolves when the batch under way now (if any) is done: a world's intake closed, none of its intents is in hand after this. */
+  settled(): Promise<void> {
+    return this.queue.settled();
+  }
+
+  /** A world this process no longer holds (or has just taken again): its memory goes, to be read from the log if it comes back. */
+  dropWorld(worldId: string): void {
+    this.memory.drop(worldId);
   }
 
   enqueue(msg: JsMsg): void {
@@ -124,8 +149,10 @@ export class Sequencer {
     return this.queue.waitingMs(now);
   }
 
-  private async process(msgs: JsMsg[]): Promise<void> {
-    if (this.paused) return this.refusals.holdBack(msgs);
+  private async process(batch: JsMsg[]): Promise<void> {
+    if (this.paused) return this.refusals.holdBack(batch);
+    const msgs = this.ofHeldWorlds(batch);
+    if (!msgs.length) return;
     try {
       // An intent whose content the log refuses is found and refused alone; memory needs no reload.
       await commitIsolating(msgs, this.isolating.commit, this.isolating.refuseAlone);
@@ -137,6 +164,7 @@ export class Sequencer {
       this.memory.unsure();
       // Parts committed before the failure (while isolating) are answered already.
       const pending = this.intake.unanswered(msgs);
+      if (isLeaseLost(err)) return this.leaseLost(pending);
       if (isUnreachable(err)) return this.unreachable(pending, err as Error);
       this.logger.error({ err: (err as Error).message, batch: pending.length }, 'append failed');
       if (pending.length === 1) return this.refusals.refuse(pending[0]!, err as Error);
@@ -145,6 +173,7 @@ export class Sequencer {
           await commitIsolating([m], this.isolating.commit, this.isolating.refuseAlone);
         } catch (e) {
           this.memory.unsure();
+          if (isLeaseLost(e)) return this.leaseLost(pending.slice(i));
           if (isUnreachable(e)) return this.unreachable(pending.slice(i), e as Error);
           this.refusals.refuse(m, e as Error);
         }
@@ -182,6 +211,34 @@ export class Sequencer {
     msg.term();
   }
 
+  /**
+   * Intents of worlds this process does not hold (any more): back to the queue, undecided, for the
+   * world's owner (which makes the world's consumer again on taking it, so they come to it in order).
+   */
+  private ofHeldWorlds(msgs: JsMsg[]): JsMsg[] {
+    const leases = this.opts.leases;
+    if (!leases) return msgs;
+    return msgs.filter((m) => {
+      const env = this.intake.envelope(m);
+      if (!env || leases.holds(env.worldId)) return true;
+      this.intake.answered(m);
+      m.nak();
+      return false;
+    });
+  }
+
+  /** The lease fence refused the append: those worlds are dropped, and their intents go back undecided to whoever holds them next. */
+  private leaseLost(msgs: JsMsg[]): void {
+    const worlds = new Set<string>();
+    for (const m of msgs) {
+      const env = this.intake.envelope(m);
+      if (env) worlds.add(env.worldId);
+      this.intake.answered(m);
+      m.nak();
+    }
+    for (const w of worlds) this.opts.leases?.lost(w);
+  }
+
   /** PostgreSQL itself failed, not an intent: answer the rest of the batch at once, then wait a little. */
   private async unreachable(msgs: JsMsg[], err: Error): Promise<void> {
     this.refusals.holdBack(msgs, err);
@@ -194,6 +251,10 @@ export class Sequencer {
     const now = new Date().toISOString();
     const taken = this.take(msgs);
     const spans = taken.map((t) => t.span);
+    await this.memory.knowCharacters(taken.flatMap((t) => (t.env.kind === 'player' ? [t.env.characterId] : []))).catch((err: Error) => {
+      traceFailed(spans, err);
+      throw err;
+    });
     const worlds = await this.memory.load(taken.map((t) => t.env.worldId)).catch((err: Error) => {
       traceFailed(spans, err);
       throw err;
@@ -202,7 +263,8 @@ export class Sequencer {
     const d = decideBatch({ worlds, lastIntentSeq: this.memory.lastIntentSeq }, intents, now);
 
     const appendStart = performance.now();
-    const append = () => this.log.append(d.events, d.rejections);
+    const fence = this.opts.leases?.fence([...d.worlds.keys(), ...d.rejections.map((r) => r.worldId)]);
+    const append = () => this.log.append(d.events, d.rejections, fence);
     await traceAppend(spans, { events: d.events.length, rejections: d.rejections.length, worlds: [...d.worlds.keys()] }, append).catch((err: Error) => {
       traceFailed(spans, err);
       throw isContentRefusal(err) ? new ContentRefusedError(err) : err;
