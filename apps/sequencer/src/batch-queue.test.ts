@@ -58,4 +58,28 @@ describe('BatchQueue', () => {
     await release();
     expect(q.waitingMs()).toBe(0);
   });
+
+  it('gives back only the queued items picked, keeping the others in order', async () => {
+    const { q, batches, release } = queue(10);
+    for (const id of [1, 2, 3, 4, 5]) q.push({ id });
+    expect(q.takeQueued((i) => i.id % 2 === 0).map((i) => i.id)).toEqual([2, 4]);
+    await release();
+    expect(batches).toEqual([[1], [3, 5]]);
+    await release();
+  });
+
+  it('settles when the batch under way is done, without waiting for the batches after it', async () => {
+    const { q, batches, release } = queue(1);
+    await q.settled(); // nothing under way
+    q.push({ id: 1 });
+    q.push({ id: 2 });
+    let settled = false;
+    const s = q.settled().then(() => (settled = true));
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    await release();
+    await s;
+    expect(batches).toEqual([[1], [2]]); // the next batch is under way, and settled did not wait for it
+    await release();
+  });
 });

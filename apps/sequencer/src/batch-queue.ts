@@ -10,6 +10,8 @@ export class BatchQueue<T extends object> {
   /** When the first intent of the batch in hand was received (undefined: no batch). */
   private batchSince?: number;
   private drained: Array<() => void> = [];
+  /** The batch being processed, settled (never rejecting) when it is done. */
+  private current?: Promise<void>;
   private shut = false;
 
   constructor(
@@ -37,9 +39,12 @@ export class BatchQueue<T extends object> {
     return this.shut;
   }
 
-  /** Removes and returns what was received but not yet taken into a batch. */
-  takeQueued(): T[] {
-    return this.queue.splice(0);
+  /** Removes and returns what was received but not yet taken into a batch (those `which` picks, or all). */
+  takeQueued(which?: (item: T) => boolean): T[] {
+    if (!which) return this.queue.splice(0);
+    const taken: T[] = [];
+    for (let i = this.queue.length - 1; i >= 0; i--) if (which(this.queue[i]!)) taken.unshift(...this.queue.splice(i, 1));
+    return taken;
   }
 
   /** When an item was received (performance.now()). */
@@ -50,6 +55,11 @@ export class BatchQueue<T extends object> {
   /** Resolves when no batch is under way. */
   idle(): Promise<void> {
     return this.draining ? new Promise((r) => this.drained.push(r)) : Promise.resolve();
+  }
+
+  /** Resolves when the batch under way now (if any) has been processed, whatever follows it. */
+  settled(): Promise<void> {
+    return this.current?.catch(() => undefined) ?? Promise.resolve();
   }
 
   /** How long the oldest item in hand (in a batch or queued) has waited. */
@@ -64,7 +74,8 @@ export class BatchQueue<T extends object> {
       while (this.queue.length && !this.shut) {
         const batch = this.queue.splice(0, this.maxBatch);
         this.batchSince = this.received.get(batch[0]!);
-        await this.process(batch);
+        this.current = this.process(batch).finally(() => (this.current = undefined));
+        await this.current;
       }
     } finally {
       this.batchSince = undefined;

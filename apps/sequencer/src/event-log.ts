@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { EVENT_VERSIONS, getWorld, Handover, StateAt } from '@tilemud/domain';
-import { FoldedState, LoggedEvent, LogReader, stateAt, StoredOutcome, WorldSnapshots } from '@tilemud/runtime';
+import { FoldedState, LeaseFence, LoggedEvent, LogReader, stateAt, StoredOutcome, WorldSnapshots } from '@tilemud/runtime';
 import { recordAppended } from './sequencer-metrics';
 
 /** An event the sequencer decided: a row of the log (the W3C traceparent of the span that decided it is kept in memory only, for publishing). */
@@ -38,21 +38,27 @@ export class EventLog {
 
   /**
    * The whole batch in ONE statement: in autocommit it is one transaction (all of it is durable, or
-   * none of it), and it costs one round trip instead of BEGIN, two INSERTs and COMMIT.
+   * none of it), and it costs one round trip instead of BEGIN, two INSERTs and COMMIT. `fence`: the
+   * world leases it is written under, checked in that same transaction (`world_lease_fence`,
+   * migration 011): a world whose lease this process no longer holds fails the whole append with
+   * SQLSTATE TMLEA (`isLeaseLost`), and nothing of it is stored.
    */
-  async append(events: EventRow[], rejections: RejectionRow[]): Promise<void> {
+  async append(events: EventRow[], rejections: RejectionRow[], fence?: LeaseFence): Promise<void> {
     if (events.length === 0 && rejections.length === 0) return;
     await this.pool.query(
-      `WITH ev AS (
+      `WITH fence AS (SELECT world_lease_fence($18, $19, $20::text[], $21::bigint[]) AS ok),
+       ev AS (
          INSERT INTO action_events (world_id, seq, character_id, intent_seq, event_index, type, payload, recorded_at, trace_id, version)
          SELECT * FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::bigint[], $5::smallint[], $6::text[], $7::jsonb[], $8::timestamptz[], $9::text[], $17::smallint[])
+          WHERE (SELECT ok FROM fence)
          RETURNING 1),
        rj AS (
          INSERT INTO intent_rejections (character_id, intent_seq, world_id, code, message, details, recorded_at)
          SELECT * FROM unnest($10::uuid[], $11::bigint[], $12::text[], $13::text[], $14::text[], $15::jsonb[], $16::timestamptz[])
+          WHERE (SELECT ok FROM fence)
          ON CONFLICT DO NOTHING
          RETURNING 1)
-       SELECT (SELECT count(*) FROM ev) AS events, (SELECT count(*) FROM rj) AS rejections`,
+       SELECT (SELECT ok FROM fence) AS fenced, (SELECT count(*) FROM ev) AS events, (SELECT count(*) FROM rj) AS rejections`,
       [
         events.map((e) => e.worldId),
         events.map((e) => e.seq),
@@ -72,6 +78,10 @@ export class EventLog {
         rejections.map((r) => r.recordedAt),
         // Written in today's shape: the version the domain writes each type with.
         events.map((e) => e.version ?? (EVENT_VERSIONS as Record<string, number | undefined>)[e.type] ?? 1),
+        fence?.role ?? null,
+        fence?.holder ?? null,
+        fence?.worlds ?? null,
+        fence?.epochs ?? null,
       ],
     );
     recordAppended(events);
@@ -93,9 +103,9 @@ export class EventLog {
     return this.snapshots.save(worldId, at);
   }
 
-  /** The highest intentSeq each character has had decided (applied or rejected). */
-  lastIntentSeqs(): Promise<Map<string, number>> {
-    return this.reader.lastIntentSeqs();
+  /** The highest intentSeq each of these characters has had decided (applied or rejected; 0: none). */
+  lastIntentSeqsOf(characterIds: readonly string[]): Promise<Map<string, number>> {
+    return this.reader.lastIntentSeqsOf(characterIds);
   }
 
   /** The original outcome of an intent, for answering its resend. */

@@ -1,6 +1,6 @@
 import '@tilemud/runtime/dist/instrument'; // first: patches pg, ioredis and http as they load
 import { jetstream } from '@nats-io/jetstream';
-import { CONFIG_EXIT_CODE, ConfigError, startWorker } from '@tilemud/runtime';
+import { CONFIG_EXIT_CODE, ConfigError, startWorker, within } from '@tilemud/runtime';
 import { SequencerConfigSchema } from './config';
 import { EventLog } from './event-log';
 import { EventPublisher } from './event-publisher';
@@ -19,9 +19,36 @@ async function main(): Promise<void> {
   const log = new EventLog(pool);
   const publisher = new EventPublisher(js, jsm, t, log, logger);
   const handovers = new Handovers(js, t, log, logger);
-  const sequencer = new Sequencer(nc, t, log, publisher, handovers, logger, { maxBatch: config.SEQUENCER_MAX_BATCH, failpoint: config.TILEMUD_FAILPOINT, snapshotEvery: config.SNAPSHOT_EVERY });
+  // This process's share of the worlds: each taken is read afresh and consumed, each given up is
+  // drained first (the callbacks run only once the role runs, when everything below exists).
+  const leases = w.leases({
+    gained: async (worldId) => {
+      // Another member may have appended since this one last held the world: read it afresh.
+      sequencer.dropWorld(worldId);
+      // Committed but never published by the world's previous owner (killed between the two), or a
+      // stream made again since the world's log was last published into it: published before
+      // taking new intents, so the stream keeps the log's order.
+      await keeper.takeOver(worldId);
+      await feed.open(worldId);
+      // Portal crossings recorded but not yet arrived: sent again (an arrival applies once).
+      await handovers.recover(0);
+    },
+    drain: async (worldId) => {
+      await feed.close(worldId);
+      await sequencer.settled();
+      sequencer.dropWorld(worldId);
+      // What it committed goes out before the next owner republishes past the stream (a repeat would be dropped by its msgID anyway).
+      await within(publisher.flushed(), 1000);
+    },
+  });
+  const sequencer = new Sequencer(nc, t, log, publisher, handovers, logger, {
+    maxBatch: config.SEQUENCER_MAX_BATCH,
+    failpoint: config.TILEMUD_FAILPOINT,
+    snapshotEvery: config.SNAPSHOT_EVERY,
+    leases,
+  });
   const feed = new IntentFeed(js, jsm, t, sequencer, logger, config.SEQUENCER_PREFETCH);
-  const keeper = new StreamKeeper(jsm, t, log, publisher, feed, new StreamFills(pool), logger);
+  const keeper = new StreamKeeper(jsm, t, publisher, feed, new StreamFills(pool), logger);
   gauges?.memoryHeads(() => sequencer.heads());
   w.keepingUp(() => {
     const waitedMs = Math.round(sequencer.waitingMs());
@@ -32,28 +59,22 @@ async function main(): Promise<void> {
   });
   publisher.onStreamLost = (broken) => void (w.active() && keeper.check(broken));
 
-  // The same steps take the worlds at start, after a standby takes over, and after an outage.
+  // The member's connection to PostgreSQL lost (an outage), this process pauses: intents still
+  // coming in are answered without a decision, and its leases lapse. Back, it reloads and takes
+  // its share of the worlds again (at new epochs), each world as the leases hand it over.
   await w.run({
-    pause: (why) => {
+    pause: () => {
       sequencer.pause();
-      // Another process owns the worlds: leave every intent to it. (While PostgreSQL is merely
-      // unreachable intents keep coming in, to be answered without a decision.)
-      if (why === 'standby') void feed.stop();
+      void leases.pause();
     },
     recover: async () => {
-      await feed.stop();
+      await leases.pause();
+      await feed.closeAll();
       await sequencer.recover();
-      await feed.reset();
-      // Committed but never published (a crash between the two, or a publish lost in an outage),
-      // or a stream made again since the log was last published into it: publish before taking
-      // new intents.
-      await keeper.takeOver();
-      // Portal crossings recorded but not yet arrived: send them again (an arrival applies once).
-      await handovers.recover(0);
     },
     resume: () => {
       sequencer.resume();
-      feed.start();
+      leases.start();
     },
   });
   feed.watchReconnects(nc, () => w.active());
@@ -69,12 +90,14 @@ async function main(): Promise<void> {
   }, 10_000).unref();
   logger.info({ prefix: t.prefix }, 'sequencer ready');
 
-  // On SIGTERM: the batch in hand is finished and answered, intents not yet decided go back to
-  // the queue for the next owner, and committed events go out while NATS is still open. An event
-  // that cannot (the stream gone, NATS away) is left to the next owner, which publishes whatever
-  // the log holds past the stream (`republishMissing`).
-  w.onStop('batch in hand', () => sequencer.handBack(), 2500);
-  w.onStop('intake', () => feed.stop(), 500);
+  // On SIGTERM: every world is drained (no more intake, the batch in hand finished and answered,
+  // intents not yet decided back to the queue for the next owner, committed events out while NATS
+  // is still open) and its lease released, so the other members take the worlds at their next
+  // beat rather than after the lease's time to live. An event that cannot go out (the stream gone,
+  // NATS away) is left to the next owner, which publishes whatever the log holds past the stream.
+  w.onStop('worlds', () => leases.stop(), 3000);
+  w.onStop('batch in hand', () => sequencer.handBack(), 1000);
+  w.onStop('intake', () => feed.closeAll(), 500);
   w.onStop('event publishing', () => publisher.flushed(), 1000);
 }
 

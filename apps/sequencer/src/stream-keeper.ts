@@ -1,6 +1,5 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { consumerInfo, ensureEventsStream, ensureIntentsStream, ensureProjectorConsumer, Logger, RECREATE_SETTLE_MS, StallWatch, streamCreated, Topology } from '@tilemud/runtime';
-import type { EventLog } from './event-log';
+import { consumerInfo, ensureEventsStream, ensureIntentsStream, Logger, RECREATE_SETTLE_MS, StallWatch, streamCreated, Topology } from '@tilemud/runtime';
 import type { EventPublisher } from './event-publisher';
 import type { IntentFeed } from './intent-feed';
 import type { StreamFills } from './stream-fills';
@@ -17,15 +16,16 @@ import type { StreamFills } from './stream-fills';
  * again while no sequencer watched (or while one was stopped mid-refill) is refilled at the next start.
  */
 export class StreamKeeper {
-  private eventsCreated?: string;
+  /** Each world taken, with the EVENTS stream (by creation time) its log was wholly published into. */
+  private readonly filled = new Map<string, string | undefined>();
   private running?: Promise<void>;
-  private readonly stall = new StallWatch();
+  /** One per world consumed. */
+  private readonly stalls = new Map<string, StallWatch>();
   private broken = false;
 
   constructor(
     private readonly jsm: JetStreamManager,
     private readonly t: Topology,
-    private readonly log: EventLog,
     private readonly publisher: EventPublisher,
     private readonly feed: IntentFeed,
     private readonly fills: StreamFills,
@@ -33,21 +33,26 @@ export class StreamKeeper {
   ) {}
 
   /**
-   * Taking the worlds (start, standby taking over, after an outage): publishes what the log holds
-   * past the stream, or the whole log when the stream is not the one the log was last published
-   * into, and records the stream as holding the log.
+   * Taking a world (a lease taken: at start, from a member that left or died, after an outage):
+   * publishes what the log holds of it past the stream, or the world's whole log when the stream
+   * is not the one its log was last published into, and records the stream as holding its log.
    */
-  async takeOver(): Promise<number> {
+  async takeOver(worldId: string): Promise<number> {
     const created = await streamCreated(this.jsm, this.t.eventsStream);
-    const recorded = await this.fills.recorded(this.t.eventsStream);
+    const recorded = (await this.fills.recorded(this.fillKey(worldId))) ?? (await this.fills.recorded(this.t.eventsStream));
     const isNew = recorded !== undefined && recorded !== created;
     const started = Date.now();
-    const republished = await this.publisher.republishMissing(await this.log.worldsInLog(), isNew);
-    if (isNew) this.logger.warn({ stream: this.t.eventsStream, republished, ms: Date.now() - started }, 'EVENTS stream is new: refilled from the log');
-    else if (republished) this.logger.info({ republished }, 'published events the log had and the stream did not');
-    if (created) await this.fills.record(this.t.eventsStream, created);
-    this.eventsCreated = created;
+    const republished = await this.publisher.republishMissing([worldId], isNew);
+    if (isNew) this.logger.warn({ stream: this.t.eventsStream, worldId, republished, ms: Date.now() - started }, "EVENTS stream is new: the world's log refilled into it");
+    else if (republished) this.logger.info({ worldId, republished }, 'published events the log had and the stream did not');
+    if (created) await this.fills.record(this.fillKey(worldId), created);
+    this.filled.set(worldId, created);
     return republished;
+  }
+
+  /** Each world's fill is recorded apart: its member refills it alone. */
+  private fillKey(worldId: string): string {
+    return `${this.t.eventsStream}/${worldId}`;
   }
 
   /** `broken`: publishes found the EVENTS stream unable to store; it is deleted and made again. */
@@ -65,14 +70,22 @@ export class StreamKeeper {
       await ensureIntentsStream(this.jsm, this.t);
       this.logger.warn({ stream: this.t.intentsStream }, 'INTENTS stream was missing; made again');
     }
-    const info = await consumerInfo(this.jsm, this.t.intentsStream, this.t.sequencerConsumer);
-    if (info && !this.stall.observe(info)) return;
-    if (info) {
-      this.logger.warn({ consumer: this.t.sequencerConsumer, waiting: info.num_pending }, 'intents consumer delivers nothing though intents wait; making it again');
-      await this.jsm.consumers.delete(this.t.intentsStream, this.t.sequencerConsumer).catch(() => undefined);
+    let heal = false;
+    const worlds = this.feed.worlds();
+    for (const w of this.stalls.keys()) if (!worlds.includes(w)) this.stalls.delete(w);
+    for (const w of worlds) {
+      const consumer = this.t.sequencerConsumerOf(w);
+      const info = await consumerInfo(this.jsm, this.t.intentsStream, consumer);
+      const stall = this.stalls.get(w) ?? this.stalls.set(w, new StallWatch()).get(w)!;
+      if (info && !stall.observe(info)) continue;
+      if (info) {
+        this.logger.warn({ consumer, waiting: info.num_pending }, 'intents consumer delivers nothing though intents wait; making it again');
+        await this.jsm.consumers.delete(this.t.intentsStream, consumer).catch(() => undefined);
+      }
+      stall.forget();
+      heal = true;
     }
-    this.stall.forget();
-    await this.feed.heal();
+    if (heal) await this.feed.heal();
   }
 
   private async keepEvents(): Promise<void> {
@@ -86,22 +99,19 @@ export class StreamKeeper {
       // Made again at once, it would lose its files to the server's removal of the old one.
       await new Promise((r) => setTimeout(r, RECREATE_SETTLE_MS));
       await ensureEventsStream(this.jsm, this.t);
-      await ensureProjectorConsumer(this.jsm, this.t);
       created = await streamCreated(this.jsm, this.t.eventsStream);
       this.logger.warn({ stream: this.t.eventsStream }, 'EVENTS stream was missing; made again');
     }
-    if (created === this.eventsCreated) return;
-    const before = this.eventsCreated;
-    this.eventsCreated = created;
+    // Each member refills the worlds it holds (the others refill theirs when they see the new stream).
+    const stale = this.feed.worlds().filter((w) => this.filled.get(w) !== created);
+    if (!stale.length || !created) return;
     this.publisher.retryNow();
-    try {
-      const started = Date.now();
-      const republished = await this.publisher.republishMissing(await this.log.worldsInLog(), true);
-      this.logger.warn({ stream: this.t.eventsStream, republished, ms: Date.now() - started }, 'EVENTS stream is new: refilled from the log');
-      if (created) await this.fills.record(this.t.eventsStream, created);
-    } catch (err) {
-      this.eventsCreated = before; // refill again at the next check
-      throw err;
+    const started = Date.now();
+    const republished = await this.publisher.republishMissing(stale, true);
+    this.logger.warn({ stream: this.t.eventsStream, worlds: stale, republished, ms: Date.now() - started }, 'EVENTS stream is new: refilled from the log');
+    for (const w of stale) {
+      await this.fills.record(this.fillKey(w), created);
+      this.filled.set(w, created);
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { Logger } from '@tilemud/runtime';
+import type { LeaseFence, Logger } from '@tilemud/runtime';
 import { BatchDecision, BatchIntent, decideSeed, World } from './batch-decision';
 import type { EventLog } from './event-log';
 import type { EventPublisher } from './event-publisher';
@@ -7,13 +7,16 @@ import { OutcomeCache } from './outcome-cache';
 
 /**
  * What the sequencer knows of the log, kept in memory so a batch is decided without a query: each
- * world it has loaded (state and seq), each character's last decided intentSeq, and recent outcomes
- * for answering resends. It follows the log only after a commit (`committed`); when an append
- * failed in a way that leaves it unsure, it is marked `unsure` and reloaded before the next batch.
+ * world it has loaded (state and seq), the last decided intentSeq of characters it has seen, and
+ * recent outcomes for answering resends. It follows the log only after a commit (`committed`);
+ * when an append failed in a way that leaves it unsure, it is marked `unsure` and reloaded before
+ * the next batch. A character's last intentSeq is read from the log the first time a batch names
+ * it, and read again after anything that may have let another process decide for it (a world
+ * taken or given up, the character arriving through a portal from a world another process holds).
  */
 export class WorldMemory {
   private readonly worlds = new Map<string, World>();
-  private last = new Map<string, number>();
+  private readonly last = new Map<string, number>();
   private readonly outcomes = new OutcomeCache();
   private stale = false;
 
@@ -26,6 +29,8 @@ export class WorldMemory {
     private readonly logger: Logger,
     /** A world's state is stored every this many events (0: never). */
     private readonly snapshotEvery = 0,
+    /** The lease fence a world's seeding append carries (absent: unfenced). */
+    private readonly fence?: (worlds: string[]) => LeaseFence,
   ) {}
 
   get lastIntentSeq(): ReadonlyMap<string, number> {
@@ -40,6 +45,22 @@ export class WorldMemory {
   /** Memory may be ahead of the log (an append failed after deciding): reloaded before the next batch. */
   unsure(): void {
     this.stale = true;
+  }
+
+  /** The last intentSeq of each of these characters, read from the log for those not known. */
+  async knowCharacters(characterIds: readonly string[]): Promise<void> {
+    const unknown = [...new Set(characterIds.filter((c) => !this.last.has(c)))];
+    if (!unknown.length) return;
+    for (const [c, s] of await this.log.lastIntentSeqsOf(unknown)) if (!this.last.has(c)) this.last.set(c, s);
+  }
+
+  /**
+   * A world given up or just taken: its state is read from the log when next needed, and so is
+   * every character's last intentSeq (another process may have decided some meanwhile).
+   */
+  drop(worldId: string): void {
+    this.worlds.delete(worldId);
+    this.last.clear();
   }
 
   /** Holding the worlds again: everything is forgotten and read back from the log. */
@@ -60,12 +81,11 @@ export class WorldMemory {
    * committed event is left off the stream.
    */
   private async reload(): Promise<void> {
-    const lastIntentSeq = await this.log.lastIntentSeqs();
     // Memory is dropped only once the log has answered: a reload that fails keeps what it knew.
     for (const [worldId, w] of this.worlds) await this.publishLanded(worldId, w.seq);
     this.worlds.clear();
     this.outcomes.clear();
-    this.last = lastIntentSeq;
+    this.last.clear(); // read again per character, as batches name them
     this.stale = false;
   }
 
@@ -104,7 +124,7 @@ export class WorldMemory {
     if (this.snapshotEvery && folded >= this.snapshotEvery) this.snapshot(worldId, w);
     const seed = decideSeed(worldId, w, new Date().toISOString());
     if (seed) {
-      await this.log.append(seed.rows, []);
+      await this.log.append(seed.rows, [], this.fence?.([worldId]));
       this.publisher.enqueue(seed.rows);
       w = seed.world;
     }
@@ -120,6 +140,8 @@ export class WorldMemory {
       this.worlds.set(id, w);
     }
     for (const [c, s] of d.lastIntentSeq) this.last.set(c, s);
+    // Arrived through a portal: its intents before were decided in another world, perhaps by another process.
+    for (const { env } of intents) if (env.kind === 'handover') this.last.delete(env.characterId);
     intents.forEach(({ env }, i) => {
       const outcome = d.verdicts[i]!.outcome;
       if (env.kind === 'player' && outcome) this.outcomes.set(env.characterId, env.intentSeq, toStored(outcome));

@@ -68,8 +68,8 @@ export function evaluate(p: ProbeResults, prev: CheckpointProgress, t: HealthThr
   if (!p.postgres) add('postgres_down', 'PostgreSQL (the event log) does not answer: intents are refused.');
   if (!p.nats) add('nats_down', 'NATS does not answer: intents cannot reach the sequencer.');
   if (!p.redis) add('redis_down', 'Redis does not answer: sign-ins, tickets and resumes may fail; play goes on.');
-  if (p.sequencerOwned === false) add('no_sequencer', 'No sequencer holds the worlds (its advisory lock is free): intents go unanswered.');
-  if (p.projectorOwned === false) add('no_projector', 'No projector runs (its advisory lock is free): read models and snapshots fall behind.');
+  if (p.sequencerOwned === false) add('no_sequencer', 'No sequencer holds any world (no live world lease): intents go unanswered.');
+  if (p.projectorOwned === false) add('no_projector', 'No projector holds any world (no live world lease): read models and snapshots fall behind.');
   if (p.eventsStream === false) add('events_stream_missing', 'The EVENTS stream is missing in JetStream: deltas are not delivered.');
   if (p.intentsStream === false) add('intents_stream_missing', 'The INTENTS stream is missing in JetStream: intents cannot be queued.');
   const progress = new Map<string, { checkpoint: number; since: number }>();

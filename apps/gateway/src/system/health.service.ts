@@ -29,13 +29,10 @@ export interface ProbeRound {
   worlds?: { worldId: string; head: number; checkpoint: number }[];
 }
 
-/** Whether a process of the role holds its advisory lock (libs/runtime/src/ownership.ts) in this database. */
+/** Whether any process of the role holds a world lease now (libs/runtime/src/leases): none, and the role is down. */
 const ROLES_HELD = `
   SELECT r.role, EXISTS (
-    SELECT 1 FROM pg_locks l
-    WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-      AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtext($1 || ':' || r.role)::bigint
+    SELECT 1 FROM world_leases l WHERE l.role = $1 || ':' || r.role AND l.expires_at > clock_timestamp()
   ) AS held
   FROM unnest(ARRAY['sequencer', 'projector']) AS r(role)`;
 

@@ -11,6 +11,11 @@ export interface LeaseFence {
   epochs: number[];
 }
 
+/** An append was about to name a world this process does not hold: refused before it is tried, like the fence would. */
+export class LeaseLostError extends Error {
+  readonly code = LEASE_LOST_SQLSTATE;
+}
+
 /** True for the error of an append refused because a world's lease is not (or no longer) held. */
 export function isLeaseLost(err: unknown): boolean {
   return (err as { code?: string } | undefined)?.code === LEASE_LOST_SQLSTATE;

@@ -24,7 +24,7 @@ describe('rendezvous hashing', () => {
     const after = new Map(worlds.map((w) => [w, ownerOf(w, ['a', 'b', 'c'])]));
     for (const w of worlds) if (after.get(w) !== before.get(w)) expect(after.get(w)).toBe('c');
     const left = new Map(worlds.map((w) => [w, ownerOf(w, ['a', 'c'])]));
-    for (const w of worlds) if (before.get(w) !== 'b') expect(left.get(w)).toBe(before.get(w));
+    for (const w of worlds) if (after.get(w) !== 'b') expect(left.get(w)).toBe(after.get(w));
   });
 
   it('gives nothing to a process that is not a member, and no owner when there are no members', () => {

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger';
-import type { LeaseFence, LeaseTable } from './lease-table';
+import { LeaseFence, LeaseLostError, LeaseTable } from './lease-table';
 import { worldsOf } from './rendezvous';
 
 /** What a role does with a world around its lease (the sequencer's intake and memory, the projector's). */
@@ -107,7 +107,7 @@ export class WorldLeases {
     const ws = [...new Set(worlds)];
     const epochs = ws.map((w) => {
       const h = this.held.get(w);
-      if (!h) throw new Error(`world ${w} is not held by ${this.member}`);
+      if (!h) throw new LeaseLostError(`world ${w} is not held by ${this.member}`);
       return h.epoch;
     });
     return { role: this.table.role, holder: this.member, worlds: ws, epochs };

@@ -191,6 +191,23 @@ export class LogReader {
     return new Map(rows.map((r) => [r.character_id, Number(r.last)]));
   }
 
+  /**
+   * The highest intentSeq decided for each of these characters (0: none), each two index lookups:
+   * what a world's owner reads for characters it has not seen decided (they may have been decided
+   * in a world another process owns, before a portal brought them here).
+   */
+  async lastIntentSeqsOf(characterIds: readonly string[]): Promise<Map<string, number>> {
+    if (!characterIds.length) return new Map();
+    const { rows } = await this.db.query<{ character_id: string; last: string | null }>(
+      `SELECT c AS character_id, GREATEST(
+         (SELECT max(intent_seq) FROM action_events WHERE character_id = c AND intent_seq IS NOT NULL),
+         (SELECT max(intent_seq) FROM intent_rejections WHERE character_id = c)) AS last
+         FROM unnest($1::uuid[]) AS c`,
+      [characterIds],
+    );
+    return new Map(rows.map((r) => [r.character_id, Number(r.last ?? 0)]));
+  }
+
   /** How one intent of a character was decided, or undefined when the log does not know it. */
   async outcome(characterId: string, intentSeq: number): Promise<StoredOutcome | undefined> {
     // The intent's last event: its seq is the ack's, and a departure there means a portal crossing.
