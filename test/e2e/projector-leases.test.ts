@@ -71,6 +71,36 @@ describe('projectors per world', () => {
     await moveSeen();
   }, 90_000);
 
+  it('a walk through a portal and back, the two worlds projected by whichever processes hold them: the row follows the character', async () => {
+    const h = await holders();
+    report.portalWorldsOnTwoProjectors = h.get('lobby') !== h.get('meadow');
+    const walker = await joinPlayer(system);
+    try {
+      // The lobby's portal at (62,20) is stepped on from (61,20) going east, to the meadow's (2,12);
+      // the meadow's at (1,12), from (2,12) going west, back to the lobby's (60,20).
+      for (const [x, y, dir, to] of [
+        [61, 20, 'east', 'meadow'],
+        [2, 12, 'west', 'lobby'],
+        [61, 20, 'east', 'meadow'],
+      ] as const) {
+        expect(await walker.walkTo(x, y)).toBe(true);
+        const from = walker.received.length;
+        expect((await walker.move(dir)).status).toBe('applied');
+        await walker.waitForType('event.state_delta', (m) => m.full && m.worldId === to, 15_000, from);
+      }
+      const row = () => pg.query<{ world_id: string; online: boolean; epoch: number }>('SELECT world_id, online, epoch FROM rm_characters WHERE id = $1', [walker.characterId]);
+      await eventually(
+        'the walker’s row in the meadow at epoch 3',
+        async () => (await row()).rows[0]?.epoch === 3 || undefined,
+        15_000,
+        async () => (await row()).rows,
+      );
+      expect((await row()).rows[0]).toEqual({ world_id: 'meadow', online: true, epoch: 3 });
+    } finally {
+      await walker.close();
+    }
+  }, 90_000);
+
   it('the holder of the players’ world killed: the other takes it within seconds, and its read model catches up', async () => {
     const lobbyPid = (await holders()).get('lobby');
     const procs = [system.apps.projector, ...extra];
