@@ -22,6 +22,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { WORLDS } from '@tilemud/domain';
 import { LeaseTable, WorldLeases, WorldOwner } from './leases/index';
+import { LogReader } from './log/reader';
 
 export type { Role, RoleControl } from './role-keeper';
 
@@ -149,7 +150,12 @@ export async function startWorker<S extends typeof BaseConfigSchema>(
     t,
     jsm: reached.jsm,
     member,
-    leases: (owner) => (started.leases = new WorldLeases(leaseTable, member, [...WORLDS.keys()], owner, logger, { ttlMs: config.LEASE_TTL_MS, renewMs: config.LEASE_RENEW_MS })),
+    leases: (owner) =>
+      (started.leases = new WorldLeases(leaseTable, member, [...WORLDS.keys()], owner, logger, {
+        ttlMs: config.LEASE_TTL_MS,
+        renewMs: config.LEASE_RENEW_MS,
+        discover: () => new LogReader(leasePool).worlds(),
+      })),
     run: (control) => k.run(control),
     active: () => k.active,
     onStop: (name, close, maxMs) => shutdown.add({ name, run: close, maxMs, phase: 1 }),
