@@ -232,7 +232,8 @@ describe('lost streams: deleted under play, healed without a restart', () => {
       return new Set(s.filter((x) => x <= envelope.seq)).size === envelope.seq ? s : undefined;
     });
     expect(new Set(seqs).size).toBe(seqs.length); // each once
-    expect(system.apps.sequencer.since()).toContain('EVENTS stream is new: refilled from the log');
+    // Logged once the refill's publishes are acked, a moment after the stream holds them.
+    await until('the refill logged', () => system.apps.sequencer.since().includes('EVENTS stream is new: refilled from the log') || undefined);
     await until('deltas and applied intents for every player again', () => everyoneGoesOnAfter(restarted));
   }, 120_000);
 

@@ -89,10 +89,12 @@ describe('test run isolation', () => {
       const ours = (await jsm.streams.names().next()).filter((n) => n.startsWith(`${runId.toUpperCase()}_`));
       expect(ours.sort()).toEqual([t.eventsStream, t.intentsStream].sort());
 
-      // A consumer of a whole stream (before world leases) would overlap the worlds' on the work queue: ensureTopology removes it.
-      await jsm.consumers.add(t.intentsStream, { durable_name: t.sequencerConsumer, ack_policy: AckPolicy.Explicit });
+      // A consumer of a whole stream (before world leases) would overlap the worlds' on the work
+      // queue (where the server refuses to make one beside filtered ones) and go unread on EVENTS:
+      // ensureTopology removes it.
+      await jsm.consumers.add(t.eventsStream, { durable_name: t.projectorConsumer, ack_policy: AckPolicy.Explicit });
       await ensureTopology(nc, t);
-      expect((await jsm.consumers.list(t.intentsStream).next()).map((c) => c.name)).not.toContain(t.sequencerConsumer);
+      expect((await jsm.consumers.list(t.eventsStream).next()).map((c) => c.name)).not.toContain(t.projectorConsumer);
 
       // What the member taking a world makes: a consumer of its subject alone, in each stream.
       await ensureWorldSequencerConsumer(jsm, t, 'topology_w');
