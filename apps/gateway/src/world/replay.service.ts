@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { LogReader } from '@tilemud/runtime';
-import type { Change } from '@tilemud/contracts';
-import { eventToChanges, WorldEvent } from '@tilemud/domain';
+import { LogReader, stateAt, withTransaction } from '@tilemud/runtime';
+import type { Change, Character } from '@tilemud/contracts';
+import { eventToChanges, getWorld, onlineCharacters, WorldEvent } from '@tilemud/domain';
 import type { Delta } from '../realtime/delta';
 import { PG_POOL } from '../tokens';
 
@@ -18,7 +18,7 @@ const CHANGES_PER_FRAME = 2000;
 export class ReplayService {
   private readonly log: LogReader;
 
-  constructor(@Inject(PG_POOL) pool: Pool) {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {
     this.log = new LogReader(pool);
   }
 
@@ -35,6 +35,32 @@ export class ReplayService {
       worldId,
       lastSeq,
       events.map((e) => ({ seq: e.seq, changes: eventToChanges(worldId, { type: e.type, data: e.payload } as WorldEvent) as Change[] })),
+    );
+  }
+
+  /**
+   * The world's characters as they stood right after `seq` (shaped as in a snapshot): where a
+   * replay to a client with an area of interest starts. A world snapshot plus the log after it.
+   */
+  async charactersAt(worldId: string, seq: number): Promise<Character[] | undefined> {
+    const map = getWorld(worldId);
+    if (!map) return undefined;
+    return withTransaction(
+      this.pool,
+      async (c) => {
+        const { state } = await stateAt(c, map, seq);
+        return onlineCharacters(state).map((ch) => ({
+          id: ch.id,
+          name: ch.name,
+          worldId,
+          x: ch.x,
+          y: ch.y,
+          facing: ch.facing,
+          inventory: ch.inventory.map((i) => ({ id: i.id, kind: i.kind })),
+          ...(ch.away ? { away: true as const } : {}),
+        }));
+      },
+      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
     );
   }
 }
