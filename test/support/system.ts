@@ -65,6 +65,10 @@ export function runEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     // defaults 9464/9465, which several runs on one machine (or a second sequencer) would share.
     METRICS_PORT: '0',
     METRICS_HOST: '127.0.0.1',
+    // The suites written before the area of interest compare every client's view of the whole
+    // world (players on opposite sides of the lobby); they keep the whole-world fan-out.
+    // test/e2e/area-of-interest.test.ts sets a radius of its own.
+    AOI_RADIUS: '0',
     ...extra,
   };
 }
