@@ -1,4 +1,4 @@
-import type { Change, Character } from '@tilemud/contracts';
+import type { Change, Character, Facing } from '@tilemud/contracts';
 
 /** A session's area of interest, in tiles (AOI_RADIUS, AOI_MARGIN); radius 0 is "the whole world". */
 export interface AoiSettings {
@@ -25,7 +25,14 @@ export function chebyshev(a: { x: number; y: number }, b: { x: number; y: number
  * that it can hand over a character's state the moment it comes into view.
  */
 export class ViewLens {
+  /** Each character's state as of its last join, presence or inventory change (its place is in `at`). */
   private world = new Map<string, Character>();
+  /**
+   * Each character's place, `x * 65536 + y`, and facing: a move costs a lens two map writes and
+   * no object, which matters with every session's lens fed every move of the world.
+   */
+  private readonly at = new Map<string, number>();
+  private readonly facing = new Map<string, Facing>();
   private readonly visible = new Set<string>();
   /** Changes owed to the client before the next frame's own (see `resume`). */
   private prefix: Change[] = [];
@@ -45,9 +52,12 @@ export class ViewLens {
    * within the radius of its own character (none other when it is not in the world).
    */
   reset(characters: readonly Character[]): Character[] {
-    this.world = new Map(characters.map((c) => [c.id, c]));
+    this.world = new Map();
+    this.at.clear();
+    this.facing.clear();
     this.visible.clear();
     this.prefix = [];
+    for (const c of characters) this.put(c);
     const self = this.world.get(this.viewerId);
     const shown = self ? characters.filter((c) => chebyshev(c, self) <= this.settings.radius) : [];
     for (const c of shown) this.visible.add(c.id);
@@ -86,29 +96,29 @@ export class ViewLens {
         out.push(c);
         return;
       case 'character.joined':
-        this.world.set(c.character.id, c.character);
+        this.put(c.character);
         if (c.character.id === this.viewerId) {
           this.visible.add(c.character.id);
           out.push(c);
           this.rescan(out);
-        } else if (this.inView(c.character)) {
+        } else if (this.distance(c.character.id) <= this.settings.radius) {
           this.visible.add(c.character.id);
           out.push(c);
         }
         return;
-      case 'character.moved': {
-        const was = this.world.get(c.id);
-        if (!was) return;
-        const now = { ...was, x: c.x, y: c.y, facing: c.facing };
-        this.world.set(c.id, now);
+      case 'character.moved':
+        if (!this.world.has(c.id)) return;
+        this.at.set(c.id, c.x * 65536 + c.y);
+        this.facing.set(c.id, c.facing);
         if (c.id === this.viewerId) {
           out.push(c);
           this.rescan(out);
-        } else this.follow(now, c, out);
+        } else this.follow(c.id, c, out);
         return;
-      }
       case 'character.left':
         this.world.delete(c.id);
+        this.at.delete(c.id);
+        this.facing.delete(c.id);
         if (this.visible.delete(c.id)) out.push(c);
         return;
       case 'character.presence':
@@ -129,44 +139,58 @@ export class ViewLens {
     }
   }
 
-  /** Within the radius of the viewer (who must be in the world). */
-  private inView(c: { x: number; y: number }): boolean {
-    const self = this.world.get(this.viewerId);
-    return !!self && chebyshev(c, self) <= this.settings.radius;
+  private put(c: Character): void {
+    this.world.set(c.id, c);
+    this.at.set(c.id, c.x * 65536 + c.y);
+    this.facing.set(c.id, c.facing);
   }
 
-  /** Still within radius + margin of the viewer (one already in view stays until beyond it). */
-  private keeps(c: { x: number; y: number }): boolean {
-    const self = this.world.get(this.viewerId);
-    return !self || chebyshev(c, self) <= this.settings.radius + this.settings.margin;
+  /** The character as it is now (its state with its current place), for a `view` join. */
+  private current(id: string): Character {
+    const c = this.world.get(id)!;
+    const p = this.at.get(id)!;
+    return { ...c, x: Math.floor(p / 65536), y: p % 65536, facing: this.facing.get(id)! };
+  }
+
+  /** Chebyshev distance from the viewer; Infinity while the viewer is not in the world. */
+  private distance(id: string): number {
+    const me = this.at.get(this.viewerId);
+    const p = this.at.get(id);
+    if (me === undefined || p === undefined) return Infinity;
+    return Math.max(Math.abs(Math.floor(me / 65536) - Math.floor(p / 65536)), Math.abs((me % 65536) - (p % 65536)));
+  }
+
+  /** One in view stays until beyond radius + margin (or, the viewer not in the world, stays). */
+  private keeps(id: string): boolean {
+    return !this.at.has(this.viewerId) || this.distance(id) <= this.settings.radius + this.settings.margin;
   }
 
   /** Another character moved: moved in view, came into view, or left it. */
-  private follow(now: Character, move: Change, out: Change[]): void {
-    if (this.visible.has(now.id)) {
-      if (this.keeps(now)) out.push(move);
+  private follow(id: string, move: Change, out: Change[]): void {
+    if (this.visible.has(id)) {
+      if (this.keeps(id)) out.push(move);
       else {
-        this.visible.delete(now.id);
-        out.push({ op: 'character.left', id: now.id, view: true });
+        this.visible.delete(id);
+        out.push({ op: 'character.left', id, view: true });
       }
-    } else if (this.inView(now)) {
-      this.visible.add(now.id);
-      out.push({ op: 'character.joined', character: now, view: true });
+    } else if (this.distance(id) <= this.settings.radius) {
+      this.visible.add(id);
+      out.push({ op: 'character.joined', character: this.current(id), view: true });
     }
   }
 
   /** The viewer moved (or arrived): everyone is looked at again. */
   private rescan(out: Change[]): void {
-    for (const ch of this.world.values()) {
-      if (ch.id === this.viewerId) continue;
-      if (this.visible.has(ch.id)) {
-        if (!this.keeps(ch)) {
-          this.visible.delete(ch.id);
-          out.push({ op: 'character.left', id: ch.id, view: true });
+    for (const id of this.world.keys()) {
+      if (id === this.viewerId) continue;
+      if (this.visible.has(id)) {
+        if (!this.keeps(id)) {
+          this.visible.delete(id);
+          out.push({ op: 'character.left', id, view: true });
         }
-      } else if (this.inView(ch)) {
-        this.visible.add(ch.id);
-        out.push({ op: 'character.joined', character: ch, view: true });
+      } else if (this.distance(id) <= this.settings.radius) {
+        this.visible.add(id);
+        out.push({ op: 'character.joined', character: this.current(id), view: true });
       }
     }
   }

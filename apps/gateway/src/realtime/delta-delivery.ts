@@ -2,6 +2,8 @@ import { after, Delta, mergeRuns } from './delta';
 import type { EncodedFrame } from './fanout.service';
 import type { SessionSocket } from './session-socket';
 import { textFrame } from './ws-frame';
+import { encodeShare } from './share-encoding';
+import type { Change } from '@tilemud/contracts';
 
 /** The seq-only version of a world's frame, encoded once for every client that sees none of its changes. */
 const seqOnlyFrames = new WeakMap<Delta, EncodedFrame>();
@@ -46,7 +48,7 @@ export class DeltaDelivery {
      * The client's share of each frame, called once per frame written, in seq order (its area of
      * interest, aoi.ts); absent, every client gets the world's shared frame as it is.
      */
-    private readonly shape?: (d: Delta) => Delta,
+    private readonly shape?: (d: Delta) => Change[],
   ) {}
 
   /** Hold deltas (a snapshot is on its way). */
@@ -78,8 +80,8 @@ export class DeltaDelivery {
         // then the seq-only frame every such client shares, encoded once).
         if (!this.socket.isOpen) return;
         const mine = this.shape(frame);
-        const shared = mine.changes.length ? undefined : seqOnly(frame);
-        const bytes = shared ? (this.socket.sendShared(shared), shared.payload.length) : this.sendText(JSON.stringify(mine));
+        const shared = mine.length ? undefined : seqOnly(frame);
+        const bytes = shared ? (this.socket.sendShared(shared), shared.payload.length) : this.sendText(encodeShare(frame, mine));
         this.lastSeq = frame.seq;
         this.sent(bytes, false);
       } else if (this.socket.sendShared(encoded)) {
@@ -118,7 +120,7 @@ export class DeltaDelivery {
     }
     for (const run of mergeRuns(after(this.own, this.lastSeq))) {
       if (!this.socket.isOpen) break;
-      const text = JSON.stringify(this.shape ? this.shape(run) : run);
+      const text = this.shape ? encodeShare(run, this.shape(run)) : JSON.stringify(run);
       this.socket.send(text);
       this.lastSeq = run.seq;
       this.sent(Buffer.byteLength(text), true);

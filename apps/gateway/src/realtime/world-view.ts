@@ -40,7 +40,7 @@ export class WorldView implements DeltaReceiver {
       p.config.FANOUT_SLOW_CLIENT_BYTES,
       (from) => host.enqueue(() => this.sync(0, from)),
       (bytes, merged) => p.metrics.deltaSent(this.shownWorldId ?? this.worldId, bytes, merged),
-      lens && ((d) => ({ ...d, changes: lens.filter(d.changes) })),
+      lens && ((d) => lens.filter(d.changes)),
     );
   }
 
