@@ -28,11 +28,13 @@ export class ViewLens {
   /** Each character's state as of its last join, presence or inventory change (its place is in `at`). */
   private world = new Map<string, Character>();
   /**
-   * Each character's place, `x * 65536 + y`, and facing: a move costs a lens two map writes and
-   * no object, which matters with every session's lens fed every move of the world.
+   * Each character's place and facing packed in one number (`pack`): a move costs a lens one map
+   * read and one write and no object, which matters with every session's lens fed every move of
+   * the world.
    */
   private readonly at = new Map<string, number>();
-  private readonly facing = new Map<string, Facing>();
+  /** The viewer's own packed place (undefined while it is not in the world). */
+  private me: number | undefined;
   private readonly visible = new Set<string>();
   /** Changes owed to the client before the next frame's own (see `resume`). */
   private prefix: Change[] = [];
@@ -54,7 +56,7 @@ export class ViewLens {
   reset(characters: readonly Character[]): Character[] {
     this.world = new Map();
     this.at.clear();
-    this.facing.clear();
+    this.me = undefined;
     this.visible.clear();
     this.prefix = [];
     for (const c of characters) this.put(c);
@@ -101,24 +103,26 @@ export class ViewLens {
           this.visible.add(c.character.id);
           out.push(c);
           this.rescan(out);
-        } else if (this.distance(c.character.id) <= this.settings.radius) {
+        } else if (this.distance(this.at.get(c.character.id)!) <= this.settings.radius) {
           this.visible.add(c.character.id);
           out.push(c);
         }
         return;
-      case 'character.moved':
-        if (!this.world.has(c.id)) return;
-        this.at.set(c.id, c.x * 65536 + c.y);
-        this.facing.set(c.id, c.facing);
+      case 'character.moved': {
+        if (this.at.get(c.id) === undefined) return;
+        const p = pack(c.x, c.y, c.facing);
+        this.at.set(c.id, p);
         if (c.id === this.viewerId) {
+          this.me = p;
           out.push(c);
           this.rescan(out);
-        } else this.follow(c.id, c, out);
+        } else this.follow(c.id, p, c, out);
         return;
+      }
       case 'character.left':
         this.world.delete(c.id);
         this.at.delete(c.id);
-        this.facing.delete(c.id);
+        if (c.id === this.viewerId) this.me = undefined;
         if (this.visible.delete(c.id)) out.push(c);
         return;
       case 'character.presence':
@@ -141,56 +145,54 @@ export class ViewLens {
 
   private put(c: Character): void {
     this.world.set(c.id, c);
-    this.at.set(c.id, c.x * 65536 + c.y);
-    this.facing.set(c.id, c.facing);
+    const p = pack(c.x, c.y, c.facing);
+    this.at.set(c.id, p);
+    if (c.id === this.viewerId) this.me = p;
   }
 
   /** The character as it is now (its state with its current place), for a `view` join. */
-  private current(id: string): Character {
-    const c = this.world.get(id)!;
-    const p = this.at.get(id)!;
-    return { ...c, x: Math.floor(p / 65536), y: p % 65536, facing: this.facing.get(id)! };
+  private current(id: string, p: number): Character {
+    return { ...this.world.get(id)!, x: Math.floor(p / 262144), y: Math.floor(p / 4) % 65536, facing: FACINGS[p % 4]! };
   }
 
-  /** Chebyshev distance from the viewer; Infinity while the viewer is not in the world. */
-  private distance(id: string): number {
-    const me = this.at.get(this.viewerId);
-    const p = this.at.get(id);
-    if (me === undefined || p === undefined) return Infinity;
-    return Math.max(Math.abs(Math.floor(me / 65536) - Math.floor(p / 65536)), Math.abs((me % 65536) - (p % 65536)));
+  /** Chebyshev distance of a packed place from the viewer; Infinity while the viewer is not in the world. */
+  private distance(p: number): number {
+    const me = this.me;
+    if (me === undefined) return Infinity;
+    return Math.max(Math.abs(Math.floor(me / 262144) - Math.floor(p / 262144)), Math.abs((Math.floor(me / 4) % 65536) - (Math.floor(p / 4) % 65536)));
   }
 
-  /** One in view stays until beyond radius + margin (or, the viewer not in the world, stays). */
-  private keeps(id: string): boolean {
-    return !this.at.has(this.viewerId) || this.distance(id) <= this.settings.radius + this.settings.margin;
+  /** One in view at `p` stays until beyond radius + margin (or, the viewer not in the world, stays). */
+  private keeps(p: number): boolean {
+    return this.me === undefined || this.distance(p) <= this.settings.radius + this.settings.margin;
   }
 
-  /** Another character moved: moved in view, came into view, or left it. */
-  private follow(id: string, move: Change, out: Change[]): void {
+  /** Another character moved (to packed `p`): moved in view, came into view, or left it. */
+  private follow(id: string, p: number, move: Change, out: Change[]): void {
     if (this.visible.has(id)) {
-      if (this.keeps(id)) out.push(move);
+      if (this.keeps(p)) out.push(move);
       else {
         this.visible.delete(id);
         out.push({ op: 'character.left', id, view: true });
       }
-    } else if (this.distance(id) <= this.settings.radius) {
+    } else if (this.distance(p) <= this.settings.radius) {
       this.visible.add(id);
-      out.push({ op: 'character.joined', character: this.current(id), view: true });
+      out.push({ op: 'character.joined', character: this.current(id, p), view: true });
     }
   }
 
   /** The viewer moved (or arrived): everyone is looked at again. */
   private rescan(out: Change[]): void {
-    for (const id of this.world.keys()) {
+    for (const [id, p] of this.at) {
       if (id === this.viewerId) continue;
       if (this.visible.has(id)) {
-        if (!this.keeps(id)) {
+        if (!this.keeps(p)) {
           this.visible.delete(id);
           out.push({ op: 'character.left', id, view: true });
         }
-      } else if (this.distance(id) <= this.settings.radius) {
+      } else if (this.distance(p) <= this.settings.radius) {
         this.visible.add(id);
-        out.push({ op: 'character.joined', character: this.current(id), view: true });
+        out.push({ op: 'character.joined', character: this.current(id, p), view: true });
       }
     }
   }
@@ -199,6 +201,13 @@ export class ViewLens {
     const c = this.world.get(id);
     if (c) this.world.set(id, f(c));
   }
+}
+
+const FACINGS: readonly Facing[] = ['north', 'south', 'east', 'west'];
+
+/** A place and facing as one number: ((x * 65536) + y) * 4 + facing (coordinates below 65536). */
+function pack(x: number, y: number, facing: Facing): number {
+  return (x * 65536 + y) * 4 + FACINGS.indexOf(facing);
 }
 
 function withoutAway(c: Character): Character {
