@@ -1,4 +1,6 @@
-import { character, delta, liveState, moved, OTHER, run } from '../test/fixtures';
+import type { ServerMessage } from '@tilemud/contracts';
+import { initialState } from './state';
+import { character, delta, handshake, liveState, ME, moved, OTHER, run } from '../test/fixtures';
 
 describe('game store: area of interest', () => {
   it('adds a character coming into view with its whole state, and drops one leaving it', () => {
@@ -18,5 +20,13 @@ describe('game store: area of interest', () => {
     const s = run(liveState(), delta(10, 15, []), delta(15, 16, [moved(OTHER, 4, 1)]));
     expect(s).toMatchObject({ seq: 16, gap: null });
     expect(s.characters[OTHER]).toMatchObject({ x: 4, y: 1 });
+  });
+});
+
+describe('game store: the radius in the handshake', () => {
+  it('keeps the area of interest the server named (0 for an older server that names none)', () => {
+    const base = handshake() as Extract<ServerMessage, { type: 'event.ack'; ack: 'handshake' }>;
+    expect(run(initialState(ME), { ...base, aoi: { radius: 12, margin: 2 } }).session?.aoiRadius).toBe(12);
+    expect(run(initialState(ME), base).session?.aoiRadius).toBe(0);
   });
 });
