@@ -66,9 +66,9 @@ export function runEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     METRICS_PORT: '0',
     METRICS_HOST: '127.0.0.1',
     // The suites written before the area of interest compare every client's view of the whole
-    // world (players on opposite sides of the lobby); they keep the whole-world fan-out.
-    // test/e2e/area-of-interest.test.ts sets a radius of its own.
-    AOI_RADIUS: '0',
+    // world (players on opposite sides of the lobby); they keep the whole-world fan-out unless
+    // TEST_AOI_RADIUS says otherwise. test/e2e/area-of-interest.test.ts sets a radius of its own.
+    AOI_RADIUS: process.env.TEST_AOI_RADIUS ?? '0',
     ...extra,
   };
 }
