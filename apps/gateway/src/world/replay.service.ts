@@ -17,6 +17,8 @@ const CHANGES_PER_FRAME = 2000;
 @Injectable()
 export class ReplayService {
   private readonly log: LogReader;
+  /** `charactersAt` folds under way, by world and seq. */
+  private readonly folds = new Map<string, Promise<Character[] | undefined>>();
 
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {
     this.log = new LogReader(pool);
@@ -42,7 +44,18 @@ export class ReplayService {
    * The world's characters as they stood right after `seq` (shaped as in a snapshot): where a
    * replay to a client with an area of interest starts. A world snapshot plus the log after it.
    */
-  async charactersAt(worldId: string, seq: number): Promise<Character[] | undefined> {
+  charactersAt(worldId: string, seq: number): Promise<Character[] | undefined> {
+    // Sockets dropped together (a gateway gone) resume at the same seq, mostly: one fold for all.
+    const key = `${worldId}:${seq}`;
+    let fold = this.folds.get(key);
+    if (!fold) {
+      fold = this.fold(worldId, seq).finally(() => this.folds.delete(key));
+      this.folds.set(key, fold);
+    }
+    return fold;
+  }
+
+  private async fold(worldId: string, seq: number): Promise<Character[] | undefined> {
     const map = getWorld(worldId);
     if (!map) return undefined;
     return withTransaction(
