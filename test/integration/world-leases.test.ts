@@ -85,7 +85,11 @@ describe('world leases', () => {
     try {
       await append.query('BEGIN');
       await append.query('SELECT world_lease_fence($1, $2, $3::text[], $4::bigint[])', [r, 'a', ['w1'], [epoch]]);
-      await eventually('the lease to pass its expiry', async () => (await pool.query(`SELECT expires_at < clock_timestamp() AS past FROM world_leases WHERE role = $1`, [r])).rows[0]?.past === true, 5000);
+      await eventually(
+        'the lease to pass its expiry',
+        async () => (await pool.query<{ past: boolean }>(`SELECT expires_at < clock_timestamp() AS past FROM world_leases WHERE role = $1`, [r])).rows[0]?.past === true,
+        5000,
+      );
       let taken: number | undefined | 'pending' = 'pending';
       const take = table.take('w1', 'b').then((e) => (taken = e));
       await eventually(
@@ -124,20 +128,40 @@ describe('world leases', () => {
       try {
         a.start();
         b.start();
-        await eventually('a and b to hold every world between them', () => holders([a, b]).every((h) => h === 1) && a.heldWorlds().size > 0 && b.heldWorlds().size > 0, 10_000, () => spread([a, b]));
+        await eventually(
+          'a and b to hold every world between them',
+          () => holders([a, b]).every((h) => h === 1) && a.heldWorlds().size > 0 && b.heldWorlds().size > 0,
+          10_000,
+          () => spread([a, b]),
+        );
 
         c.start();
-        await eventually('c to take its share', () => c.heldWorlds().size > 0 && holders([a, b, c]).every((h) => h === 1), 10_000, () => spread([a, b, c]));
+        await eventually(
+          'c to take its share',
+          () => c.heldWorlds().size > 0 && holders([a, b, c]).every((h) => h === 1),
+          10_000,
+          () => spread([a, b, c]),
+        );
 
         const joinedAt = performance.now();
         await c.stop();
-        await eventually('c’s worlds back with a and b', () => holders([a, b]).every((h) => h === 1), 10_000, () => spread([a, b]));
+        await eventually(
+          'c’s worlds back with a and b',
+          () => holders([a, b]).every((h) => h === 1),
+          10_000,
+          () => spread([a, b]),
+        );
         // A graceful stop releases at once: no wait for the time to live.
         expect(performance.now() - joinedAt).toBeLessThan(5000);
 
         // b dies: no release, no leave. Its worlds wait for the time to live, then go to a.
         await b.pause();
-        await eventually('a to hold every world', () => a.heldWorlds().size === worlds.length, 15_000, () => spread([a, b]));
+        await eventually(
+          'a to hold every world',
+          () => a.heldWorlds().size === worlds.length,
+          15_000,
+          () => spread([a, b]),
+        );
       } finally {
         await Promise.all([a.stop(), b.stop(), c.stop()]);
       }

@@ -1,15 +1,17 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { ConsumerLoop, consumerInfo, ensureProjectorConsumer, Logger, RECREATE_SETTLE_MS, StallWatch, streamCreated, Topology } from '@tilemud/runtime';
+import { ConsumerLoop, consumerInfo, ensureWorldProjectorConsumer, Logger, RECREATE_SETTLE_MS, StallWatch, streamCreated, Topology } from '@tilemud/runtime';
 
 /** After a heal, looks again this soon (twice), so that a consumer made again but stalled is seen at once. */
 const FOLLOW_UP_MS = 1000;
 
 /**
- * Brings the projector's consumer back when it was deleted (with its stream, or alone): the
- * library would only look it up again every 30 s, for ever. Called when the feed reports it gone
- * (`force`: consume afresh even if someone else already made it again) and every few seconds,
- * so that a deletion is healed with no traffic at all. The stream itself is the sequencer's to
- * make again and refill; what it lost does not matter here, the projector applies the log.
+ * Brings a held world's projector consumer back when it was deleted (with its stream, or alone):
+ * the library would only look it up again every 30 s, for ever. Called when the world's feed
+ * reports it gone (`force`: consume afresh even if someone else already made it again) and every
+ * few seconds, so that a deletion is healed with no traffic at all. The stream itself is the
+ * sequencer's to make again and refill. A consumer made again starts at new events (see
+ * `ensureWorldProjectorConsumer`): `remade` catches the world up from the log before the feed
+ * consumes afresh, so that what was published while it was gone is not left for the next event.
  */
 export class ConsumerHeal {
   private running?: Promise<void>;
@@ -17,9 +19,10 @@ export class ConsumerHeal {
   /** The consumer was made again for a stall: if it stalls again, the stream is what is broken. */
   private remadeForStall = false;
   private retry?: NodeJS.Timeout;
+  private closed = false;
   /**
    * The feed reported its consumer gone and has not consumed afresh since: owed until it does, even
-   * when a later look finds the consumer back (the sequencer, restarted, makes it with the stream),
+   * when a later look finds the consumer back (another member, or the sequencer, made it again),
    * since the feed's old iterator is still bound to the deleted one.
    */
   private restartOwed = false;
@@ -27,20 +30,30 @@ export class ConsumerHeal {
   constructor(
     private readonly jsm: JetStreamManager,
     private readonly t: Topology,
+    readonly worldId: string,
     private readonly feed: () => ConsumerLoop,
     private readonly logger: Logger,
+    private readonly remade: () => Promise<unknown> = () => Promise.resolve(),
   ) {}
 
   run(force: boolean): Promise<void> {
+    if (this.closed) return Promise.resolve();
     if (force) this.restartOwed = true;
     this.running ??= this.heal(force)
-      .catch((err) => this.logger.warn({ err: (err as Error).message }, 'projector consumer check failed; trying again'))
+      .catch((err) => this.logger.warn({ worldId: this.worldId, err: (err as Error).message }, 'projector consumer check failed; trying again'))
       .finally(() => (this.running = undefined));
     return this.running;
   }
 
+  /** The world is given up: no more looks (those already under way end without effect on a stopped feed). */
+  close(): void {
+    this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
+  }
+
   private async heal(reported: boolean): Promise<void> {
-    const { eventsStream: stream, projectorConsumer: consumer } = this.t;
+    const stream = this.t.eventsStream;
+    const consumer = this.t.projectorConsumerOf(this.worldId);
     if (reported) await new Promise((r) => setTimeout(r, RECREATE_SETTLE_MS)); // reported gone: let the deletion finish
     const force = this.restartOwed;
     const info = await consumerInfo(this.jsm, stream, consumer);
@@ -57,12 +70,16 @@ export class ConsumerHeal {
       }
       this.remadeForStall = !this.remadeForStall;
     }
+    if (this.closed) return;
+    let made = false;
     if (!info || !force) {
       // The sequencer makes the stream again (and refills it); until then there is nothing to consume.
       if (!(await streamCreated(this.jsm, stream))) return this.retrySoon();
-      await ensureProjectorConsumer(this.jsm, this.t);
-      if (!info) this.logger.warn({ stream, consumer }, 'projector consumer was missing; made again');
+      made = !(await consumerInfo(this.jsm, stream, consumer));
+      await ensureWorldProjectorConsumer(this.jsm, this.t, this.worldId);
+      if (made) this.logger.warn({ stream, consumer }, 'projector consumer was missing; made again');
     }
+    if (made || force) await this.remade();
     this.stall.forget();
     this.restartOwed = false; // a report arriving during the restart owes another
     await this.feed().restart();
@@ -71,6 +88,7 @@ export class ConsumerHeal {
 
   /** One look again soon, however many asked. */
   private retrySoon(): void {
+    if (this.closed) return;
     this.retry ??= setTimeout(() => {
       this.retry = undefined;
       void this.run(false);

@@ -1,11 +1,11 @@
 import '@tilemud/runtime/dist/instrument'; // first: patches pg, ioredis and http as they load
 import { jetstream } from '@nats-io/jetstream';
-import { CONFIG_EXIT_CODE, ConfigError, ConsumerLoop, contextFrom, endSpan, HEADER_TRACE_LINKS, injectTrace, linksTo, SpanKind, startSpan, startWorker } from '@tilemud/runtime';
+import { CONFIG_EXIT_CODE, ConfigError, contextFrom, ensureWorldProjectorConsumer, endSpan, HEADER_TRACE_LINKS, injectTrace, linksTo, SpanKind, startSpan, startWorker } from '@tilemud/runtime';
 import { headers } from '@nats-io/transport-node';
 import { ProjectorConfigSchema } from './config';
 import { ProjectionLoop } from './projection-loop';
 import { Projector } from './projector';
-import { ConsumerHeal } from './consumer-heal';
+import { WorldFeeds } from './world-feeds';
 import { DeadLetters } from './dead-letters';
 import { PROJECTION } from './read-model';
 import { Lag, observeProjector } from './projector-metrics';
@@ -44,34 +44,49 @@ async function main(): Promise<void> {
     logger,
   );
   const deadLetters = new DeadLetters(pool, logger);
-  const loop = new ProjectionLoop(projector, logger, config.PROJECTOR_MAX_BATCH, deadLetters);
-  const heal = new ConsumerHeal(w.jsm, t, () => feed, logger);
-  const feed = new ConsumerLoop(
+  const loop = new ProjectionLoop(projector, logger, config.PROJECTOR_MAX_BATCH, deadLetters, (worldId) => leases.lost(worldId));
+  const feeds = new WorldFeeds(
     js,
-    t.eventsStream,
-    t.projectorConsumer,
-    { max_messages: config.PROJECTOR_MAX_BATCH * 2 },
+    w.jsm,
+    t,
+    config.PROJECTOR_MAX_BATCH * 2,
     (m) => loop.enqueue(m),
+    (worldId) => projector.catchUpWorld(worldId),
     logger,
-    () => void heal.run(true),
   );
+  // World leases: this process projects its share of the worlds, each world one process at a time.
+  const leases = w.leases({
+    gained: async (worldId) => {
+      // The consumer first (it keeps what is published from now on), then the log up to now: nothing falls between.
+      await ensureWorldProjectorConsumer(w.jsm, t, worldId);
+      await projector.loadCheckpoint(worldId);
+      const caughtUp = await projector.catchUpWorld(worldId);
+      feeds.start(worldId);
+      logger.info({ worldId, events: caughtUp, checkpoint: projector.checkpoint(worldId) }, 'world read model caught up with the log');
+    },
+    drain: async (worldId) => {
+      await feeds.stop(worldId);
+      // Resolves once the batch in hand (which may hold the world's events) has committed; its
+      // events still queued are offered again, to the next holder.
+      await projector.forget(worldId);
+    },
+  });
+  let paused = Promise.resolve();
 
-  // The same steps take the read models at start, after a standby takes over, and after an outage.
+  // The role's lock is this process's own (never contended): losing it means PostgreSQL went away.
   await w.run({
-    pause: (why) => {
+    pause: () => {
       loop.pause();
-      // Another process owns the read models: leave the events to it.
-      if (why === 'standby') void feed.stop();
+      // Every world drained and its lease left to expire: taken again, at a new epoch, after recovery.
+      paused = leases.pause();
     },
     recover: async () => {
+      await paused;
       await loop.idle();
-      await projector.loadCheckpoints();
-      const caughtUp = await projector.catchUp();
-      logger.info({ events: caughtUp }, 'read models caught up with the log');
     },
     resume: () => {
       loop.resume();
-      feed.start();
+      leases.start();
     },
   });
   w.keepingUp(() => {
@@ -81,11 +96,10 @@ async function main(): Promise<void> {
     }
     return { ok: true, details: { maxLag: worst?.events ?? null } };
   });
-  // Order does not matter here (gaps are filled from the log): a fresh consume is enough.
-  feed.restartOnReconnect(nc);
+  feeds.restartOnReconnect(nc);
   // A deleted stream or consumer is healed even when nothing is published.
-  setInterval(() => void (w.active() && heal.run(false)), config.STREAM_CHECK_INTERVAL_MS).unref();
-  logger.info({ prefix: t.prefix }, 'projector ready');
+  setInterval(() => w.active() && feeds.check(), config.STREAM_CHECK_INTERVAL_MS).unref();
+  logger.info({ prefix: t.prefix, member: w.member }, 'projector ready');
 
   setInterval(() => {
     const s = loop.stats.flush();
@@ -93,7 +107,8 @@ async function main(): Promise<void> {
   }, 10_000).unref();
 
   // On SIGTERM: the batch in hand commits and is acked; events not yet in a batch are nak'd for
-  // the next owner (which catches up from the log in any case, and skips by seq what it has).
+  // the next holder (which catches up from the log in any case, and skips by seq what it has).
+  // Then every world is given up and its lease released: the other members take them at their next beat.
   w.onStop(
     'batch in hand',
     async () => {
@@ -102,7 +117,7 @@ async function main(): Promise<void> {
     },
     2500,
   );
-  w.onStop('intake', () => feed.stop(), 500);
+  w.onStop('world leases', () => leases.stop(), 1500);
 }
 
 main().catch((err: Error) => {

@@ -3,6 +3,7 @@ import { EventEnvelope, EventEnvelopeSchema, IntervalStats, Logger } from '@tile
 import type { DeadLetters, Parked } from './dead-letters';
 import type { Projector } from './projector';
 import { ProjectionTrace } from './projection-trace';
+import { CheckpointMovedError } from './read-model-store';
 
 /** How long an event waits before JetStream offers it again while the projector is paused. */
 const HOLD_DELAY_MS = 2000;
@@ -11,9 +12,10 @@ const LATER_DELAY_MS = 500;
 
 /**
  * The projector's intake: events from the stream, folded in batches of up to `maxBatch`, each
- * acked only once its batch has committed. Paused (the role's lock is not held), it writes nothing
- * and naks what arrives for later; what it missed meanwhile is caught up from the log on resume,
- * and events redelivered after that are skipped by seq.
+ * acked only once its batch has committed. Paused (PostgreSQL away), it writes nothing and naks
+ * what arrives for later; what it missed meanwhile is caught up from the log when each world is
+ * taken again, and events redelivered after that are skipped by seq. Events of several worlds
+ * (each its own consumer) share the batches.
  */
 export class ProjectionLoop {
   private readonly queue: JsMsg[] = [];
@@ -30,6 +32,8 @@ export class ProjectionLoop {
     private readonly logger: Logger,
     private readonly maxBatch: number,
     private readonly deadLetters: DeadLetters,
+    /** A batch found a world's checkpoint moved by another process: this one no longer holds it (world leases). */
+    private readonly onWorldLost: (worldId: string) => void = () => undefined,
   ) {}
 
   enqueue(m: JsMsg): void {
@@ -105,7 +109,10 @@ export class ProjectionLoop {
       spans.fail(err);
       // Not committed, or not surely: never acked. The stream offers it again, and the projector
       // reads its checkpoints before the next batch.
-      this.logger.error({ err: (err as Error).message }, 'projection failed; will retry');
+      if (err instanceof CheckpointMovedError) {
+        this.logger.warn({ worldId: err.worldId, err: err.message }, 'another projector applied the world: batch rolled back, world given up');
+        this.onWorldLost(err.worldId);
+      } else this.logger.error({ err: (err as Error).message }, 'projection failed; will retry');
       batch.forEach((m) => m.nak(1000));
       await new Promise((r) => setTimeout(r, 1000));
     } finally {

@@ -3,7 +3,8 @@ import type { Change } from '@tilemud/contracts';
 import { eventToChanges, WorldEvent } from '@tilemud/domain';
 import { DeltaFrame, envelopeOf, EventEnvelope, Logger, LogReader, withTransaction } from '@tilemud/runtime';
 import { checkAgainstLog, Verdict } from './log-check';
-import { CharacterRow, foldEvents, loadCharacters, PROJECTION, READ_MODEL_LOCK, writeBatch } from './read-model';
+import { CharacterRow, foldEvents, PROJECTION, READ_MODEL_LOCK } from './read-model';
+import { claimCheckpoint, loadCharacters, writeBatch } from './read-model-store';
 import { recordApplied } from './projector-metrics';
 
 export type { DeltaFrame };
@@ -16,13 +17,17 @@ export type DeltaSink = (frame: DeltaFrame) => void;
  * from the PostgreSQL log, so the stream losing, repeating or corrupting messages changes nothing.
  */
 export class Projector {
+  /** The checkpoint of each world this process projects (holds the lease of); no other world is touched. */
   private readonly checkpoints = new Map<string, number>();
   /**
-   * A batch failed: its commit may have landed all the same (the connection died after COMMIT
+   * A step failed: its commit may have landed all the same (the connection died after COMMIT
    * reached the server), leaving the checkpoints in memory behind the database, and applying those
-   * events again would insert their chat lines twice. The next batch reads the checkpoints first.
+   * events again would insert their chat lines twice; or another process applied a world meanwhile
+   * (CheckpointMovedError). The next step reads the checkpoints first.
    */
   private stale = false;
+  /** The step in hand: steps run one at a time (batches, catch-up pages, checkpoint reads). */
+  private tail: Promise<unknown> = Promise.resolve();
   private readonly log: LogReader;
 
   constructor(
@@ -33,31 +38,46 @@ export class Projector {
     this.log = new LogReader(pool);
   }
 
-  async loadCheckpoints(): Promise<void> {
-    const { rows } = await this.pool.query<{ world_id: string; seq: string }>('SELECT world_id, seq FROM projection_checkpoints WHERE projection = $1', [PROJECTION]);
-    // Replaced only once read: a failed read must not leave the projector believing it is at 0.
-    this.checkpoints.clear();
-    for (const r of rows) this.checkpoints.set(r.world_id, Number(r.seq));
-    this.stale = false;
+  /** Takes a world up: from now on its events are projected, from its checkpoint as stored. */
+  async loadCheckpoint(worldId: string): Promise<void> {
+    await this.serial(async () => {
+      const { rows } = await this.pool.query<{ seq: string }>('SELECT seq FROM projection_checkpoints WHERE projection = $1 AND world_id = $2', [PROJECTION, worldId]);
+      this.checkpoints.set(worldId, Number(rows[0]?.seq ?? 0));
+    });
+  }
+
+  /**
+   * Gives a world up: no step started from now on touches it (its events get the verdict `later`,
+   * to be offered again to whichever process takes it), and this resolves once the step in hand,
+   * which may be applying it, is over.
+   */
+  async forget(worldId: string): Promise<void> {
+    this.checkpoints.delete(worldId);
+    await this.tail;
+  }
+
+  holds(worldId: string): boolean {
+    return this.checkpoints.has(worldId);
   }
 
   checkpoint(worldId: string): number {
     return this.checkpoints.get(worldId) ?? 0;
   }
 
-  /** Applies everything the log has past the checkpoints (at start, and after a reset). */
-  async catchUp(): Promise<number> {
+  /** Applies everything the log has past the world's checkpoint (when the world is taken up), a page per transaction. */
+  async catchUpWorld(worldId: string): Promise<number> {
     let total = 0;
-    for (const worldId of await this.log.worlds()) {
-      for (;;) {
+    for (;;) {
+      const applied = await this.serial(async () => {
+        if (!this.holds(worldId)) return 0;
         const from = this.checkpoint(worldId);
         const events = await this.fromLog(worldId, from, from + FILL_LIMIT, FILL_LIMIT);
-        if (!events.length) break;
-        await this.guarded(() => this.commit([{ worldId, from, events }]));
-        total += events.length;
-      }
+        if (events.length) await this.commit([{ worldId, from, events }]);
+        return events.length;
+      });
+      if (!applied) return total;
+      total += applied;
     }
-    return total;
   }
 
   /**
@@ -68,19 +88,24 @@ export class Projector {
    * verdict per event, in order.
    */
   async project(incoming: EventEnvelope[]): Promise<Verdict[]> {
-    return this.guarded(async () => {
+    return this.serial(async () => {
       const verdicts = new Array<Verdict>(incoming.length);
       const byWorld = new Map<string, number[]>();
       incoming.forEach((e, i) => {
+        // A world this process does not hold (given up while its events waited here): offered again, to its holder.
+        if (!this.holds(e.worldId)) return void (verdicts[i] = { kind: 'later' });
         const list = byWorld.get(e.worldId);
         if (list) list.push(i);
         else byWorld.set(e.worldId, [i]);
       });
+      // Read now: a world given up while this step reads the log is still applied from where it was.
+      const froms = new Map([...byWorld.keys()].map((w) => [w, this.checkpoint(w)]));
       const plan: Plan = [];
       for (const [worldId, indexes] of byWorld) {
         const arrived = indexes.map((i) => incoming[i]!);
         const { log, coveredTo, fresh, from } = await this.readLog(
           worldId,
+          froms.get(worldId)!,
           arrived.map((e) => e.seq),
         );
         checkAgainstLog(arrived, log, coveredTo).forEach((v, k) => (verdicts[indexes[k]!] = v));
@@ -96,8 +121,7 @@ export class Projector {
    * compare), and the run from the checkpoint up to the newest arrival (to apply), at most
    * FILL_LIMIT of them per batch.
    */
-  private async readLog(worldId: string, seqs: number[]): Promise<{ log: Map<number, EventEnvelope>; coveredTo: number; fresh: EventEnvelope[]; from: number }> {
-    const from = this.checkpoint(worldId);
+  private async readLog(worldId: string, from: number, seqs: number[]): Promise<{ log: Map<number, EventEnvelope>; coveredTo: number; fresh: EventEnvelope[]; from: number }> {
     const log = new Map<number, EventEnvelope>();
     const old = seqs.filter((s) => s <= from);
     if (old.length) for (const e of await this.atSeqs(worldId, old)) log.set(e.seq, e);
@@ -110,20 +134,35 @@ export class Projector {
     return { log, coveredTo: fresh.length < limit ? last : fresh[fresh.length - 1]!.seq, fresh, from };
   }
 
-  /** A failed step may have committed all the same: the next one reads the checkpoints first. */
-  private async guarded<T>(step: () => Promise<T>): Promise<T> {
-    if (this.stale) await this.loadCheckpoints();
-    try {
-      return await step();
-    } catch (err) {
-      this.stale = true;
-      throw err;
-    }
+  /** One step at a time; after a failed one, the next reads the checkpoints of the worlds held first. */
+  private serial<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(async () => {
+      if (this.stale) await this.reloadCheckpoints();
+      try {
+        return await step();
+      } catch (err) {
+        this.stale = true;
+        throw err;
+      }
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reloadCheckpoints(): Promise<void> {
+    const worlds = [...this.checkpoints.keys()];
+    const { rows } = await this.pool.query<{ world_id: string; seq: string }>('SELECT world_id, seq FROM projection_checkpoints WHERE projection = $1 AND world_id = ANY($2)', [PROJECTION, worlds]);
+    // Replaced only once read: a failed read must not leave the projector believing it is at 0.
+    const read = new Map(rows.map((r) => [r.world_id, Number(r.seq)]));
+    for (const w of worlds) if (this.checkpoints.has(w)) this.checkpoints.set(w, read.get(w) ?? 0);
+    this.stale = false;
   }
 
   /** Writes each world's run of log events with its checkpoint, all in one transaction, then sends the deltas. */
-  private async commit(plan: Plan): Promise<void> {
-    if (!plan.length) return;
+  private async commit(unordered: Plan): Promise<void> {
+    if (!unordered.length) return;
+    // Worlds in one order in every process: two batches never wait on each other's checkpoint rows both ways.
+    const plan = [...unordered].sort((a, b) => (a.worldId < b.worldId ? -1 : a.worldId > b.worldId ? 1 : 0));
     // synchronous_commit off: the read model is disposable and its checkpoint commits with it, so a
     // crash may lose the last transactions, never half of one, and they are replayed from the log.
     // Its commits then skip the fsync wait and stay off the queue the sequencer's durable ones wait in.
@@ -132,24 +171,24 @@ export class Projector {
     await withTransaction(
       this.pool,
       async (c) => {
+        // Each world's checkpoint first: a process that no longer holds a world is refused before it touches a row.
+        for (const p of plan) await claimCheckpoint(c, p.worldId, p.from, p.events[p.events.length - 1]!.seq);
+        // Every character the batch touches, locked at once (see loadCharacters); each world's fold then sees the previous one's rows.
+        const ids = [...new Set(plan.flatMap((p) => p.events.map((e) => e.data.characterId)).filter((id): id is string => typeof id === 'string'))];
+        const known = new Map<string, CharacterRow>((await loadCharacters(c, ids)).map((r) => [r.id, r]));
         for (const p of plan) {
-          const ids = [...new Set(p.events.map((e) => e.data.characterId).filter((id): id is string => typeof id === 'string'))];
-          const known = new Map<string, CharacterRow>((await loadCharacters(c, ids)).map((r) => [r.id, r]));
           const last = p.events[p.events.length - 1]!;
-          await writeBatch(
-            c,
-            p.worldId,
-            foldEvents((id) => known.get(id), p.events),
-            last.seq,
-            last.recordedAt,
-          );
+          const rows = foldEvents((id) => known.get(id), p.events);
+          await writeBatch(c, p.worldId, rows, last.seq, last.recordedAt);
+          for (const r of rows.characters) known.set(r.id, r);
         }
       },
       `BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_advisory_xact_lock_shared(${READ_MODEL_LOCK})`,
     );
     for (const p of plan) {
       const last = p.events[p.events.length - 1]!.seq;
-      this.checkpoints.set(p.worldId, last);
+      // Given up meanwhile (see forget): its holder reads the checkpoint from the table.
+      if (this.checkpoints.has(p.worldId)) this.checkpoints.set(p.worldId, last);
       recordApplied(p.worldId, p.events.length);
       // The domain's changes are the contract's (it types a few fields more loosely, e.g. facing as a string).
       const changes = p.events.flatMap((e) => eventToChanges(e.worldId, { type: e.type, data: e.data } as WorldEvent)) as Change[];

@@ -1,4 +1,3 @@
-import type { PoolClient } from 'pg';
 import type { WorldEvent } from '@tilemud/domain';
 import { assertNever } from '@tilemud/domain';
 import type { EventEnvelope } from '@tilemud/runtime';
@@ -166,84 +165,4 @@ export function foldEvents(before: (id: string) => CharacterRow | undefined, eve
     }
   }
   return { characters: [...touched.values()], chat: chat.slice(-CHAT_KEEP), items };
-}
-
-/** Writes one world's batch with its seq and checkpoint: one statement, plus the chat trim. */
-export async function writeBatch(c: PoolClient, worldId: string, rows: BatchRows, seq: number, at: string): Promise<void> {
-  const ch = rows.characters;
-  const chat = rows.chat;
-  const placed = [...rows.items.values()].filter((i): i is ItemRow => i !== null);
-  const removed = [...rows.items.entries()].filter(([, i]) => i === null).map(([id]) => id);
-  await c.query(
-    `WITH up AS (
-       INSERT INTO rm_characters (id, name, world_id, x, y, facing, online, inventory, last_seq, updated_at, epoch, away)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::boolean[], $8::jsonb[], $9::bigint[], $10::timestamptz[], $22::int[], $28::boolean[])
-       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, world_id = EXCLUDED.world_id, x = EXCLUDED.x, y = EXCLUDED.y,
-         facing = EXCLUDED.facing, online = EXCLUDED.online, inventory = EXCLUDED.inventory, last_seq = EXCLUDED.last_seq,
-         updated_at = EXCLUDED.updated_at, epoch = EXCLUDED.epoch, away = EXCLUDED.away
-       RETURNING 1),
-     gone AS (
-       DELETE FROM rm_items WHERE world_id = $18 AND id = ANY($23::text[])
-       RETURNING 1),
-     placed AS (
-       INSERT INTO rm_items (world_id, id, kind, x, y)
-       SELECT $18, * FROM unnest($24::text[], $25::text[], $26::int[], $27::int[])
-       ON CONFLICT (world_id, id) DO UPDATE SET kind = EXCLUDED.kind, x = EXCLUDED.x, y = EXCLUDED.y
-       RETURNING 1),
-     msg AS (
-       INSERT INTO rm_chat (world_id, seq, message_id, character_id, name, text, at)
-       SELECT * FROM unnest($11::text[], $12::bigint[], $13::text[], $14::uuid[], $15::text[], $16::text[], $17::timestamptz[])
-       RETURNING 1),
-     w AS (
-       INSERT INTO rm_worlds (world_id, seq, updated_at) VALUES ($18, $19, $20)
-       ON CONFLICT (world_id) DO UPDATE SET seq = EXCLUDED.seq, updated_at = EXCLUDED.updated_at
-       RETURNING 1)
-     INSERT INTO projection_checkpoints (projection, world_id, seq) VALUES ($21, $18, $19)
-     ON CONFLICT (projection, world_id) DO UPDATE SET seq = EXCLUDED.seq`,
-    [
-      ch.map((r) => r.id),
-      ch.map((r) => r.name),
-      ch.map((r) => r.world_id),
-      ch.map((r) => r.x),
-      ch.map((r) => r.y),
-      ch.map((r) => r.facing),
-      ch.map((r) => r.online),
-      ch.map((r) => JSON.stringify(r.inventory)),
-      ch.map((r) => r.last_seq),
-      ch.map((r) => r.updated_at),
-      chat.map((r) => r.world_id),
-      chat.map((r) => r.seq),
-      chat.map((r) => r.message_id),
-      chat.map((r) => r.character_id),
-      chat.map((r) => r.name),
-      chat.map((r) => r.text),
-      chat.map((r) => r.at),
-      worldId,
-      seq,
-      at,
-      PROJECTION,
-      ch.map((r) => r.epoch),
-      removed,
-      placed.map((i) => i.id),
-      placed.map((i) => i.kind),
-      placed.map((i) => i.x),
-      placed.map((i) => i.y),
-      ch.map((r) => r.away),
-    ],
-  );
-  if (chat.length) {
-    await c.query(
-      `DELETE FROM rm_chat WHERE world_id = $1 AND seq < (
-         SELECT min(seq) FROM (SELECT seq FROM rm_chat WHERE world_id = $1 ORDER BY seq DESC LIMIT ${CHAT_KEEP}) keep)`,
-      [worldId],
-    );
-  }
-}
-
-/** Rows of these characters as stored now. */
-export async function loadCharacters(c: PoolClient, ids: string[]): Promise<CharacterRow[]> {
-  if (!ids.length) return [];
-  const sql = `SELECT id, name, world_id, x, y, facing, online, away, inventory, last_seq::int AS last_seq, updated_at, epoch FROM rm_characters WHERE id = ANY($1::uuid[])`;
-  const { rows } = await c.query<Omit<CharacterRow, 'updated_at'> & { updated_at: Date }>(sql, [ids]);
-  return rows.map((r) => ({ ...r, updated_at: r.updated_at.toISOString() }));
 }

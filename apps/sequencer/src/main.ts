@@ -1,6 +1,6 @@
 import '@tilemud/runtime/dist/instrument'; // first: patches pg, ioredis and http as they load
 import { jetstream } from '@nats-io/jetstream';
-import { CONFIG_EXIT_CODE, ConfigError, startWorker, WorldLeases, within } from '@tilemud/runtime';
+import { CONFIG_EXIT_CODE, ConfigError, startWorker, within } from '@tilemud/runtime';
 import { SequencerConfigSchema } from './config';
 import { EventLog } from './event-log';
 import { EventPublisher } from './event-publisher';
@@ -19,17 +19,9 @@ async function main(): Promise<void> {
   const log = new EventLog(pool);
   const publisher = new EventPublisher(js, jsm, t, log, logger);
   const handovers = new Handovers(js, t, log, logger);
-  // Set just below: the sequencer fences its appends with the leases, which move worlds in and out of it.
-  let leases!: WorldLeases;
-  const sequencer = new Sequencer(nc, t, log, publisher, handovers, logger, {
-    maxBatch: config.SEQUENCER_MAX_BATCH,
-    failpoint: config.TILEMUD_FAILPOINT,
-    snapshotEvery: config.SNAPSHOT_EVERY,
-    leases: { holds: (w) => leases.holds(w), fence: (ws) => leases.fence(ws), lost: (w) => leases.lost(w) },
-  });
-  const feed = new IntentFeed(js, jsm, t, sequencer, logger, config.SEQUENCER_PREFETCH);
-  const keeper = new StreamKeeper(jsm, t, publisher, feed, new StreamFills(pool), logger);
-  leases = w.leases({
+  // This process's share of the worlds: each taken is read afresh and consumed, each given up is
+  // drained first (the callbacks run only once the role runs, when everything below exists).
+  const leases = w.leases({
     gained: async (worldId) => {
       // Another member may have appended since this one last held the world: read it afresh.
       sequencer.dropWorld(worldId);
@@ -49,6 +41,14 @@ async function main(): Promise<void> {
       await within(publisher.flushed(), 1000);
     },
   });
+  const sequencer = new Sequencer(nc, t, log, publisher, handovers, logger, {
+    maxBatch: config.SEQUENCER_MAX_BATCH,
+    failpoint: config.TILEMUD_FAILPOINT,
+    snapshotEvery: config.SNAPSHOT_EVERY,
+    leases,
+  });
+  const feed = new IntentFeed(js, jsm, t, sequencer, logger, config.SEQUENCER_PREFETCH);
+  const keeper = new StreamKeeper(jsm, t, publisher, feed, new StreamFills(pool), logger);
   gauges?.memoryHeads(() => sequencer.heads());
   w.keepingUp(() => {
     const waitedMs = Math.round(sequencer.waitingMs());

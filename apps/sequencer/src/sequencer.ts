@@ -1,19 +1,23 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { failpoint, IntentEnvelope, IntervalStats, isLeaseLost, LeaseFence, Logger, OutcomeError, Span, traceparentOf, Topology } from '@tilemud/runtime';
+import { failpoint, IntentEnvelope, IntervalStats, isLeaseLost, Logger, Span, traceparentOf, Topology } from '@tilemud/runtime';
+import { LeaseGuard, LeasePort } from './lease-guard';
 import { BatchIntent, decideBatch } from './batch-decision';
 import { BatchQueue } from './batch-queue';
 import { traceAnswer, traceAppend, traceDecide, traceFailed } from './batch-trace';
 import type { EventLog } from './event-log';
 import type { EventPublisher } from './event-publisher';
 import type { Handovers } from './handovers';
-import { ackFor, Outcome, unstorable } from './intents';
+import { ackFor, Outcome } from './intents';
+import { ContentRefusals } from './content-refusals';
 import { Intake } from './intake';
-import { commitIsolating, ContentRefusedError, isContentRefusal, PartResult } from './isolate';
+import { ContentRefusedError, isContentRefusal } from './isolate';
 import { isUnreachable } from './outage';
 import { Refusals } from './refusals';
 import { recordCommit, recordOutcome } from './sequencer-metrics';
 import { WorldMemory } from './world-memory';
+
+export type { LeasePort };
 
 export interface SequencerOptions {
   /** Most intents decided and committed in one transaction. A batch never waits to fill. */
@@ -23,15 +27,6 @@ export interface SequencerOptions {
   snapshotEvery?: number;
   /** This process's world leases; absent, it decides every world unfenced (unit tests). */
   leases?: LeasePort;
-}
-
-/** What the sequencer asks of its world leases (`WorldLeases`). */
-export interface LeasePort {
-  holds(worldId: string): boolean;
-  /** The fence an append of these worlds carries; throws `LeaseLostError` for one not held. */
-  fence(worlds: Iterable<string>): LeaseFence;
-  /** An append found this world's lease gone. */
-  lost(worldId: string): void;
 }
 
 /**
@@ -44,14 +39,12 @@ export class Sequencer {
   private readonly memory: WorldMemory;
   private readonly queue: BatchQueue<JsMsg>;
   private readonly intake: Intake;
-  /** Intents the log refused for their content: decided as this rejection, never again as themselves. */
-  private readonly unstorable = new WeakMap<JsMsg, OutcomeError>();
   /** The role's lock is not held (PostgreSQL unreachable, or another process owns the worlds). */
   private paused = false;
   private readonly refusals: Refusals;
+  private readonly guard: LeaseGuard;
   readonly stats = new IntervalStats();
-  /** The steps `commitIsolating` takes: a part decided and appended, an intent the log will not store refused. */
-  private readonly isolating = { commit: (part: readonly JsMsg[]) => this.tryBatch(part), refuseAlone: (m: JsMsg, why: ContentRefusedError) => this.refuseAlone(m, why) };
+  private readonly content: ContentRefusals;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -65,6 +58,13 @@ export class Sequencer {
     this.memory = new WorldMemory(log, publisher, logger, opts.snapshotEvery, opts.leases && ((worlds) => opts.leases!.fence(worlds)));
     this.queue = new BatchQueue(opts.maxBatch, (batch) => this.process(batch));
     this.intake = new Intake((env, outcome) => this.reply(env, outcome), logger);
+    this.guard = new LeaseGuard(this.intake, opts.leases);
+    this.content = new ContentRefusals(
+      (part) => this.processBatch(part),
+      this.intake,
+      (env, outcome) => this.reply(env, outcome),
+      logger,
+    );
     this.refusals = new Refusals(
       (m) => this.intake.envelope(m),
       (env, outcome) => this.reply(env, outcome),
@@ -151,11 +151,11 @@ export class Sequencer {
 
   private async process(batch: JsMsg[]): Promise<void> {
     if (this.paused) return this.refusals.holdBack(batch);
-    const msgs = this.ofHeldWorlds(batch);
+    const msgs = this.guard.ofHeldWorlds(batch);
     if (!msgs.length) return;
     try {
       // An intent whose content the log refuses is found and refused alone; memory needs no reload.
-      await commitIsolating(msgs, this.isolating.commit, this.isolating.refuseAlone);
+      await this.content.commit(msgs);
       this.refusals.outage.over();
     } catch (err) {
       // Group commit failed otherwise: memory may be ahead of the log. Reload, then retry each intent
@@ -164,79 +164,21 @@ export class Sequencer {
       this.memory.unsure();
       // Parts committed before the failure (while isolating) are answered already.
       const pending = this.intake.unanswered(msgs);
-      if (isLeaseLost(err)) return this.leaseLost(pending);
+      if (isLeaseLost(err)) return this.guard.lost(pending);
       if (isUnreachable(err)) return this.unreachable(pending, err as Error);
       this.logger.error({ err: (err as Error).message, batch: pending.length }, 'append failed');
       if (pending.length === 1) return this.refusals.refuse(pending[0]!, err as Error);
       for (const [i, m] of pending.entries()) {
         try {
-          await commitIsolating([m], this.isolating.commit, this.isolating.refuseAlone);
+          await this.content.commit([m]);
         } catch (e) {
           this.memory.unsure();
-          if (isLeaseLost(e)) return this.leaseLost(pending.slice(i));
+          if (isLeaseLost(e)) return this.guard.lost(pending.slice(i));
           if (isUnreachable(e)) return this.unreachable(pending.slice(i), e as Error);
           this.refusals.refuse(m, e as Error);
         }
       }
     }
-  }
-
-  /** Decides and appends a part of a batch; `ok: false` when the log refused its content (nothing committed). */
-  private async tryBatch(msgs: readonly JsMsg[]): Promise<PartResult<ContentRefusedError>> {
-    try {
-      await this.processBatch(msgs);
-      return { ok: true };
-    } catch (err) {
-      if (!(err instanceof ContentRefusedError)) throw err;
-      if (msgs.length > 1) this.logger.warn({ sqlstate: err.sqlstate, err: err.pgError.message, batch: msgs.length }, 'the event log refused a batch for its content; isolating the intent');
-      return { ok: false, reason: err };
-    }
-  }
-
-  /**
-   * The one intent the log will not store: refused for good (a rejection of its own, recorded so a
-   * resend gets the same answer), never UNAVAILABLE, which would have its client send it forever.
-   */
-  private async refuseAlone(msg: JsMsg, why: ContentRefusedError): Promise<void> {
-    const env = this.intake.envelope(msg)!;
-    const intent = { kind: env.kind, characterId: env.characterId, ...(env.kind === 'player' ? { intentSeq: env.intentSeq } : {}) };
-    this.logger.error({ sqlstate: why.sqlstate, err: why.pgError.message, ...intent }, 'intent refused alone: the event log will not store it');
-    if (env.kind === 'handover') return msg.term(); // it would fail the same way on every redelivery
-    const error = unstorable(why.sqlstate);
-    this.unstorable.set(msg, error);
-    const recorded = await this.tryBatch([msg]);
-    if (recorded.ok) return;
-    this.reply(env, { status: 'rejected', error });
-    this.intake.answered(msg);
-    msg.term();
-  }
-
-  /**
-   * Intents of worlds this process does not hold (any more): back to the queue, undecided, for the
-   * world's owner (which makes the world's consumer again on taking it, so they come to it in order).
-   */
-  private ofHeldWorlds(msgs: JsMsg[]): JsMsg[] {
-    const leases = this.opts.leases;
-    if (!leases) return msgs;
-    return msgs.filter((m) => {
-      const env = this.intake.envelope(m);
-      if (!env || leases.holds(env.worldId)) return true;
-      this.intake.answered(m);
-      m.nak();
-      return false;
-    });
-  }
-
-  /** The lease fence refused the append: those worlds are dropped, and their intents go back undecided to whoever holds them next. */
-  private leaseLost(msgs: JsMsg[]): void {
-    const worlds = new Set<string>();
-    for (const m of msgs) {
-      const env = this.intake.envelope(m);
-      if (env) worlds.add(env.worldId);
-      this.intake.answered(m);
-      m.nak();
-    }
-    for (const w of worlds) this.opts.leases?.lost(w);
   }
 
   /** PostgreSQL itself failed, not an intent: answer the rest of the batch at once, then wait a little. */
@@ -259,11 +201,11 @@ export class Sequencer {
       traceFailed(spans, err);
       throw err;
     });
-    const intents: BatchIntent[] = taken.map(({ msg, env, span }) => ({ env, refused: this.unstorable.get(msg), traceId: span.spanContext().traceId, traceparent: traceparentOf(span) }));
+    const intents: BatchIntent[] = taken.map(({ msg, env, span }) => ({ env, refused: this.content.refusedAs(msg), traceId: span.spanContext().traceId, traceparent: traceparentOf(span) }));
     const d = decideBatch({ worlds, lastIntentSeq: this.memory.lastIntentSeq }, intents, now);
 
     const appendStart = performance.now();
-    const fence = this.opts.leases?.fence([...d.worlds.keys(), ...d.rejections.map((r) => r.worldId)]);
+    const fence = this.guard.fence(d);
     const append = () => this.log.append(d.events, d.rejections, fence);
     await traceAppend(spans, { events: d.events.length, rejections: d.rejections.length, worlds: [...d.worlds.keys()] }, append).catch((err: Error) => {
       traceFailed(spans, err);
