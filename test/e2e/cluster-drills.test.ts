@@ -26,7 +26,8 @@ async function resumesAt(gateway: AppProcess): Promise<number> {
 }
 
 /** Every player (there are some) had an intent sent after `at` applied. */
-const everyonePlaysAfter = (players: DrillPlayer[], at: number) => players.length > 0 && players.every((p) => [...p.answers.values()].some((a) => a.status === 'applied' && a.at > at));
+const playsAfter = (p: DrillPlayer, at: number) => [...p.answers.values()].some((a) => a.status === 'applied' && a.at > at);
+const everyonePlaysAfter = (players: DrillPlayer[], at: number) => players.length > 0 && players.every((p) => playsAfter(p, at));
 
 /** Per world, the seconds it was without an owner over these hand-overs (their sum). */
 const ownerlessByWorld = (hs: Handover[]) => hs.reduce<Record<string, number>>((m, h) => ({ ...m, [h.worldId]: Math.round(((m[h.worldId] ?? 0) + h.ownerlessS) * 1000) / 1000 }), {});
@@ -49,6 +50,8 @@ describe('cluster drills', () => {
   /** Each drill player with the world it was placed in. */
   const placed: Array<{ worldId: string; player: DrillPlayer }> = [];
   const report: Record<string, unknown> = {};
+  /** The players without an intent applied since `at` (for a failed wait): their world, and how many intents they wait on. */
+  const idle = (at: number) => placed.filter(({ player }) => !playsAfter(player, at)).map(({ worldId, player }) => `${worldId} (${player.pending.size} unanswered)`);
 
   /**
    * The load of drills (c) to (f): two players in each of the ten worlds, through HAProxy, made
@@ -78,8 +81,11 @@ describe('cluster drills', () => {
     await Promise.all(clients.map((c) => c.close()));
     await cluster.stop();
     await pg?.end();
-    mkdirSync(join(__dirname, '..', '..', 'test-artifacts'), { recursive: true });
-    writeFileSync(join(__dirname, '..', '..', 'test-artifacts', 'cluster-drills.json'), JSON.stringify(report, null, 2));
+    const artifacts = join(__dirname, '..', '..', 'test-artifacts');
+    mkdirSync(join(artifacts, 'cluster-logs'), { recursive: true });
+    writeFileSync(join(artifacts, 'cluster-drills.json'), JSON.stringify(report, null, 2));
+    // Every app's output, for a drill that failed.
+    for (const [i, a] of [...cluster.sequencers, ...cluster.projectors, ...cluster.gateways].entries()) writeFileSync(join(artifacts, 'cluster-logs', `${a.name}-${i}.log`), a.output);
     process.stderr.write(`cluster drills: ${JSON.stringify(report, null, 2)}\n`);
   }, 60_000);
 
@@ -139,7 +145,12 @@ describe('cluster drills', () => {
     await drillPlayers();
     const timer = setInterval(() => players.forEach((p) => p.tick()), TICK_MS);
     try {
-      await eventually('every drill player playing through the balancer', () => everyonePlaysAfter(players, Date.now() - 2000), 30_000);
+      await eventually(
+        'every drill player playing through the balancer',
+        () => everyonePlaysAfter(players, Date.now() - 2000),
+        30_000,
+        () => idle(Date.now() - 2000),
+      );
       const reconnectsBefore = players.reduce((n, p) => n + p.reconnects, 0);
       const killedAt = Date.now();
       await cluster.gateways[0]!.kill();
@@ -175,7 +186,12 @@ describe('cluster drills', () => {
     await drillPlayers();
     const timer = setInterval(() => players.forEach((p) => p.tick()), TICK_MS);
     try {
-      await eventually('every drill player playing before the NATS node is killed', () => everyonePlaysAfter(players, Date.now() - 2000), 30_000);
+      await eventually(
+        'every drill player playing before the NATS node is killed',
+        () => everyonePlaysAfter(players, Date.now() - 2000),
+        30_000,
+        () => idle(Date.now() - 2000),
+      );
       // The node leading the most worlds' sequencer consumers of INTENTS: its loss moves the
       // consumers those worlds' intents go through (a pull request waiting on the old leader is
       // never answered).
@@ -183,7 +199,12 @@ describe('cluster drills', () => {
       const victim = leaders.sequencerConsumer;
       const killedAt = Date.now();
       await cluster.killNats(victim);
-      await eventually('play to go on with a NATS node down (every player has a move applied)', () => everyonePlaysAfter(players, killedAt + 500), 40_000);
+      await eventually(
+        'play to go on with a NATS node down (every player has a move applied)',
+        () => everyonePlaysAfter(players, killedAt + 500),
+        40_000,
+        () => idle(killedAt + 500),
+      );
       const playingAgainS = (Date.now() - killedAt) / 1000;
       await sleep(3000); // the scenario: the node stays down a few seconds of play before it restarts
       const restartAt = Date.now();
@@ -195,7 +216,12 @@ describe('cluster drills', () => {
           () => false,
         );
       await eventually('every stream with 3 current replicas again', allCurrent, 60_000, () => cluster.streamReplicas().catch((e: Error) => e.message));
-      await eventually('every player playing after the restart', () => everyonePlaysAfter(players, Date.now() - 2000), 30_000);
+      await eventually(
+        'every player playing after the restart',
+        () => everyonePlaysAfter(players, Date.now() - 2000),
+        30_000,
+        () => idle(Date.now() - 2000),
+      );
       report.d_natsNodeKilled = {
         node: `n${victim}`,
         leadersBefore: leaders,
@@ -230,11 +256,15 @@ describe('cluster drills', () => {
    * SIGKILL: its leases run out (LEASE_TTL_MS) and its worlds go to the others. The lease table is
    * sampled every 100 ms throughout, for each world's seconds without an owner.
    */
-  async function joinThenKill(role: WorkerRole, key: string): Promise<{ killedAt: number; moved: string[]; watch: LeaseWatch; from: number }> {
+  async function joinThenKill(role: WorkerRole, key: string, watch: LeaseWatch): Promise<{ killedAt: number; moved: string[]; from: number }> {
     const apps = () => (role === 'sequencer' ? cluster.sequencers : cluster.projectors);
-    const watch = await new LeaseWatch(cluster.leaseRole(role)).start();
     const from = Date.now();
-    await eventually(`every drill player playing before a ${role} joins`, () => everyonePlaysAfter(players, Date.now() - 2000), 30_000);
+    await eventually(
+      `every drill player playing before a ${role} joins`,
+      () => everyonePlaysAfter(players, Date.now() - 2000),
+      30_000,
+      () => idle(Date.now() - 2000),
+    );
 
     // The join. Rendezvous hashing may give a newcomer no world at all (about 2% with 3 members
     // over 10 worlds, its name being random): then it is stopped and another one started.
@@ -267,7 +297,12 @@ describe('cluster drills', () => {
     );
     const afterJoin = spread(watch);
     const joinHandovers = watch.handovers(joinedAt);
-    await eventually(`every drill player playing after the ${role} joined`, () => everyonePlaysAfter(players, Date.now() - 2000), 30_000);
+    await eventually(
+      `every drill player playing after the ${role} joined`,
+      () => everyonePlaysAfter(players, Date.now() - 2000),
+      30_000,
+      () => idle(Date.now() - 2000),
+    );
 
     // The kill: a member holding worlds, one of the first two.
     const victim = apps().find((a) => a !== third && worldsOfApp(watch, a).length > 0)!;
@@ -287,7 +322,12 @@ describe('cluster drills', () => {
       () => spread(watch),
     );
     const worldsMovedS = (Date.now() - killedAt) / 1000;
-    await eventually(`every drill player playing after the ${role} was killed`, () => everyonePlaysAfter(players, killedAt + 500), 40_000);
+    await eventually(
+      `every drill player playing after the ${role} was killed`,
+      () => everyonePlaysAfter(players, killedAt + 500),
+      40_000,
+      () => idle(killedAt + 500),
+    );
     const killHandovers = watch.handovers(killedAt).filter((h) => h.from === victimHolder);
     report[`${key}_${role}s`] = {
       joined: {
@@ -307,7 +347,7 @@ describe('cluster drills', () => {
       },
       leaseSamples: watch.samples,
     };
-    return { killedAt, moved, watch, from };
+    return { killedAt, moved, from };
   }
 
   /** The drill's checks and figures once the load stopped: the audit, the gaps per world, projections equal to the log. */
@@ -330,14 +370,15 @@ describe('cluster drills', () => {
   it('(e) a third sequencer joins under load and the worlds rebalance; then one is killed with SIGKILL and its worlds move', async () => {
     await drillPlayers();
     const timer = setInterval(() => players.forEach((p) => p.tick()), TICK_MS);
+    const watch = await new LeaseWatch(cluster.leaseRole('sequencer')).start();
     let run: Awaited<ReturnType<typeof joinThenKill>> | undefined;
     let to = 0;
     try {
-      run = await joinThenKill('sequencer', 'e');
+      run = await joinThenKill('sequencer', 'e', watch);
       to = Date.now();
     } finally {
       clearInterval(timer);
-      await run?.watch.stop();
+      await watch.stop();
     }
     await afterDrill('e', 'sequencer', run.from, to);
   }, 300_000);
@@ -345,13 +386,14 @@ describe('cluster drills', () => {
   it('(f) a third projector joins under load and the worlds rebalance; then one is killed with SIGKILL, deltas keep flowing in every world', async () => {
     await drillPlayers();
     const timer = setInterval(() => players.forEach((p) => p.tick()), TICK_MS);
+    const watch = await new LeaseWatch(cluster.leaseRole('projector')).start();
     let run: Awaited<ReturnType<typeof joinThenKill>> | undefined;
     let to = 0;
     try {
-      run = await joinThenKill('projector', 'f');
+      run = await joinThenKill('projector', 'f', watch);
       // Deltas come from the projectors: every player, in every world, gets them again once its
       // world's new owner runs.
-      const lastTaken = Math.max(run.killedAt, ...run.watch.handovers(run.killedAt).map((h) => run!.watch.takenAt(h.worldId, h.toEpoch)));
+      const lastTaken = Math.max(run.killedAt, ...watch.handovers(run.killedAt).map((h) => watch.takenAt(h.worldId, h.toEpoch)));
       await eventually(
         'every drill player (in every world) to receive deltas after the killed projector’s worlds were taken',
         () => players.every((p) => p.deltaTimes.some((t) => t > lastTaken)),
@@ -361,7 +403,7 @@ describe('cluster drills', () => {
       to = Date.now();
     } finally {
       clearInterval(timer);
-      await run?.watch.stop();
+      await watch.stop();
     }
     await afterDrill('f', 'projector', run.from, to);
   }, 300_000);

@@ -52,6 +52,7 @@ export class LeaseWatch {
 
   async start(): Promise<this> {
     this.pg = new Client({ connectionString: process.env.DATABASE_URL });
+    this.pg.on('error', () => undefined); // the run's database dropped at its end: a sample fails, nothing more
     await this.pg.connect();
     await this.sample();
     this.timer = setInterval(() => void this.sample(), this.everyMs);
