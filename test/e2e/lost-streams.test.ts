@@ -14,6 +14,8 @@ import { TestSystem } from '../support/system';
 const BOUND_MS = 20_000;
 /** Longer than the apps' stream check interval (3 s): the projector has looked, found no stream, and looks again. */
 const DOWN_MS = 4000;
+/** The players' world (DrillPlayers enter the lobby): each world has its own consumers (world leases). */
+const WORLD = 'lobby';
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 
 const until = <T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = BOUND_MS): Promise<T> => eventually(what, f, ms);
@@ -123,23 +125,23 @@ describe('lost streams: deleted under play, healed without a restart', () => {
   it('INTENTS stream deleted: intents are applied again and deltas come', async () => {
     const at = Date.now();
     await jsm.streams.delete(t.intentsStream);
-    figures.intentsDeletedToFirstDeltaMs = await deltasAgainAfter(at, () => jsm.consumers.info(t.intentsStream, t.sequencerConsumer));
+    figures.intentsDeletedToFirstDeltaMs = await deltasAgainAfter(at, () => jsm.consumers.info(t.intentsStream, t.sequencerConsumerOf(WORLD)));
     await everyoneApplied(at);
     expect((await jsm.streams.info(t.intentsStream)).config.name).toBe(t.intentsStream);
     expectNoRestartAndUnbrokenChains();
   }, 90_000);
 
   it('projector consumer deleted alone: made again, deltas come', async () => {
-    await jsm.consumers.delete(t.eventsStream, t.projectorConsumer);
+    await jsm.consumers.delete(t.eventsStream, t.projectorConsumerOf(WORLD));
     const at = Date.now();
-    figures.projectorConsumerDeletedToFirstDeltaMs = await deltasAgainAfter(at, () => jsm.consumers.info(t.eventsStream, t.projectorConsumer));
+    figures.projectorConsumerDeletedToFirstDeltaMs = await deltasAgainAfter(at, () => jsm.consumers.info(t.eventsStream, t.projectorConsumerOf(WORLD)));
     expectNoRestartAndUnbrokenChains();
   }, 90_000);
 
   it('sequencer consumer deleted alone: made again, intents are applied', async () => {
     const at = Date.now();
-    await jsm.consumers.delete(t.intentsStream, t.sequencerConsumer);
-    figures.sequencerConsumerDeletedToFirstDeltaMs = await deltasAgainAfter(at, () => jsm.consumers.info(t.intentsStream, t.sequencerConsumer));
+    await jsm.consumers.delete(t.intentsStream, t.sequencerConsumerOf(WORLD));
+    figures.sequencerConsumerDeletedToFirstDeltaMs = await deltasAgainAfter(at, () => jsm.consumers.info(t.intentsStream, t.sequencerConsumerOf(WORLD)));
     await everyoneApplied(at);
     expectNoRestartAndUnbrokenChains();
   }, 90_000);
@@ -155,11 +157,11 @@ describe('lost streams: deleted under play, healed without a restart', () => {
     await jsm.streams.delete(t.intentsStream);
     await until('both streams and consumers back', async () => {
       const there = await Promise.all([
-        jsm.consumers.info(t.eventsStream, t.projectorConsumer).then(
+        jsm.consumers.info(t.eventsStream, t.projectorConsumerOf(WORLD)).then(
           () => true,
           () => false,
         ),
-        jsm.consumers.info(t.intentsStream, t.sequencerConsumer).then(
+        jsm.consumers.info(t.intentsStream, t.sequencerConsumerOf(WORLD)).then(
           () => true,
           () => false,
         ),
@@ -230,7 +232,8 @@ describe('lost streams: deleted under play, healed without a restart', () => {
       return new Set(s.filter((x) => x <= envelope.seq)).size === envelope.seq ? s : undefined;
     });
     expect(new Set(seqs).size).toBe(seqs.length); // each once
-    expect(system.apps.sequencer.since()).toContain('EVENTS stream is new: refilled from the log');
+    // Logged once the refill's publishes are acked, a moment after the stream holds them.
+    await until('the refill logged', () => system.apps.sequencer.since().includes('EVENTS stream is new: refilled from the log') || undefined);
     await until('deltas and applied intents for every player again', () => everyoneGoesOnAfter(restarted));
   }, 120_000);
 

@@ -1,12 +1,17 @@
 import type { Client } from 'pg';
 import { TestClient, joinPlayer } from '../support/client';
 import { db } from '../support/db';
-import { AppProcess, runEnv, TestSystem } from '../support/system';
+import { eventually } from '../support/eventually';
+import { AppProcess, secondMember, TestSystem } from '../support/system';
 
-/** One writer per role: a second sequencer or projector waits, and takes over when the first dies. */
-describe('ownership: a standby takes over from a killed owner', () => {
+/**
+ * World leases: a second sequencer or projector shares the worlds with the first (each world held
+ * by one of them), and when the one holding the lobby is killed the other takes it over, carrying
+ * on with the next seq and no gap.
+ */
+describe('world ownership: members share the worlds, and a killed member’s worlds move', () => {
   const system = new TestSystem();
-  const standbys: AppProcess[] = [];
+  const extra: AppProcess[] = [];
   let pg: Client;
   let a: TestClient;
   let b: TestClient;
@@ -20,35 +25,34 @@ describe('ownership: a standby takes over from a killed owner', () => {
   afterAll(async () => {
     await a?.close();
     await b?.close();
-    await Promise.all(standbys.map((s) => s.stop()));
+    await Promise.all(extra.map((s) => s.stop()));
     await system.stop();
     await pg?.end();
   });
 
   it.each(['sequencer', 'projector'] as const)(
-    'a second %s waits, then carries on when the first is killed',
+    'a second %s takes a share of the worlds, and the lobby moves to the survivor when its holder is killed',
     async (role) => {
-      const standby = new AppProcess(role, runEnv());
-      standbys.push(standby);
-      const ready = standby.start();
-      // A condition with a generous deadline: a node process can take seconds to start on a busy machine.
-      await standby.waitStandby();
+      const { holder, other: survivor, added } = await secondMember(system, role);
+      extra.push(added);
 
-      // The owner does the work while the standby waits.
       const before = await a.move(a.freeDirection());
       expect(before.status).toBe('applied');
       await b.waitForType('event.state_delta', (m) => m.seq >= before.seq!);
 
-      await system.apps[role].kill();
-      await ready; // the standby now owns the role
-      system.apps[role] = standby;
+      await holder.kill();
+      // The survivor takes the lobby once the dead member's lease has expired (LEASE_TTL_MS).
+      await eventually('the survivor to hold the lobby', async () => 'lobby' in (await survivor.worlds()), 20_000);
+      system.apps[role] = survivor;
 
       const after = await a.move(a.freeDirection());
       expect(after).toMatchObject({ status: 'applied', seq: before.seq! + 1 });
       await b.waitForType('event.state_delta', (m) => m.seq >= after.seq!, 15_000);
       const gaps = await pg.query<{ n: number; max: number }>("SELECT count(*)::int AS n, max(seq)::int AS max FROM action_events WHERE world_id = 'lobby'");
       expect(gaps.rows[0]?.n).toBe(gaps.rows[0]?.max);
+      // And the survivor holds every world now.
+      await eventually('the survivor to hold all ten worlds', async () => Object.keys(await survivor.worlds()).length === 10, 20_000);
     },
-    60_000,
+    90_000,
   );
 });

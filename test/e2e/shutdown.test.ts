@@ -8,11 +8,12 @@ import { joinPlayer, TestClient } from '../support/client';
 import { db } from '../support/db';
 import { eventually } from '../support/eventually';
 import { auditFlow, Flow } from '../support/intent-flow';
-import { AppProcess, TestSystem } from '../support/system';
+import { AppProcess, secondMember, TestSystem } from '../support/system';
 
 /**
  * SIGTERM under load: the app finishes what it has in hand, gives back what it has not, closes
- * in bounded time and lets go of its lock, so a standby takes over and no intent goes unanswered.
+ * in bounded time and releases its world leases, so another member takes its worlds over and no
+ * intent goes unanswered.
  * Six players send a move every 20 ms each (300 intents/s) without waiting for answers, and never
  * resend: every answer must come from the system itself.
  */
@@ -47,16 +48,19 @@ describe('graceful shutdown under load', () => {
     await nc?.close();
   }, 30_000);
 
-  /** A standby of `role`, waiting on the lock; resolves when it says so. `ready` resolves once it owns the role. */
-  async function standbyFor(role: 'sequencer' | 'projector'): Promise<{ app: AppProcess; ready: Promise<void> }> {
-    const app = new AppProcess(role, system.apps[role].env);
-    const ready = app.start();
-    ready.catch(() => undefined);
-    await app.waitStandby();
-    return { app, ready };
+  /**
+   * A second member of `role` beside the system's: `holder` is the one holding the lobby (where the
+   * players are), to be stopped; `other` takes its worlds. The system's app becomes `other`.
+   */
+  async function membersOf(role: 'sequencer' | 'projector'): Promise<{ holder: AppProcess; other: AppProcess }> {
+    const { holder, other } = await secondMember(system, role);
+    system.apps[role] = other;
+    return { holder, other };
   }
 
-  /** SIGTERM; resolves with the exit code and how long the exit took, as seen from here. */
+  /** Resolves once `app` holds the lobby. */
+  const takesLobby = (app: AppProcess) => eventually(`the ${app.name} left to hold the lobby`, async () => 'lobby' in (await app.worlds()), 20_000);
+
   async function sigterm(app: AppProcess): Promise<{ code: number | null; exitMs: number }> {
     const at = Date.now();
     app.proc!.kill('SIGTERM');
@@ -75,17 +79,15 @@ describe('graceful shutdown under load', () => {
     );
   }
 
-  it('sequencer: every intent answered, no crash, exit within the deadline, the standby takes over', async () => {
-    const standby = await standbyFor('sequencer');
-    const owner = system.apps.sequencer;
+  it('sequencer: every intent answered, no crash, exit within the deadline, the other member takes its worlds over', async () => {
+    const { holder: owner, other } = await membersOf('sequencer');
     const flow = new Flow(players);
     await loadUntilAnswered(flow, 300);
 
     const { code, exitMs } = await sigterm(owner);
     const stoppedAt = Date.now();
-    await standby.ready;
+    await takesLobby(other);
     const takeoverMs = Date.now() - stoppedAt;
-    system.apps.sequencer = standby.app;
     // Intents go on being applied by the new owner.
     await eventually('an applied answer after the stop', () => flow.firstAppliedAfter(stoppedAt) < Infinity, 15_000);
     flow.stop();
@@ -103,9 +105,8 @@ describe('graceful shutdown under load', () => {
     expect(await auditFlow(pg, flow)).toEqual({ appliedNotAtItsSeq: [], inLogTwice: [], gaps: [] });
   }, 120_000);
 
-  it('sequencer with the EVENTS stream deleted: still exits within the deadline and lets the standby in', async () => {
-    const standby = await standbyFor('sequencer');
-    const owner = system.apps.sequencer;
+  it('sequencer with the EVENTS stream deleted: still exits within the deadline and lets the other member in', async () => {
+    const { holder: owner, other } = await membersOf('sequencer');
     const flow = new Flow(players);
     await loadUntilAnswered(flow, 100);
     const jsm = await jetstreamManager(nc);
@@ -118,11 +119,10 @@ describe('graceful shutdown under load', () => {
     expect(owner.since()).not.toMatch(CRASH_TEXT);
     expect(exitMs).toBeLessThan(STOP_DEADLINE_MS + EXIT_SLACK_MS);
 
-    // The stream back (the log refills it): the standby, holding the lock now, carries on.
+    // The stream back (the log refills it): the other member, holding the lobby now, carries on.
     await ensureTopology(nc, t);
     const stoppedAt = Date.now();
-    await standby.ready;
-    system.apps.sequencer = standby.app;
+    await takesLobby(other);
     await eventually('an applied answer after the stop', () => flow.firstAppliedAfter(stoppedAt) < Infinity, 15_000);
     flow.stop();
     await flow.settle(30_000);
@@ -134,15 +134,13 @@ describe('graceful shutdown under load', () => {
     // loop's business, not shutdown's, and the projector test below restarts it anyway.)
   }, 120_000);
 
-  it('projector: no crash, exit within the deadline, the standby takes over and deltas flow', async () => {
-    const standby = await standbyFor('projector');
-    const owner = system.apps.projector;
+  it('projector: no crash, exit within the deadline, the other member takes its worlds over and deltas flow', async () => {
+    const { holder: owner, other } = await membersOf('projector');
     const flow = new Flow(players);
     await loadUntilAnswered(flow, 300);
     const { code, exitMs } = await sigterm(owner);
     const stoppedAt = Date.now();
-    await standby.ready;
-    system.apps.projector = standby.app;
+    await takesLobby(other);
     await eventually('a delta after the stop', () => flow.firstDeltaAfter(stoppedAt) < Infinity, 15_000);
     flow.stop();
     await flow.settle(30_000);

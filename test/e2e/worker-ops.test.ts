@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { joinPlayer, TestClient } from '../support/client';
 import { eventually } from '../support/eventually';
-import { AppProcess, runEnv, TestSystem } from '../support/system';
+import { AppProcess, runEnv, secondMember, TestSystem } from '../support/system';
 
 /** Every catalog name each worker must serve (docs/operations.md, "Sequencer and projector metrics"). */
 const RUNTIME = ['nodejs_eventloop_delay_p50_seconds', 'nodejs_eventloop_delay_p99_seconds', 'nodejs_eventloop_delay_max_seconds', 'tilemud_role_held', 'tilemud_jetstream_consumer_pending'];
@@ -112,43 +112,37 @@ describe('worker ops: the sequencer and projector serve /metrics, /healthz and /
     }
   }, 90_000);
 
-  it('/readyz: 200 for the owner, 503 standby for a second sequencer, which turns ready once the owner is killed', async () => {
-    const standby = new AppProcess('sequencer', runEnv());
-    extra.push(standby);
-    const running = standby.start();
-    running.catch(() => undefined); // awaited below; a failure shows there
-    const url = await standby.opsUrl();
-    await standby.waitStandby();
-    const owner = await system.apps.sequencer.opsUrl();
+  it('/readyz: 200 for both members of the sequencer role, each holding a share of the worlds; a killed member’s worlds go to the other', async () => {
+    const { holder, other, added } = await secondMember(system, 'sequencer');
+    extra.push(added);
+    for (const app of [holder, other]) {
+      const url = await app.opsUrl();
+      expect(await get(url, '/readyz')).toMatchObject({ status: 200, body: { status: 'ready', role: 'sequencer' } });
+      expect(await get(url, '/healthz')).toMatchObject({ status: 200, body: { status: 'alive', phase: 'active', member: expect.stringContaining(`:${app.proc!.pid}:`) as string } });
+      expect(sample(await scrape(url), 'tilemud_role_held', { role: 'sequencer' })).toBe(1);
+    }
+    const shareBefore = Object.keys(await other.worlds()).length;
+    expect(shareBefore).toBeGreaterThan(0);
+    expect(shareBefore).toBeLessThan(10);
 
-    expect(await get(owner, '/readyz')).toMatchObject({ status: 200, body: { status: 'ready', role: 'sequencer' } });
-    expect(await get(url, '/readyz')).toMatchObject({ status: 503, body: { status: 'standby', role: 'sequencer', reason: expect.any(String) as string } });
-    expect(await get(url, '/healthz')).toMatchObject({ status: 200, body: { status: 'alive', phase: 'standby' } });
-    const s = await scrape(url);
-    expect(sample(s, 'tilemud_role_held', { role: 'sequencer' })).toBe(0);
-    expect(sample(s, 'tilemud_sequencer_worlds_owned')).toBe(0);
-
-    await system.apps.sequencer.kill();
-    await running;
-    system.apps.sequencer = standby;
-    await until(
-      'the standby ready',
-      () => get(url, '/readyz'),
-      (r) => r.status === 200,
-    );
-    expect(sample(await scrape(url), 'tilemud_role_held', { role: 'sequencer' })).toBe(1);
+    await holder.kill();
+    system.apps.sequencer = other;
+    await eventually('the other member to hold all ten worlds', async () => Object.keys(await other.worlds()).length === 10, 20_000);
     expect((await a.intent('intent.chat', { text: 'after the take-over', channel: 'world' })).status).toBe('applied');
   }, 90_000);
 
   it('projector lag rises while the projector is stopped (SIGSTOP) and intents flow, and falls to 0 after SIGCONT', async () => {
-    const owner = system.apps.projector;
+    // Two members whose leases outlast the test's stop (LEASE_TTL_MS 60 s): the second does not
+    // take the stopped one's worlds, and reads the same log and checkpoints, so it reports the lag
+    // while the stopped one cannot answer.
+    const long = { LEASE_TTL_MS: '60000' };
+    await system.apps.projector.stop();
+    await system.apps.projector.start(long);
+    const { holder: owner, added } = await secondMember(system, 'projector', 'lobby', { ...system.apps.projector.env, ...long });
+    extra.push(added);
+    const watcher = owner === added ? system.apps.projector : added;
     const ownerUrl = await owner.opsUrl();
-    // A standby reads the same log and checkpoints: it reports the lag while the owner cannot answer.
-    const standby = new AppProcess('projector', runEnv());
-    extra.push(standby);
-    standby.start().catch(() => undefined); // stays a standby: never ready
-    const url = await standby.opsUrl();
-    await standby.waitStandby();
+    const url = await watcher.opsUrl();
     await until(
       'no lag at first',
       () => scrape(ownerUrl),
@@ -160,7 +154,7 @@ describe('worker ops: the sequencer and projector serve /metrics, /healthz and /
     try {
       for (let i = 0; i < 5; i++) expect((await a.intent('intent.chat', { text: `while stopped ${i}`, channel: 'world' })).status).toBe('applied');
       const lagged = await until(
-        'lag above 0 (seen by the standby)',
+        'lag above 0 (seen by the other member)',
         () => scrape(url),
         (t) => sample(t, 'tilemud_projector_lag_events') >= 5,
       );
@@ -169,10 +163,10 @@ describe('worker ops: the sequencer and projector serve /metrics, /healthz and /
       process.kill(owner.proc!.pid!, 'SIGCONT');
       stopped = undefined;
     }
-    // The standby's figure is the one that kept being read through the stop; the owner's own is
-    // read every few seconds again now that it runs (right after SIGCONT it may still say 5).
+    // The other member's figure is the one that kept being read through the stop; the owner's own
+    // is read every few seconds again now that it runs (right after SIGCONT it may still say 5).
     await until(
-      'lag back to 0 on the standby',
+      'lag back to 0 on the other member',
       () => scrape(url),
       (t) => has(t, 'tilemud_projector_lag_events') && sample(t, 'tilemud_projector_lag_events') === 0,
     );

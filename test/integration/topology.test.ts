@@ -2,11 +2,11 @@
 // a migrated database of this run's own, and JetStream streams and consumers under its prefix,
 // both safe to (re)create from every process at every start.
 import { readdirSync } from 'node:fs';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Client } from 'pg';
 import { migrate, MIGRATIONS_DIR } from '../../libs/runtime/src/migrate';
-import { connectNats, ensureTopology, topology } from '../../libs/runtime/src/nats';
+import { connectNats, ensureTopology, ensureWorldProjectorConsumer, ensureWorldSequencerConsumer, topology } from '../../libs/runtime/src/nats';
 
 const runId = process.env.TILEMUD_TEST_RUN_ID!;
 const databaseUrl = process.env.DATABASE_URL!;
@@ -67,8 +67,8 @@ describe('test run isolation', () => {
       const upper = runId.toUpperCase();
       expect(t.intentsStream).toBe(`${upper}_INTENTS`);
       expect(t.eventsStream).toBe(`${upper}_EVENTS`);
-      expect(t.sequencerConsumer.startsWith(upper)).toBe(true);
-      expect(t.projectorConsumer.startsWith(upper)).toBe(true);
+      expect(t.sequencerConsumerOf('lobby')).toBe(`${upper}_SEQUENCER_LOBBY`);
+      expect(t.projectorConsumerOf('lobby')).toBe(`${upper}_PROJECTOR_LOBBY`);
       expect(t.intentSubject('w1')).toBe(`${runId}.intents.w1`);
       expect(t.eventSubject('w1')).toBe(`${runId}.events.w1`);
     });
@@ -78,7 +78,7 @@ describe('test run isolation', () => {
       await expect(ensureTopology(nc, t)).resolves.toBeDefined();
     });
 
-    it('has the two streams and the two durable consumers under the prefix', async () => {
+    it('has the two streams under the prefix, no whole-stream consumer, and one consumer per world filtered on its subject', async () => {
       const jsm = await jetstreamManager(nc);
 
       const intents = await jsm.streams.info(t.intentsStream);
@@ -89,16 +89,22 @@ describe('test run isolation', () => {
       const ours = (await jsm.streams.names().next()).filter((n) => n.startsWith(`${runId.toUpperCase()}_`));
       expect(ours.sort()).toEqual([t.eventsStream, t.intentsStream].sort());
 
-      const sequencer = await jsm.consumers.info(t.intentsStream, t.sequencerConsumer);
-      expect(sequencer.config.durable_name).toBe(t.sequencerConsumer);
-      const projector = await jsm.consumers.info(t.eventsStream, t.projectorConsumer);
-      expect(projector.config.durable_name).toBe(t.projectorConsumer);
-      for (const name of [sequencer.name, projector.name]) expect(name).toContain(runId.toUpperCase());
+      // A consumer of a whole stream (before world leases) would overlap the worlds' on the work
+      // queue (where the server refuses to make one beside filtered ones) and go unread on EVENTS:
+      // ensureTopology removes it.
+      await jsm.consumers.add(t.eventsStream, { durable_name: t.projectorConsumer, ack_policy: AckPolicy.Explicit });
+      await ensureTopology(nc, t);
+      expect((await jsm.consumers.list(t.eventsStream).next()).map((c) => c.name)).not.toContain(t.projectorConsumer);
 
-      const intentConsumers = (await jsm.consumers.list(t.intentsStream).next()).map((c) => c.name);
-      expect(intentConsumers).toContain(t.sequencerConsumer);
-      const eventConsumers = (await jsm.consumers.list(t.eventsStream).next()).map((c) => c.name);
-      expect(eventConsumers).toContain(t.projectorConsumer);
+      // What the member taking a world makes: a consumer of its subject alone, in each stream.
+      await ensureWorldSequencerConsumer(jsm, t, 'topology_w');
+      await ensureWorldProjectorConsumer(jsm, t, 'topology_w');
+      const sequencer = await jsm.consumers.info(t.intentsStream, t.sequencerConsumerOf('topology_w'));
+      expect(sequencer.config.filter_subject).toBe(t.intentSubject('topology_w'));
+      const projector = await jsm.consumers.info(t.eventsStream, t.projectorConsumerOf('topology_w'));
+      expect(projector.config.filter_subject).toBe(t.eventSubject('topology_w'));
+      await jsm.consumers.delete(t.intentsStream, sequencer.name);
+      await jsm.consumers.delete(t.eventsStream, projector.name);
     });
   });
 });

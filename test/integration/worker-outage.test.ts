@@ -169,7 +169,7 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
     down.cut();
     const late = new AppProcess('sequencer', { ...system.apps.sequencer.env, DATABASE_URL: down.rewrite(databaseUrl) });
     try {
-      // Never ready here (the running sequencer owns the role): started once its ops server answers.
+      // Not ready while PostgreSQL is away: started once its ops server answers.
       await late.start({}, undefined, 'serving');
       // The log line is the thing under test: it says what it waits for, once.
       await late.waitForOutput('postgres unreachable: waiting for it to take the sequencer role');
@@ -177,7 +177,8 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
       expect(late.proc?.exitCode).toBeNull();
       expect(count(late.output, 'postgres unreachable')).toBe(1);
       down.restore();
-      await late.waitStandby();
+      // Back, it joins the role: a member beside the running one.
+      await eventually('the late sequencer ready', async () => (await late.readiness())?.status === 'ready', 30_000, () => late.readiness());
       const stoppedAt = Date.now();
       await late.stop();
       expect(Date.now() - stoppedAt).toBeLessThan(3000);
@@ -188,7 +189,7 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
   }, 60_000);
 
   it('a worker started while NATS is down waits for it instead of ending, and starts once it is back', async () => {
-    // A role of its own (another prefix), so that it does not wait as a standby before reaching NATS.
+    // A deployment of its own (another prefix), so that it shares no worlds with the running sequencer.
     const own = topology(`${prefix}n`);
     const down = await TcpProxy.for(NATS_URL).start();
     down.cut();
@@ -212,46 +213,37 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
   }, 60_000);
 
   it.each(['sequencer', 'projector'] as const)(
-    'PostgreSQL cut with a %s standby waiting: one of the two carries on, the other stays paused until the owner dies',
+    'PostgreSQL cut with two %s members: both pause and come back sharing the worlds; a killed member’s worlds go to the other',
     async (role) => {
-      const owner = system.apps[role];
-      const standby = new AppProcess(role, system.apps[role].env);
-      await standby.start({}, undefined, 'serving');
-      await standby.waitStandby();
+      const first = system.apps[role];
+      const second = new AppProcess(role, system.apps[role].env);
+      await second.start();
+      const shared = async () => {
+        const [x, y] = await Promise.all([first.worlds(), second.worlds()]);
+        const held = [...Object.keys(x), ...Object.keys(y)];
+        return held.length === 10 && new Set(held).size === 10 && Object.keys(x).length > 0 && Object.keys(y).length > 0 && { x, y };
+      };
+      await eventually(`the worlds shared by two ${role}s`, shared, 30_000, async () => [await first.worlds(), await second.worlds()]);
 
-      await underLoadCut(pgProxy, `${role}WithStandby`);
-      // Exactly one holds the role again; the other waits on the lock, paused.
-      const [ownerNow, standbyNow] = await eventually(
-        `exactly one of the two ${role}s to hold the role again, the other a standby`,
-        async () => {
-          const both = await Promise.all([owner.readiness(), standby.readiness()]);
-          const statuses = both.map((r) => r?.status).sort();
-          return statuses[0] === 'ready' && statuses[1] === 'standby' ? both : undefined;
-        },
-        30_000,
-        async () => [await owner.readiness(), await standby.readiness()],
-      );
-      const ownerKept = ownerNow?.status === 'ready';
-      expect(standbyNow?.status).toBe(ownerKept ? 'standby' : 'ready');
-      const [active, waiting] = ownerKept ? [owner, standby] : [standby, owner];
-      report[`${role}WithStandby`] = { ...(report[`${role}WithStandby`] as object), roleKeptBy: ownerKept ? 'owner' : 'standby' };
-      expect([owner, standby].every((a) => a.proc?.exitCode === null)).toBe(true);
+      const marks = [first.output.length, second.output.length];
+      await underLoadCut(pgProxy, `${role}WithTwoMembers`);
+      expect([first, second].every((a) => a.proc?.exitCode === null)).toBe(true);
+      // Both paused with the outage, and both hold worlds again, each world by one of them.
+      [first, second].forEach((app, i) => expect(count(app.output.slice(marks[i]), `postgres unreachable: ${role} paused`)).toBe(1));
+      const after = await eventually(`the worlds shared again after the cut`, shared, 30_000, async () => [await first.worlds(), await second.worlds()]);
+      report[`${role}WithTwoMembers`] = { ...(report[`${role}WithTwoMembers`] as object), shares: [Object.keys(after.x).length, Object.keys(after.y).length] };
       await expectLogMatchesAcks();
 
-      // The paused one takes over when the active one dies, and the world goes on from the next seq.
+      // The member holding the probe's world killed: the other takes it over, and the world goes on from the next seq.
+      const [holder, survivor] = probe.worldId in after.x ? [first, second] : [second, first];
       const before = await probe.move(probe.freeDirection());
       expect(before.status).toBe('applied');
-      await active.kill();
-      await eventually(
-        `the ${role} left waiting to take over`,
-        async () => (await waiting.get('/readyz'))?.status === 200,
-        30_000,
-        () => waiting.readiness(),
-      );
-      system.apps[role] = waiting;
-      const after = await probe.move(probe.freeDirection());
-      expect(after).toMatchObject({ status: 'applied', seq: before.seq! + 1 });
-      await probe.waitForType('event.state_delta', (m) => m.worldId === probe.worldId && m.seq >= after.seq!, 10_000, 0, `the probe's move (seq ${after.seq}) projected`);
+      await holder.kill();
+      await eventually(`the other ${role} to take the probe's world`, async () => probe.worldId in (await survivor.worlds()), 30_000, () => survivor.worlds());
+      system.apps[role] = survivor;
+      const next = await probe.move(probe.freeDirection());
+      expect(next).toMatchObject({ status: 'applied', seq: before.seq! + 1 });
+      await probe.waitForType('event.state_delta', (m) => m.worldId === probe.worldId && m.seq >= next.seq!, 10_000, 0, `the probe's move (seq ${next.seq}) projected`);
       await expectLogMatchesAcks();
     },
     120_000,

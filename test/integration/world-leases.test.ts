@@ -106,6 +106,20 @@ describe('world leases', () => {
     }
   });
 
+  it('takes the worlds it discovers (those in the log beyond the maps) besides those it was given', async () => {
+    const table = new LeaseTable(pool, role(), 1000);
+    const gained: string[] = [];
+    const owner: WorldOwner = { gained: async (w) => void gained.push(w), drain: async () => undefined };
+    const m = new WorldLeases(table, 'solo', ['w0', 'w1'], owner, logger, { ttlMs: 1000, renewMs: 100, discover: async () => ['w1', 'from_the_log'] });
+    try {
+      m.start();
+      await eventually('all three worlds held', () => m.heldWorlds().size === 3, 10_000, () => [...m.heldWorlds().keys()]);
+      expect(gained.sort()).toEqual(['from_the_log', 'w0', 'w1']);
+    } finally {
+      await m.stop();
+    }
+  });
+
   describe('members sharing worlds', () => {
     const worlds = ['w0', 'w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8', 'w9'];
     /** Every gain and drain, in order, to check that no world ever has two holders at once. */

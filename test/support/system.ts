@@ -168,15 +168,10 @@ export class AppProcess {
     }
   }
 
-  /** Waits until the worker's /readyz says it is a standby (another process holds its role). */
-  async waitStandby(timeoutMs = 30_000): Promise<void> {
-    await this.spawned;
-    await eventually(
-      `the ${this.name} to wait as a standby`,
-      async () => (await this.readiness())?.status === 'standby',
-      timeoutMs,
-      async () => `${JSON.stringify(await this.readiness())}; its output:\n${this.since().slice(-2000)}`,
-    );
+  /** The worlds a worker holds now, from its /healthz (world → lease epoch; none when it does not answer). */
+  async worlds(): Promise<Record<string, number>> {
+    const body = (await this.get('/healthz'))?.body as { worlds?: Record<string, number> } | undefined;
+    return body?.worlds ?? {};
   }
 
   /** The current run's `/readyz` body (a worker: `status` is ready, standby, paused, starting...). */
@@ -261,4 +256,26 @@ export class TestSystem {
     await this.apps.gateway.stop();
     await Promise.all([this.apps.sequencer.stop(), this.apps.projector.stop()]);
   }
+}
+
+/**
+ * A second member of a worker role beside the system's: started, and waited for until the two
+ * share the ten worlds (each world held by one, both holding some). `holder` is the one holding
+ * `worldId`, `other` the one that does not.
+ */
+export async function secondMember(system: TestSystem, role: 'sequencer' | 'projector', worldId = 'lobby', env: NodeJS.ProcessEnv = system.apps[role].env): Promise<{ holder: AppProcess; other: AppProcess; added: AppProcess }> {
+  const added = new AppProcess(role, env);
+  await added.start();
+  const first = system.apps[role];
+  const shares = await eventually(
+    `the worlds to be shared by two ${role}s`,
+    async () => {
+      const [x, y] = await Promise.all([first.worlds(), added.worlds()]);
+      const held = [...Object.keys(x), ...Object.keys(y)];
+      return Object.keys(x).length > 0 && Object.keys(y).length > 0 && held.length === 10 && new Set(held).size === 10 && { x, y };
+    },
+    30_000,
+    async () => [await first.worlds(), await added.worlds()],
+  );
+  return worldId in shares.x ? { holder: first, other: added, added } : { holder: added, other: first, added };
 }

@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     pause: () => {
       loop.pause();
       // Every world drained and its lease left to expire: taken again, at a new epoch, after recovery.
-      paused = leases.pause();
+      paused = leases.pause().catch((err: Error) => logger.warn({ err: err.message }, 'worlds not all drained on pause; their leases expire'));
     },
     recover: async () => {
       await paused;

@@ -193,7 +193,7 @@ export class Sequencer {
     const now = new Date().toISOString();
     const taken = this.take(msgs);
     const spans = taken.map((t) => t.span);
-    await this.memory.knowCharacters(taken.flatMap((t) => (t.env.kind === 'player' ? [t.env.characterId] : []))).catch((err: Error) => {
+    const lastIntentSeq = await this.memory.knowCharacters(taken.flatMap((t) => (t.env.kind === 'player' ? [t.env.characterId] : []))).catch((err: Error) => {
       traceFailed(spans, err);
       throw err;
     });
@@ -202,7 +202,7 @@ export class Sequencer {
       throw err;
     });
     const intents: BatchIntent[] = taken.map(({ msg, env, span }) => ({ env, refused: this.content.refusedAs(msg), traceId: span.spanContext().traceId, traceparent: traceparentOf(span) }));
-    const d = decideBatch({ worlds, lastIntentSeq: this.memory.lastIntentSeq }, intents, now);
+    const d = decideBatch({ worlds, lastIntentSeq }, intents, now);
 
     const appendStart = performance.now();
     const fence = this.guard.fence(d);

@@ -43,7 +43,7 @@ export class StreamKeeper {
     const isNew = recorded !== undefined && recorded !== created;
     const started = Date.now();
     const republished = await this.publisher.republishMissing([worldId], isNew);
-    if (isNew) this.logger.warn({ stream: this.t.eventsStream, worldId, republished, ms: Date.now() - started }, "EVENTS stream is new: the world's log refilled into it");
+    if (isNew) this.logger.warn({ stream: this.t.eventsStream, worldId, republished, ms: Date.now() - started }, 'EVENTS stream is new: refilled from the log');
     else if (republished) this.logger.info({ worldId, republished }, 'published events the log had and the stream did not');
     if (created) await this.fills.record(this.fillKey(worldId), created);
     this.filled.set(worldId, created);

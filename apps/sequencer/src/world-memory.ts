@@ -33,10 +33,6 @@ export class WorldMemory {
     private readonly fence?: (worlds: string[]) => LeaseFence,
   ) {}
 
-  get lastIntentSeq(): ReadonlyMap<string, number> {
-    return this.last;
-  }
-
   /** Each world's seq as this owner knows it (worlds it has loaded), for the log-head gauge. */
   heads(): Map<string, number> {
     return new Map([...this.worlds].map(([id, w]) => [id, w.seq]));
@@ -47,11 +43,21 @@ export class WorldMemory {
     this.stale = true;
   }
 
-  /** The last intentSeq of each of these characters, read from the log for those not known. */
-  async knowCharacters(characterIds: readonly string[]): Promise<void> {
+  /**
+   * The last intentSeq of each of these characters (read from the log for those not known), as a
+   * map of its own: a world taken or given up meanwhile (`drop`) empties the cache, not what a batch
+   * already holds.
+   */
+  async knowCharacters(characterIds: readonly string[]): Promise<Map<string, number>> {
     const unknown = [...new Set(characterIds.filter((c) => !this.last.has(c)))];
-    if (!unknown.length) return;
-    for (const [c, s] of await this.log.lastIntentSeqsOf(unknown)) if (!this.last.has(c)) this.last.set(c, s);
+    const read = unknown.length ? await this.log.lastIntentSeqsOf(unknown) : new Map<string, number>();
+    const known = new Map<string, number>();
+    for (const c of characterIds) {
+      const s = this.last.get(c) ?? read.get(c) ?? 0;
+      known.set(c, s);
+      if (!this.last.has(c)) this.last.set(c, s);
+    }
+    return known;
   }
 
   /**

@@ -22,6 +22,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { WORLDS } from '@tilemud/domain';
 import { LeaseTable, WorldLeases, WorldOwner } from './leases/index';
+import { LogReader } from './log/reader';
 
 export type { Role, RoleControl } from './role-keeper';
 
@@ -89,7 +90,7 @@ export async function startWorker<S extends typeof BaseConfigSchema>(
   const leasePool = createPool(config.DATABASE_URL, 2, config.LEASE_TTL_MS);
   const leaseTable = new LeaseTable(leasePool, `${config.NATS_PREFIX}:${role}`, config.LEASE_TTL_MS);
   // Set as the start gets that far; the shutdown steps, registered before, stop what there is by then.
-  const started: { keeper?: RoleKeeper; nc?: NatsConnection } = {};
+  const started: { keeper?: RoleKeeper; nc?: NatsConnection; leases?: WorldLeases } = {};
   // From the first moment: a standby, or a process waiting for PostgreSQL or NATS, stops at once.
   const shutdown = new Shutdown(role, logger, config.SHUTDOWN_TIMEOUT_MS);
   // Phases: the role stops (0), the app's own steps (1, see onStop), then the lock and connections (2).
@@ -112,7 +113,8 @@ export async function startWorker<S extends typeof BaseConfigSchema>(
     port: config.METRICS_PORT,
     reader: metricReader,
     readiness: () => workerReadiness(role, shutdown.stopping ? 'stopping' : phase, keepingUp),
-    health: () => ({ role, phase: shutdown.stopping ? 'stopping' : phase }),
+    // Which member this is and the worlds it holds now (with their lease epochs): what an operator asks first.
+    health: () => ({ role, phase: shutdown.stopping ? 'stopping' : phase, member, worlds: Object.fromEntries(started.leases?.heldWorlds() ?? []) }),
   });
   shutdown.add({ name: 'ops server', run: () => ops.close(), maxMs: 300, phase: 2 });
   logger.info({ url: ops.url, port: ops.port }, `${role} ops server listening on ${ops.url} (/metrics, /healthz, /readyz)`);
@@ -148,7 +150,12 @@ export async function startWorker<S extends typeof BaseConfigSchema>(
     t,
     jsm: reached.jsm,
     member,
-    leases: (owner) => new WorldLeases(leaseTable, member, [...WORLDS.keys()], owner, logger, { ttlMs: config.LEASE_TTL_MS, renewMs: config.LEASE_RENEW_MS }),
+    leases: (owner) =>
+      (started.leases = new WorldLeases(leaseTable, member, [...WORLDS.keys()], owner, logger, {
+        ttlMs: config.LEASE_TTL_MS,
+        renewMs: config.LEASE_RENEW_MS,
+        discover: () => new LogReader(leasePool).worlds(),
+      })),
     run: (control) => k.run(control),
     active: () => k.active,
     onStop: (name, close, maxMs) => shutdown.add({ name, run: close, maxMs, phase: 1 }),

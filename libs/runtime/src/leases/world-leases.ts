@@ -22,6 +22,11 @@ export interface WorldLeasesOptions {
   ttlMs: number;
   /** How often a member heartbeats, renews and rebalances (LEASE_RENEW_MS): a join or a stop moves worlds within about this. */
   renewMs: number;
+  /**
+   * Worlds found beyond those given (the worlds in the log: one whose map is gone, or made by an
+   * operator's import, still needs its read model), looked up every `DISCOVER_MS` at a rebalance.
+   */
+  discover?: () => Promise<readonly string[]>;
 }
 
 interface Held {
@@ -46,15 +51,19 @@ export class WorldLeases {
   private moves: Promise<void> = Promise.resolve();
   private moving = false;
   private running = false;
+  private readonly worlds: Set<string>;
+  private discoveredAt = -Infinity;
 
   constructor(
     private readonly table: LeaseTable,
     readonly member: string,
-    private readonly worlds: readonly string[],
+    worlds: readonly string[],
     private readonly owner: WorldOwner,
     private readonly logger: Logger,
     private readonly opts: WorldLeasesOptions,
-  ) {}
+  ) {
+    this.worlds = new Set(worlds);
+  }
 
   /** Starts beating: the worlds that are this member's are taken as they come free. */
   start(): void {
@@ -166,7 +175,8 @@ export class WorldLeases {
   private async rebalance(): Promise<void> {
     this.moving = true;
     try {
-      const mine = new Set(worldsOf(this.member, this.worlds, this.members));
+      await this.discover();
+      const mine = new Set(worldsOf(this.member, [...this.worlds], this.members));
       for (const [w, h] of [...this.held]) {
         if (mine.has(w) || !this.running) continue;
         await this.drop(w, 'rebalance');
@@ -193,6 +203,16 @@ export class WorldLeases {
     }
   }
 
+  private async discover(): Promise<void> {
+    if (!this.opts.discover || performance.now() - this.discoveredAt < DISCOVER_MS) return;
+    try {
+      for (const w of await this.opts.discover()) this.worlds.add(w);
+      this.discoveredAt = performance.now();
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'worlds in the log not listed; trying again at the next beat');
+    }
+  }
+
   private async drop(worldId: string, why: string): Promise<void> {
     if (!this.held.has(worldId)) return;
     await this.owner.drain(worldId);
@@ -200,6 +220,9 @@ export class WorldLeases {
     this.logger.debug({ worldId, why, member: this.member }, 'world dropped');
   }
 }
+
+/** How often the worlds in the log are looked up again (`discover`). */
+const DISCOVER_MS = 5000;
 
 /** Margin under the lease's time to live within which this process stops counting on a lease it has not renewed. */
 const SAFETY_MS = 250;
