@@ -7,6 +7,7 @@ import { db } from '../support/db';
 import { auditLog, DrillPlayer, expectProjectionsEqualRebuild, settle } from '../support/drill';
 import { eventually, sleep } from '../support/eventually';
 import { LeaseWatch, type Handover } from '../support/lease-watch';
+import { ownerOf } from '../../libs/runtime/src/leases/rendezvous';
 import type { AppProcess } from '../support/system';
 import { longestAckGapByWorld, longestDeltaGapByWorld, longestLogGapByWorld } from '../support/world-gaps';
 
@@ -289,11 +290,26 @@ describe('cluster drills', () => {
         apps().splice(apps().indexOf(app), 1);
       }
     }
+    // Rebalanced: every world held, unexpired, by the member rendezvous hashing gives it among the
+    // live members (as role_members has them: a member may hold no world at all).
+    const liveMembers = async () =>
+      (await pg.query<{ member: string }>(`SELECT member FROM role_members WHERE role = $1 AND seen_at > clock_timestamp() - interval '2 seconds'`, [cluster.leaseRole(role)])).rows.map(
+        (r) => r.member,
+      );
     await eventually(
-      `every world held, the third ${role} with its share`,
-      () => WORLD_IDS.every((w) => (watch.holders().get(w)?.expiresAt ?? 0) > Date.now()),
-      15_000,
-      () => spread(watch),
+      `every world held by its rendezvous owner among the three ${role}s`,
+      async () => {
+        const ms = await liveMembers();
+        return (
+          ms.length === 3 &&
+          WORLD_IDS.every((w) => {
+            const h = watch.holders().get(w);
+            return !!h && h.expiresAt > Date.now() && h.holder === ownerOf(w, ms);
+          })
+        );
+      },
+      20_000,
+      async () => ({ members: await liveMembers(), spread: spread(watch) }),
     );
     const afterJoin = spread(watch);
     const joinHandovers = watch.handovers(joinedAt);
