@@ -46,6 +46,10 @@ export function systemEnv({ id, databaseUrl, port, maxSessions, natsUrl, redisUr
     RESUME_WINDOW_MS: '1000',
     METRICS_PORT: '0',
     METRICS_HOST: '127.0.0.1',
+    // The area of interest (docs/performance.md, Area of interest): the gateway's default unless set,
+    // so one command measures it on (default) and off (AOI_RADIUS=0).
+    ...(process.env.AOI_RADIUS !== undefined ? { AOI_RADIUS: process.env.AOI_RADIUS } : {}),
+    ...(process.env.AOI_MARGIN !== undefined ? { AOI_MARGIN: process.env.AOI_MARGIN } : {}),
   };
 }
 

@@ -65,6 +65,12 @@ export function runEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     // defaults 9464/9465, which several runs on one machine (or a second sequencer) would share.
     METRICS_PORT: '0',
     METRICS_HOST: '127.0.0.1',
+    // The suites written before the area of interest expect every player to see every other
+    // (they join at spawns on opposite sides of the lobby). A radius larger than any map keeps that
+    // true while every session still goes through its view lens (snapshots, live and merged frames,
+    // replays from the log). TEST_AOI_RADIUS=0 runs them on the whole-world fan-out instead;
+    // test/e2e/area-of-interest.test.ts sets a small radius of its own.
+    AOI_RADIUS: process.env.TEST_AOI_RADIUS ?? '100',
     ...extra,
   };
 }

@@ -74,6 +74,13 @@ export const GatewayConfigSchema = BaseConfigSchema.extend({
   FANOUT_INTERVAL_MS: intFromEnv(10, 0, 1000),
   /** Most frame writes per second to one world's sessions; a larger audience gets a longer interval. */
   FANOUT_MAX_SENDS_PER_S: intFromEnv(10_000, 100, 1_000_000),
+  /**
+   * Area of interest: a client gets the changes of characters within this many tiles (Chebyshev)
+   * of its own, plus the world-wide ones (chat, items); 0 = every change of the world to everyone.
+   */
+  AOI_RADIUS: intFromEnv(12, 0, 1000),
+  /** A character in view stays in view until it is this much beyond AOI_RADIUS (no flicker at the edge). */
+  AOI_MARGIN: intFromEnv(2, 0, 1000),
   /** A client with more than this many bytes unsent gets its deltas merged until it drains. */
   FANOUT_SLOW_CLIENT_BYTES: intFromEnv(256 * 1024, 1024, 64 * 1024 * 1024),
   /**

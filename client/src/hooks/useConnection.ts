@@ -40,7 +40,16 @@ const noop = () => () => undefined;
 export function useConnection(token: string): { view: ConnectionView; connection: Connection | null } {
   const [connection, setConnection] = useState<Connection | null>(null);
   useEffect(() => {
-    const c = new Connection({ api, token, socketFactory: browserSocket, wsUrl, clock: realClock, random: Math.random, storage: localStore() });
+    const c = new Connection({
+      api,
+      token,
+      socketFactory: browserSocket,
+      wsUrl,
+      clock: realClock,
+      random: Math.random,
+      storage: localStore(),
+      aoi: !/[?&]aoi=off\b/.test(window.location.search + window.location.hash),
+    });
     setConnection(c);
     c.start();
     const online = () => c.reconnectNow();

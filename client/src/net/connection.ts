@@ -187,6 +187,7 @@ export class Connection {
       protocolVersion: PROTOCOL_VERSION,
       clientVersion: CLIENT_VERSION,
       ...(token && game.seq !== null ? { resume: { token, lastSeq: game.seq } } : {}),
+      ...(this.o.aoi === false ? { aoi: false } : {}),
       ...withTrace(),
     });
   }

@@ -21,4 +21,6 @@ export interface ConnectionOptions {
   openFailuresBeforePolling?: number;
   /** How long to wait for the full snapshot a resync asks for before asking again. */
   resyncTimeoutMs?: number;
+  /** false: ask the server for every change of the world, not only the area of interest (`#…?aoi=off`, debugging). */
+  aoi?: boolean;
 }

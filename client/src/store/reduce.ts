@@ -60,7 +60,7 @@ function onServer(state: GameState, m: ServerMessage, now: number): GameState {
   switch (m.type) {
     case 'event.ack':
       if (m.ack === 'handshake') {
-        const session = { sessionId: m.sessionId, resumeToken: m.resumeToken, heartbeatIntervalMs: m.heartbeatIntervalMs, resumed: m.resumed };
+        const session = { sessionId: m.sessionId, resumeToken: m.resumeToken, heartbeatIntervalMs: m.heartbeatIntervalMs, resumed: m.resumed, aoiRadius: m.aoi?.radius ?? 0 };
         return { ...state, session, gap: null, awaitingSnapshot: !m.resumed || state.seq === null };
       }
       {

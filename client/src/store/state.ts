@@ -57,6 +57,8 @@ interface SessionInfo {
   resumeToken: string;
   heartbeatIntervalMs: number;
   resumed: boolean;
+  /** The area of interest in tiles (0: the whole world), from the handshake ack (absent from older servers). */
+  aoiRadius: number;
 }
 
 export interface GameState {

@@ -75,7 +75,12 @@ export function Game({ auth, onSignOut }: { auth: AuthResponse; onSignOut: () =>
           label: 'Items',
           content: <InventoryPanel self={self} reachableItems={itemsInReach(game)} neighbours={charactersInReach(game)} enabled={live && !actionPending(game)} onAction={act} />,
         },
-        { id: 'online' as PanelId, label: 'Online', badge: String(characters.length), content: <OnlineList characters={characters} selfId={game.selfId} /> },
+        {
+          id: 'online' as PanelId,
+          label: 'Online',
+          badge: String(characters.length),
+          content: <OnlineList characters={characters} selfId={game.selfId} viewRadius={game.session?.aoiRadius ?? 0} />,
+        },
       ]
     : [];
   return (

@@ -1,11 +1,14 @@
 import type { Character } from '@tilemud/contracts';
 
-/** Who is in this world, the player first; a player whose connection dropped (resume window) shows as away. */
-export function OnlineList({ characters, selfId }: { characters: readonly Character[]; selfId: string }) {
+/**
+ * Who is in this world, the player first; a player whose connection dropped (resume window) shows as away.
+ * With an area of interest (`viewRadius` > 0) the client holds only those within it: the list says so.
+ */
+export function OnlineList({ characters, selfId, viewRadius = 0 }: { characters: readonly Character[]; selfId: string; viewRadius?: number }) {
   const sorted = [...characters].sort((a, b) => Number(b.id === selfId) - Number(a.id === selfId) || a.name.localeCompare(b.name));
   return (
     <section className="panel online" aria-label="Who is online">
-      <h2>Online ({characters.length})</h2>
+      <h2>{viewRadius > 0 ? `In view, ${viewRadius} tiles (${characters.length})` : `Online (${characters.length})`}</h2>
       <ul data-testid="online">
         {sorted.map((c) => (
           <li

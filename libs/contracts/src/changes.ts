@@ -8,6 +8,11 @@ import type { SameUnion } from './type-assert';
 export const CharacterJoinedChangeSchema = z.object({
   op: z.literal('character.joined'),
   character: CharacterSchema,
+  /**
+   * Addition (area of interest): true when the character was already in the world and came into
+   * the client's view (its whole state, so the client can add it); absent for a real join.
+   */
+  view: z.literal(true).optional(),
 });
 export type CharacterJoinedChange = z.infer<typeof CharacterJoinedChangeSchema>;
 
@@ -23,6 +28,8 @@ export type CharacterMovedChange = z.infer<typeof CharacterMovedChangeSchema>;
 export const CharacterLeftChangeSchema = z.object({
   op: z.literal('character.left'),
   id: IdSchema,
+  /** Addition (area of interest): true when the character left the client's view, not the world. */
+  view: z.literal(true).optional(),
 });
 export type CharacterLeftChange = z.infer<typeof CharacterLeftChangeSchema>;
 

@@ -40,6 +40,11 @@ export const HelloSchema = z.object({
     })
     .optional(),
   traceparent: TraceparentSchema.optional(),
+  /**
+   * Addition (area of interest): `false` asks for every change of the world (debugging,
+   * operators); absent or `true`, the server's own setting (`aoi` in the handshake ack).
+   */
+  aoi: z.boolean().optional(),
 });
 export type Hello = z.infer<typeof HelloSchema>;
 

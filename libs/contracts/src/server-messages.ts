@@ -19,6 +19,13 @@ export const HandshakeAckSchema = z.object({
   worldId: IdSchema,
   /** True when missed deltas are replayed instead of a full snapshot. */
   resumed: z.boolean(),
+  /**
+   * Addition (area of interest): the view this session gets, in tiles (Chebyshev distance around
+   * its own character). `radius` 0 (or the field absent, an older server): every change of the
+   * world. Otherwise the client holds the characters within `radius`, keeps them until they are
+   * beyond `radius + margin`, and is told of each one entering or leaving its view.
+   */
+  aoi: z.object({ radius: z.number().int().nonnegative(), margin: z.number().int().nonnegative() }).optional(),
 });
 export type HandshakeAck = z.infer<typeof HandshakeAckSchema>;
 

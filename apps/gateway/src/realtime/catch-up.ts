@@ -1,4 +1,4 @@
-import type { EventStateDelta } from '@tilemud/contracts';
+import type { Character, EventStateDelta } from '@tilemud/contracts';
 import type { Delta } from './delta';
 import type { ReplayService } from '../world/replay.service';
 import type { SnapshotService } from '../world/snapshot.service';
@@ -8,7 +8,7 @@ import type { FanoutService } from './fanout.service';
 export interface CatchUpSources {
   fanout: Pick<FanoutService, 'seen'>;
   snapshots: Pick<SnapshotService, 'fresh' | 'seq'>;
-  replay: Pick<ReplayService, 'between'>;
+  replay: Pick<ReplayService, 'between' | 'charactersAt'>;
   /** RESUME_MAX_REPLAY_EVENTS: beyond this many missed events the client gets a full state. */
   maxReplay: number;
 }
@@ -19,15 +19,22 @@ export interface CaughtUp {
   replayed: boolean;
   frames: Array<Delta | EventStateDelta>;
   seq: number;
+  /** With `view` asked and the deltas replayed: the world's characters at the replay's start (area of interest). */
+  charactersAt?: Character[];
 }
 
 /**
  * The deltas the client missed since `replayFrom` when they can be replayed, else a full state at
  * least as new as `minSeq`; undefined when the world does not exist.
  */
-export async function catchUp(d: CatchUpSources, worldId: string, minSeq: number, replayFrom?: number): Promise<CaughtUp | undefined> {
+export async function catchUp(d: CatchUpSources, worldId: string, minSeq: number, replayFrom?: number, view = false): Promise<CaughtUp | undefined> {
   const missed = replayFrom === undefined ? undefined : await missedDeltas(d, worldId, replayFrom);
-  if (missed) return { replayed: true, frames: missed.frames, seq: missed.upTo };
+  if (missed && replayFrom !== undefined) {
+    // A client with an area of interest continues from what it held at `replayFrom`: the world then.
+    const charactersAt = view ? await d.replay.charactersAt(worldId, replayFrom) : undefined;
+    if (!view) return { replayed: true, frames: missed.frames, seq: missed.upTo };
+    if (charactersAt) return { replayed: true, frames: missed.frames, seq: missed.upTo, charactersAt };
+  }
   // A full state at least as new as `minSeq` (the client's own acks) and as the log's head now.
   const loaded = await d.snapshots.fresh(worldId, minSeq);
   if (!loaded) return undefined;

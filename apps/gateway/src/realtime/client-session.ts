@@ -160,7 +160,10 @@ export class ClientSession extends SessionLink implements PlayHost, ViewHost {
       this.sendError(entered.error);
       return this.end(CloseCode.UNAVAILABLE, 'could not enter the world');
     }
-    const view = new WorldView(this.socket, this.p, this, entered.worldId);
+    // Area of interest: the gateway's setting, unless the client asked for the whole world.
+    const { AOI_RADIUS: radius, AOI_MARGIN: margin } = this.p.config;
+    const aoi = radius > 0 && hello.aoi !== false ? { characterId: claims.characterId, settings: { radius, margin } } : undefined;
+    const view = new WorldView(this.socket, this.p, this, entered.worldId, aoi);
     const now = this.current;
     if (now.kind === 'ended') {
       // The socket went while the world let the character in: take it out again (unless replaced).
@@ -178,7 +181,7 @@ export class ClientSession extends SessionLink implements PlayHost, ViewHost {
     const replay = resumed && hello.resume && resumed.worldId === entered.worldId ? { from: resumed.sessionId, lastSeq: hello.resume.lastSeq } : undefined;
     await view.sync(entered.seq, replay?.lastSeq, (replayed) => {
       if (hello.resume) this.p.metrics.resume(!resumed ? 'refused' : replayed ? 'replay' : 'snapshot');
-      this.send(handshakeAck(this.id, view.worldId, this.p.config.HEARTBEAT_INTERVAL_MS, token, replayed));
+      this.send(handshakeAck(this.id, view.worldId, this.p.config.HEARTBEAT_INTERVAL_MS, token, replayed, view.aoi));
     });
     if (replay) this.p.logger.info({ sessionId: this.id, ...replay }, 'session resumed');
     if (this.state === playing) this.rules.start();

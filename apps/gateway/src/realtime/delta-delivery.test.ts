@@ -56,4 +56,28 @@ describe('DeltaDelivery', () => {
     expect(straddle.asked).toEqual([105]);
     expect(straddle.sent).toEqual([]);
   });
+
+  it('with an area of interest, writes each frame as the client share: same seqs, its changes, none when nothing is in view', () => {
+    const { ws, sent } = fakeSocket();
+    const shared: Buffer[] = [];
+    const sendShared = ws.sendShared;
+    ws.sendShared = (f: { payload: Buffer }) => (shared.push(f.payload), sendShared(f));
+    const shaped: number[] = [];
+    const dd = new DeltaDelivery(
+      ws,
+      1 << 20,
+      () => undefined,
+      undefined,
+      (f) => (shaped.push(f.seq), f.seq % 2 ? [] : f.changes),
+    );
+    dd.release(10);
+    for (const f of [d(10, 11), d(11, 12)]) dd.receive(f, encode(f), [f]);
+    expect(sent).toEqual([
+      { ...d(10, 11), changes: [] },
+      { ...d(11, 12), changes: [{ op: 'character.left', id: 'c12' }] },
+    ]);
+    // The empty share is the world's seq-only frame, encoded once for every such client.
+    expect(shared).toHaveLength(1);
+    expect(shaped).toEqual([11, 12]);
+  });
 });

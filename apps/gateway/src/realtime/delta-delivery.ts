@@ -1,6 +1,21 @@
 import { after, Delta, mergeRuns } from './delta';
 import type { EncodedFrame } from './fanout.service';
 import type { SessionSocket } from './session-socket';
+import { textFrame } from './ws-frame';
+import { encodeShare } from './share-encoding';
+import type { Change } from '@tilemud/contracts';
+
+/** The seq-only version of a world's frame, encoded once for every client that sees none of its changes. */
+const seqOnlyFrames = new WeakMap<Delta, EncodedFrame>();
+
+function seqOnly(frame: Delta): EncodedFrame {
+  let e = seqOnlyFrames.get(frame);
+  if (!e) {
+    const payload = Buffer.from(JSON.stringify({ ...frame, changes: [] }));
+    seqOnlyFrames.set(frame, (e = { payload, wire: textFrame(payload) }));
+  }
+  return e;
+}
 
 /** More changes than this waiting for a slow client: it gets a fresh full snapshot instead. */
 const MAX_OWN_CHANGES = 20_000;
@@ -29,6 +44,11 @@ export class DeltaDelivery {
     private readonly catchUp: (fromSeq?: number) => void,
     /** Told of each delta frame written: its bytes, and whether it was merged for this client alone. */
     private readonly sent: (bytes: number, merged: boolean) => void = () => undefined,
+    /**
+     * The client's share of each frame, called once per frame written, in seq order (its area of
+     * interest, aoi.ts); absent, every client gets the world's shared frame as it is.
+     */
+    private readonly shape?: (d: Delta) => Change[],
   ) {}
 
   /** Hold deltas (a snapshot is on its way). */
@@ -55,7 +75,16 @@ export class DeltaDelivery {
     }
     if (frame.seq <= this.lastSeq) return;
     if (this.own === null && frame.prevSeq === this.lastSeq && this.socket.bufferedAmount < this.slowBytes) {
-      if (this.socket.sendShared(encoded)) {
+      if (this.shape) {
+        // Its own share of the frame: same seqs, only the changes it is to see (none, often:
+        // then the seq-only frame every such client shares, encoded once).
+        if (!this.socket.isOpen) return;
+        const mine = this.shape(frame);
+        const shared = mine.length ? undefined : seqOnly(frame);
+        const bytes = shared ? (this.socket.sendShared(shared), shared.payload.length) : this.sendText(encodeShare(frame, mine));
+        this.lastSeq = frame.seq;
+        this.sent(bytes, false);
+      } else if (this.socket.sendShared(encoded)) {
         this.lastSeq = frame.seq;
         this.sent(encoded.payload.length, false);
       }
@@ -91,12 +120,17 @@ export class DeltaDelivery {
     }
     for (const run of mergeRuns(after(this.own, this.lastSeq))) {
       if (!this.socket.isOpen) break;
-      const text = JSON.stringify(run);
+      const text = this.shape ? encodeShare(run, this.shape(run)) : JSON.stringify(run);
       this.socket.send(text);
       this.lastSeq = run.seq;
       this.sent(Buffer.byteLength(text), true);
     }
     this.own = null;
+  }
+
+  private sendText(text: string): number {
+    this.socket.send(text);
+    return Buffer.byteLength(text);
   }
 
   stop(): void {

@@ -31,8 +31,8 @@ export async function claimResume(resume: Pick<ResumeStore, 'claim'>, logger: Lo
 }
 
 /** `resumed`: the missed deltas follow (replayed), rather than a full snapshot. */
-export function handshakeAck(sessionId: string, worldId: string, heartbeatIntervalMs: number, resumeToken: string, resumed: boolean): HandshakeAck {
-  return { type: 'event.ack', ack: 'handshake', sessionId, resumeToken, protocolVersion: PROTOCOL_VERSION, heartbeatIntervalMs, worldId, resumed };
+export function handshakeAck(sessionId: string, worldId: string, heartbeatIntervalMs: number, resumeToken: string, resumed: boolean, aoi?: { radius: number; margin: number }): HandshakeAck {
+  return { type: 'event.ack', ack: 'handshake', sessionId, resumeToken, protocolVersion: PROTOCOL_VERSION, heartbeatIntervalMs, worldId, resumed, aoi: aoi ?? { radius: 0, margin: 0 } };
 }
 
 /** The sequencer's answer to a player intent, as the client sees it. */

@@ -42,7 +42,8 @@ export interface WorldPort {
   enter(who: WorldMember & { worldId: string; homeWorldId: string }): Promise<EnterResult>;
   /** Takes the character out; true once the world has applied it (a failure is logged, not thrown). */
   leave(who: WorldMember & { worldId: string }): Promise<boolean>;
-  catchUp(worldId: string, minSeq: number, replayFrom?: number): Promise<CaughtUp | undefined>;
+  /** `view`: the client has an area of interest, so a replay also names the world's characters where it starts. */
+  catchUp(worldId: string, minSeq: number, replayFrom?: number, view?: boolean): Promise<CaughtUp | undefined>;
   /** The seq at which the character arrived in the world after a crossing (undefined after JOIN_TIMEOUT_MS). */
   arrival(characterId: string, worldId: string): Promise<number | undefined>;
   /** Follows, and stops following, a world's live deltas. */

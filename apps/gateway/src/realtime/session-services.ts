@@ -67,7 +67,7 @@ export class SessionServices implements SessionPorts {
         leaveWorld(bus, who, LEAVE_TIMEOUT_MS)
           .then(() => true)
           .catch((err) => (logger.warn({ err: (err as Error).message }, 'leave not confirmed'), false)),
-      catchUp: (worldId, minSeq, replayFrom) => catchUp({ fanout, snapshots, replay, maxReplay: config.RESUME_MAX_REPLAY_EVENTS }, worldId, minSeq, replayFrom),
+      catchUp: (worldId, minSeq, replayFrom, view) => catchUp({ fanout, snapshots, replay, maxReplay: config.RESUME_MAX_REPLAY_EVENTS }, worldId, minSeq, replayFrom, view),
       arrival: (characterId, worldId) => snapshots.arrival(characterId, worldId, config.JOIN_TIMEOUT_MS),
       watch: (worldId, r) => fanout.join(worldId, r),
       unwatch: (worldId, r) => fanout.leave(worldId, r),

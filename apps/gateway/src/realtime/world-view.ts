@@ -1,4 +1,5 @@
-import type { ServerMessage } from '@tilemud/contracts';
+import type { EventStateDelta, ServerMessage } from '@tilemud/contracts';
+import { AoiSettings, ViewLens } from './aoi';
 import type { Delta } from './delta';
 import { DeltaDelivery } from './delta-delivery';
 import type { DeltaReceiver, EncodedFrame } from './fanout.service';
@@ -22,19 +23,30 @@ export class WorldView implements DeltaReceiver {
   /** The world whose state the client was last sent (worldId runs ahead of it during a crossing). */
   private shownWorldId?: string;
   private readonly deltas: DeltaDelivery;
+  /** The client's area of interest (aoi.ts); absent, it gets every change of the world. */
+  private readonly lens?: ViewLens;
 
   constructor(
     socket: SessionSocket,
     private readonly p: Pick<SessionPorts, 'config' | 'world' | 'metrics'>,
     private readonly host: ViewHost,
     public worldId: string,
+    aoi?: { characterId: string; settings: AoiSettings },
   ) {
+    if (aoi) this.lens = new ViewLens(aoi.characterId, aoi.settings);
+    const lens = this.lens;
     this.deltas = new DeltaDelivery(
       socket,
       p.config.FANOUT_SLOW_CLIENT_BYTES,
       (from) => host.enqueue(() => this.sync(0, from)),
       (bytes, merged) => p.metrics.deltaSent(this.shownWorldId ?? this.worldId, bytes, merged),
+      lens && ((d) => lens.filter(d.changes)),
     );
+  }
+
+  /** The area of interest in use, for the handshake ack (absent: the whole world). */
+  get aoi(): AoiSettings | undefined {
+    return this.lens?.settings;
   }
 
   /** The world the client was shown; mid-crossing it is about to get the new one anyway. */
@@ -63,13 +75,20 @@ export class WorldView implements DeltaReceiver {
   async sync(minSeq: number, replayFrom?: number, before?: (replayed: boolean) => void): Promise<void> {
     if (!this.host.connected) return;
     this.deltas.hold();
-    const caught = await this.p.world.catchUp(this.worldId, minSeq, replayFrom);
+    const caught = await this.p.world.catchUp(this.worldId, minSeq, replayFrom, !!this.lens);
     if (!caught || !this.host.connected) return;
     before?.(caught.replayed);
     this.shownWorldId = this.worldId;
-    for (const f of caught.frames) this.host.send(f);
+    if (this.lens && caught.charactersAt) this.lens.resume(caught.charactersAt);
+    for (const f of caught.frames) this.host.send(this.lens ? this.through(this.lens, f) : f);
     if (!this.host.connected) return; // over its send budget midway
     this.deltas.release(caught.seq);
+  }
+
+  /** A catch-up frame as this client is to see it: a full state starts the lens, a replayed delta goes through it. */
+  private through(lens: ViewLens, f: Delta | EventStateDelta): Delta | EventStateDelta {
+    if (f.full && f.snapshot) return { ...f, snapshot: { ...f.snapshot, characters: lens.reset(f.snapshot.characters) } };
+    return { ...f, changes: lens.filter(f.changes) };
   }
 
   receive(frame: Delta, encoded: EncodedFrame, parts: readonly Delta[]): void {

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { LogReader } from '@tilemud/runtime';
-import type { Change } from '@tilemud/contracts';
-import { eventToChanges, WorldEvent } from '@tilemud/domain';
+import { LogReader, stateAt, withTransaction } from '@tilemud/runtime';
+import type { Change, Character } from '@tilemud/contracts';
+import { eventToChanges, getWorld, onlineCharacters, WorldEvent } from '@tilemud/domain';
 import type { Delta } from '../realtime/delta';
 import { PG_POOL } from '../tokens';
 
@@ -17,8 +17,10 @@ const CHANGES_PER_FRAME = 2000;
 @Injectable()
 export class ReplayService {
   private readonly log: LogReader;
+  /** `charactersAt` folds under way, by world and seq. */
+  private readonly folds = new Map<string, Promise<Character[] | undefined>>();
 
-  constructor(@Inject(PG_POOL) pool: Pool) {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {
     this.log = new LogReader(pool);
   }
 
@@ -35,6 +37,43 @@ export class ReplayService {
       worldId,
       lastSeq,
       events.map((e) => ({ seq: e.seq, changes: eventToChanges(worldId, { type: e.type, data: e.payload } as WorldEvent) as Change[] })),
+    );
+  }
+
+  /**
+   * The world's characters as they stood right after `seq` (shaped as in a snapshot): where a
+   * replay to a client with an area of interest starts. A world snapshot plus the log after it.
+   */
+  charactersAt(worldId: string, seq: number): Promise<Character[] | undefined> {
+    // Sockets dropped together (a gateway gone) resume at the same seq, mostly: one fold for all.
+    const key = `${worldId}:${seq}`;
+    let fold = this.folds.get(key);
+    if (!fold) {
+      fold = this.fold(worldId, seq).finally(() => this.folds.delete(key));
+      this.folds.set(key, fold);
+    }
+    return fold;
+  }
+
+  private async fold(worldId: string, seq: number): Promise<Character[] | undefined> {
+    const map = getWorld(worldId);
+    if (!map) return undefined;
+    return withTransaction(
+      this.pool,
+      async (c) => {
+        const { state } = await stateAt(c, map, seq);
+        return onlineCharacters(state).map((ch) => ({
+          id: ch.id,
+          name: ch.name,
+          worldId,
+          x: ch.x,
+          y: ch.y,
+          facing: ch.facing,
+          inventory: ch.inventory.map((i) => ({ id: i.id, kind: i.kind })),
+          ...(ch.away ? { away: true as const } : {}),
+        }));
+      },
+      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
     );
   }
 }
