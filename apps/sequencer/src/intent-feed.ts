@@ -118,14 +118,20 @@ export class IntentFeed {
 
   private async restartAfterReconnect(active: () => boolean): Promise<void> {
     const backoff = new Backoff({ initialMs: 250, maxMs: 2000 });
-    while (active()) {
+    // The worlds consumed when NATS came back, each made again once: a retry after a timeout
+    // (JetStream still electing) goes on with those not done yet rather than deleting and making
+    // again the consumers already made, which only adds to the meta leader's queue. A world
+    // closed meanwhile is skipped by `start`.
+    const pending = new Set(this.worlds());
+    while (active() && pending.size) {
       try {
-        // Every wanted world, also one whose reopen failed at the previous attempt.
-        for (const w of this.worlds()) await this.serially(() => this.start(w));
+        for (const w of [...pending]) {
+          await this.serially(() => this.start(w));
+          pending.delete(w);
+        }
         this.logger.info({ worlds: this.worlds() }, 'NATS reconnected: intents consumers recreated');
-        return;
       } catch (err) {
-        this.logger.warn({ err: (err as Error).message, retryMs: backoff.delayMs }, 'NATS reconnected but the intents consumers could not be recreated yet');
+        this.logger.warn({ err: (err as Error).message, retryMs: backoff.delayMs, left: [...pending] }, 'NATS reconnected but the intents consumers could not be recreated yet');
         await backoff.wait();
       }
     }
