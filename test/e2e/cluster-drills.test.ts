@@ -423,7 +423,7 @@ describe('cluster drills', () => {
     const r = report[`${key}_${role}s`] as Record<string, unknown>;
     r.longestAckGapSByWorld = await longestAckGapByWorld(pg, players, from, to);
     r.longestLogGapSByWorld = await longestLogGapByWorld(pg, from, to);
-    r.longestDeltaGapSByWorld = longestDeltaGapByWorld(placed, from, to);
+    r.longestDeltaGapSByWorld = await longestDeltaGapByWorld(pg, players, from, to);
     report[`${key}_audit`] = audit.report;
     expect(audit.lost).toEqual([]);
     expect(audit.duplicated).toEqual([]);

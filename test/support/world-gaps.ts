@@ -41,9 +41,22 @@ export async function longestLogGapByWorld(pg: Client, from: number, to: number)
   return Object.fromEntries(rows.map((r) => [r.world_id, Math.round((r.gap ?? 0) * 1000) / 1000]));
 }
 
-/** Per world the drill players were placed in, the longest time between two deltas reaching any of them within [from, to]. */
-export function longestDeltaGapByWorld(players: Array<{ worldId: string; player: DrillPlayer }>, from: number, to: number): Record<string, number> {
+/**
+ * Per world, the longest time between two deltas reaching any of its drill players within
+ * [from, to]; a player counts in the world the log last put one of its intents in (a player
+ * placed in the lobby or the meadow may have walked through a portal).
+ */
+export async function longestDeltaGapByWorld(pg: Client, players: DrillPlayer[], from: number, to: number): Promise<Record<string, number>> {
+  const { rows } = await pg.query<{ character_id: string; world_id: string }>(
+    `SELECT DISTINCT ON (character_id) character_id, world_id FROM action_events
+      WHERE character_id = ANY($1::uuid[]) AND intent_seq IS NOT NULL ORDER BY character_id, recorded_at DESC`,
+    [players.map((p) => p.characterId)],
+  );
+  const worldOf = new Map(rows.map((r) => [r.character_id, r.world_id]));
   const byWorld = new Map<string, number[]>();
-  for (const { worldId, player } of players) byWorld.set(worldId, [...(byWorld.get(worldId) ?? []), ...player.deltaTimes.filter((t) => t >= from && t <= to)]);
+  for (const p of players) {
+    const w = worldOf.get(p.characterId);
+    if (w) byWorld.set(w, [...(byWorld.get(w) ?? []), ...p.deltaTimes.filter((t) => t >= from && t <= to)]);
+  }
   return Object.fromEntries([...byWorld].sort(([a], [b]) => a.localeCompare(b)).map(([w, t]) => [w, longest(t)]));
 }
