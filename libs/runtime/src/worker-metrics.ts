@@ -21,12 +21,21 @@ export const opsSettings = (defaultPort: number) => ({
   LEASE_TTL_MS: z.coerce.number().int().min(500).max(60_000).default(2000),
   /** How often a member heartbeats, renews its leases and rebalances; well under LEASE_TTL_MS (a third or less). */
   LEASE_RENEW_MS: z.coerce.number().int().min(50).max(20_000).default(500),
+  /**
+   * This process's name among its role's members (e.g. a pod's name); unset: host:pid:random. Two
+   * processes given the same name never both run: the second waits on the first's member lock.
+   */
+  MEMBER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits and . _ : - (at most 100)')
+    .optional(),
 });
 export interface OpsConfig {
   METRICS_PORT: number;
   METRICS_HOST: string;
   LEASE_TTL_MS: number;
   LEASE_RENEW_MS: number;
+  MEMBER_ID?: string;
 }
 
 /** How often background figures (consumer info, log heads) are read: never at scrape time. */

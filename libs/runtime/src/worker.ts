@@ -81,9 +81,10 @@ export async function startWorker<S extends typeof BaseConfigSchema>(
   logCrashes(role, logger);
   const pool = createPool(config.DATABASE_URL, 4);
   // Every member of a role works at once, each on its share of the worlds (world leases). The
-  // member's own lock is never contended: its connection is how the process notices PostgreSQL
-  // going away, and pauses (see RoleKeeper) until it is back.
-  const member = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  // member's own lock is contended only by a process given the same MEMBER_ID (it waits, as it
+  // must: one name, one holder of its leases); its connection is how the process notices
+  // PostgreSQL going away, and pauses (see RoleKeeper) until it is back.
+  const member = config.MEMBER_ID ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const ownership = new Ownership(config.DATABASE_URL, `${config.NATS_PREFIX}:${role}:${member}`, logger);
   // Its own connections: a beat never queues behind the role's batches (a lease must not run out
   // because the pool was busy), and a beat that hangs fails within the lease's time to live.
