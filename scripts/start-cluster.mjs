@@ -2,8 +2,9 @@
 // `npm run start:cluster`: the cluster layout on this machine (issue #15), as `npm start` is the
 // single-process one:
 //   - a three-node NATS cluster (infra/nats-cluster/run.sh), the streams with 3 replicas;
-//   - two sequencers and two projectors: one of each owns every world, the other waits as a
-//     standby on its PostgreSQL advisory lock and takes over when the owner dies;
+//   - two sequencers and two projectors, all active: the ten worlds are shared out among the
+//     members of each role through world leases in PostgreSQL (one owner per world at a time);
+//     when one dies, the other takes its worlds once their leases expire (LEASE_TTL_MS, 2 s);
 //   - two gateways (PORT+1, PORT+2) behind HAProxy on PORT (default 3000, infra/haproxy/haproxy.cfg).
 // Steps as in scripts/start.mjs: services (PostgreSQL and Redis; --no-services skips), build
 // (--no-build skips), migrations, then every process supervised: one that dies is started again
@@ -227,7 +228,7 @@ process.on('exit', () => signalAll('SIGKILL'));
 
 for (const app of APPS) launch(app);
 
-/** Until every process answers: gateways 200 on /readyz, workers on /healthz (a standby is not ready, by design), HAProxy on its stats page. */
+/** Until every process answers: gateways 200 on /readyz, workers on /healthz (their /readyz waits for their worlds), HAProxy on its stats page. */
 async function waitUp() {
   const deadline = Date.now() + UP_TIMEOUT_MS;
   const path = (app) => (app.name.startsWith('gateway') ? '/readyz' : app.name === 'haproxy' ? '' : '/healthz');
@@ -253,7 +254,7 @@ if ((await waitUp()) && !stopping) {
     `  HAProxy      :${PORT} -> gateways, stats http://127.0.0.1:${STATS}/stats`,
     ...APPS.filter((a) => a.main).map((a) => `  ${a.name.padEnd(12)} ${a.url}  (${a.name.startsWith('gateway') ? 'API, /readyz, /metrics' : 'ops: /readyz, /metrics'})`),
     `  NATS         ${NATS_URL}  (bash infra/nats-cluster/run.sh status)`,
-    '  one sequencer and one projector own every world; the others wait as standbys (their /readyz says standby)',
+    '  the sequencers share the ten worlds, and so do the projectors (world leases: SELECT * FROM world_leases)',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -3,11 +3,13 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { Client } from 'pg';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats, ensureTopology, topology } from '../../libs/runtime/src/nats';
 import { eventually } from './eventually';
 import { spawnTracked } from './processes';
 import { AppProcess, freePort, runEnv } from './system';
+import { WORLDS } from '../../libs/domain/src';
 
 const ROOT = join(__dirname, '..', '..');
 const bin = (name: string) => [`/usr/sbin/${name}`, `/usr/bin/${name}`].find((p) => existsSync(p)) ?? name;
@@ -71,11 +73,18 @@ class NatsNode {
   }
 }
 
+/** The role of a worker process (a member of its role's world leases). */
+export type WorkerRole = 'sequencer' | 'projector';
+
+/** The world ids this build ships with (ten). */
+export const WORLD_IDS = [...WORLDS.keys()];
+
 /**
  * The cluster layout on this machine, as `npm run start:cluster` runs it, for the cluster drills:
- * a three-node NATS cluster (streams with 3 replicas), two gateways, a sequencer and a projector
- * each with a standby, and HAProxy (infra/haproxy/haproxy.cfg) in front of the gateways, all on
- * free ports. Every process goes through the test registry (stopped after the file whatever
+ * a three-node NATS cluster (streams with 3 replicas), two gateways, N sequencers and N projectors
+ * (every one an active member sharing the worlds through world leases; 2 of each by default, more
+ * added with `addWorker`), and HAProxy (infra/haproxy/haproxy.cfg) in front of the gateways, all
+ * on free ports. Every process goes through the test registry (stopped after the file whatever
  * happens); `stop` stops them in order and removes the NATS directory.
  */
 export class TestCluster {
@@ -90,8 +99,13 @@ export class TestCluster {
   balancer: Endpoint = endpoint(0);
   haproxyOutput = '';
   private env: NodeJS.ProcessEnv = {};
+  /** The projectors `stopProjectors` stopped, started again by `startProjectors`. */
+  private stopped: AppProcess[] = [];
 
-  constructor(private readonly extraEnv: Record<string, string> = {}) {}
+  constructor(
+    private readonly extraEnv: Record<string, string> = {},
+    private readonly workers: Record<WorkerRole, number> = { sequencer: 2, projector: 2 },
+  ) {}
 
   async start(): Promise<this> {
     await this.startNats();
@@ -114,11 +128,14 @@ export class TestCluster {
     } finally {
       await nc.close();
     }
-    this.sequencers = [new AppProcess('sequencer', { ...this.env }), new AppProcess('sequencer', { ...this.env })];
-    this.projectors = [new AppProcess('projector', { ...this.env }), new AppProcess('projector', { ...this.env })];
-    await Promise.all([this.sequencers[0]!.start(), this.projectors[0]!.start()]);
-    await Promise.all([this.sequencers[1]!.start({}, undefined, 'serving'), this.projectors[1]!.start({}, undefined, 'serving')]);
-    await Promise.all([this.sequencers[1]!.waitStandby(), this.projectors[1]!.waitStandby()]);
+    // Every worker is an active member: each takes its share of the worlds as their leases come free.
+    const roles = (['sequencer', 'projector'] as const).flatMap((r) => Array.from({ length: this.workers[r] }, () => r));
+    await Promise.all(roles.map((r) => this.addWorker(r)));
+    await eventually(
+      'every world held by a sequencer and by a projector',
+      async () => (await this.heldWorlds('sequencer')) === WORLD_IDS.length && (await this.heldWorlds('projector')) === WORLD_IDS.length,
+      30_000,
+    );
     for (let i = 1; i <= 2; i++) {
       const port = await freePort();
       const gw = new AppProcess('gateway', { ...this.env, PORT: String(port), HOST: '127.0.0.1', GATEWAY_ID: `gw${i}` });
@@ -128,6 +145,51 @@ export class TestCluster {
     }
     await this.startHaproxy();
     return this;
+  }
+
+  /** Starts one more member of `role` (it joins the role's world leases) and resolves once it is ready. */
+  async addWorker(role: WorkerRole): Promise<AppProcess> {
+    const app = new AppProcess(role, { ...this.env });
+    (role === 'sequencer' ? this.sequencers : this.projectors).push(app);
+    await app.start();
+    return app;
+  }
+
+  /** The `world_leases` role of a worker role in this run. */
+  leaseRole(role: WorkerRole): string {
+    return `${process.env.NATS_PREFIX!}:${role}`;
+  }
+
+  /** The lease holder (member) name of a worker's current run: `<host>:<pid>:<tag>`, so found by its pid. */
+  isHolder(app: AppProcess, holder: string): boolean {
+    return !!app.proc?.pid && holder.split(':').at(-2) === String(app.proc.pid);
+  }
+
+  /** How many worlds of `role` have an unexpired lease now. */
+  private async heldWorlds(role: WorkerRole): Promise<number> {
+    const c = new Client({ connectionString: process.env.DATABASE_URL });
+    await c.connect();
+    try {
+      const sql = 'SELECT count(*)::int AS n FROM world_leases WHERE role = $1 AND expires_at > clock_timestamp()';
+      return (await c.query<{ n: number }>(sql, [this.leaseRole(role)])).rows[0]?.n ?? 0;
+    } finally {
+      await c.end();
+    }
+  }
+
+  /** The projectors running now (not killed, not stopped). */
+  private live(apps: AppProcess[]): AppProcess[] {
+    return apps.filter((a) => a.proc && a.proc.exitCode === null && a.proc.signalCode === null);
+  }
+
+  /** Stops every running projector (SIGTERM), for a rebuild; `startProjectors` starts the same ones again. */
+  async stopProjectors(): Promise<void> {
+    this.stopped = this.live(this.projectors);
+    await Promise.all(this.stopped.map((a) => a.stop()));
+  }
+
+  async startProjectors(): Promise<void> {
+    await Promise.all(this.stopped.map((a) => a.start()));
   }
 
   private async startNats(): Promise<void> {
@@ -209,8 +271,11 @@ export class TestCluster {
     }
   }
 
-  /** The nodes (1..3) that lead now: the EVENTS stream and the sequencer's consumer of INTENTS. */
-  async leaders(): Promise<{ events: number; sequencerConsumer: number }> {
+  /**
+   * The nodes (1..3) that lead now: the EVENTS stream, each world's sequencer consumer of INTENTS,
+   * and the node that leads the most of those (`sequencerConsumer`).
+   */
+  async leaders(): Promise<{ events: number; sequencerConsumer: number; sequencerConsumers: Record<string, number> }> {
     const nc = await this.connect('cluster-check');
     const node = (what: string, leader: string | undefined) => {
       const n = Number(/^n(\d)$/.exec(leader ?? '')?.[1]);
@@ -220,9 +285,13 @@ export class TestCluster {
     try {
       const jsm = await jetstreamManager(nc);
       const t = topology(process.env.NATS_PREFIX!);
+      const sequencerConsumers: Record<string, number> = {};
+      for (const w of WORLD_IDS) sequencerConsumers[w] = node(`${w}'s sequencer consumer`, (await jsm.consumers.info(t.intentsStream, t.sequencerConsumerOf(w))).cluster?.leader);
+      const led = [1, 2, 3].map((n) => Object.values(sequencerConsumers).filter((l) => l === n).length);
       return {
         events: node('the EVENTS stream', (await jsm.streams.info(t.eventsStream)).cluster?.leader),
-        sequencerConsumer: node("the sequencer's consumer", (await jsm.consumers.info(t.intentsStream, t.sequencerConsumer)).cluster?.leader),
+        sequencerConsumer: led.indexOf(Math.max(...led)) + 1,
+        sequencerConsumers,
       };
     } finally {
       await nc.close();

@@ -35,13 +35,22 @@ export class DrillPlayer {
   private stopped = false;
   private live = false;
 
-  constructor(private readonly at: Endpoint) {}
+  /**
+   * `place`, if given, runs between the bootstrap (which creates the character) and the `hello`
+   * (which puts it into its home world the first time): a drill sets the home world there, as the
+   * load harness's `--worlds` does, since the contract gives a client no way to choose its world.
+   */
+  constructor(
+    private readonly at: Endpoint,
+    private readonly place?: (characterId: string) => Promise<void>,
+  ) {}
 
   async start(): Promise<void> {
     const g = await api<AuthResponse>(this.at.baseUrl, 'POST', '/api/auth/guest');
     this.token = g.body.accessToken;
     const b = await api<BootstrapResponse>(this.at.baseUrl, 'POST', '/api/session/bootstrap', { token: this.token, body: { clientVersion: '1.0.0' } });
     this.characterId = b.body.character.id;
+    await this.place?.(this.characterId);
     await this.connect(b.body.ws.ticket);
     await eventually(`drill player ${this.characterId} to be welcomed (handshake ack)`, () => this.live, 15_000);
   }
@@ -179,18 +188,27 @@ export async function auditLog(pg: Client, players: DrillPlayer[]) {
   return { report, lost, duplicated, wrongSeq, gaps, logMax: worlds.rows.reduce((t, r) => t + r.max, 0) };
 }
 
+/** Stops and starts every projector of a layout (one in a TestSystem, several in a TestCluster). */
+export interface Projectors {
+  stopProjectors(): Promise<void>;
+  startProjectors(): Promise<void>;
+}
+
+const projectorsOf = (system: TestSystem): Projectors => ({ stopProjectors: () => system.apps.projector.stop(), startProjectors: () => system.apps.projector.start() });
+
 /** The read models the projector built (through whatever happened) equal a rebuild from the log. */
-export async function expectProjectionsEqualRebuild(system: TestSystem, pg: Client, logMax: number): Promise<void> {
+export async function expectProjectionsEqualRebuild(layout: TestSystem | Projectors, pg: Client, logMax: number): Promise<void> {
+  const projectors = 'apps' in layout ? projectorsOf(layout) : layout;
   const cp = async () => (await pg.query<{ seq: number }>('SELECT coalesce(sum(seq), 0)::int AS seq FROM projection_checkpoints')).rows[0]?.seq ?? 0;
   const caughtUp = (what: string) => eventually(`the projector's checkpoints to reach the log's ${logMax} events (${what})`, async () => (await cp()) >= logMax, 30_000, cp);
   await caughtUp('live');
-  await system.apps.projector.stop();
+  await projectors.stopProjectors();
   const live = await dumpReadModels(pg);
   // A rebuild from scratch (the projector's --rebuild is gone): the read models emptied, and the
   // projector's catch-up folds the whole log again.
   await pg.query('TRUNCATE rm_characters, rm_worlds, rm_chat, rm_items');
   await pg.query("DELETE FROM projection_checkpoints WHERE projection = 'world_read_model'");
-  await system.apps.projector.start();
+  await projectors.startProjectors();
   await caughtUp('rebuilt');
   expect(await dumpReadModels(pg)).toEqual(live);
 }

@@ -15,6 +15,13 @@ import type { Sequencer } from './sequencer';
  */
 export class IntentFeed {
   private readonly loops = new Map<string, ConsumerLoop>();
+  /**
+   * The worlds this process should consume (opened, not closed since), whether or not their loop
+   * runs now: a reopen that failed (NATS still electing after a node was lost) leaves the world
+   * here, to be opened again by the retry or the next heal, never silently dropped while its lease
+   * is held.
+   */
+  private readonly wanted = new Set<string>();
   private chain: Promise<unknown> = Promise.resolve();
   private healing?: Promise<void>;
 
@@ -27,42 +34,49 @@ export class IntentFeed {
     private readonly prefetch: number,
   ) {}
 
-  /** The worlds consumed now. */
+  /** The worlds this process consumes (or is about to consume again). */
   worlds(): string[] {
-    return [...this.loops.keys()];
+    return [...this.wanted];
   }
 
   /** Starts consuming a world just taken: its consumer made again, so whatever its previous owner left comes first, in order. */
   open(worldId: string): Promise<void> {
-    return this.serially(async () => {
-      await this.halt(worldId);
-      // A batch holding the world's intents acks them to the consumer about to go: finished first.
-      await this.sequencer.settled();
-      await resetSequencerConsumer(this.jsm, this.t, worldId);
-      const loop = new ConsumerLoop(
-        this.js,
-        this.t.intentsStream,
-        this.t.sequencerConsumerOf(worldId),
-        { max_messages: this.prefetch },
-        (m) => this.sequencer.enqueue(m),
-        this.logger,
-        () => void this.heal(),
-      );
-      this.loops.set(worldId, loop);
-      loop.start();
-    });
+    this.wanted.add(worldId);
+    return this.serially(() => this.start(worldId));
   }
 
   /** Takes no more of a world's intents; those received and not yet in a batch go back to the queue. */
   close(worldId: string): Promise<void> {
+    this.wanted.delete(worldId);
     return this.serially(() => this.halt(worldId));
   }
 
   /** Takes no more intents at all (shutdown, or PostgreSQL away). */
   closeAll(): Promise<void> {
+    this.wanted.clear();
     return this.serially(async () => {
       for (const w of [...this.loops.keys()]) await this.halt(w);
     });
+  }
+
+  /** (Re)starts a wanted world's loop on a consumer made again; nothing if it was closed meanwhile. */
+  private async start(worldId: string): Promise<void> {
+    if (!this.wanted.has(worldId)) return;
+    await this.halt(worldId);
+    // A batch holding the world's intents acks them to the consumer about to go: finished first.
+    await this.sequencer.settled();
+    await resetSequencerConsumer(this.jsm, this.t, worldId);
+    const loop = new ConsumerLoop(
+      this.js,
+      this.t.intentsStream,
+      this.t.sequencerConsumerOf(worldId),
+      { max_messages: this.prefetch },
+      (m) => this.sequencer.enqueue(m),
+      this.logger,
+      () => void this.heal(),
+    );
+    this.loops.set(worldId, loop);
+    loop.start();
   }
 
   /**
@@ -73,7 +87,12 @@ export class IntentFeed {
     this.healing ??= this.serially(async () => {
       await new Promise((r) => setTimeout(r, RECREATE_SETTLE_MS)); // let the deletion finish first
       await ensureIntentsStream(this.jsm, this.t);
-      for (const [w, loop] of this.loops) {
+      for (const w of [...this.wanted]) {
+        const loop = this.loops.get(w);
+        if (!loop) {
+          await this.start(w); // a reopen that failed before: made again now
+          continue;
+        }
         await ensureWorldSequencerConsumer(this.jsm, this.t, w);
         await loop.restart();
       }
@@ -99,13 +118,20 @@ export class IntentFeed {
 
   private async restartAfterReconnect(active: () => boolean): Promise<void> {
     const backoff = new Backoff({ initialMs: 250, maxMs: 2000 });
-    while (active()) {
+    // The worlds consumed when NATS came back, each made again once: a retry after a timeout
+    // (JetStream still electing) goes on with those not done yet rather than deleting and making
+    // again the consumers already made, which only adds to the meta leader's queue. A world
+    // closed meanwhile is skipped by `start`.
+    const pending = new Set(this.worlds());
+    while (active() && pending.size) {
       try {
-        for (const w of this.worlds()) await this.open(w);
+        for (const w of [...pending]) {
+          await this.serially(() => this.start(w));
+          pending.delete(w);
+        }
         this.logger.info({ worlds: this.worlds() }, 'NATS reconnected: intents consumers recreated');
-        return;
       } catch (err) {
-        this.logger.warn({ err: (err as Error).message, retryMs: backoff.delayMs }, 'NATS reconnected but the intents consumers could not be recreated yet');
+        this.logger.warn({ err: (err as Error).message, retryMs: backoff.delayMs, left: [...pending] }, 'NATS reconnected but the intents consumers could not be recreated yet');
         await backoff.wait();
       }
     }
