@@ -1,5 +1,5 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { consumerInfo, ensureEventsStream, ensureIntentsStream, Logger, RECREATE_SETTLE_MS, StallWatch, streamCreated, Topology } from '@tilemud/runtime';
+import { consumerInfo, ensureEventsStream, ensureIntentsStream, Logger, RECREATE_SETTLE_MS, StallWatch, streamCreated, streamState, Topology } from '@tilemud/runtime';
 import type { EventPublisher } from './event-publisher';
 import type { IntentFeed } from './intent-feed';
 import type { StreamFills } from './stream-fills';
@@ -18,6 +18,8 @@ import type { StreamFills } from './stream-fills';
 export class StreamKeeper {
   /** Each world taken, with the EVENTS stream (by creation time) its log was wholly published into. */
   private readonly filled = new Map<string, string | undefined>();
+  /** The highest sequence seen in the EVENTS stream: one lower means the stream was made again. */
+  private lastSeqSeen = 0;
   private running?: Promise<void>;
   /** One per world consumed. */
   private readonly stalls = new Map<string, StallWatch>();
@@ -94,22 +96,32 @@ export class StreamKeeper {
       this.logger.warn({ stream: this.t.eventsStream }, 'EVENTS stream cannot store; making it again');
       await this.jsm.streams.delete(this.t.eventsStream).catch(() => undefined);
     }
-    let created = await streamCreated(this.jsm, this.t.eventsStream);
-    if (!created) {
+    let state = await streamState(this.jsm, this.t.eventsStream);
+    if (!state) {
       // Made again at once, it would lose its files to the server's removal of the old one.
       await new Promise((r) => setTimeout(r, RECREATE_SETTLE_MS));
       await ensureEventsStream(this.jsm, this.t);
-      created = await streamCreated(this.jsm, this.t.eventsStream);
+      state = await streamState(this.jsm, this.t.eventsStream);
       this.logger.warn({ stream: this.t.eventsStream }, 'EVENTS stream was missing; made again');
     }
+    if (!state) return;
+    const { created, lastSeq } = state;
     // Each member refills the worlds it holds (the others refill theirs when they see the new stream).
-    const stale = this.feed.worlds().filter((w) => this.filled.get(w) !== created);
-    if (!stale.length || !created) return;
+    const differ = this.feed.worlds().filter((w) => this.filled.get(w) !== created);
+    const sameStream = lastSeq >= this.lastSeqSeen; // a stream made again starts its sequence over
+    this.lastSeqSeen = Math.max(this.lastSeqSeen, lastSeq);
+    if (!differ.length) return;
+    if (sameStream) {
+      // Another replica's creation time for the same stream (its sequence carried on): nothing to refill.
+      for (const w of differ) this.filled.set(w, created);
+      return;
+    }
+    this.lastSeqSeen = lastSeq;
     this.publisher.retryNow();
     const started = Date.now();
-    const republished = await this.publisher.republishMissing(stale, true);
-    this.logger.warn({ stream: this.t.eventsStream, worlds: stale, republished, ms: Date.now() - started }, 'EVENTS stream is new: refilled from the log');
-    for (const w of stale) {
+    const republished = await this.publisher.republishMissing(differ, true);
+    this.logger.warn({ stream: this.t.eventsStream, worlds: differ, republished, ms: Date.now() - started }, 'EVENTS stream is new: refilled from the log');
+    for (const w of differ) {
       await this.fills.record(this.fillKey(w), created);
       this.filled.set(w, created);
     }

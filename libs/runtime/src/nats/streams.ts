@@ -102,6 +102,21 @@ export async function streamCreated(jsm: JetStreamManager, stream: string): Prom
   }
 }
 
+/**
+ * When the stream was created and the sequence of its last message, or undefined when it does not
+ * exist. A stream made again starts its sequence over; one seen through another replica after a
+ * leader change (nats-server 2.9 may then report another creation time) carries its sequence on.
+ */
+export async function streamState(jsm: JetStreamManager, stream: string): Promise<{ created: string; lastSeq: number } | undefined> {
+  try {
+    const info = await jsm.streams.info(stream);
+    return { created: info.created, lastSeq: info.state.last_seq };
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
 /** The consumer as the server sees it now, or undefined when it (or its stream) does not exist. */
 export async function consumerInfo(jsm: JetStreamManager, stream: string, consumer: string): Promise<ConsumerInfo | undefined> {
   try {
