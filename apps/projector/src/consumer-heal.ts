@@ -3,6 +3,8 @@ import { ConsumerLoop, consumerInfo, ensureWorldProjectorConsumer, Logger, RECRE
 
 /** After a heal, looks again this soon (twice), so that a consumer made again but stalled is seen at once. */
 const FOLLOW_UP_MS = 1000;
+/** Looks in a row without an answer after which the consumer is made again. */
+const UNANSWERED_LOOKS = 3;
 
 /**
  * Brings a held world's projector consumer back when it was deleted (with its stream, or alone):
@@ -26,6 +28,8 @@ export class ConsumerHeal {
    * since the feed's old iterator is still bound to the deleted one.
    */
   private restartOwed = false;
+  /** Looks in a row at which the consumer did not answer. */
+  private unanswered = 0;
 
   constructor(
     private readonly jsm: JetStreamManager,
@@ -56,7 +60,19 @@ export class ConsumerHeal {
     const consumer = this.t.projectorConsumerOf(this.worldId);
     if (reported) await new Promise((r) => setTimeout(r, RECREATE_SETTLE_MS)); // reported gone: let the deletion finish
     const force = this.restartOwed;
-    const info = await consumerInfo(this.jsm, stream, consumer);
+    let info: Awaited<ReturnType<typeof consumerInfo>>;
+    try {
+      info = await consumerInfo(this.jsm, stream, consumer);
+      this.unanswered = 0;
+    } catch (err) {
+      // A one-copy consumer whose node is gone does not answer at all: after a few looks it is
+      // made again elsewhere (and the world caught up from the log, as for any consumer made again).
+      if (++this.unanswered < UNANSWERED_LOOKS) throw err;
+      this.logger.warn({ consumer, looks: this.unanswered, err: (err as Error).message }, 'projector consumer does not answer; making it again');
+      this.unanswered = 0;
+      await this.jsm.consumers.delete(stream, consumer).catch(() => undefined);
+      info = undefined;
+    }
     if (info && !force) {
       if (info.num_pending === 0) this.remadeForStall = false;
       if (!this.stall.observe(info)) return;

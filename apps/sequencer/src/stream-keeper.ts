@@ -15,9 +15,16 @@ import type { StreamFills } from './stream-fills';
  * log was last wholly published into is recorded in PostgreSQL (StreamFills), so that a stream made
  * again while no sequencer watched (or while one was stopped mid-refill) is refilled at the next start.
  */
+/** Looks in a row without an answer after which a world's intents consumer is made again. */
+const UNANSWERED_LOOKS = 3;
+
 export class StreamKeeper {
   /** Each world taken, with the EVENTS stream (by creation time) its log was wholly published into. */
   private readonly filled = new Map<string, string | undefined>();
+  /** Looks in a row at which a world's consumer did not answer. */
+  private readonly unanswered = new Map<string, number>();
+  /** Set when the EVENTS stream was found missing: made again only if the next look finds it missing too. */
+  private eventsMissing = false;
   /** The highest sequence seen in the EVENTS stream: one lower means the stream was made again. */
   private lastSeqSeen = 0;
   private running?: Promise<void>;
@@ -77,13 +84,24 @@ export class StreamKeeper {
     for (const w of this.stalls.keys()) if (!worlds.includes(w)) this.stalls.delete(w);
     for (const w of worlds) {
       const consumer = this.t.sequencerConsumerOf(w);
-      const info = await consumerInfo(this.jsm, this.t.intentsStream, consumer);
       const stall = this.stalls.get(w) ?? this.stalls.set(w, new StallWatch()).get(w)!;
-      if (info && !stall.observe(info)) continue;
-      if (info) {
-        this.logger.warn({ consumer, waiting: info.num_pending }, 'intents consumer delivers nothing though intents wait; making it again');
-        await this.jsm.consumers.delete(this.t.intentsStream, consumer).catch(() => undefined);
+      let info: Awaited<ReturnType<typeof consumerInfo>>;
+      try {
+        info = await consumerInfo(this.jsm, this.t.intentsStream, consumer);
+        this.unanswered.delete(w);
+      } catch (err) {
+        // A one-copy consumer whose node is gone does not answer at all: after a few looks it is
+        // made again elsewhere (the work queue delivers again whatever was not acked).
+        const n = (this.unanswered.get(w) ?? 0) + 1;
+        this.unanswered.set(w, n);
+        if (n < UNANSWERED_LOOKS) continue;
+        this.logger.warn({ consumer, looks: n, err: (err as Error).message }, 'intents consumer does not answer; making it again');
+        this.unanswered.delete(w);
+        info = undefined;
       }
+      if (info && !stall.observe(info)) continue;
+      if (info) this.logger.warn({ consumer, waiting: info.num_pending }, 'intents consumer delivers nothing though intents wait; making it again');
+      await this.jsm.consumers.delete(this.t.intentsStream, consumer).catch(() => undefined);
       stall.forget();
       heal = true;
     }
@@ -97,6 +115,14 @@ export class StreamKeeper {
       await this.jsm.streams.delete(this.t.eventsStream).catch(() => undefined);
     }
     let state = await streamState(this.jsm, this.t.eventsStream);
+    // JetStream may answer "not found" for a moment while it elects (a node lost): a stream is
+    // made again only when two looks a check apart both miss it.
+    if (!state && !this.eventsMissing) {
+      this.eventsMissing = true;
+      this.logger.warn({ stream: this.t.eventsStream }, 'EVENTS stream not found; looking again before making it');
+      return;
+    }
+    this.eventsMissing = false;
     if (!state) {
       // Made again at once, it would lose its files to the server's removal of the old one.
       await new Promise((r) => setTimeout(r, RECREATE_SETTLE_MS));

@@ -80,6 +80,8 @@ export async function ensureWorldProjectorConsumer(jsm: JetStreamManager, t: Top
   await jsm.consumers.add(t.eventsStream, {
     durable_name: name,
     filter_subject: t.eventSubject(worldId),
+    // One copy (see sequencerConsumerConfig): its state is a position the log can rebuild.
+    num_replicas: 1,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.New,
     ack_wait: nanos(30_000),
@@ -132,6 +134,12 @@ function sequencerConsumerConfig(t: Topology, worldId: string): ConsumerCfg & { 
     durable_name: t.sequencerConsumerOf(worldId),
     // One world's intents: the work queue allows consumers whose filters do not overlap.
     filter_subject: t.intentSubject(worldId),
+    // One copy in memory, whatever the stream's replicas: ten worlds' consumers as three-replica
+    // raft groups each kept a three-node cluster that had lost a node electing for a minute. Its
+    // state is only what was delivered and not acked; a consumer lost with its node is made again
+    // by the world's owner, and the work queue delivers again whatever was not acked.
+    num_replicas: 1,
+    mem_storage: true,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     // Short: intents a crashed sequencer held come back to its successor within seconds.
@@ -183,7 +191,8 @@ async function upsertStream(jsm: JetStreamManager, cfg: StreamCfg & { name: stri
 async function upsertConsumer(jsm: JetStreamManager, stream: string, cfg: ConsumerCfg & { durable_name: string }): Promise<void> {
   try {
     await jsm.consumers.info(stream, cfg.durable_name);
-    const { durable_name: _d, deliver_policy: _p, ack_policy: _a, ...mutable } = cfg;
+    // Replicas and storage are not changed in place (a consumer made before keeps them until it is made again).
+    const { durable_name: _d, deliver_policy: _p, ack_policy: _a, num_replicas: _n, mem_storage: _m, ...mutable } = cfg;
     await jsm.consumers.update(stream, cfg.durable_name, mutable);
   } catch (err) {
     if (!isNotFound(err)) throw err;
