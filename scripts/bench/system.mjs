@@ -101,7 +101,9 @@ export async function startSystem(ctx, { maxSessions = 20_000 } = {}) {
 /** Starts (or starts again) one app; answers ms from spawn to its ready line. */
 export async function startApp(ctx, system, name) {
   let readyAt = null;
-  const child = spawnChild(ctx, name, process.execPath, [path.join(ROOT, 'apps', name, 'dist', 'main.js')], {
+  // BENCH_CPU_PROF_DIR: the sequencer writes a V8 CPU profile there when it stops (docs/performance.md).
+  const prof = name === 'sequencer' && process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
+  const child = spawnChild(ctx, name, process.execPath, [...prof, path.join(ROOT, 'apps', name, 'dist', 'main.js')], {
     env: system.env,
     cwd: ROOT,
     onLine: (line, t) => {

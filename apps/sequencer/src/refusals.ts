@@ -1,6 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { IntentEnvelope, Logger } from '@tilemud/runtime';
-import { atomicRollback, isMultiStep, Outcome, unavailable } from './intents';
+import type { Answer } from './acks';
+import { atomicRollback, isMultiStep, unavailable } from './intents';
 import { Outage } from './outage';
 
 /** How long an enter, leave or hand-over waits before JetStream offers it again while the log is away. */
@@ -16,7 +17,8 @@ export class Refusals {
   constructor(
     /** The intent in a message (screened on arrival), or undefined once it has been answered. */
     private readonly parse: (msg: JsMsg) => IntentEnvelope | undefined,
-    private readonly reply: (env: IntentEnvelope, outcome: Outcome) => void,
+    /** Sends answers, those of one pass together (`AckSender.send`). */
+    private readonly reply: (answers: readonly Answer[]) => void,
     private readonly logger: Logger,
   ) {
     this.outage = new Outage(logger);
@@ -33,7 +35,8 @@ export class Refusals {
    * the gateway takes any answer to a leave as done, so they are decided once the log is back.
    */
   holdBack(msgs: JsMsg[], err?: Error): void {
-    let refused = 0;
+    const answers: Answer[] = [];
+    const refused: JsMsg[] = [];
     let held = 0;
     for (const msg of msgs) {
       const env = this.parse(msg);
@@ -43,11 +46,13 @@ export class Refusals {
         held++;
         continue;
       }
-      this.reply(env, { status: 'rejected', error: err && isMultiStep(env) ? atomicRollback() : unavailable('the event log is unavailable; retry the intent') });
-      msg.ack();
-      refused++;
+      answers.push({ env, outcome: { status: 'rejected', error: err && isMultiStep(env) ? atomicRollback() : unavailable('the event log is unavailable; retry the intent') } });
+      refused.push(msg);
     }
-    this.outage.answered(refused, held, err);
+    // Answered first, then taken off the queue, as a decided intent is.
+    this.reply(answers);
+    for (const msg of refused) msg.ack();
+    this.outage.answered(answers.length, held, err);
   }
 
   /**
@@ -62,7 +67,7 @@ export class Refusals {
       msg.nak(1000);
       return;
     }
-    this.reply(env, { status: 'rejected', error: isMultiStep(env) ? atomicRollback() : unavailable('the event log is unavailable; retry the intent') });
+    this.reply([{ env, outcome: { status: 'rejected', error: isMultiStep(env) ? atomicRollback() : unavailable('the event log is unavailable; retry the intent') } }]);
     msg.ack();
     this.logger.warn({ err: err.message, characterId: env.characterId }, 'intent refused: append failed');
   }

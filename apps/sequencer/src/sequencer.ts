@@ -8,13 +8,13 @@ import { traceAnswer, traceAppend, traceDecide, traceFailed } from './batch-trac
 import type { EventLog } from './event-log';
 import type { EventPublisher } from './event-publisher';
 import type { Handovers } from './handovers';
-import { ackFor, Outcome } from './intents';
+import { AckSender, Answer } from './acks';
 import { ContentRefusals } from './content-refusals';
 import { Intake } from './intake';
 import { ContentRefusedError, isContentRefusal } from './isolate';
 import { isUnreachable } from './outage';
 import { Refusals } from './refusals';
-import { recordCommit, recordOutcome } from './sequencer-metrics';
+import { recordCommit } from './sequencer-metrics';
 import { WorldMemory } from './world-memory';
 
 export type { LeasePort };
@@ -45,29 +45,27 @@ export class Sequencer {
   private readonly guard: LeaseGuard;
   readonly stats = new IntervalStats();
   private readonly content: ContentRefusals;
+  private readonly acks: AckSender;
 
   constructor(
-    private readonly nc: NatsConnection,
-    private readonly t: Topology,
+    nc: NatsConnection,
+    t: Topology,
     private readonly log: EventLog,
     private readonly publisher: EventPublisher,
     private readonly handovers: Handovers,
     private readonly logger: Logger,
     private readonly opts: SequencerOptions,
   ) {
+    this.acks = new AckSender(nc, t, this.stats);
+    const one = this.acks.one.bind(this.acks);
     this.memory = new WorldMemory(log, publisher, logger, opts.snapshotEvery, opts.leases && ((worlds) => opts.leases!.fence(worlds)));
     this.queue = new BatchQueue(opts.maxBatch, (batch) => this.process(batch));
-    this.intake = new Intake((env, outcome) => this.reply(env, outcome), logger);
+    this.intake = new Intake(one, logger);
     this.guard = new LeaseGuard(this.intake, opts.leases);
-    this.content = new ContentRefusals(
-      (part) => this.processBatch(part),
-      this.intake,
-      (env, outcome) => this.reply(env, outcome),
-      logger,
-    );
+    this.content = new ContentRefusals((part) => this.processBatch(part), this.intake, one, logger);
     this.refusals = new Refusals(
       (m) => this.intake.envelope(m),
-      (env, outcome) => this.reply(env, outcome),
+      (answers) => this.acks.send(answers),
       logger,
     );
   }
@@ -215,15 +213,18 @@ export class Sequencer {
     failpoint(this.opts.failpoint, 'sequencer.after_commit', characterIds);
     this.recordStats(msgs, d.events.length, appendStart);
 
-    // Committed: memory follows the log, then the gateways hear of it, then the world does.
+    // Committed: memory follows the log, then the gateways hear of it (one message per gateway), then the world does.
     this.memory.committed(d, intents);
-    for (const [i, { msg, env, span }] of taken.entries()) {
+    const answers: Answer[] = [];
+    for (const [i, { env }] of taken.entries()) {
       const v = d.verdicts[i]!;
-      const outcome = v.outcome ?? (await this.memory.resend(v.resend.characterId, v.resend.intentSeq));
-      this.reply(env, outcome);
+      answers.push({ env, outcome: v.outcome ?? (await this.memory.resend(v.resend.characterId, v.resend.intentSeq)) });
+    }
+    this.acks.send(answers);
+    for (const [i, { msg, env, span }] of taken.entries()) {
       msg.ack();
       this.intake.answered(msg);
-      traceAnswer(span, env, outcome, this.logger);
+      traceAnswer(span, env, answers[i]!.outcome, this.logger);
     }
     this.publisher.enqueue(d.events);
     failpoint(this.opts.failpoint, 'sequencer.before_handover');
@@ -241,11 +242,5 @@ export class Sequencer {
   private recordStats(msgs: readonly JsMsg[], events: number, appendStart: number): void {
     const committedAt = performance.now();
     recordCommit(this.stats, { appendMs: committedAt - appendStart, events, waitedMs: msgs.map((m) => committedAt - (this.queue.receivedAt(m) ?? committedAt)) });
-  }
-
-  private reply(env: IntentEnvelope, outcome: Outcome): void {
-    recordOutcome(env, outcome);
-    const out = ackFor(env, outcome);
-    if (out) this.nc.publish(this.t.ackSubject(out.gatewayId), JSON.stringify(out.ack));
   }
 }

@@ -26,6 +26,8 @@ export const IntentEnvelopeSchema = z.discriminatedUnion('kind', [
     gatewayId: Id,
     sessionId: Id,
     receivedAt: z.number(),
+    /** `ACKS_BATCHED`: the gateway reads batched answers (`AckBatchSchema`); absent, one ack per message. */
+    acks: z.literal('batch').optional(),
   }),
   z.object({
     kind: z.literal('system'),
@@ -39,6 +41,8 @@ export const IntentEnvelopeSchema = z.discriminatedUnion('kind', [
     home: z.boolean().optional(),
     requestId: Id,
     gatewayId: Id,
+    /** As on a player's intent. */
+    acks: z.literal('batch').optional(),
   }),
   // The second half of a portal crossing, sent by the sequencer that recorded the departure.
   z.object({
@@ -90,6 +94,32 @@ export const AckEnvelopeSchema = z.object({
   handover: z.object({ toWorldId: Id }).optional(),
 });
 export type AckEnvelope = z.infer<typeof AckEnvelopeSchema>;
+
+/**
+ * Several answers to one gateway in one message: those of one group commit (or one refusal pass),
+ * in the order they were decided. Sent only to a gateway whose intents say it reads them
+ * (`ACKS_BATCHED`); any other gets one `AckEnvelope` per message, as before batching.
+ */
+export const AckBatchSchema = z.object({ acks: z.array(z.unknown()).min(1) });
+export type AckBatch = { acks: AckEnvelope[] };
+
+/** The value of an intent envelope's `acks` field by which a gateway asks for its answers batched. */
+export const ACKS_BATCHED = 'batch';
+
+/**
+ * The answers in one message on a gateway's ack subject, single or batched (a rolling upgrade mixes
+ * both); an answer that fails its schema is counted in `malformed` and left out, not its neighbours.
+ */
+export function readAcks(data: unknown): { acks: AckEnvelope[]; malformed: number } {
+  const batch = AckBatchSchema.safeParse(data);
+  const items = batch.success ? batch.data.acks : [data];
+  const acks: AckEnvelope[] = [];
+  for (const item of items) {
+    const a = AckEnvelopeSchema.safeParse(item);
+    if (a.success) acks.push(a.data);
+  }
+  return { acks, malformed: items.length - acks.length };
+}
 
 /** One committed ActionEvent as the EVENTS stream carries it (msgID = worldId:seq). */
 export const EventEnvelopeSchema = z.object({

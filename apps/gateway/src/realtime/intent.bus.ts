@@ -4,7 +4,7 @@ import { jetstream, JetStreamClient, jetstreamManager, JetStreamPublishOptions, 
 import { headers, NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
   AckEnvelope,
-  AckEnvelopeSchema,
+  ACKS_BATCHED,
   endSpan,
   ensureIntentsStream,
   HEADER_RESEND,
@@ -16,6 +16,7 @@ import {
   setOutcome,
   SpanKind,
   startSpan,
+  readAcks,
   Topology,
   tracer,
   IntervalStats,
@@ -55,30 +56,38 @@ export class IntentBus implements OnModuleInit, OnApplicationShutdown {
     this.sub = this.nc.subscribe(this.t.ackSubject(this.gatewayId), {
       callback: (err, msg) => {
         if (err) return;
-        let ack: AckEnvelope;
+        // One ack, or a batch of them (one group commit's answers to this gateway): both shapes are
+        // read, whichever version the sequencer runs (docs/architecture.md, "Acks").
+        let data: unknown;
         try {
-          ack = AckEnvelopeSchema.parse(msg.json());
+          data = msg.json();
         } catch {
-          this.logger.warn('malformed ack dropped');
-          return;
+          data = undefined;
         }
-        if (ack.requestId) {
-          const w = this.waiting.get(ack.requestId);
-          if (w) {
-            this.waiting.delete(ack.requestId);
-            w(ack);
-          }
-          return;
-        }
-        const key = `${ack.sessionId}:${ack.intentSeq}`;
-        const sent = this.sentAt.get(key);
-        if (sent !== undefined) {
-          this.sentAt.delete(key);
-          this.stats.time('publishToAckMs', performance.now() - sent);
-        }
-        this.deliver(key, ack);
+        const { acks, malformed } = readAcks(data);
+        if (malformed) this.logger.warn({ malformed }, 'malformed ack dropped');
+        this.stats.count('ackMessages');
+        for (const ack of acks) this.onAck(ack);
       },
     });
+  }
+
+  private onAck(ack: AckEnvelope): void {
+    if (ack.requestId) {
+      const w = this.waiting.get(ack.requestId);
+      if (w) {
+        this.waiting.delete(ack.requestId);
+        w(ack);
+      }
+      return;
+    }
+    const key = `${ack.sessionId}:${ack.intentSeq}`;
+    const sent = this.sentAt.get(key);
+    if (sent !== undefined) {
+      this.sentAt.delete(key);
+      this.stats.time('publishToAckMs', performance.now() - sent);
+    }
+    this.deliver(key, ack);
   }
 
   /** Late (after the sessions' leaves were confirmed at module destroy): acks are heard until then. */
@@ -118,7 +127,8 @@ export class IntentBus implements OnModuleInit, OnApplicationShutdown {
       const h = headers();
       injectTrace(h, span);
       const subject = this.t.intentSubject(env.worldId);
-      const data = JSON.stringify(env);
+      // acks: this gateway reads its answers batched; a sequencer from before batching ignores the field.
+      const data = JSON.stringify({ ...env, acks: ACKS_BATCHED });
       const started = performance.now();
       this.sentAt.set(`${env.sessionId}:${env.intentSeq}`, started);
       if (this.sentAt.size > 100_000) this.sentAt.clear(); // acks that never came must not pile up
@@ -145,7 +155,7 @@ export class IntentBus implements OnModuleInit, OnApplicationShutdown {
   /** Publishes an enter or leave for a session and waits for the sequencer's answer. */
   async system(env: Omit<Extract<IntentEnvelope, { kind: 'system' }>, 'requestId' | 'gatewayId'>, timeoutMs: number): Promise<AckEnvelope> {
     const requestId = randomUUID();
-    const full: IntentEnvelope = { ...env, requestId, gatewayId: this.gatewayId };
+    const full: IntentEnvelope = { ...env, requestId, gatewayId: this.gatewayId, acks: ACKS_BATCHED };
     const answer = new Promise<AckEnvelope>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(requestId);
