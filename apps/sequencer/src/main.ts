@@ -1,5 +1,5 @@
 import '@tilemud/runtime/dist/instrument'; // first: patches pg, ioredis and http as they load
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { CONFIG_EXIT_CODE, ConfigError, startWorker, within } from '@tilemud/runtime';
 import { SequencerConfigSchema } from './config';
 import { EventLog } from './event-log';
@@ -48,7 +48,9 @@ async function main(): Promise<void> {
     leases,
   });
   const feed = new IntentFeed(js, jsm, t, sequencer, logger, config.SEQUENCER_PREFETCH);
-  const keeper = new StreamKeeper(jsm, t, publisher, feed, new StreamFills(pool), logger);
+  // Consumer looks time out fast: one whose node is gone is found within a few checks, not minutes.
+  const probe = await jetstreamManager(nc, { timeout: 1500, checkAPI: false });
+  const keeper = new StreamKeeper(jsm, t, publisher, feed, new StreamFills(pool), logger, probe);
   gauges?.memoryHeads(() => sequencer.heads());
   w.keepingUp(() => {
     const waitedMs = Math.round(sequencer.waitingMs());

@@ -39,6 +39,8 @@ export class StreamKeeper {
     private readonly feed: IntentFeed,
     private readonly fills: StreamFills,
     private readonly logger: Logger,
+    /** The same JetStream API with a short timeout, for looking at the worlds' consumers. */
+    private readonly probe: JetStreamManager = jsm,
   ) {}
 
   /**
@@ -74,38 +76,51 @@ export class StreamKeeper {
   }
 
   private async keep(): Promise<void> {
-    await this.keepEvents();
-    if (!(await streamCreated(this.jsm, this.t.intentsStream))) {
-      await ensureIntentsStream(this.jsm, this.t);
-      this.logger.warn({ stream: this.t.intentsStream }, 'INTENTS stream was missing; made again');
+    // The worlds' consumers are looked at whatever the streams' checks do: a stream check timing
+    // out while JetStream elects must not keep a world's lost consumer from being made again.
+    const consumers = this.keepConsumers();
+    try {
+      await this.keepEvents();
+      if (!(await streamCreated(this.jsm, this.t.intentsStream))) {
+        await ensureIntentsStream(this.jsm, this.t);
+        this.logger.warn({ stream: this.t.intentsStream }, 'INTENTS stream was missing; made again');
+      }
+    } finally {
+      await consumers;
     }
-    let heal = false;
+  }
+
+  /** Each world's intents consumer, looked at in parallel with a short timeout; those gone, stalled or not answering are made again. */
+  private async keepConsumers(): Promise<void> {
     const worlds = this.feed.worlds();
     for (const w of this.stalls.keys()) if (!worlds.includes(w)) this.stalls.delete(w);
-    for (const w of worlds) {
-      const consumer = this.t.sequencerConsumerOf(w);
-      const stall = this.stalls.get(w) ?? this.stalls.set(w, new StallWatch()).get(w)!;
-      let info: Awaited<ReturnType<typeof consumerInfo>>;
-      try {
-        info = await consumerInfo(this.jsm, this.t.intentsStream, consumer);
-        this.unanswered.delete(w);
-      } catch (err) {
-        // A one-copy consumer whose node is gone does not answer at all: after a few looks it is
-        // made again elsewhere (the work queue delivers again whatever was not acked).
-        const n = (this.unanswered.get(w) ?? 0) + 1;
-        this.unanswered.set(w, n);
-        if (n < UNANSWERED_LOOKS) continue;
-        this.logger.warn({ consumer, looks: n, err: (err as Error).message }, 'intents consumer does not answer; making it again');
-        this.unanswered.delete(w);
-        info = undefined;
-      }
-      if (info && !stall.observe(info)) continue;
-      if (info) this.logger.warn({ consumer, waiting: info.num_pending }, 'intents consumer delivers nothing though intents wait; making it again');
-      await this.jsm.consumers.delete(this.t.intentsStream, consumer).catch(() => undefined);
-      stall.forget();
-      heal = true;
+    const remade = await Promise.all(worlds.map((w) => this.keepConsumer(w)));
+    if (remade.some(Boolean)) await this.feed.heal();
+  }
+
+  /** True when the world's consumer was found gone (or deleted here) and must be made again. */
+  private async keepConsumer(w: string): Promise<boolean> {
+    const consumer = this.t.sequencerConsumerOf(w);
+    const stall = this.stalls.get(w) ?? this.stalls.set(w, new StallWatch()).get(w)!;
+    let info: Awaited<ReturnType<typeof consumerInfo>>;
+    try {
+      info = await consumerInfo(this.probe, this.t.intentsStream, consumer);
+      this.unanswered.delete(w);
+    } catch (err) {
+      // A one-copy consumer whose node is gone does not answer at all: after a few looks it is
+      // made again elsewhere (the work queue delivers again whatever was not acked).
+      const n = (this.unanswered.get(w) ?? 0) + 1;
+      this.unanswered.set(w, n);
+      if (n < UNANSWERED_LOOKS) return false;
+      this.logger.warn({ consumer, looks: n, err: (err as Error).message }, 'intents consumer does not answer; making it again');
+      this.unanswered.delete(w);
+      info = undefined;
     }
-    if (heal) await this.feed.heal();
+    if (info && !stall.observe(info)) return false;
+    if (info) this.logger.warn({ consumer, waiting: info.num_pending }, 'intents consumer delivers nothing though intents wait; making it again');
+    await this.jsm.consumers.delete(this.t.intentsStream, consumer).catch(() => undefined);
+    stall.forget();
+    return true;
   }
 
   private async keepEvents(): Promise<void> {
