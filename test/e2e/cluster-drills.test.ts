@@ -246,7 +246,9 @@ describe('cluster drills', () => {
       await eventually(
         'play to go on with a NATS node down (every player has a move applied)',
         () => everyonePlaysAfter(players, killedAt + 500),
-        40_000,
+        // Generous: on two busy cores the cluster's JetStream took 13-34 s to answer consumer
+        // changes again after losing a node (docs/reliability.md); the figure is reported below.
+        90_000,
         () => idle(killedAt + 500),
       );
       const playingAgainS = (Date.now() - killedAt) / 1000;
