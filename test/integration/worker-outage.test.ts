@@ -178,7 +178,12 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
       expect(count(late.output, 'postgres unreachable')).toBe(1);
       down.restore();
       // Back, it joins the role: a member beside the running one.
-      await eventually('the late sequencer ready', async () => (await late.readiness())?.status === 'ready', 30_000, () => late.readiness());
+      await eventually(
+        'the late sequencer ready',
+        async () => (await late.readiness())?.status === 'ready',
+        30_000,
+        () => late.readiness(),
+      );
       const stoppedAt = Date.now();
       await late.stop();
       expect(Date.now() - stoppedAt).toBeLessThan(3000);
@@ -239,7 +244,12 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
       const before = await probe.move(probe.freeDirection());
       expect(before.status).toBe('applied');
       await holder.kill();
-      await eventually(`the other ${role} to take the probe's world`, async () => probe.worldId in (await survivor.worlds()), 30_000, () => survivor.worlds());
+      await eventually(
+        `the other ${role} to take the probe's world`,
+        async () => probe.worldId in (await survivor.worlds()),
+        30_000,
+        () => survivor.worlds(),
+      );
       system.apps[role] = survivor;
       const next = await probe.move(probe.freeDirection());
       expect(next).toMatchObject({ status: 'applied', seq: before.seq! + 1 });

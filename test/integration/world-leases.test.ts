@@ -113,7 +113,12 @@ describe('world leases', () => {
     const m = new WorldLeases(table, 'solo', ['w0', 'w1'], owner, logger, { ttlMs: 1000, renewMs: 100, discover: async () => ['w1', 'from_the_log'] });
     try {
       m.start();
-      await eventually('all three worlds held', () => m.heldWorlds().size === 3, 10_000, () => [...m.heldWorlds().keys()]);
+      await eventually(
+        'all three worlds held',
+        () => m.heldWorlds().size === 3,
+        10_000,
+        () => [...m.heldWorlds().keys()],
+      );
       expect(gained.sort()).toEqual(['from_the_log', 'w0', 'w1']);
     } finally {
       await m.stop();

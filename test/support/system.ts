@@ -269,7 +269,12 @@ export class TestSystem {
  * share the ten worlds (each world held by one, both holding some). `holder` is the one holding
  * `worldId`, `other` the one that does not.
  */
-export async function secondMember(system: TestSystem, role: 'sequencer' | 'projector', worldId = 'lobby', env: NodeJS.ProcessEnv = system.apps[role].env): Promise<{ holder: AppProcess; other: AppProcess; added: AppProcess }> {
+export async function secondMember(
+  system: TestSystem,
+  role: 'sequencer' | 'projector',
+  worldId = 'lobby',
+  env: NodeJS.ProcessEnv = system.apps[role].env,
+): Promise<{ holder: AppProcess; other: AppProcess; added: AppProcess }> {
   const added = new AppProcess(role, env);
   await added.start();
   const first = system.apps[role];
