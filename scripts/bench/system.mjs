@@ -94,10 +94,10 @@ export async function startSystem(ctx, { maxSessions = 20_000 } = {}) {
   return system;
 }
 
-/** Starts (or starts again) one app; answers ms from spawn to its ready line. */
-export async function startApp(ctx, system, name) {
+/** Starts (or starts again) one app; answers ms from spawn to its ready line. `nodeArgs`: e.g. --inspect. */
+export async function startApp(ctx, system, name, nodeArgs = []) {
   let readyAt = null;
-  const child = spawnChild(ctx, name, process.execPath, [path.join(ROOT, 'apps', name, 'dist', 'main.js')], {
+  const child = spawnChild(ctx, name, process.execPath, [...nodeArgs, path.join(ROOT, 'apps', name, 'dist', 'main.js')], {
     env: system.env,
     cwd: ROOT,
     onLine: (line, t) => {
