@@ -13,6 +13,14 @@ import { connectInspector, heapSnapshot, inspectorUrl, memoryAfterGc } from './i
 import { ROOT, rssBytes, startApp, stopApp } from './system.mjs';
 
 const SETTLE_MS = 3_000;
+/**
+ * Setting the sessions up is what takes the time: each join is written to everyone already in its
+ * world (about N²/18 frame writes for N sessions over nine worlds, at up to 10,000 per world per
+ * second), and on a shared 2-core machine that starved the setup to 5–9 sessions per second. The
+ * fan-out's own throttle, lowered for this job, merges the joins into fewer frames; an idle
+ * session holds nothing for its deltas, so the memory read does not depend on it.
+ */
+const IDLE_GATEWAY_ENV = { FANOUT_MAX_SENDS_PER_S: '1000' };
 
 /** KiB per session; null when a figure is missing. */
 export function kibPerSession(rssZero, rssN, n) {
@@ -35,7 +43,7 @@ export async function runIdle(ctx, { system, plan }) {
   const { sessions, worlds } = plan.idle;
   await stopApp(system, 'gateway');
   const extra = process.env.BENCH_IDLE_NODE_ARGS?.split(' ').filter(Boolean) ?? []; // e.g. --cpu-prof
-  await startApp(ctx, system, 'gateway', ['--inspect=127.0.0.1:0', ...extra]);
+  await startApp(ctx, system, 'gateway', ['--inspect=127.0.0.1:0', ...extra], IDLE_GATEWAY_ENV);
   await sleep(ctx, SETTLE_MS);
   const gateway = system.apps.gateway;
   const url = inspectorUrl(gateway.lines);
@@ -48,7 +56,7 @@ export async function runIdle(ctx, { system, plan }) {
     const onLine = (line) => /^\[\s*[\d.]+s\]/.test(line) && ctx.log(`  idle ${line}`);
     const holder = spawnChild(ctx, 'idle clients', process.execPath, args, { cwd: ROOT, onLine });
     try {
-      const line = await waitForLine(ctx, holder, /^idle ready /, 120_000 + sessions * 100, 'idle clients');
+      const line = await waitForLine(ctx, holder, /^idle ready /, 120_000 + sessions * 250, 'idle clients');
       const up = JSON.parse(line.slice('idle ready '.length));
       ctx.log(`idle: ${up.live} up in ${up.seconds?.toFixed(0)} s (${(up.live / up.seconds).toFixed(1)}/s); setup p50 ms ${JSON.stringify(up.setupP50Ms)}`);
       await sleep(ctx, SETTLE_MS);

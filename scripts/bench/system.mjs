@@ -46,6 +46,8 @@ export function systemEnv({ id, databaseUrl, port, maxSessions, natsUrl, redisUr
     RESUME_WINDOW_MS: '1000',
     METRICS_PORT: '0',
     METRICS_HOST: '127.0.0.1',
+    // glibc's allocator knobs, when the operator sets them for a run (to compare RSS with and without).
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_'))),
   };
 }
 
@@ -94,11 +96,11 @@ export async function startSystem(ctx, { maxSessions = 20_000 } = {}) {
   return system;
 }
 
-/** Starts (or starts again) one app; answers ms from spawn to its ready line. `nodeArgs`: e.g. --inspect. */
-export async function startApp(ctx, system, name, nodeArgs = []) {
+/** Starts (or starts again) one app; answers ms from spawn to its ready line. `nodeArgs`: e.g. --inspect; `env`: settings of this start only. */
+export async function startApp(ctx, system, name, nodeArgs = [], env = {}) {
   let readyAt = null;
   const child = spawnChild(ctx, name, process.execPath, [...nodeArgs, path.join(ROOT, 'apps', name, 'dist', 'main.js')], {
-    env: system.env,
+    env: { ...system.env, ...env },
     cwd: ROOT,
     onLine: (line, t) => {
       if (readyAt === null && READY[name].test(line)) readyAt = t;

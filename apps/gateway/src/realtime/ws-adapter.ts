@@ -34,6 +34,9 @@ export class GatewayWsAdapter extends WsAdapter {
     if (handlers.length > 0) super.bindMessageHandlers(client, handlers, transform);
   }
 
+  /** Nest's hook for handleDisconnect, which the gateway does not have: no listener kept per socket for it. */
+  override bindClientDisconnect(): void {}
+
   override bindErrorHandler(server: Server): Server {
     server.on('connection', (ws: WebSocket) => ws.on('error', (err: Error & { code?: string }) => this.faults.note(err.code ?? 'WS_ERROR', err.message)));
     server.on('error', (err: Error) => this.log.error({ err: err.message }, 'WebSocket server error'));
