@@ -29,6 +29,7 @@ async function main() {
   process.on('SIGINT', onSignal);
 
   run.placer = createPlacer(opts);
+  const t0 = performance.now();
   const stopClockwork = startClockwork(run, console.log); // the harness's progress line while setting up
   try {
     await runSetup(run);
@@ -37,7 +38,10 @@ async function main() {
     await run.placer?.close();
   }
   const reasons = run.setup.failuresByReason;
-  console.log(`idle ready ${JSON.stringify({ live: run.setup.live, failed: run.setup.failed, failures: reasons })}`);
+  const p50 = (h) => Math.round(h.percentile(50));
+  const setupMs = Object.fromEntries(Object.entries(run.setup.latency).map(([k, h]) => [k, p50(h)]));
+  const up = { live: run.setup.live, failed: run.setup.failed, failures: reasons, setupP50Ms: setupMs, seconds: (performance.now() - t0) / 1000 };
+  console.log(`idle ready ${JSON.stringify(up)}`);
   const pinger = setInterval(() => {
     const ping = JSON.stringify({ type: 'ping', ts: Date.now() });
     for (const s of run.sessions) if (s.live && !s.closed) s.ws.send(ping);

@@ -21,7 +21,8 @@ jobs (--only takes a comma-separated list of these; default: all)
   spread2000    2,000 sessions × 1/s over 10 worlds, one gateway/sequencer/projector
   saturation    offered load stepped 1k, 2k, 4k, 6k, 8k, 10k intents/s (1,000 players over 10
                 worlds): acked intents/s, ack and delta p99 per step
-  idle          gateway RSS with N idle sessions (default 10,000) minus RSS with 0, per session
+  idle          gateway memory with N idle sessions (default 10,000) minus with 0, per session,
+                after a full GC: RSS, and the JS heap (through the inspector)
   coldstart     sequencer and projector: spawn to ready, with the log the runs above left
 
 options

@@ -50,6 +50,8 @@ export function systemEnv({ id, databaseUrl, port, maxSessions, natsUrl, redisUr
     // so one command measures it on (default) and off (AOI_RADIUS=0).
     ...(process.env.AOI_RADIUS !== undefined ? { AOI_RADIUS: process.env.AOI_RADIUS } : {}),
     ...(process.env.AOI_MARGIN !== undefined ? { AOI_MARGIN: process.env.AOI_MARGIN } : {}),
+    // glibc's allocator knobs, when the operator sets them for a run (to compare RSS with and without).
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_'))),
   };
 }
 
@@ -98,13 +100,13 @@ export async function startSystem(ctx, { maxSessions = 20_000 } = {}) {
   return system;
 }
 
-/** Starts (or starts again) one app; answers ms from spawn to its ready line. */
-export async function startApp(ctx, system, name) {
+/** Starts (or starts again) one app; answers ms from spawn to its ready line. `nodeArgs`: e.g. --inspect; `env`: settings of this start only. */
+export async function startApp(ctx, system, name, nodeArgs = [], env = {}) {
   let readyAt = null;
   // BENCH_CPU_PROF_DIR: the sequencer writes a V8 CPU profile there when it stops (docs/performance.md).
   const prof = name === 'sequencer' && process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
-  const child = spawnChild(ctx, name, process.execPath, [...prof, path.join(ROOT, 'apps', name, 'dist', 'main.js')], {
-    env: system.env,
+  const child = spawnChild(ctx, name, process.execPath, [...prof, ...nodeArgs, path.join(ROOT, 'apps', name, 'dist', 'main.js')], {
+    env: { ...system.env, ...env },
     cwd: ROOT,
     onLine: (line, t) => {
       if (readyAt === null && READY[name].test(line)) readyAt = t;

@@ -52,7 +52,11 @@ export function tableRows(results) {
     rows.push([`saturation, offered ${fmtCount(s.offeredPerSec)}/s: acked, ack p99`, cell, '', '', '≥ 10,000 acked/s']);
   }
   const idle = results.idle;
-  if (idle && !idle.error) rows.push([`idle: KiB per session (${fmtCount(idle.sessions.live)} sessions)`, fmt(idle.kibPerSession), '', '', '≤ 16 KiB']);
+  if (idle && !idle.error) {
+    const n = fmtCount(idle.sessions.live);
+    rows.push([`idle: RSS KiB per session after GC (${n} sessions)`, fmt(idle.kibPerSession), '', '', '≤ 16 KiB']);
+    if (idle.heapKibPerSession !== undefined) rows.push([`idle: JS heap KiB per session after GC (${n})`, fmt(idle.heapKibPerSession), '', '', '']);
+  }
   const cold = results.coldstart;
   if (cold && !cold.error) {
     const log = `log ${fmtCount(cold.logEvents)} events`;

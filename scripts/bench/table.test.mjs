@@ -50,7 +50,7 @@ test('saturation steps, idle and cold start rows; a failed step says so', () => 
   const rows = tableRows(results).map((r) => `${r[0]} = ${r[1]}`);
   assert.ok(rows.includes('saturation, offered 1,000/s: acked, ack p99 = 998/s, p99 12.0 ms'));
   assert.ok(rows.some((r) => r.startsWith('saturation, offered 2,000/s') && r.includes('failed')));
-  assert.ok(rows.includes('idle: KiB per session (10,000 sessions) = 12.3'));
+  assert.ok(rows.includes('idle: RSS KiB per session after GC (10,000 sessions) = 12.3'));
   assert.ok(rows.includes('cold start, sequencer (ms; log 12,345 events) = 900'));
 });
 

@@ -13,7 +13,7 @@ const ROOT = join(__dirname, '..', '..');
 interface BenchDoc {
   results: {
     tilemud500: { sessions: { live: number }; acksPerSec: number; ackMs: { p50: unknown; p99: unknown }; deltaMs: { p50: unknown; p99: unknown } };
-    idle: { sessions: { live: number }; kibPerSession: unknown };
+    idle: { sessions: { live: number }; kibPerSession: unknown; heapKibPerSession: unknown };
   };
   cleanupProblems: unknown[];
 }
@@ -44,7 +44,8 @@ describe('bench smoke (npm run bench -- --quick)', () => {
     expect({ exitCode, stderr: exitCode === 0 ? '' : stderr.slice(-3000) }).toEqual({ exitCode: 0, stderr: '' });
     expect(stdout).toMatch(/\| figure +\| TileMUD +\| Colyseus +\| ratio T\/C/);
     expect(stdout).toMatch(/\| 4 × 1\/s, one world: ack p99 \(ms\) +\| [\d.,]+ /);
-    expect(stdout).toMatch(/\| idle: KiB per session \(6 sessions\) +\| -?[\d.,]+ /);
+    expect(stdout).toMatch(/\| idle: RSS KiB per session after GC \(6 sessions\) +\| -?[\d.,]+ /);
+    expect(stdout).toMatch(/\| idle: JS heap KiB per session after GC \(6\) +\| -?[\d.,]+ /);
   });
 
   it('writes the JSON with numbers, and the SVG chart', () => {
@@ -58,6 +59,7 @@ describe('bench smoke (npm run bench -- --quick)', () => {
     for (const v of [t.ackMs.p50, t.ackMs.p99, t.deltaMs.p50, t.deltaMs.p99]) expect(typeof v).toBe('number');
     expect(doc.results.idle.sessions.live).toBe(6);
     expect(typeof doc.results.idle.kibPerSession).toBe('number');
+    expect(typeof doc.results.idle.heapKibPerSession).toBe('number'); // read through the inspector, after a GC
     expect(doc.cleanupProblems).toEqual([]);
     expect(readFileSync(join(out, json.replace(/\.json$/, '.svg')), 'utf8')).toMatch(/^<svg [^>]*>[\s\S]*<polyline|<circle/);
   });

@@ -18,7 +18,7 @@ function rules(env: Record<string, string> = {}) {
     shed: (code, reason) => ended.push([reason, code]),
     terminate: (reason, code) => ended.push([reason, code]),
   });
-  return { r, ended };
+  return { r, ended, ws };
 }
 
 describe('session rules', () => {
@@ -74,5 +74,21 @@ describe('session rules', () => {
     jest.advanceTimersByTime(300);
     expect(ended).toEqual([['idle_timeout', 4408]]);
     r.stop();
+  });
+
+  it('pings every HEARTBEAT_INTERVAL_MS and cuts a peer that sent no pong since the last ping', () => {
+    jest.useFakeTimers();
+    const { r, ws } = rules({ HEARTBEAT_INTERVAL_MS: '1600' });
+    r.start();
+    jest.advanceTimersByTime(1600);
+    expect([ws.ping.mock.calls.length, ws.terminate.mock.calls.length]).toEqual([1, 0]);
+    r.pong();
+    jest.advanceTimersByTime(1600);
+    expect([ws.ping.mock.calls.length, ws.terminate.mock.calls.length]).toEqual([2, 0]);
+    jest.advanceTimersByTime(1600); // no pong to the second ping
+    expect([ws.ping.mock.calls.length, ws.terminate.mock.calls.length]).toEqual([2, 1]);
+    r.stop();
+    jest.advanceTimersByTime(5000);
+    expect(ws.ping).toHaveBeenCalledTimes(2);
   });
 });

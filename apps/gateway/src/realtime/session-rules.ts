@@ -1,6 +1,7 @@
 import { CloseCode, ErrorBody, ErrorCode, HELLO_TIMEOUT_MS, makeError, RateLimit } from '@tilemud/contracts';
 import type { GatewayConfig } from '../config';
 import type { RateLimiter } from '../limits/rate-limiter.service';
+import { Beat, HeartbeatWheel, heartbeatWheel } from './heartbeat-wheel';
 import type { SessionSocket } from './session-socket';
 
 export type LimitedIntent = 'chat' | 'move' | 'action';
@@ -27,12 +28,11 @@ function describe(kind: Limited, l: RateLimit): string {
  * through Redis), the count of invalid or refused frames that closes it with 4429, the idle
  * timeout (4408) and the WebSocket ping that finds dead peers.
  */
-export class SessionRules {
+export class SessionRules implements Beat {
   private readonly strikes: number[] = [];
   private lastIntentAt = Date.now();
   private helloTimer: NodeJS.Timeout | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
-  private heartbeat: NodeJS.Timeout | null = null;
   private alive = true;
 
   constructor(
@@ -40,6 +40,7 @@ export class SessionRules {
     private readonly config: GatewayConfig,
     private readonly limiter: Pick<RateLimiter, 'take'>,
     private readonly session: RuleEnforcer,
+    private readonly heartbeat: Pick<HeartbeatWheel, 'add' | 'delete'> = heartbeatWheel(config.HEARTBEAT_INTERVAL_MS),
   ) {}
 
   /** The first message must be a hello within HELLO_TIMEOUT_MS. */
@@ -49,6 +50,7 @@ export class SessionRules {
 
   helloReceived(): void {
     if (this.helloTimer) clearTimeout(this.helloTimer);
+    this.helloTimer = null; // not kept for the session's life
   }
 
   /** Counts one invalid or refused frame; closes the socket (true) once there are too many. */
@@ -81,18 +83,21 @@ export class SessionRules {
     return makeError(ErrorCode.RATE_LIMITED, describe(kind, limit), { retryAfterMs: d.retryAfterMs, details: { limit: kind } });
   }
 
-  /** Starts the idle clock and the ping; called once the session is live. */
+  /** Starts the idle clock and the ping (on the gateway's one heartbeat wheel); called once the session is live. */
   start(): void {
     this.lastIntentAt = Date.now();
     this.scheduleIdle();
-    this.heartbeat = setInterval(() => {
-      if (!this.alive) {
-        this.socket.terminate();
-        return;
-      }
-      this.alive = false;
-      this.socket.ping();
-    }, this.config.HEARTBEAT_INTERVAL_MS);
+    this.heartbeat.add(this);
+  }
+
+  /** One heartbeat: no pong since the last ping means a dead peer (cut), else ping again. */
+  beat(): void {
+    if (!this.alive) {
+      this.socket.terminate();
+      return;
+    }
+    this.alive = false;
+    this.socket.ping();
   }
 
   pong(): void {
@@ -113,6 +118,7 @@ export class SessionRules {
   stop(): void {
     this.helloReceived();
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.idleTimer = null;
+    this.heartbeat.delete(this);
   }
 }

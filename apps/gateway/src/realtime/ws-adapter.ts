@@ -1,5 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
+import type { MessageMappingProperties } from '@nestjs/websockets';
+import type { Observable } from 'rxjs';
 import type { Server } from 'ws';
 import type WebSocket from 'ws';
 import type { Logger } from '@tilemud/runtime';
@@ -22,6 +24,18 @@ export class GatewayWsAdapter extends WsAdapter {
     super(app, { messageParser: () => undefined });
     this.faults = new ClientFaultLog(log);
   }
+
+  /**
+   * Nest binds every socket's frames to the @SubscribeMessage handlers through rxjs pipes (a
+   * handful of subscriptions and closures per socket, kept for its whole life). The gateway has
+   * no such handler (the session reads its socket itself, ws-socket.ts), so nothing is bound.
+   */
+  override bindMessageHandlers(client: WebSocket, handlers: MessageMappingProperties[], transform: (data: unknown) => Observable<unknown>): void {
+    if (handlers.length > 0) super.bindMessageHandlers(client, handlers, transform);
+  }
+
+  /** Nest's hook for handleDisconnect, which the gateway does not have: no listener kept per socket for it. */
+  override bindClientDisconnect(): void {}
 
   override bindErrorHandler(server: Server): Server {
     server.on('connection', (ws: WebSocket) => ws.on('error', (err: Error & { code?: string }) => this.faults.note(err.code ?? 'WS_ERROR', err.message)));

@@ -39,6 +39,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   private healthyTicks = 0;
   private ticking = false;
   private tickAgain = false;
+  private readonly due = new Set<PresenceSession>(); // what the next beat lists (their tokens and claims refreshed)
   private reaping = false;
 
   constructor(
@@ -57,7 +58,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.tick(), this.config.PRESENCE_INTERVAL_MS);
+    this.timer = setInterval(() => this.beatNow(this.tracked.keys()), this.config.PRESENCE_INTERVAL_MS);
     this.timer.unref();
     void this.tick(); // a gateway started after a crash reaps its predecessor's entries an interval sooner
   }
@@ -75,7 +76,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   /** The character entered (or changed) its world: list it now rather than at the next beat. */
   entered(s: PresenceSession): void {
     this.track(s);
-    this.beatNow();
+    this.beatNow([s]);
   }
 
   /**
@@ -92,7 +93,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
         await sendAway(this.bus, { ...who, worldId: s.worldId ?? who.worldId }, COMMAND_TIMEOUT_MS);
       })().catch((err) => this.logger.warn({ err: (err as Error).message, sessionId: s.id }, 'away not confirmed'));
     }
-    this.beatNow();
+    this.beatNow([s]);
   }
 
   /** A session that ended before its character was ever listed (a lingering one is listed at the next beat). */
@@ -115,17 +116,21 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     return this.prefix + worldId;
   }
 
-  private beatNow(): void {
+  /** Beats for these sessions now: a join or a linger only its own (not everyone's: N joins cost N² commands), the interval all. */
+  private beatNow(sessions: Iterable<PresenceSession>): void {
+    for (const s of sessions) this.due.add(s);
     if (this.ticking)
-      this.tickAgain = true; // the beat under way may have missed it
+      this.tickAgain = true; // the beat under way may have missed them
     else void this.tick();
   }
 
   private async tick(): Promise<void> {
     if (this.ticking) return;
     this.ticking = true;
+    const due = [...this.due].filter((s) => this.tracked.has(s));
+    this.due.clear();
     try {
-      await this.heartbeat();
+      await this.heartbeat(due);
       this.healthyTicks++;
     } catch (err) {
       if (this.healthyTicks > 0) this.logger.warn({ err: (err as Error).message }, 'presence: Redis unreachable');
@@ -140,9 +145,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     await this.reap();
   }
 
-  private async heartbeat(): Promise<void> {
+  private async heartbeat(sessions: PresenceSession[]): Promise<void> {
     const now = Date.now();
-    const sessions = [...this.tracked.keys()];
     const multi = this.redis.multi();
     let queued = 0;
     /** Live sessions already listed as they are, and the index of their ZADD: 1 (added, not updated)
