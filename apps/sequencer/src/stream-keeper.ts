@@ -23,8 +23,6 @@ export class StreamKeeper {
   private readonly filled = new Map<string, string | undefined>();
   /** Looks in a row at which a world's consumer did not answer. */
   private readonly unanswered = new Map<string, number>();
-  /** Set when the EVENTS stream was found missing: made again only if the next look finds it missing too. */
-  private eventsMissing = false;
   /** The highest sequence seen in the EVENTS stream: one lower means the stream was made again. */
   private lastSeqSeen = 0;
   private running?: Promise<void>;
@@ -49,7 +47,9 @@ export class StreamKeeper {
    * is not the one its log was last published into, and records the stream as holding its log.
    */
   async takeOver(worldId: string): Promise<number> {
-    const created = await streamCreated(this.jsm, this.t.eventsStream);
+    const state = await streamState(this.jsm, this.t.eventsStream);
+    const created = state?.created;
+    if (state) this.lastSeqSeen = Math.max(this.lastSeqSeen, state.lastSeq);
     const recorded = (await this.fills.recorded(this.fillKey(worldId))) ?? (await this.fills.recorded(this.t.eventsStream));
     const isNew = recorded !== undefined && recorded !== created;
     const started = Date.now();
@@ -130,41 +130,39 @@ export class StreamKeeper {
       await this.jsm.streams.delete(this.t.eventsStream).catch(() => undefined);
     }
     let state = await streamState(this.jsm, this.t.eventsStream);
-    // JetStream may answer "not found" for a moment while it elects (a node lost): a stream is
-    // made again only when two looks a check apart both miss it.
-    if (!state && !this.eventsMissing) {
-      this.eventsMissing = true;
-      this.logger.warn({ stream: this.t.eventsStream }, 'EVENTS stream not found; looking again before making it');
-      return;
-    }
-    this.eventsMissing = false;
     if (!state) {
-      // Made again at once, it would lose its files to the server's removal of the old one.
+      // JetStream may answer "not found" for a moment while it elects (a node lost): the stream is
+      // made again only when a second look a moment later misses it too (and, made again at once,
+      // it would lose its files to the server's removal of the old one).
       await new Promise((r) => setTimeout(r, RECREATE_SETTLE_MS));
-      await ensureEventsStream(this.jsm, this.t);
       state = await streamState(this.jsm, this.t.eventsStream);
-      this.logger.warn({ stream: this.t.eventsStream }, 'EVENTS stream was missing; made again');
+      if (!state) {
+        await ensureEventsStream(this.jsm, this.t);
+        state = await streamState(this.jsm, this.t.eventsStream);
+        this.logger.warn({ stream: this.t.eventsStream }, 'EVENTS stream was missing; made again');
+      }
     }
     if (!state) return;
     const { created, lastSeq } = state;
     // Each member refills the worlds it holds (the others refill theirs when they see the new stream).
     const differ = this.feed.worlds().filter((w) => this.filled.get(w) !== created);
-    const sameStream = lastSeq >= this.lastSeqSeen; // a stream made again starts its sequence over
-    this.lastSeqSeen = Math.max(this.lastSeqSeen, lastSeq);
-    if (!differ.length) return;
-    if (sameStream) {
-      // Another replica's creation time for the same stream (its sequence carried on): nothing to refill.
+    if (!differ.length || lastSeq >= this.lastSeqSeen) {
+      // Nothing new, or another replica's creation time for the same stream (its sequence carried
+      // on, where a stream made again starts over): nothing to refill.
       for (const w of differ) this.filled.set(w, created);
+      this.lastSeqSeen = Math.max(this.lastSeqSeen, lastSeq);
       return;
     }
-    this.lastSeqSeen = lastSeq;
     this.publisher.retryNow();
     const started = Date.now();
+    // A refill cut short throws before anything is marked filled: the next check refills again
+    // (the stream's sequence is still below the highest seen; repeats are dropped by their msgID).
     const republished = await this.publisher.republishMissing(differ, true);
     this.logger.warn({ stream: this.t.eventsStream, worlds: differ, republished, ms: Date.now() - started }, 'EVENTS stream is new: refilled from the log');
     for (const w of differ) {
       await this.fills.record(this.fillKey(w), created);
       this.filled.set(w, created);
     }
+    this.lastSeqSeen = 0; // the new stream's sequence is followed from here
   }
 }
