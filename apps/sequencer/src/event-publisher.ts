@@ -108,8 +108,12 @@ export class EventPublisher {
     // Read back from the log, an event has its trace id but no span id: named, never made into a parent.
     if (e.traceparent) h.set('traceparent', e.traceparent);
     else if (e.traceId) h.set(HEADER_TRACE_ID, e.traceId);
-    await this.js.publish(this.t.eventSubject(e.worldId), JSON.stringify(toEnvelope(e)), { msgID: `${e.worldId}:${e.seq}`, headers: h });
+    const ack = await this.js.publish(this.t.eventSubject(e.worldId), JSON.stringify(toEnvelope(e)), { msgID: `${e.worldId}:${e.seq}`, headers: h });
+    this.highestStreamSeq = Math.max(this.highestStreamSeq, ack.seq);
   }
+
+  /** The highest EVENTS stream sequence a publish of this process was acked at (a stream made again starts over below it). */
+  highestStreamSeq = 0;
 
   /** Publishes what is waiting now rather than after the pause between retries. */
   retryNow(): void {

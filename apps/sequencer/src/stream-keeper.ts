@@ -130,6 +130,8 @@ export class StreamKeeper {
       await this.jsm.streams.delete(this.t.eventsStream).catch(() => undefined);
     }
     let state = await streamState(this.jsm, this.t.eventsStream);
+    /** Missing on two looks here: whatever is there now is a new stream. */
+    let remade = false;
     if (!state) {
       // JetStream may answer "not found" for a moment while it elects (a node lost): the stream is
       // made again only when a second look a moment later misses it too (and, made again at once,
@@ -137,6 +139,7 @@ export class StreamKeeper {
       await new Promise((r) => setTimeout(r, RECREATE_SETTLE_MS));
       state = await streamState(this.jsm, this.t.eventsStream);
       if (!state) {
+        remade = true;
         await ensureEventsStream(this.jsm, this.t);
         state = await streamState(this.jsm, this.t.eventsStream);
         this.logger.warn({ stream: this.t.eventsStream }, 'EVENTS stream was missing; made again');
@@ -146,7 +149,9 @@ export class StreamKeeper {
     const { created, lastSeq } = state;
     // Each member refills the worlds it holds (the others refill theirs when they see the new stream).
     const differ = this.feed.worlds().filter((w) => this.filled.get(w) !== created);
-    if (!differ.length || lastSeq >= this.lastSeqSeen) {
+    // What this process's own publishes were acked at keeps the highest sequence current between checks.
+    this.lastSeqSeen = Math.max(this.lastSeqSeen, remade ? 0 : this.publisher.highestStreamSeq);
+    if (!differ.length || (!remade && lastSeq >= this.lastSeqSeen)) {
       // Nothing new, or another replica's creation time for the same stream (its sequence carried
       // on, where a stream made again starts over): nothing to refill.
       for (const w of differ) this.filled.set(w, created);
@@ -164,5 +169,6 @@ export class StreamKeeper {
       this.filled.set(w, created);
     }
     this.lastSeqSeen = 0; // the new stream's sequence is followed from here
+    this.publisher.highestStreamSeq = 0;
   }
 }
