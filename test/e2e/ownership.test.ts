@@ -2,7 +2,7 @@ import type { Client } from 'pg';
 import { TestClient, joinPlayer } from '../support/client';
 import { db } from '../support/db';
 import { eventually } from '../support/eventually';
-import { AppProcess, secondMember, TestSystem } from '../support/system';
+import { AppProcess, holdsEveryMap, secondMember, TestSystem } from '../support/system';
 
 /**
  * World leases: a second sequencer or projector shares the worlds with the first (each world held
@@ -51,7 +51,7 @@ describe('world ownership: members share the worlds, and a killed member’s wor
       const gaps = await pg.query<{ n: number; max: number }>("SELECT count(*)::int AS n, max(seq)::int AS max FROM action_events WHERE world_id = 'lobby'");
       expect(gaps.rows[0]?.n).toBe(gaps.rows[0]?.max);
       // And the survivor holds every world now.
-      await eventually('the survivor to hold all ten worlds', async () => Object.keys(await survivor.worlds()).length === 10, 20_000);
+      await eventually('the survivor to hold all ten worlds', async () => holdsEveryMap(await survivor.worlds()), 20_000);
     },
     90_000,
   );

@@ -3,7 +3,7 @@ import { joinPlayer, TestClient } from '../support/client';
 import { db } from '../support/db';
 import { expectProjectionsEqualRebuild } from '../support/drill';
 import { eventually } from '../support/eventually';
-import { AppProcess, TestSystem } from '../support/system';
+import { AppProcess, MAP_WORLDS, TestSystem } from '../support/system';
 
 /**
  * Projectors per world (world leases): a second projector takes its share of the worlds; the
@@ -22,7 +22,11 @@ describe('projectors per world', () => {
 
   /** The live lease of each world: its holder's pid (members are `host:pid:tag`). */
   const holders = async () => {
-    const { rows } = await pg.query<{ world_id: string; holder: string }>('SELECT world_id, holder FROM world_leases WHERE role = $1 AND expires_at > clock_timestamp()', [role]);
+    // The map worlds only: a full run's log also holds other suites' worlds, which are leased too.
+    const { rows } = await pg.query<{ world_id: string; holder: string }>('SELECT world_id, holder FROM world_leases WHERE role = $1 AND expires_at > clock_timestamp() AND world_id = ANY($2)', [
+      role,
+      MAP_WORLDS,
+    ]);
     return new Map(rows.map((r) => [r.world_id, Number(r.holder.split(':')[1])]));
   };
   const pidsHolding = async () => new Set((await holders()).values());
