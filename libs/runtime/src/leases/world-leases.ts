@@ -87,12 +87,16 @@ export class WorldLeases {
   /** Graceful stop: every world drained and released at once, and the membership left, so the others take over at their next beat. */
   async stop(): Promise<void> {
     this.halt();
+    await this.beating; // its heartbeat would write the membership back
+    // Leaving first: the others count this member out at their next beat and take each world as
+    // soon as it is released below, and a stop cut short by its deadline leaves no member behind
+    // that they would keep hashing worlds to for a time to live.
+    await this.table.leave(this.member).catch(() => undefined);
     await this.settle();
     for (const [w, h] of [...this.held]) {
       await this.drop(w, 'stopping');
       await this.table.release(w, this.member, h.epoch).catch((err: Error) => this.logger.warn({ worldId: w, err: err.message }, 'lease not released; it expires'));
     }
-    await this.table.leave(this.member).catch(() => undefined);
   }
 
   /** Whether this process holds the world now (and the lease has not run out on its clock). */
