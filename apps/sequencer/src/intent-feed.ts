@@ -1,6 +1,6 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { Backoff, ConsumerLoop, consumerInfo, ensureIntentsStream, ensureWorldSequencerConsumer, Logger, RECREATE_SETTLE_MS, resetSequencerConsumer, Topology } from '@tilemud/runtime';
+import { Backoff, ConsumerLoop, ensureIntentsStream, ensureWorldSequencerConsumer, Logger, RECREATE_SETTLE_MS, resetSequencerConsumer, Topology } from '@tilemud/runtime';
 import type { Sequencer } from './sequencer';
 
 /**
@@ -126,7 +126,7 @@ export class IntentFeed {
     while (active() && pending.size) {
       try {
         for (const w of [...pending]) {
-          await this.serially(() => this.resume(w));
+          await this.serially(() => this.start(w));
           pending.delete(w);
         }
         this.logger.info({ worlds: this.worlds() }, 'NATS reconnected: intents consumers recreated');
@@ -135,19 +135,6 @@ export class IntentFeed {
         await backoff.wait();
       }
     }
-  }
-
-  /**
-   * After a reconnect: a world whose consumer has nothing delivered and unacknowledged lost nothing
-   * in flight, so it only consumes afresh; otherwise its consumer is made again (`start`), so that
-   * what was in flight comes back first. Making ten consumers again at once, each with three
-   * replicas, is what keeps a cluster that just lost a node busy for a minute.
-   */
-  private async resume(worldId: string): Promise<void> {
-    const loop = this.loops.get(worldId);
-    const info = loop && (await consumerInfo(this.jsm, this.t.intentsStream, this.t.sequencerConsumerOf(worldId)));
-    if (loop && info && info.num_ack_pending === 0) return loop.restart();
-    await this.start(worldId);
   }
 
   private async halt(worldId: string): Promise<void> {
