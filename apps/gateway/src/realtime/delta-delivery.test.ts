@@ -57,6 +57,28 @@ describe('DeltaDelivery', () => {
     expect(straddle.sent).toEqual([]);
   });
 
+  it('asks for one catch-up at a time: frames arriving before it is delivered are held, not asked for again, and flow after it', () => {
+    const { dd, sent, asked } = delivery();
+    dd.release(10);
+    for (const [a, b] of [
+      [11, 12],
+      [12, 13],
+      [13, 14],
+    ])
+      dd.receive(d(a!, b!), encode(d(a!, b!)), [d(a!, b!)]);
+    expect(asked).toEqual([10]); // not once per frame: each would replay from 10 after the client moved on
+    expect(sent).toEqual([]);
+    // The catch-up runs (it holds afresh: the replay covers what the gateway saw), the client gets
+    // frames up to 14 from it, and the next live frame continues from there.
+    dd.hold();
+    dd.release(14);
+    dd.receive(d(14, 15), encode(d(14, 15)), [d(14, 15)]);
+    expect(sent.map((m) => [m.prevSeq, m.seq])).toEqual([[14, 15]]);
+    // A later hole asks again.
+    dd.receive(d(16, 17), encode(d(16, 17)), [d(16, 17)]);
+    expect(asked).toEqual([10, 15]);
+  });
+
   it('with an area of interest, writes each frame as the client share: same seqs, its changes, none when nothing is in view', () => {
     const { ws, sent } = fakeSocket();
     const shared: Buffer[] = [];

@@ -32,6 +32,8 @@ export class DeltaDelivery {
   private held: Delta[] = [];
   private own: Delta[] | null = null;
   private drainTimer: NodeJS.Timeout | null = null;
+  /** A catch-up was asked for and not yet delivered (`release`). */
+  private catchingUp = false;
 
   constructor(
     private readonly socket: Pick<SessionSocket, 'isOpen' | 'bufferedAmount' | 'send' | 'sendShared'>,
@@ -62,6 +64,7 @@ export class DeltaDelivery {
   release(seq: number): void {
     this.lastSeq = seq;
     this.holding = false;
+    this.catchingUp = false;
     const pending = after(this.held, seq);
     this.held = [];
     if (pending.length) this.enqueueOwn(pending);
@@ -98,18 +101,32 @@ export class DeltaDelivery {
     const first = pending[0];
     if (pending.reduce((n, p) => n + p.changes.length, 0) > MAX_OWN_CHANGES) {
       this.own = null;
-      this.catchUp();
+      this.askCatchUp();
       return;
     }
     // A hole before the first (this gateway missed deltas), or a first that starts before the
     // client's seq (its snapshot was folded from the log, between two projector frames).
     if (first && first.prevSeq !== this.lastSeq) {
       this.own = null;
-      this.catchUp(this.lastSeq);
+      this.askCatchUp(this.lastSeq);
       return;
     }
     this.own = pending;
     this.drain();
+  }
+
+  /**
+   * One catch-up at a time: from the moment it is asked for, what arrives is held (the catch-up
+   * covers every delta this gateway has seen), never asked for again. Asked again for each frame
+   * arriving before the first ran, the catch-ups queued behind it replayed from the same old seq
+   * after the client had moved on (a full run's NATS cut: 766 frames starting behind the client).
+   */
+  private askCatchUp(fromSeq?: number): void {
+    this.holding = true;
+    this.held = [];
+    if (this.catchingUp) return;
+    this.catchingUp = true;
+    this.catchUp(fromSeq);
   }
 
   private drain(): void {
@@ -137,5 +154,6 @@ export class DeltaDelivery {
     if (this.drainTimer) clearTimeout(this.drainTimer);
     this.own = null;
     this.held = [];
+    this.catchingUp = false;
   }
 }
