@@ -46,7 +46,9 @@ describe('world ownership: members share the worlds, and a killed member’s wor
       system.apps[role] = survivor;
 
       const after = await a.move(a.freeDirection());
-      expect(after).toMatchObject({ status: 'applied', seq: before.seq! + 1 });
+      // The next seq, or later: in a full run other suites' characters may leave the lobby meanwhile.
+      expect(after.status).toBe('applied');
+      expect(after.seq!).toBeGreaterThan(before.seq!);
       await b.waitForType('event.state_delta', (m) => m.seq >= after.seq!, 15_000);
       const gaps = await pg.query<{ n: number; max: number }>("SELECT count(*)::int AS n, max(seq)::int AS max FROM action_events WHERE world_id = 'lobby'");
       expect(gaps.rows[0]?.n).toBe(gaps.rows[0]?.max);
