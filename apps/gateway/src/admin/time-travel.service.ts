@@ -5,7 +5,7 @@ import { getWorld, WORLDS, type WorldMap as DomainMap } from '@tilemud/domain';
 import { LogGapError, LogReader, stateAt } from '@tilemud/runtime';
 import { ApiError } from '../errors/api-error';
 import { PG_POOL } from '../tokens';
-import { worldView } from './world-view';
+import { worldView } from '../world/wire-world';
 
 const PROJECTION = 'world_read_model';
 

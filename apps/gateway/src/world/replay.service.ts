@@ -5,6 +5,7 @@ import type { Change, Character } from '@tilemud/contracts';
 import { eventToChanges, getWorld, onlineCharacters, WorldEvent } from '@tilemud/domain';
 import type { Delta } from '../realtime/delta';
 import { PG_POOL } from '../tokens';
+import { wireCharacter } from './wire-world';
 
 /** Changes per replayed frame: a long replay goes as several frames, each applied in turn. */
 const CHANGES_PER_FRAME = 2000;
@@ -62,16 +63,7 @@ export class ReplayService {
       this.pool,
       async (c) => {
         const { state } = await stateAt(c, map, seq);
-        return onlineCharacters(state).map((ch) => ({
-          id: ch.id,
-          name: ch.name,
-          worldId,
-          x: ch.x,
-          y: ch.y,
-          facing: ch.facing,
-          inventory: ch.inventory.map((i) => ({ id: i.id, kind: i.kind })),
-          ...(ch.away ? { away: true as const } : {}),
-        }));
+        return onlineCharacters(state).map((ch) => wireCharacter(ch, worldId));
       },
       'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
     );

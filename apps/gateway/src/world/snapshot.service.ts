@@ -7,6 +7,7 @@ import { Backoff, Logger, LogReader, stateAt, withTransaction } from '@tilemud/r
 import type { GatewayConfig } from '../config';
 import { FanoutService } from '../realtime/fanout.service';
 import { CONFIG, LOGGER, PG_POOL } from '../tokens';
+import { worldView } from './wire-world';
 
 const PROJECTION = 'world_read_model';
 
@@ -96,20 +97,7 @@ export class SnapshotService {
       async (c) => {
         const reader = new LogReader(c);
         const { state, seq } = await stateAt(c, map, await reader.head(worldId));
-        const characters: Character[] = [...state.characters.values()]
-          .filter((ch) => ch.online)
-          .sort(byId)
-          .map((ch) => ({
-            id: ch.id,
-            name: ch.name,
-            worldId,
-            x: ch.x,
-            y: ch.y,
-            facing: ch.facing,
-            inventory: ch.inventory.map((i) => ({ id: i.id, kind: i.kind })),
-            ...(ch.away ? { away: true as const } : {}),
-          }));
-        const items = [...state.items.values()].sort(byId).map((i) => ({ id: i.id, kind: i.kind, x: i.x, y: i.y }));
+        const { characters, items } = worldView(worldId, state);
         const chat = (await reader.chatUpTo(worldId, seq, SNAPSHOT_CHAT_LIMIT)).map((r) => {
           const d = r.payload as { messageId: string; characterId: string; name: string; text: string; at: string };
           return { id: d.messageId, from: { id: d.characterId, name: d.name }, text: d.text, at: new Date(d.at).toISOString() };
@@ -175,8 +163,6 @@ export class SnapshotService {
     );
   }
 }
-
-const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 function assemble(map: WorldMap, seq: number, characters: Character[], items: Snapshot['items'], chat: ChatMessage[]): LoadedSnapshot {
   const world = { id: map.id, name: map.name, width: map.width, height: map.height, seq, tiles: [...map.tiles], portals: [...map.portals] };
