@@ -103,8 +103,10 @@ export async function startSystem(ctx, { maxSessions = 20_000 } = {}) {
 /** Starts (or starts again) one app; answers ms from spawn to its ready line. `nodeArgs`: e.g. --inspect; `env`: settings of this start only. */
 export async function startApp(ctx, system, name, nodeArgs = [], env = {}) {
   let readyAt = null;
-  // BENCH_CPU_PROF_DIR: the sequencer writes a V8 CPU profile there when it stops (docs/performance.md).
-  const prof = name === 'sequencer' && process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
+  // BENCH_CPU_PROF_DIR: the apps named in BENCH_CPU_PROF_APPS (default: the sequencer) write a V8 CPU
+  // profile there when they stop (docs/performance.md).
+  const profiled = (process.env.BENCH_CPU_PROF_APPS ?? 'sequencer').split(',');
+  const prof = profiled.includes(name) && process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
   const child = spawnChild(ctx, name, process.execPath, [...prof, ...nodeArgs, path.join(ROOT, 'apps', name, 'dist', 'main.js')], {
     env: { ...system.env, ...env },
     cwd: ROOT,
