@@ -48,8 +48,9 @@ export function systemEnv({ id, databaseUrl, port, maxSessions, natsUrl, redisUr
     METRICS_HOST: '127.0.0.1',
     // The area of interest (docs/performance.md, Area of interest): the gateway's default unless set,
     // so one command measures it on (default) and off (AOI_RADIUS=0).
-    ...(process.env.AOI_RADIUS !== undefined ? { AOI_RADIUS: process.env.AOI_RADIUS } : {}),
-    ...(process.env.AOI_MARGIN !== undefined ? { AOI_MARGIN: process.env.AOI_MARGIN } : {}),
+    // The same for the fan-out's, the sequencer's and the projector's tuning (FANOUT_MAX_SENDS_PER_S,
+    // SEQUENCER_MAX_BATCH, ...), so that one command measures a setting against its default.
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(AOI|FANOUT|SEQUENCER|PROJECTOR|SNAPSHOT)_/.test(k))),
     // glibc's allocator knobs, when the operator sets them for a run (to compare RSS with and without).
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_'))),
   };

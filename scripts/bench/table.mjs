@@ -58,10 +58,14 @@ export function tableRows(results) {
     if (idle.heapKibPerSession !== undefined) rows.push([`idle: JS heap KiB per session after GC (${n})`, fmt(idle.heapKibPerSession), '', '', '']);
   }
   const cold = results.coldstart;
-  if (cold && !cold.error) {
-    const log = `log ${fmtCount(cold.logEvents)} events`;
-    rows.push([`cold start, sequencer (ms; ${log})`, fmt(cold.sequencerMs), '', '', 'flat in the log length']);
-    rows.push([`cold start, projector (ms; ${log})`, fmt(cold.projectorMs), '', '', 'flat in the log length']);
+  for (const c of [cold?.early, cold]) {
+    if (!c || c.error) continue;
+    const log = `log ${fmtCount(c.logEvents)} events`;
+    for (const role of ['sequencer', 'projector']) {
+      const ready = fmt(c[`${role}Ms`]);
+      const cell = c[`${role}WorldsMs`] === undefined ? ready : `ready ${ready}, its ${c[`${role}Worlds`]} worlds held ${fmt(c[`${role}WorldsMs`])}`;
+      rows.push([`cold start, ${role} (ms; ${log})`, cell, '', '', 'flat in the log length']);
+    }
   }
   return rows;
 }

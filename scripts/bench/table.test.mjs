@@ -54,6 +54,17 @@ test('saturation steps, idle and cold start rows; a failed step says so', () => 
   assert.ok(rows.includes('cold start, sequencer (ms; log 12,345 events) = 900'));
 });
 
+test('cold start measured early and late: both rows, with the time until every world is held', () => {
+  const late = { logEvents: 300_000, sequencerMs: 700, sequencerWorldsMs: 1500, sequencerWorlds: 10, projectorMs: 650, projectorWorldsMs: 1400, projectorWorlds: 10 };
+  const rows = tableRows({ coldstart: { ...late, early: { ...late, logEvents: 10_000, sequencerWorldsMs: 1450 } } }).map((r) => `${r[0]} = ${r[1]}`);
+  assert.deepEqual(rows, [
+    'cold start, sequencer (ms; log 10,000 events) = ready 700, its 10 worlds held 1,450',
+    'cold start, projector (ms; log 10,000 events) = ready 650, its 10 worlds held 1,400',
+    'cold start, sequencer (ms; log 300,000 events) = ready 700, its 10 worlds held 1,500',
+    'cold start, projector (ms; log 300,000 events) = ready 650, its 10 worlds held 1,400',
+  ]);
+});
+
 test('formatTable pads every column to one width', () => {
   const text = formatTable(
     ['a', 'bb'],

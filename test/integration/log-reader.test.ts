@@ -68,7 +68,7 @@ describe('the log reader', () => {
       at,
     ]);
     expect(await reader.outcome(who, 6)).toEqual({ status: 'rejected', code: 'MOVE_INTO_WALL', message: 'a wall' });
-    expect((await reader.lastIntentSeqs()).get(who)).toBe(6);
+    expect((await reader.lastIntentSeqsOf([who])).get(who)).toBe(6);
   });
 
   it('finds a departure whose arrival is not in the log, until it is', async () => {

@@ -180,17 +180,6 @@ export class LogReader {
     return rows.map((r) => ({ seq: Number(r.at_seq), json: r.row }));
   }
 
-  /** The highest intentSeq decided of each character (applied or rejected). */
-  async lastIntentSeqs(): Promise<Map<string, number>> {
-    const { rows } = await this.db.query<{ character_id: string; last: string }>(
-      `SELECT character_id, max(intent_seq) AS last FROM (
-         SELECT character_id, intent_seq FROM action_events WHERE intent_seq IS NOT NULL
-         UNION ALL SELECT character_id, intent_seq FROM intent_rejections) o
-       GROUP BY character_id`,
-    );
-    return new Map(rows.map((r) => [r.character_id, Number(r.last)]));
-  }
-
   /**
    * The highest intentSeq decided for each of these characters (0: none), each two index lookups:
    * what a world's owner reads for characters it has not seen decided (they may have been decided
