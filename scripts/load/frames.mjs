@@ -1,6 +1,8 @@
 // What the harness does with each frame a session receives: acks are matched to the intents they
 // answer (intent -> ack latency), and each delta's covered seqs to the intents that caused them
-// (intent -> delta at other clients). Pure bookkeeping on the run object; `t` is the arrival time.
+// (intent -> delta at other clients: a sample at each client whose frame carries the sender's
+// change, since with an area of interest a client is sent only what it sees, and frames holding
+// nothing for it are skipped). Pure bookkeeping on the run object; `t` is the arrival time.
 
 import { inc, measuring, worldOf } from './run.mjs';
 import { SetupError } from './session.mjs';
@@ -95,6 +97,9 @@ function onDelta(run, s, msg, t) {
     deltas.otherWorld++;
     return;
   }
+  // The client's own chain: a frame starts at the client's last seq. One starting further on is
+  // a hole; one whose range spans frames other clients got was skipped ahead to (area of interest:
+  // the frames between held nothing for it), which is no gap.
   const last = s.lastSeq;
   if (prev !== last) {
     deltas.gaps++;
@@ -106,6 +111,9 @@ function onDelta(run, s, msg, t) {
     else deltas.gapKinds.overlap++;
   }
   s.lastSeq = seq;
+  const w = worldOf(run, msg.worldId);
+  noteEnd(w, seq);
+  if (n === 0) inc(deltas, 'seqOnlyFrames');
   if (!measuring(run)) return;
 
   // Covered seqs: prevSeq < q <= seq, minus any this client already saw.
@@ -114,24 +122,62 @@ function onDelta(run, s, msg, t) {
     deltas.coverageTruncated++;
     lo = seq - MAX_COVER;
   }
-  const w = worldOf(run, msg.worldId);
-  for (let q = lo + 1; q <= seq; q++) coverSeq(run, w, q, s.idx, t);
+  const carried = charactersIn(msg.changes);
+  let skipped = false;
+  for (let q = lo + 1; q <= seq; q++) {
+    if (q < seq && w.ends.has(q)) skipped = true;
+    coverSeq(run, w, q, s.idx, t, carried);
+  }
+  if (skipped) inc(deltas, 'skippingFrames');
 }
 
-function coverSeq(run, w, q, receiver, t) {
+/** Frame ends seen by any client of the world (the last ENDS_KEPT): a frame spanning one was skipped ahead to. */
+const ENDS_KEPT = 100_000;
+function noteEnd(w, seq) {
+  if (w.ends === undefined) w.ends = new Set();
+  w.ends.add(seq);
+  if (w.ends.size <= ENDS_KEPT) return;
+  let drop = ENDS_KEPT / 2;
+  for (const e of w.ends) {
+    if (drop-- <= 0) break;
+    w.ends.delete(e);
+  }
+}
+
+/** The characters whose changes a frame carries (the move's, the joiner's, the emote's, the chat line's author). */
+export function charactersIn(changes) {
+  const ids = new Set();
+  if (!Array.isArray(changes)) return ids;
+  for (const c of changes) {
+    if (c === null || typeof c !== 'object') continue;
+    const id = c.characterId ?? c.character?.id ?? c.message?.from?.id ?? c.id;
+    if (typeof id === 'string') ids.add(id);
+  }
+  return ids;
+}
+
+/** Whether a frame carrying `carried` holds the change of the intent `sender` sent (unknown character: yes). */
+function carries(run, sender, carried) {
+  const id = run.sessions[sender]?.characterId;
+  return typeof id !== 'string' || carried.has(id);
+}
+
+function coverSeq(run, w, q, receiver, t, carried) {
   const { deltas } = run;
   deltas.seqArrivals++;
   const e = w.sent.get(q);
   if (e !== undefined) {
     if (e.sender === receiver) deltas.ownSeqArrivals++;
     else if (e.sender < 0) deltas.ambiguousArrivals++;
+    else if (!carries(run, e.sender, carried)) inc(deltas, 'arrivalsWithoutChange');
     else recordDelta(run, t - e.t);
     return;
   }
-  // The ack naming this seq has not arrived (yet): park the arrival.
+  // The ack naming this seq has not arrived (yet): park the arrival (lifecycle.mjs counts pairs).
   const p = w.pending.get(q);
-  if (p === undefined) w.pending.set(q, [t, receiver, t]);
-  else p.push(receiver, t);
+  const at = { receiver, carried };
+  if (p === undefined) w.pending.set(q, [t, at, t]);
+  else p.push(at, t);
 }
 
 function recordDelta(run, ms) {
@@ -153,8 +199,10 @@ function registerSeq(run, worldId, seq, sendT, sender, t) {
   if (p !== undefined) {
     w.pending.delete(seq);
     for (let i = 1; i < p.length; i += 2) {
-      if (p[i] === sender) {
+      if (p[i].receiver === sender) {
         run.deltas.ownSeqArrivals++;
+      } else if (!carries(run, sender, p[i].carried)) {
+        inc(run.deltas, 'arrivalsWithoutChange');
       } else {
         run.deltas.resolvedAfterAck++;
         recordDelta(run, p[i + 1] - sendT);

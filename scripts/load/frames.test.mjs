@@ -177,3 +177,42 @@ test('a close the harness did not ask for is counted, during the drive apart', (
   assert.deepEqual(failures, ['closed 4429']);
   assert.ok(a.closed && b.closed);
 });
+
+test("with an area of interest, a sample is taken only where the frame carries the sender's change", () => {
+  const { run } = drivingRun(3);
+  const [a, b, c] = run.sessions;
+  a.characterId = 'ca';
+  b.characterId = 'cb';
+  c.characterId = 'cc';
+  const moveOfA = { op: 'character.moved', id: 'ca', x: 1, y: 1, facing: 'north' };
+  send(a, 1, 10);
+  frame(run, a, ack(1, 'applied', { seq: 101 }), 20);
+  frame(run, b, { ...delta(100, 101), changes: [moveOfA] }, 30); // b sees a
+  frame(run, c, { ...delta(100, 101), changes: [{ op: 'character.moved', id: 'cb', x: 5, y: 5, facing: 'south' }] }, 40); // c does not
+  assert.equal(run.latency.delta.count, 1);
+  assert.equal(run.latency.delta.max, 20);
+  assert.equal(run.deltas.arrivalsWithoutChange, 1);
+
+  // Parked before the ack: the same rule when the ack names the seq.
+  send(a, 2, 50);
+  frame(run, b, { ...delta(101, 102), changes: [{ op: 'character.joined', character: { id: 'ca' }, view: true }] }, 55);
+  frame(run, c, { ...delta(101, 102), changes: [{ op: 'chat.message', message: { from: { id: 'cb' } } }] }, 56);
+  frame(run, a, ack(2, 'applied', { seq: 102 }), 60);
+  assert.equal(run.latency.delta.count, 2);
+  assert.equal(run.latency.delta.max, 20);
+  assert.equal(run.deltas.arrivalsWithoutChange, 2);
+  assert.equal(run.deltas.resolvedAfterAck, 1);
+});
+
+test("a frame skipping ahead from the client's own seq is no gap, and is counted as skipping", () => {
+  const { run } = drivingRun(2);
+  const [a, b] = run.sessions;
+  frame(run, a, delta(100, 101), 1);
+  frame(run, a, delta(101, 103), 2);
+  frame(run, b, delta(100, 103), 3); // b's share of 100..101 and 101..103: it got nothing before 103
+  frame(run, b, delta(103, 104, 0), 4); // a seq-only frame (idle)
+  assert.equal(run.deltas.gaps, 0);
+  assert.equal(run.deltas.skippingFrames, 1);
+  assert.equal(run.deltas.seqOnlyFrames, 1);
+  assert.equal(b.lastSeq, 104);
+});

@@ -72,8 +72,16 @@ export const GatewayConfigSchema = BaseConfigSchema.extend({
   REDIS_PREFIX: z.string().optional(),
   /** Shortest gap between two delta frames to one world's clients; deltas in between are merged. */
   FANOUT_INTERVAL_MS: intFromEnv(10, 0, 1000),
-  /** Most frame writes per second to one world's sessions; a larger audience gets a longer interval. */
+  /**
+   * Most delta frame writes per second to sockets, over all this gateway's worlds: when the writes
+   * the frames need at FANOUT_INTERVAL_MS would exceed it, the interval grows as far as needed.
+   */
   FANOUT_MAX_SENDS_PER_S: intFromEnv(10_000, 100, 1_000_000),
+  /**
+   * A client with an area of interest whose share of the world's frames has been empty this long
+   * gets a seq-only frame (its frames are otherwise skipped when they hold nothing for it).
+   */
+  FANOUT_IDLE_FRAME_MS: intFromEnv(1000, 10, 60_000),
   /**
    * Area of interest: a client gets the changes of characters within this many tiles (Chebyshev)
    * of its own, plus the world-wide ones (chat, items); 0 = every change of the world to everyone.

@@ -79,27 +79,95 @@ describe('DeltaDelivery', () => {
     expect(asked).toEqual([10, 15]);
   });
 
-  it('with an area of interest, writes each frame as the client share: same seqs, its changes, none when nothing is in view', () => {
+  /** A delivery with an area of interest whose share is `keep`'s changes of each frame, on a fake clock. */
+  function shared(keep: (f: Delta) => boolean, idleMs = 1000) {
     const { ws, sent } = fakeSocket();
-    const shared: Buffer[] = [];
+    const sharedWrites: Buffer[] = [];
     const sendShared = ws.sendShared;
-    ws.sendShared = (f: { payload: Buffer }) => (shared.push(f.payload), sendShared(f));
+    ws.sendShared = (f: { payload: Buffer }) => (sharedWrites.push(f.payload), sendShared(f));
+    const clock = { now: 0 };
     const shaped: number[] = [];
+    const asked: Array<number | undefined> = [];
     const dd = new DeltaDelivery(
       ws,
       1 << 20,
+      (from) => asked.push(from),
+      undefined,
+      { shape: (f) => (shaped.push(f.seq), keep(f) ? f.changes : []), idleMs },
+      () => clock.now,
+    );
+    const feed = (f: Delta, parts = [f]) => dd.receive(f, encode(f), parts, clock.now);
+    return { dd, sent, sharedWrites, shaped, clock, asked, feed };
+  }
+  const seqs = (sent: Delta[]) => sent.map((m) => [m.prevSeq, m.seq, m.changes.length]);
+
+  it('with an area of interest, skips a frame whose share is empty and starts the next share at the client seq', () => {
+    const { dd, sent, shaped, feed } = shared((f) => f.seq % 2 === 0);
+    dd.release(10);
+    expect([feed(d(10, 11)), feed(d(11, 12)), feed(d(12, 13)), feed(d(13, 15))]).toEqual([0, 1, 0, 0]);
+    expect(feed(d(15, 16))).toBe(1);
+    // Every frame was shaped in order (the lens is fed), only the non-empty shares were written,
+    // each starting where the client is: 10..12, then 12..16 (13..15 held nothing for it).
+    expect(shaped).toEqual([11, 12, 13, 15, 16]);
+    expect(seqs(sent)).toEqual([
+      [10, 12, 1],
+      [12, 16, 1],
+    ]);
+    expect(dd.lastSeq).toBe(16);
+  });
+
+  it('sends a seq-only frame to a client skipped for idleMs: at a skipped frame, or when the world goes quiet', () => {
+    const { dd, sent, sharedWrites, clock, feed } = shared(() => false, 1000);
+    dd.release(10);
+    clock.now = 500;
+    expect(feed(d(10, 11))).toBe(0);
+    expect(dd.idle(999)).toBe(0); // not idle long enough
+    clock.now = 1000;
+    expect(feed(d(11, 12))).toBe(1); // 1000 ms since the release: a seq-only frame 10..12
+    clock.now = 1500;
+    feed(d(12, 13));
+    expect(dd.idle(2000)).toBe(1); // the world went quiet: 12..13, the world frame's own seq-only bytes
+    expect(dd.idle(5000)).toBe(0); // nothing new since
+    expect(seqs(sent)).toEqual([
+      [10, 12, 0],
+      [12, 13, 0],
+    ]);
+    expect(sharedWrites).toHaveLength(1);
+  });
+
+  it('asks a replay from the client seq, not the stream seq, on a hole after skipped frames', () => {
+    const { dd, asked, feed } = shared(() => false);
+    dd.release(10);
+    feed(d(10, 11));
+    feed(d(12, 13)); // 11..12 missed by this gateway
+    expect(asked).toEqual([10]);
+  });
+
+  it('a merged run for a slow client is its share too, skipped when empty', () => {
+    const { ws, sent } = fakeSocket();
+    const dd = new DeltaDelivery(
+      ws,
+      100,
       () => undefined,
       undefined,
-      (f) => (shaped.push(f.seq), f.seq % 2 ? [] : f.changes),
+      { shape: (f) => f.changes.filter((c) => c.op === 'character.left' && c.id !== 'c11'), idleMs: 1000 },
+      () => 0,
     );
     dd.release(10);
-    for (const f of [d(10, 11), d(11, 12)]) dd.receive(f, encode(f), [f]);
-    expect(sent).toEqual([
-      { ...d(10, 11), changes: [] },
-      { ...d(11, 12), changes: [{ op: 'character.left', id: 'c12' }] },
-    ]);
-    // The empty share is the world's seq-only frame, encoded once for every such client.
-    expect(shared).toHaveLength(1);
-    expect(shaped).toEqual([11, 12]);
+    ws.bufferedAmount = 1000; // slow: merged frames once it drains
+    dd.receive(d(10, 11), encode(d(10, 11)), [d(10, 11)]);
+    ws.bufferedAmount = 0;
+    dd.receive(d(11, 12), encode(d(11, 12)), [d(11, 12)]);
+    expect(seqs(sent)).toEqual([[10, 12, 1]]);
+  });
+
+  it('without an area of interest, every client gets the shared frame, empty or not', () => {
+    const { ws, sent } = fakeSocket();
+    const dd = new DeltaDelivery(ws, 1 << 20, () => undefined);
+    dd.release(10);
+    const empty = { ...d(10, 11), changes: [] };
+    expect(dd.receive(empty, encode(empty), [empty])).toBe(1);
+    expect(dd.idle()).toBe(0);
+    expect(seqs(sent)).toEqual([[10, 11, 0]]);
   });
 });

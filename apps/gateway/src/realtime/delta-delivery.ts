@@ -20,14 +20,35 @@ function seqOnly(frame: Delta): EncodedFrame {
 /** More changes than this waiting for a slow client: it gets a fresh full snapshot instead. */
 const MAX_OWN_CHANGES = 20_000;
 
+/** A client with an area of interest: its share of each frame, and how long it may go without a write. */
+export interface ShareRule {
+  /** The client's share of each frame, called once per frame in seq order (aoi.ts: the lens is fed). */
+  shape(d: Delta): Change[];
+  /** FANOUT_IDLE_FRAME_MS: a client skipped this long gets a seq-only frame bringing it to the world's seq. */
+  idleMs: number;
+}
+
 /**
  * One session's stream of deltas: strictly in seq order, never a hole the client cannot see.
  * While a snapshot is being prepared, deltas are held; afterwards the world's shared frame is
  * written when it starts where the client is, and otherwise (slow socket, joined mid-frame)
  * the client gets its own merged frames once it drains.
+ *
+ * With an area of interest (`share`), a frame whose share is empty is not written at all: the
+ * stream moves on (`streamSeq`) while the client stays at its last seq (`lastSeq`), and its next
+ * share starts there (prevSeq = the client's last seq: the frames between held nothing for it,
+ * so applying it is exactly applying them all). A client skipped for `idleMs` gets a seq-only
+ * frame up to the stream's seq (its freshness; a resume replays little).
  */
 export class DeltaDelivery {
+  /** The last seq the client was sent (it holds the world as of this seq). */
   lastSeq = 0;
+  /** The last seq of the world's stream taken in (shaped, skipped or sent); lastSeq <= streamSeq. */
+  private streamSeq = 0;
+  /** The frame that ended at streamSeq (what an idle seq-only frame is made from). */
+  private streamFrame: Delta | null = null;
+  /** When the client was last written a delta (or the snapshot/replay). */
+  private lastWriteAt = 0;
   private holding = true;
   private held: Delta[] = [];
   private own: Delta[] | null = null;
@@ -46,11 +67,9 @@ export class DeltaDelivery {
     private readonly catchUp: (fromSeq?: number) => void,
     /** Told of each delta frame written: its bytes, and whether it was merged for this client alone. */
     private readonly sent: (bytes: number, merged: boolean) => void = () => undefined,
-    /**
-     * The client's share of each frame, called once per frame written, in seq order (its area of
-     * interest, aoi.ts); absent, every client gets the world's shared frame as it is.
-     */
-    private readonly shape?: (d: Delta) => Change[],
+    /** The client's area of interest; absent, every client gets the world's shared frame as it is. */
+    private readonly share?: ShareRule,
+    private readonly clock: () => number = Date.now,
   ) {}
 
   /** Hold deltas (a snapshot is on its way). */
@@ -62,7 +81,9 @@ export class DeltaDelivery {
 
   /** The snapshot at `seq` was sent: deliver what was held past it. */
   release(seq: number): void {
-    this.lastSeq = seq;
+    this.lastSeq = this.streamSeq = seq;
+    this.streamFrame = null;
+    this.lastWriteAt = this.clock();
     this.holding = false;
     this.catchingUp = false;
     const pending = after(this.held, seq);
@@ -70,30 +91,56 @@ export class DeltaDelivery {
     if (pending.length) this.enqueueOwn(pending);
   }
 
-  receive(frame: Delta, encoded: EncodedFrame, parts: readonly Delta[]): void {
+  /** A frame of the world; `now` is the fan-out's clock. Answers the socket writes it made (0 or 1; merged ones are not counted). */
+  receive(frame: Delta, encoded: EncodedFrame, parts: readonly Delta[], now = this.clock()): number {
     if (this.holding) {
       const last = this.held[this.held.length - 1]?.seq ?? -1;
       for (const p of parts) if (p.seq > last && p.seq <= frame.seq) this.held.push(p);
-      return;
+      return 0;
     }
-    if (frame.seq <= this.lastSeq) return;
-    if (this.own === null && frame.prevSeq === this.lastSeq && this.socket.bufferedAmount < this.slowBytes) {
-      if (this.shape) {
-        // Its own share of the frame: same seqs, only the changes it is to see (none, often:
-        // then the seq-only frame every such client shares, encoded once).
-        if (!this.socket.isOpen) return;
-        const mine = this.shape(frame);
-        const shared = mine.length ? undefined : seqOnly(frame);
-        const bytes = shared ? (this.socket.sendShared(shared), shared.payload.length) : this.sendText(encodeShare(frame, mine));
-        this.lastSeq = frame.seq;
-        this.sent(bytes, false);
-      } else if (this.socket.sendShared(encoded)) {
-        this.lastSeq = frame.seq;
-        this.sent(encoded.payload.length, false);
-      }
-      return;
+    if (frame.seq <= this.streamSeq) return 0;
+    if (this.own === null && frame.prevSeq === this.streamSeq && this.socket.bufferedAmount < this.slowBytes) {
+      if (this.share) return this.socket.isOpen ? this.writeShare(frame, this.share, false, now) : 0;
+      if (!this.socket.sendShared(encoded)) return 0;
+      this.lastSeq = this.streamSeq = frame.seq;
+      this.sent(encoded.payload.length, false);
+      return 1;
     }
-    this.enqueueOwn(parts.filter((p) => p.seq > this.lastSeq && p.seq <= frame.seq && p.prevSeq >= frame.prevSeq));
+    this.enqueueOwn(parts.filter((p) => p.seq > this.streamSeq && p.seq <= frame.seq && p.prevSeq >= frame.prevSeq));
+    return 0;
+  }
+
+  /**
+   * The world's frames held nothing for the client for `idleMs`: a seq-only frame brings it to the
+   * stream's seq. Called by the fan-out when the world has gone quiet (and at each skipped frame).
+   */
+  idle(now = this.clock()): number {
+    const f = this.streamFrame;
+    if (!this.share || !f || f.seq !== this.streamSeq || this.lastSeq >= f.seq || this.holding || this.own !== null) return 0;
+    if (now - this.lastWriteAt < this.share.idleMs || !this.socket.isOpen || this.socket.bufferedAmount >= this.slowBytes) return 0;
+    let bytes: number;
+    if (this.lastSeq === f.prevSeq) {
+      const shared = seqOnly(f);
+      this.socket.sendShared(shared);
+      bytes = shared.payload.length;
+    } else bytes = this.sendText(encodeShare(f, [], this.lastSeq));
+    this.lastSeq = f.seq;
+    this.lastWriteAt = now;
+    this.sent(bytes, false);
+    return 1;
+  }
+
+  /** Takes a frame (or a merged run) that continues the stream through the client's share of it. */
+  private writeShare(frame: Delta, rule: ShareRule, merged: boolean, now: number): number {
+    const mine = rule.shape(frame);
+    this.streamSeq = frame.seq;
+    this.streamFrame = frame;
+    if (!mine.length) return this.idle(now);
+    const bytes = this.sendText(encodeShare(frame, mine, this.lastSeq));
+    this.lastSeq = frame.seq;
+    this.lastWriteAt = now;
+    this.sent(bytes, merged);
+    return 1;
   }
 
   private enqueueOwn(parts: Delta[]): void {
@@ -106,7 +153,7 @@ export class DeltaDelivery {
     }
     // A hole before the first (this gateway missed deltas), or a first that starts before the
     // client's seq (its snapshot was folded from the log, between two projector frames).
-    if (first && first.prevSeq !== this.lastSeq) {
+    if (first && first.prevSeq !== this.streamSeq) {
       this.own = null;
       this.askCatchUp(this.lastSeq);
       return;
@@ -135,11 +182,15 @@ export class DeltaDelivery {
       if (!this.drainTimer) this.drainTimer = setTimeout(() => ((this.drainTimer = null), this.drain()), 20);
       return;
     }
-    for (const run of mergeRuns(after(this.own, this.lastSeq))) {
+    for (const run of mergeRuns(after(this.own, this.streamSeq))) {
       if (!this.socket.isOpen) break;
-      const text = this.shape ? encodeShare(run, this.shape(run)) : JSON.stringify(run);
+      if (this.share) {
+        this.writeShare(run, this.share, true, this.clock());
+        continue;
+      }
+      const text = JSON.stringify(run);
       this.socket.send(text);
-      this.lastSeq = run.seq;
+      this.lastSeq = this.streamSeq = run.seq;
       this.sent(Buffer.byteLength(text), true);
     }
     this.own = null;

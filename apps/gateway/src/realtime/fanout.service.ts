@@ -5,6 +5,7 @@ import type { GatewayConfig } from '../config';
 import { CONFIG, LOGGER, NATS, TOPOLOGY } from '../tokens';
 import { Delta, mergeRuns } from './delta';
 import { fanoutSpan, noteTrace } from './fanout-trace';
+import { FrameBudget } from './frame-budget';
 import { textFrame } from './ws-frame';
 import { GatewayMetrics } from '../system/gateway-metrics';
 
@@ -16,40 +17,44 @@ export interface EncodedFrame {
 
 /** What the fan-out needs of a client session. */
 export interface DeltaReceiver {
-  /** `encoded` is the shared frame, serialized once for every session of the world. */
-  receive(frame: Delta, encoded: EncodedFrame, parts: readonly Delta[]): void;
+  /**
+   * `encoded` is the shared frame, serialized once for every session of the world; `now` the
+   * flush's clock. Answers the socket writes it made for the frame (0 when its share was empty).
+   */
+  receive(frame: Delta, encoded: EncodedFrame, parts: readonly Delta[], now?: number): number;
+  /** The world has been quiet for FANOUT_IDLE_FRAME_MS: a client behind the world's seq is brought to it. */
+  idle?(now: number): number;
 }
 
 /**
  * One world's audience. A delta is sent at once when the world has been quiet for the interval;
  * deltas arriving sooner are merged into one frame sent when the interval ends. Each frame is
- * encoded once and the same bytes go to every session. The interval is FANOUT_INTERVAL_MS, or
- * longer when the audience is large: sessions x frames/s stays within FANOUT_MAX_SENDS_PER_S,
- * since every frame costs one socket write per session.
+ * encoded once; whole-world clients get those bytes, area-of-interest clients their share (or
+ * nothing). The interval is the gateway's write budget's (frame-budget.ts): FANOUT_INTERVAL_MS,
+ * or longer when the writes the frames need would exceed FANOUT_MAX_SENDS_PER_S.
  */
 class WorldChannel {
   readonly sessions = new Set<DeltaReceiver>();
   lastSeq = 0;
   private pending: Delta[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
   private lastFlush = 0;
   private readonly seqWaiters: Array<{ seq: number; resolve: () => void }> = [];
 
   constructor(
-    private readonly minIntervalMs: number,
-    private readonly maxSendsPerSecond: number,
+    private readonly worldId: string,
+    private readonly budget: FrameBudget,
+    private readonly idleMs: number,
     /** A frame reaching `seq` was written to every session of the world (for the intent → delta latency). */
     private readonly onSent: (seq: number) => void = () => undefined,
   ) {}
-
-  get intervalMs(): number {
-    return Math.max(this.minIntervalMs, (1000 * this.sessions.size) / this.maxSendsPerSecond);
-  }
 
   push(d: Delta): void {
     if (d.seq <= this.lastSeq) return; // a projector re-publishing after a restart
     this.lastSeq = d.seq;
     this.pending.push(d);
+    this.budget.delta(this.worldId);
     for (let i = this.seqWaiters.length - 1; i >= 0; i--) {
       const w = this.seqWaiters[i]!;
       if (w.seq <= d.seq) {
@@ -58,7 +63,8 @@ class WorldChannel {
       }
     }
     if (this.timer) return;
-    const wait = this.lastFlush + this.intervalMs - Date.now();
+    const now = Date.now();
+    const wait = this.lastFlush + this.budget.interval(now) - now;
     if (wait <= 0) this.flush();
     else this.timer = setTimeout(() => this.flush(), wait);
   }
@@ -79,27 +85,45 @@ class WorldChannel {
 
   private flush(): void {
     this.timer = null;
-    this.lastFlush = Date.now();
+    const now = (this.lastFlush = Date.now());
     const parts = this.pending;
     this.pending = [];
     for (const frame of mergeRuns(parts)) {
       const payload = Buffer.from(JSON.stringify(frame));
       const encoded = { payload, wire: textFrame(payload) };
       const span = fanoutSpan(frame, parts, this.sessions.size);
-      for (const s of this.sessions) s.receive(frame, encoded, parts);
+      let writes = 0;
+      for (const s of this.sessions) writes += s.receive(frame, encoded, parts, now);
       span.end();
+      this.budget.flushed(this.worldId, writes);
       this.onSent(frame.seq);
     }
+    // Clients skipped by the last frames get a seq-only frame if the world stays quiet.
+    if (!this.idleTimer) this.idleTimer = setTimeout(() => this.idle(), this.idleMs).unref();
+  }
+
+  /** One timer per world, pushed back while frames keep coming (those bring skipped clients along themselves). */
+  private idle(): void {
+    const now = Date.now();
+    const quiet = now - this.lastFlush;
+    if (quiet < this.idleMs) {
+      this.idleTimer = setTimeout(() => this.idle(), this.idleMs - quiet).unref();
+      return;
+    }
+    this.idleTimer = null;
+    for (const s of this.sessions) s.idle?.(now);
   }
 
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
   }
 }
 
 @Injectable()
 export class FanoutService implements OnModuleInit, OnModuleDestroy {
   private readonly channels = new Map<string, WorldChannel>();
+  private readonly budget: FrameBudget;
   private sub?: Subscription;
   /** Frames sent, for the diagnostics and the load report. */
   framesIn = 0;
@@ -110,7 +134,9 @@ export class FanoutService implements OnModuleInit, OnModuleDestroy {
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly metrics: GatewayMetrics,
-  ) {}
+  ) {
+    this.budget = new FrameBudget({ minIntervalMs: config.FANOUT_INTERVAL_MS, maxWritesPerS: config.FANOUT_MAX_SENDS_PER_S }, Date.now());
+  }
 
   onModuleInit(): void {
     this.sub = this.nc.subscribe(`${this.t.prefix}.deltas.>`, {
@@ -136,7 +162,7 @@ export class FanoutService implements OnModuleInit, OnModuleDestroy {
   private channel(worldId: string): WorldChannel {
     let c = this.channels.get(worldId);
     if (!c) {
-      c = new WorldChannel(this.config.FANOUT_INTERVAL_MS, this.config.FANOUT_MAX_SENDS_PER_S, (seq) => this.metrics.worldFrameSent(worldId, seq));
+      c = new WorldChannel(worldId, this.budget, this.config.FANOUT_IDLE_FRAME_MS, (seq) => this.metrics.worldFrameSent(worldId, seq));
       this.channels.set(worldId, c);
     }
     return c;

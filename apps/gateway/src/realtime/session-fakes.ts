@@ -142,9 +142,10 @@ export function fakeGateway(env: Record<string, string> = {}) {
       linger: (token, rec) => (calls.push(['linger', token]), tokens.set(token, rec), Promise.resolve()),
     },
   };
-  /** The world's fan-out: one delta to every session following it. */
+  /** The world's fan-out: one delta (a chat line: every client's share holds it) to every session following it. */
   const publish = (worldId: string, prevSeq: number, seq: number) => {
-    const frame = { type: 'event.state_delta' as const, worldId, seq, prevSeq, full: false as const, changes: [] };
+    const chat = { op: 'chat.message' as const, message: { id: `m${seq}`, from: { id: 'c0', name: 'Zed' }, text: 'hi', at: '2026-12-02T00:00:00.000Z' } };
+    const frame = { type: 'event.state_delta' as const, worldId, seq, prevSeq, full: false as const, changes: [chat] };
     const payload = Buffer.from(JSON.stringify(frame));
     for (const r of watchers.get(worldId) ?? []) r.receive(frame, { payload, wire: payload }, [frame]);
   };

@@ -40,7 +40,7 @@ export class WorldView implements DeltaReceiver {
       p.config.FANOUT_SLOW_CLIENT_BYTES,
       (from) => host.enqueue(() => this.sync(0, from)),
       (bytes, merged) => p.metrics.deltaSent(this.shownWorldId ?? this.worldId, bytes, merged),
-      lens && ((d) => lens.filter(d.changes)),
+      lens && { shape: (d) => lens.filter(d.changes), idleMs: p.config.FANOUT_IDLE_FRAME_MS },
     );
   }
 
@@ -91,8 +91,12 @@ export class WorldView implements DeltaReceiver {
     return { ...f, changes: lens.filter(f.changes) };
   }
 
-  receive(frame: Delta, encoded: EncodedFrame, parts: readonly Delta[]): void {
-    if (this.host.connected) this.deltas.receive(frame, encoded, parts);
+  receive(frame: Delta, encoded: EncodedFrame, parts: readonly Delta[], now?: number): number {
+    return this.host.connected ? this.deltas.receive(frame, encoded, parts, now) : 0;
+  }
+
+  idle(now: number): number {
+    return this.host.connected ? this.deltas.idle(now) : 0;
   }
 
   /** The socket is gone. */

@@ -44,8 +44,12 @@ export class GatewayMetrics {
     advice: { explicitBucketBoundaries: LATENCY_BUCKETS_S },
   });
   private readonly deltaWaits = new DeltaWaits();
-  private readonly deltaFrames: Counter = this.m.createCounter('tilemud.gateway.delta.frames', { description: 'delta frames written to sockets' });
-  private readonly deltaBytes: Counter = this.m.createCounter('tilemud.gateway.delta.bytes', { description: 'bytes of delta frames written to sockets' });
+  /**
+   * Delta frames and bytes written, per world, as plain numbers: a frame written to each of
+   * thousands of sockets would otherwise hash the same attributes thousands of times. The
+   * counters (tilemud.gateway.delta.frames, .bytes) read them when collected.
+   */
+  private readonly deltaCounts = new Map<string, { frames: number; bytes: number; attributes: Attributes }>();
   private readonly mergedFrames: Counter = this.m.createCounter('tilemud.gateway.delta.merged_frames', { description: 'merged delta frames sent to slow clients' });
   private readonly rateLimited: Counter = this.m.createCounter('tilemud.gateway.rate_limit.hits', { description: 'requests or frames refused by a rate limit, by kind' });
   private readonly invalid: Counter = this.m.createCounter('tilemud.gateway.invalid_frames', { description: 'client frames refused as invalid, by reason' });
@@ -63,6 +67,17 @@ export class GatewayMetrics {
     this.mergedFrames.add(0);
     this.slo.add(0);
     this.sloGood.add(0);
+    const deltaFrames = this.m.createObservableCounter('tilemud.gateway.delta.frames', { description: 'delta frames written to sockets' });
+    const deltaBytes = this.m.createObservableCounter('tilemud.gateway.delta.bytes', { description: 'bytes of delta frames written to sockets' });
+    this.m.addBatchObservableCallback(
+      (r) => {
+        for (const c of this.deltaCounts.values()) {
+          r.observe(deltaFrames, c.frames, c.attributes);
+          r.observe(deltaBytes, c.bytes, c.attributes);
+        }
+      },
+      [deltaFrames, deltaBytes],
+    );
     const sessions = this.m.createObservableGauge('tilemud.gateway.sessions', { description: 'sessions on this gateway: playing (socket open) or lingering (resume window)' });
     const queue = this.m.createObservableGauge('tilemud.gateway.send_queue.max_bytes', { unit: 'By', description: 'largest number of bytes queued unsent on one socket now' });
     const up = this.m.createObservableGauge('tilemud.dependency.up', { description: '1 when the dependency answered the last probe' });
@@ -147,9 +162,10 @@ export class GatewayMetrics {
   }
 
   deltaSent(world: string, bytes: number, merged = false): void {
-    const a: Attributes = { world };
-    this.deltaFrames.add(1, a);
-    this.deltaBytes.add(bytes, a);
+    let c = this.deltaCounts.get(world);
+    if (!c) this.deltaCounts.set(world, (c = { frames: 0, bytes: 0, attributes: { world } }));
+    c.frames++;
+    c.bytes += bytes;
     if (merged) this.mergedFrames.add(1);
   }
 
