@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createContext, requestStop } from './bench/context.mjs';
 import { parsePlan, USAGE, UsageError } from './bench/options.mjs';
-import { reportsDirFor, runSuite } from './bench/suite.mjs';
+import { layoutOf, reportsDirFor, runSuite } from './bench/suite.mjs';
 import { saturationChart } from './bench/svg.mjs';
 import { formatResults } from './bench/table.mjs';
 
@@ -46,17 +46,21 @@ process.on('exit', () => {
   for (const c of ctx.children) c.proc.kill('SIGKILL');
 });
 
+const layout = layoutOf(plan);
 const meta = {
   stamp: plan.stamp,
   quick: plan.quick,
+  gateways: layout.gateways,
+  pin: layout.pin,
   cpus: os.cpus().length,
   loadAverage: os
     .loadavg()
     .map((l) => l.toFixed(1))
     .join(' '),
 };
-ctx.log(`bench ${plan.stamp}: ${plan.jobs.join(', ')}${plan.quick ? ' (quick)' : ''}`);
-const { results, cleanupProblems, interrupted } = await runSuite(ctx, plan, reportsDirFor(plan));
+ctx.log(`bench ${plan.stamp}: ${plan.jobs.join(', ')}${plan.quick ? ' (quick)' : ''}, ${layout.gateways} gateway${layout.gateways > 1 ? 's' : ''}`);
+if (layout.pin.note) ctx.log(`--pin: ${layout.pin.pinned ? `harness on CPU ${layout.pin.harness}, apps on CPU ${layout.pin.apps}; ` : ''}${layout.pin.note}`);
+const { results, cleanupProblems, interrupted } = await runSuite(ctx, plan, reportsDirFor(plan), layout);
 
 const base = path.join(plan.outDir, `bench-${plan.stamp}`);
 const document = {

@@ -34,8 +34,8 @@ if (opts === null) {
 }
 
 const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-if (!loopbackHosts.has(new URL(opts.url).hostname)) {
-  console.error(`load: note: ${opts.url} is not a loopback address; load only servers you run.`);
+for (const url of opts.urls) {
+  if (!loopbackHosts.has(new URL(url).hostname)) console.error(`load: note: ${url} is not a loopback address; load only servers you run.`);
 }
 
 const run = createRun(opts);

@@ -10,6 +10,7 @@
 import path from 'node:path';
 import { sleep, spawnChild, stopChild, waitForLine } from './context.mjs';
 import { connectInspector, heapSnapshot, inspectorUrl, memoryAfterGc } from './inspector.mjs';
+import { cpusFor, pinnedCommand } from './pin.mjs';
 import { ROOT, rssBytes, startApp, stopApp } from './system.mjs';
 
 const SETTLE_MS = 3_000;
@@ -54,7 +55,9 @@ export async function runIdle(ctx, { system, plan }) {
     ctx.log(`idle: gateway with 0 sessions, after GC: RSS ${mib(zero.rss)} MiB, heap ${mib(zero.heapUsed)} MiB, external ${mib(zero.external)} MiB; opening ${sessions} idle sessions`);
     const args = [path.join(ROOT, 'scripts', 'bench', 'idle-clients.mjs'), '--url', system.baseUrl, '--sessions', String(sessions), '--worlds', worlds.join(','), '--database-url', system.databaseUrl];
     const onLine = (line) => /^\[\s*[\d.]+s\]/.test(line) && ctx.log(`  idle ${line}`);
-    const holder = spawnChild(ctx, 'idle clients', process.execPath, args, { cwd: ROOT, onLine });
+    // The first gateway only (system.baseUrl): its memory is the figure.
+    const [command, argv] = pinnedCommand(cpusFor(system.pin, 'harness'), process.execPath, args);
+    const holder = spawnChild(ctx, 'idle clients', command, argv, { cwd: ROOT, onLine });
     try {
       const line = await waitForLine(ctx, holder, /^idle ready /, 120_000 + sessions * 250, 'idle clients');
       const up = JSON.parse(line.slice('idle ready '.length));

@@ -10,6 +10,7 @@ export const IDLE_WORLDS = ['lobby', 'grove', 'dunes', 'marsh', 'harbor', 'quarr
 export const USAGE = `TileMUD benchmark suite (issue #16)
 
 usage: npm run bench -- [--quick] [--only NAMES] [--duration S] [--sessions N] [--idle-sessions N]
+                        [--gateways N] [--pin]
 
 Starts its own TileMUD (a new database, NATS and Redis prefix; all removed at the end, also on
 failure or Ctrl-C), runs the jobs and prints one table: TileMUD, Colyseus and their ratio.
@@ -31,6 +32,12 @@ options
   --duration S        seconds of driving per run (default 20; --quick 4)
   --sessions N        sessions of the one-world runs (default 500; --quick 50)
   --idle-sessions N   sessions of the idle-memory job (default 10000; --quick 200)
+  --gateways N        gateway processes (default 1), each on its own port, sharing the worlds
+                      through NATS and Redis; the harness spreads its sessions over them round
+                      robin (the idle job uses the first only)
+  --pin               the load harness on one CPU, the apps the bench starts (sequencer,
+                      projector, gateways) on the others (taskset; unpinned, with a note, where
+                      it cannot); PostgreSQL, NATS and Redis are not pinned
   --out-dir DIR       where the JSON and SVG go (default reports/)
   -h, --help          this text
 
@@ -64,6 +71,8 @@ export function parsePlan(argv, now = new Date()) {
         sessions: { type: 'string' },
         'idle-sessions': { type: 'string' },
         'out-dir': { type: 'string' },
+        gateways: { type: 'string' },
+        pin: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -84,6 +93,7 @@ export function parsePlan(argv, now = new Date()) {
   const duration = v.duration === undefined ? (quick ? 4 : 20) : int('duration', v.duration, 1, 3600);
   const sessions = v.sessions === undefined ? (quick ? 50 : 500) : int('sessions', v.sessions, 1, 100_000);
   const idleSessions = v['idle-sessions'] === undefined ? (quick ? 200 : 10_000) : int('idle-sessions', v['idle-sessions'], 1, 100_000);
+  const gateways = v.gateways === undefined ? 1 : int('gateways', v.gateways, 1, 16);
   const satSessions = quick ? 100 : 1000;
   const offered = quick ? [100, 200, 400] : [1000, 2000, 4000, 6000, 8000, 10_000];
   return {
@@ -91,6 +101,8 @@ export function parsePlan(argv, now = new Date()) {
     jobs: JOBS.filter((j) => only.includes(j)),
     stamp: stamp(now),
     outDir: v['out-dir'] ?? 'reports',
+    gateways,
+    pin: v.pin === true,
     oneWorld: { sessions, duration, rate: 1, chat: 0.1 },
     spread: { name: 'spread2000', sessions: quick ? 200 : 2000, duration, rate: 1, chat: 0.05, worlds: TEN_WORLDS },
     saturation: offered.map((o) => ({

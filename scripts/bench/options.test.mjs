@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { installDir, parseDriverOutput } from './colyseus.mjs';
 import { JOBS, parsePlan, sessionCeiling, TEN_WORLDS, UsageError } from './options.mjs';
-import { newBenchId, systemEnv } from './system.mjs';
+import { appOf, gatewayApps, newBenchId, systemEnv } from './system.mjs';
 
 test('the default plan runs every job at the issue sizes', () => {
   const p = parsePlan([], new Date('2026-12-02T10:00:00.000Z'));
@@ -31,8 +31,30 @@ test('--quick, --only, --duration, --sessions, --idle-sessions', () => {
   assert.equal(parsePlan(['--help']), null);
 });
 
+test('--gateways and --pin', () => {
+  const p = parsePlan(['--gateways', '2', '--pin']);
+  assert.equal(p.gateways, 2);
+  assert.equal(p.pin, true);
+  const d = parsePlan([]);
+  assert.equal(d.gateways, 1);
+  assert.equal(d.pin, false);
+});
+
+test('gateways: a port and key each; ids as the cluster names them when there are several', () => {
+  assert.deepEqual(gatewayApps([4001]), [{ key: 'gateway', url: 'http://127.0.0.1:4001', env: { PORT: '4001' } }]);
+  const two = gatewayApps([4001, 4002]);
+  assert.deepEqual(
+    two.map((g) => [g.key, g.url, g.env.PORT, g.env.GATEWAY_ID]),
+    [
+      ['gateway', 'http://127.0.0.1:4001', '4001', 'gw1'],
+      ['gateway2', 'http://127.0.0.1:4002', '4002', 'gw2'],
+    ],
+  );
+  assert.deepEqual(['gateway', 'gateway2', 'gateway12', 'sequencer'].map(appOf), ['gateway', 'gateway', 'gateway', 'sequencer']);
+});
+
 test('bad options are usage errors', () => {
-  for (const argv of [['--only', 'nope'], ['--only', ''], ['--duration', '0'], ['--sessions', '1.5'], ['--what']]) {
+  for (const argv of [['--gateways', '0'], ['--gateways', 'x'], ['--only', 'nope'], ['--only', ''], ['--duration', '0'], ['--sessions', '1.5'], ['--what']]) {
     assert.throws(() => parsePlan(argv), UsageError, argv.join(' '));
   }
 });

@@ -11,6 +11,7 @@ import { runSaturation } from './job-saturation.mjs';
 import { runSpread2000 } from './job-spread2000.mjs';
 import { runTilemud500 } from './job-tilemud500.mjs';
 import { sessionCeiling } from './options.mjs';
+import { resolvePin } from './pin.mjs';
 import { startSystem } from './system.mjs';
 
 const JOB_RUNNERS = {
@@ -24,8 +25,16 @@ const JOB_RUNNERS = {
 /** Jobs that need no TileMUD system. */
 const STANDALONE = new Set(['colyseus500']);
 
-/** Answers { results, cleanupProblems, interrupted }. dir: where the harness reports go. */
-export async function runSuite(ctx, plan, dir) {
+/**
+ * The layout the plan asks for, as run: gateway processes, and where --pin put what (resolvePin;
+ * unpinned with a note where it cannot pin).
+ */
+export function layoutOf(plan, pin = resolvePin(plan.pin)) {
+  return { gateways: plan.gateways ?? 1, pin };
+}
+
+/** Answers { results, cleanupProblems, interrupted }. dir: where the harness reports go; layout: layoutOf(plan). */
+export async function runSuite(ctx, plan, dir, layout = layoutOf(plan)) {
   const results = {};
   let interrupted = false;
   let cleanupProblems = [];
@@ -36,7 +45,7 @@ export async function runSuite(ctx, plan, dir) {
     let early = null;
     if (plan.jobs.some((j) => !STANDALONE.has(j))) {
       try {
-        system = await startSystem(ctx, { maxSessions: sessionCeiling(plan) });
+        system = await startSystem(ctx, { maxSessions: sessionCeiling(plan), gateways: layout.gateways, pin: layout.pin });
       } catch (err) {
         if (err instanceof Interrupted) throw err;
         systemError = `the bench's TileMUD did not start: ${err.message.split('\n')[0]}`;

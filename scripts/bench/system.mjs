@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { owe, spawnChild, stopChild, waitForLine } from './context.mjs';
+import { cpusFor, pinnedCommand } from './pin.mjs';
 
 export const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
@@ -56,6 +57,22 @@ export function systemEnv({ id, databaseUrl, port, maxSessions, natsUrl, redisUr
   };
 }
 
+/**
+ * The gateways of a system on these ports: app keys `gateway`, `gateway2`, … (the first keeps the
+ * plain name the idle job restarts), each its own PORT, and with two or more a GATEWAY_ID each
+ * (`gw1`, `gw2`, … as `npm run start:cluster` names them; one gateway draws a random id, as before).
+ */
+export function gatewayApps(ports) {
+  return ports.map((port, i) => ({
+    key: i === 0 ? 'gateway' : `gateway${i + 1}`,
+    url: `http://127.0.0.1:${port}`,
+    env: { PORT: String(port), ...(ports.length > 1 ? { GATEWAY_ID: `gw${i + 1}` } : {}) },
+  }));
+}
+
+/** The app (directory under apps/) of an app key: `gateway2` -> `gateway`. */
+export const appOf = (key) => key.replace(/\d+$/, '');
+
 function listenOn(port) {
   return new Promise((resolve) => {
     const s = createServer();
@@ -76,54 +93,72 @@ export async function freePort() {
   return listenOn(0);
 }
 
-/** Creates the database and the streams, starts the apps; the clean-ups are owed from the start. */
-export async function startSystem(ctx, { maxSessions = 20_000 } = {}) {
+/**
+ * Creates the database and the streams, starts the apps; the clean-ups are owed from the start.
+ * gateways: how many gateway processes; pin: resolvePin's answer (the apps on its `apps` CPUs).
+ */
+export async function startSystem(ctx, { maxSessions = 20_000, gateways = 1, pin = null } = {}) {
   const runtime = require(path.join(ROOT, 'libs', 'runtime', 'dist', 'index.js'));
   const id = newBenchId();
   const pgBase = new URL(process.env.BENCH_PG_URL_BASE || 'postgres://postgres@127.0.0.1:5432');
   const databaseUrl = new URL(`/tilemud_${id}`, pgBase).toString();
   const natsUrl = process.env.NATS_URL || 'nats://127.0.0.1:4222';
   const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-  const port = await freePort();
-  const env = systemEnv({ id, databaseUrl, port, maxSessions, natsUrl, redisUrl });
-  const system = { id, databaseUrl, baseUrl: `http://127.0.0.1:${port}`, env, apps: {}, runtime };
+  const ports = [];
+  while (ports.length < gateways) {
+    const p = await freePort();
+    if (!ports.includes(p)) ports.push(p);
+  }
+  const gws = gatewayApps(ports);
+  const env = systemEnv({ id, databaseUrl, port: ports[0], maxSessions, natsUrl, redisUrl });
+  const appEnv = Object.fromEntries(gws.map((g) => [g.key, g.env]));
+  const urls = gws.map((g) => g.url);
+  const system = { id, databaseUrl, baseUrl: urls[0], urls, gatewayKeys: gws.map((g) => g.key), env, appEnv, pin, apps: {}, runtime };
 
   owe(ctx, `drop database tilemud_${id}`, () => dropDatabase(databaseUrl));
   owe(ctx, `delete Redis keys ${id}:*`, () => deleteRedisKeys(redisUrl, id));
   owe(ctx, `delete streams of ${id}`, () => withNats(runtime, natsUrl, id, (nc) => runtime.destroyTopology(nc, runtime.topology(id))));
   owe(ctx, 'stop the apps', () => Promise.all(Object.values(system.apps).map((c) => stopChild(c))));
 
-  ctx.log(`system ${id}: database tilemud_${id}, gateway ${system.baseUrl}`);
+  const where = pin?.pinned ? `; apps on CPU ${pin.apps}, harness on CPU ${pin.harness}` : '';
+  ctx.log(`system ${id}: database tilemud_${id}, gateway${urls.length > 1 ? 's' : ''} ${urls.join(' ')}${where}`);
   await runtime.migrate(databaseUrl);
   await withNats(runtime, natsUrl, id, (nc) => runtime.ensureTopology(nc, runtime.topology(id)));
   await Promise.all([startApp(ctx, system, 'sequencer'), startApp(ctx, system, 'projector')]);
-  await startApp(ctx, system, 'gateway');
+  // One after the other, as the cluster test starts its two.
+  for (const key of system.gatewayKeys) await startApp(ctx, system, key);
   return system;
 }
 
-/** Starts (or starts again) one app; answers ms from spawn to its ready line. `nodeArgs`: e.g. --inspect; `env`: settings of this start only. */
-export async function startApp(ctx, system, name, nodeArgs = [], env = {}) {
+/**
+ * Starts (or starts again) one app (`key`: sequencer, projector, gateway, gateway2, …); answers ms
+ * from spawn to its ready line. `nodeArgs`: e.g. --inspect; `env`: settings of this start only.
+ */
+export async function startApp(ctx, system, key, nodeArgs = [], env = {}) {
+  const name = appOf(key);
   let readyAt = null;
   // BENCH_CPU_PROF_DIR: the apps named in BENCH_CPU_PROF_APPS (default: the sequencer) write a V8 CPU
   // profile there when they stop (docs/performance.md).
   const profiled = (process.env.BENCH_CPU_PROF_APPS ?? 'sequencer').split(',');
-  const prof = profiled.includes(name) && process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
-  const child = spawnChild(ctx, name, process.execPath, [...prof, ...nodeArgs, path.join(ROOT, 'apps', name, 'dist', 'main.js')], {
-    env: { ...system.env, ...env },
+  // Named by the key: two gateways started in the same millisecond write two files.
+  const prof = profiled.includes(name) && process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`, `--cpu-prof-name=${key}-${Date.now()}.cpuprofile`] : [];
+  const [command, args] = pinnedCommand(cpusFor(system.pin, 'apps'), process.execPath, [...prof, ...nodeArgs, path.join(ROOT, 'apps', name, 'dist', 'main.js')]);
+  const child = spawnChild(ctx, key, command, args, {
+    env: { ...system.env, ...system.appEnv?.[key], ...env },
     cwd: ROOT,
     onLine: (line, t) => {
       if (readyAt === null && READY[name].test(line)) readyAt = t;
     },
   });
-  system.apps[name] = child;
-  await waitForLine(ctx, child, READY[name], START_TIMEOUT_MS, name);
+  system.apps[key] = child;
+  await waitForLine(ctx, child, READY[name], START_TIMEOUT_MS, key);
   return (readyAt ?? performance.now()) - child.startedAt;
 }
 
-export async function stopApp(system, name) {
-  const child = system.apps[name];
+export async function stopApp(system, key) {
+  const child = system.apps[key];
   if (child) await stopChild(child);
-  delete system.apps[name];
+  delete system.apps[key];
 }
 
 /** Resident set size of a process from /proc (bytes); null where there is no /proc. */

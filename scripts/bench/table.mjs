@@ -77,16 +77,23 @@ export function formatTable(header, rows) {
   return [line(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n');
 }
 
+/** How the run was laid out: `1 gateway, unpinned` or `2 gateways, harness on CPU 1, apps on CPU 0`. */
+export function layoutLine({ gateways = 1, pin = null } = {}) {
+  const gw = `${gateways} gateway${gateways === 1 ? '' : 's'}`;
+  if (pin?.pinned) return `${gw}, harness on CPU ${pin.harness}, apps on CPU ${pin.apps}`;
+  return `${gw}, ${pin?.requested ? 'unpinned (--pin could not pin)' : 'unpinned'}`;
+}
+
 /** The whole printed block: the table and, under it, what did not run or ran saturated. */
 export function formatResults(results, meta) {
   const header = ['figure', 'TileMUD', 'Colyseus', 'ratio T/C', 'target (issue #16)'];
-  const notes = [];
+  const notes = meta.pin?.note ? [`--pin: ${meta.pin.note}`] : [];
   for (const [job, r] of Object.entries(results)) {
     if (r?.skipped) notes.push(`${job}: skipped (${r.skipped})`);
     if (r?.error) notes.push(`${job}: failed (${r.error.split('\n')[0]})`);
     if (r?.harnessSaturated) notes.push(`${job}: the load harness was saturated (its own queueing is in the figures)`);
     for (const s of r?.steps ?? []) if (s.harnessSaturated) notes.push(`${job} ${s.offeredPerSec}/s: the load harness was saturated`);
   }
-  const head = `TileMUD bench ${meta.stamp} (${meta.quick ? 'quick' : 'full'}; ${meta.cpus} CPUs, load average ${meta.loadAverage})`;
+  const head = `TileMUD bench ${meta.stamp} (${meta.quick ? 'quick' : 'full'}; ${meta.cpus} CPUs, load average ${meta.loadAverage}; ${layoutLine(meta)})`;
   return [head, '', formatTable(header, tableRows(results)), ...(notes.length ? ['', ...notes.map((n) => `note: ${n}`)] : [])].join('\n');
 }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { kibPerSession } from './job-idle.mjs';
-import { fmt, fmtRatio, formatResults, formatTable, ratio, tableRows } from './table.mjs';
+import { fmt, fmtRatio, formatResults, formatTable, layoutLine, ratio, tableRows } from './table.mjs';
 
 const lat = (p50, p99) => ({ count: 10, p50, p95: p99, p99 });
 const results = {
@@ -44,6 +44,16 @@ test('a skipped Colyseus leaves its column empty and is named under the table', 
   assert.deepEqual(ackP99.slice(1, 4), ['20.0', '—', '—']);
   const text = formatResults(skipped, { stamp: 'T', quick: true, cpus: 2, loadAverage: '1.0' });
   assert.match(text, /note: colyseus500: skipped \(npm install failed: ENOTFOUND/);
+});
+
+test('the head line says how many gateways ran, and where --pin put what', () => {
+  assert.equal(layoutLine({}), '1 gateway, unpinned');
+  assert.equal(layoutLine({ gateways: 2, pin: { requested: true, pinned: true, harness: '1', apps: '0' } }), '2 gateways, harness on CPU 1, apps on CPU 0');
+  assert.equal(layoutLine({ gateways: 1, pin: { requested: true, pinned: false } }), '1 gateway, unpinned (--pin could not pin)');
+  const pin = { requested: true, pinned: true, harness: '1', apps: '0', note: 'PostgreSQL, NATS and Redis (system services) are not pinned' };
+  const text = formatResults(results, { stamp: 'T', quick: false, cpus: 2, loadAverage: '1.0', gateways: 2, pin });
+  assert.match(text.split('\n')[0], /load average 1\.0; 2 gateways, harness on CPU 1, apps on CPU 0\)$/);
+  assert.match(text, /note: --pin: PostgreSQL, NATS and Redis/);
 });
 
 test('saturation steps, idle and cold start rows; a failed step says so', () => {

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkStop, spawnChild, stopChild } from './context.mjs';
 import { combineReports } from './merge.mjs';
+import { cpusFor, pinnedCommand } from './pin.mjs';
 import { ROOT } from './system.mjs';
 
 /** Splits n sessions over k processes as evenly as possible. */
@@ -21,14 +22,16 @@ export async function runTileLoad(ctx, system, step, dir) {
   const shares = splitSessions(step.sessions, step.procs ?? 1);
   ctx.log(
     `tilemud ${step.name}: ${step.sessions} sessions × ${step.rate}/s for ${step.duration} s` +
-      `${step.worlds ? ` over ${step.worlds.length} worlds` : ' in one world'}${shares.length > 1 ? `, ${shares.length} harness processes` : ''}`,
+      `${step.worlds ? ` over ${step.worlds.length} worlds` : ' in one world'}${shares.length > 1 ? `, ${shares.length} harness processes` : ''}` +
+      `${system.urls?.length > 1 ? `, ${system.urls.length} gateways` : ''}`,
   );
   const runs = shares.map((sessions, i) => {
     const report = path.join(dir, `${step.name}-${i}.report.json`);
     const args = [
       path.join(ROOT, 'scripts', 'load.mjs'),
       '--url',
-      system.baseUrl,
+      // Every gateway of the system: the harness spreads its sessions over them round robin.
+      (system.urls ?? [system.baseUrl]).join(','),
       '--sessions',
       String(sessions),
       '--duration',
@@ -46,7 +49,8 @@ export async function runTileLoad(ctx, system, step, dir) {
     if (step.worlds) args.push('--worlds', step.worlds.join(','), '--database-url', system.databaseUrl);
     // The harness's progress lines (every few seconds) and its phase lines go to the bench's log.
     const onLine = (line) => /^(\[\s*[\d.]+s\]|load: (setup|interrupted))/.test(line) && ctx.log(`  ${step.name}#${i} ${line}`);
-    const child = spawnChild(ctx, `load ${step.name}#${i}`, process.execPath, args, { cwd: ROOT, onLine });
+    const [command, argv] = pinnedCommand(cpusFor(system.pin, 'harness'), process.execPath, args);
+    const child = spawnChild(ctx, `load ${step.name}#${i}`, command, argv, { cwd: ROOT, onLine });
     return { child, report };
   });
   // A harness that hangs past any sensible end is stopped (it still writes its report on SIGTERM).
@@ -66,5 +70,12 @@ export async function runTileLoad(ctx, system, step, dir) {
     }
   }
   const figures = combineReports(reports);
-  return { ...figures, offeredPerSec: step.sessions * step.rate, reports: runs.map((r) => path.relative(ROOT, r.report)) };
+  return {
+    ...figures,
+    offeredPerSec: step.sessions * step.rate,
+    gateways: (system.urls ?? [system.baseUrl]).length,
+    harnessProcesses: shares.length,
+    harnessCpus: cpusFor(system.pin, 'harness'),
+    reports: runs.map((r) => path.relative(ROOT, r.report)),
+  };
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { intentFrame, outstanding, sendIntent } from './drive.mjs';
 import { flushUnmatched, housekeeping, progressLine, requestStop, sleep } from './lifecycle.mjs';
-import { parseOptions } from './options.mjs';
+import { parseOptions, parseUrlList, UsageError } from './options.mjs';
 import { createRun, worldOf } from './run.mjs';
 import { failureReason, socketUrl } from './setup.mjs';
 import { SetupError } from './session.mjs';
@@ -110,7 +110,30 @@ test('failureReason names the stage and the cause', () => {
 
 test("socketUrl stays on the run's origin and carries the ticket", () => {
   const run = newRun(['--url', 'https://127.0.0.1:8443']);
-  assert.equal(socketUrl(run, '/ws', 'a b').href, 'wss://127.0.0.1:8443/ws?ticket=a+b');
-  assert.throws(() => socketUrl(run, 'ws://evil.example/ws', 't'), /another host/);
-  assert.throws(() => socketUrl(run, 'http://[::1', 't'), /bad ws.path/);
+  const base = run.sessions[0].base;
+  assert.equal(socketUrl(base, '/ws', 'a b').href, 'wss://127.0.0.1:8443/ws?ticket=a+b');
+  assert.throws(() => socketUrl(base, 'ws://evil.example/ws', 't'), /another host/);
+  assert.throws(() => socketUrl(base, 'http://[::1', 't'), /bad ws.path/);
+});
+
+test('--url a,b: the sessions are spread over the servers round robin, each on its own origin', () => {
+  const run = createRun(parseOptions(['--sessions', '5', '--duration', '1', '--rate', '1', '--url', 'http://127.0.0.1:3001, http://127.0.0.1:3002/x']));
+  assert.deepEqual(run.opts.urls, ['http://127.0.0.1:3001', 'http://127.0.0.1:3002']);
+  assert.equal(run.opts.url, 'http://127.0.0.1:3001,http://127.0.0.1:3002');
+  assert.deepEqual(
+    run.sessions.map((s) => s.base.port),
+    ['3001', '3002', '3001', '3002', '3001'],
+  );
+  assert.equal(socketUrl(run.sessions[1].base, '/ws', 't').href, 'ws://127.0.0.1:3002/ws?ticket=t');
+  assert.throws(() => socketUrl(run.sessions[1].base, 'ws://127.0.0.1:3001/ws', 't'), /another host/);
+});
+
+test('--url: one URL as before; a bad or empty entry is a usage error', () => {
+  const one = parseOptions(['--sessions', '1', '--duration', '1', '--rate', '1']);
+  assert.equal(one.url, 'http://127.0.0.1:3000');
+  assert.deepEqual(one.urls, ['http://127.0.0.1:3000']);
+  assert.deepEqual(parseUrlList('https://a.example:8443/p'), ['https://a.example:8443']);
+  assert.throws(() => parseUrlList('http://a,'), UsageError);
+  assert.throws(() => parseUrlList('http://a,nope'), /not a URL: nope/);
+  assert.throws(() => parseUrlList('http://a,ftp://b'), /http:\/\/ or https:\/\//);
 });

@@ -83,6 +83,24 @@ test('--smoke runs end to end and writes a complete report', async () => {
   });
 });
 
+test('--url a,b spreads the sessions over two servers, each session staying on its own', async () => {
+  await withMock({}, (urlA, mockA) =>
+    withMock({}, async (urlB, mockB) => {
+      const report = path.join(tmp, 'two.json');
+      const { code, out, err } = await run(['--sessions', '4', '--duration', '1', '--rate', '2', '--url', `${urlA},${urlB}`, '--report', report]);
+      assert.equal(code, 0, out + err);
+      const r = JSON.parse(fs.readFileSync(report, 'utf8'));
+      assert.deepEqual(r.parameters.urls, [urlA, urlB]);
+      assert.equal(r.setup.live, 4);
+      assert.equal(r.intents.acked, r.intents.sent);
+      // Guest, bootstrap, socket and intents of each session went to one server: two each.
+      assert.equal(mockA.stats().guests, 2);
+      assert.equal(mockB.stats().guests, 2);
+      assert.ok(mockA.stats().moves > 0 && mockB.stats().moves > 0);
+    }),
+  );
+});
+
 test('setup failing for more than 1% of sessions exits 1', async () => {
   await withMock({ failGuestEvery: 2 }, async (url) => {
     const report = path.join(tmp, 'fail.json');

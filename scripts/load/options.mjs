@@ -11,8 +11,11 @@ usage: npm run load -- --sessions N --duration S --rate R [options]
   --sessions N        sessions (guest players), each with its own WebSocket
   --duration S        seconds of driving intents once every session is live
   --rate R            intents per second per session (spread uniformly)
-  --url URL           server base URL (default http://127.0.0.1:3000); the
-                      harness connects to this origin only
+  --url URL[,URL...]  server base URL (default http://127.0.0.1:3000); the
+                      harness connects to this origin only. Several, comma-
+                      separated (e.g. one per gateway): the sessions are
+                      spread over them round robin (session i's whole setup,
+                      socket and logout go to URL i modulo their number)
   --chat P            probability that an intent is a chat (default 0.05);
                       the rest are moves in a random direction
   --ramp S            spread session setup over S seconds (default 0: as fast
@@ -59,6 +62,22 @@ function defaultReportPath(date = new Date()) {
   return `reports/load-${date.toISOString().replace(/[:.]/g, '-')}.json`;
 }
 
+/** `--url`: one or more http(s) URLs, comma-separated; answers their origins in order. Throws UsageError. */
+export function parseUrlList(raw) {
+  const parts = raw.split(',').map((s) => s.trim());
+  if (parts.some((s) => s === '')) throw new UsageError(`--url has an empty entry: ${JSON.stringify(raw)}`);
+  return parts.map((part) => {
+    let url;
+    try {
+      url = new URL(part);
+    } catch {
+      throw new UsageError(`--url is not a URL: ${part}`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError('--url must be http:// or https://');
+    return url.origin;
+  });
+}
+
 /** Parses argv (without node and script); throws UsageError. Returns null for --help. */
 export function parseOptions(argv, now = new Date()) {
   let parsed;
@@ -101,15 +120,7 @@ export function parseOptions(argv, now = new Date()) {
     if (raw[k] === undefined) throw new UsageError(`--${k} is required (or use --smoke)`);
   }
 
-  let url;
-  try {
-    url = new URL(parsed.url ?? 'http://127.0.0.1:3000');
-  } catch {
-    throw new UsageError(`--url is not a URL: ${parsed.url}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError('--url must be http:// or https://');
-  }
+  const urls = parseUrlList(parsed.url ?? 'http://127.0.0.1:3000');
 
   if (parsed.json === '') throw new UsageError('--json needs a file path');
   let worlds;
@@ -121,7 +132,8 @@ export function parseOptions(argv, now = new Date()) {
   if (worlds !== null && !parsed['database-url']) throw new UsageError("--worlds needs --database-url (the system's own database)");
 
   return {
-    url: url.origin,
+    url: urls.join(','),
+    urls,
     sessions: num('sessions', raw.sessions, { min: 1, max: 100_000, int: true }),
     duration: num('duration', raw.duration, { min: 0, exclusiveMin: true, max: 86_400 }),
     rate: num('rate', raw.rate, { min: 0, exclusiveMin: true, max: 1000 }),

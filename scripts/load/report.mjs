@@ -46,6 +46,7 @@ export function buildReport(run, { driveCpu, driveLoop, closing, missingAcks }) 
     reportVersion: 1,
     parameters: {
       url: opts.url,
+      urls: opts.urls,
       sessions: opts.sessions,
       durationSeconds: opts.duration,
       ratePerSession: opts.rate,

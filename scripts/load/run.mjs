@@ -11,15 +11,16 @@ export const CLIENT_VERSION = '1.0.0';
 
 /** opts: parseOptions' result. now: a monotonic clock in ms; random: [0, 1) dice for the intents. */
 export function createRun(opts, { now = () => performance.now(), random = Math.random } = {}) {
-  const base = new URL(opts.url);
+  const bases = (opts.urls ?? [opts.url]).map((u) => new URL(u));
   return {
     opts,
-    base,
-    wsProtocol: base.protocol === 'https:' ? 'wss:' : 'ws:',
+    /** The first URL; each session has its own (`--url a,b`: round robin, see sessionBase). */
+    base: bases[0],
+    bases,
     setupTimeoutMs: opts.setupTimeout * 1000,
     now,
     random,
-    sessions: Array.from({ length: opts.sessions }, (_, i) => new Session(i)),
+    sessions: Array.from({ length: opts.sessions }, (_, i) => new Session(i, sessionBase(bases, i))),
     phase: 'setup', // setup -> drive -> grace -> closing -> done
     stopping: false, // an interrupt: stop sending, close and report
     interrupted: false,
@@ -92,6 +93,12 @@ export function createRun(opts, { now = () => performance.now(), random = Math.r
     worlds: new Map(),
   };
 }
+
+/** Session i's server: the URLs round robin. */
+export const sessionBase = (bases, i) => bases[i % bases.length];
+
+/** ws: or wss: for a server's http: or https: URL. */
+export const wsProtocolOf = (base) => (base.protocol === 'https:' ? 'wss:' : 'ws:');
 
 export const inc = (obj, key, n = 1) => {
   obj[key] = (obj[key] ?? 0) + n;

@@ -4,8 +4,10 @@
 export class SetupError extends Error {}
 
 export class Session {
-  constructor(idx) {
+  /** base: the URL of the server this session talks to (one of `--url`'s). */
+  constructor(idx, base = null) {
     this.idx = idx;
+    this.base = base;
     this.ws = null;
     this.playerId = null;
     this.accessToken = null;

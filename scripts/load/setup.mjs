@@ -4,7 +4,7 @@
 import WebSocket from 'ws';
 import { onClose, onMessage } from './frames.mjs';
 import { sleep } from './lifecycle.mjs';
-import { CLIENT_VERSION, inc, PROTOCOL_VERSION } from './run.mjs';
+import { CLIENT_VERSION, inc, PROTOCOL_VERSION, wsProtocolOf } from './run.mjs';
 import { SetupError } from './session.mjs';
 
 const HELLO = JSON.stringify({ type: 'hello', protocolVersion: PROTOCOL_VERSION });
@@ -19,25 +19,26 @@ export function failureReason(stage, err) {
   return `${stage}: ${String(err?.message ?? err).slice(0, 120)}`;
 }
 
-/** The URL of the socket: ws.path resolved against the run's origin, which it must not leave. */
-export function socketUrl(run, wsPath, ticket) {
+/** The URL of the socket: ws.path resolved against the session's origin, which it must not leave. */
+export function socketUrl(base, wsPath, ticket) {
   let url;
   try {
-    url = new URL(wsPath, run.base);
+    url = new URL(wsPath, base);
   } catch {
     throw new SetupError('bad ws.path');
   }
-  if (url.host !== run.base.host) throw new SetupError('ws.path names another host');
-  url.protocol = run.wsProtocol;
+  if (url.host !== base.host) throw new SetupError('ws.path names another host');
+  url.protocol = wsProtocolOf(base);
   url.searchParams.set('ticket', ticket);
   return url;
 }
 
-export async function postJson(run, pathname, body, token, okStatuses) {
+/** A POST to the session's server (`base`). */
+export async function postJson(run, base, pathname, body, token, okStatuses) {
   const headers = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (token) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(new URL(pathname, run.base), {
+  const res = await fetch(new URL(pathname, base), {
     method: 'POST',
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -64,7 +65,7 @@ function openSocket(run, s, wsPath, ticket) {
   return new Promise((resolve, reject) => {
     let url;
     try {
-      url = socketUrl(run, wsPath, ticket);
+      url = socketUrl(s.base, wsPath, ticket);
     } catch (err) {
       reject(err);
       return;
@@ -109,7 +110,7 @@ async function setupSession(run, s) {
   const t0 = now();
   let stage = 'guest';
   try {
-    const guest = await postJson(run, '/api/auth/guest', undefined, null, [200, 201]);
+    const guest = await postJson(run, s.base, '/api/auth/guest', undefined, null, [200, 201]);
     const t1 = now();
     setup.latency.guest.record(t1 - t0);
     if (typeof guest.accessToken !== 'string') throw new SetupError('no accessToken');
@@ -117,7 +118,7 @@ async function setupSession(run, s) {
     s.accessToken = guest.accessToken;
 
     stage = 'bootstrap';
-    const boot = await postJson(run, '/api/session/bootstrap', { clientVersion: CLIENT_VERSION }, guest.accessToken, [200]);
+    const boot = await postJson(run, s.base, '/api/session/bootstrap', { clientVersion: CLIENT_VERSION }, guest.accessToken, [200]);
     const t2 = now();
     setup.latency.bootstrap.record(t2 - t1);
     s.characterId = boot.character?.id ?? null;
@@ -179,7 +180,7 @@ export async function closeAll(run) {
   // The players quit (logout): their characters leave at once instead of staying for the resume
   // window, so that the next run starts from the same world as this one did.
   for (const s of open) s.closedByHarness = true;
-  await Promise.all(open.map((s) => (s.accessToken ? postJson(run, '/api/session/logout', undefined, s.accessToken, [204]).catch(() => undefined) : undefined)));
+  await Promise.all(open.map((s) => (s.accessToken ? postJson(run, s.base, '/api/session/logout', undefined, s.accessToken, [204]).catch(() => undefined) : undefined)));
   for (const s of open) {
     try {
       if (s.ws.readyState === WebSocket.CONNECTING) s.ws.terminate();

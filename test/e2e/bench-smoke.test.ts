@@ -11,17 +11,20 @@ const ROOT = join(__dirname, '..', '..');
 
 /** The parts of the bench's JSON report (scripts/bench) this smoke test reads. */
 interface BenchDoc {
+  gateways: number;
+  pin: { requested: boolean; pinned: boolean; harness: string | null; apps: string | null };
   results: {
-    tilemud500: { sessions: { live: number }; acksPerSec: number; ackMs: { p50: unknown; p99: unknown }; deltaMs: { p50: unknown; p99: unknown } };
+    tilemud500: { gateways: number; reports: string[]; sessions: { live: number }; acksPerSec: number; ackMs: { p50: unknown; p99: unknown }; deltaMs: { p50: unknown; p99: unknown } };
     idle: { sessions: { live: number }; kibPerSession: unknown; heapKibPerSession: unknown };
   };
   cleanupProblems: unknown[];
 }
 
 /**
- * `npm run bench` works: a tiny quick run of the one-world job and the idle-memory job prints the
- * table and writes the JSON (with numbers) and the SVG, and removes the system it made (database,
- * streams, Redis keys). Whether the figures are good is the bench's business, not this test's.
+ * `npm run bench` works: a tiny quick run of the one-world job and the idle-memory job, with two
+ * gateways and --pin, prints the table and writes the JSON (with numbers) and the SVG, and removes
+ * the system it made (database, streams, Redis keys). Whether the figures are good is the bench's
+ * business, not this test's.
  */
 describe('bench smoke (npm run bench -- --quick)', () => {
   const out = mkdtempSync(join(tmpdir(), 'tilemud-bench-smoke-'));
@@ -30,7 +33,7 @@ describe('bench smoke (npm run bench -- --quick)', () => {
   let exitCode: number | null = null;
 
   beforeAll(async () => {
-    const args = ['scripts/bench.mjs', '--quick', '--only', 'tilemud500,idle', '--sessions', '4', '--idle-sessions', '6', '--duration', '2', '--out-dir', out];
+    const args = ['scripts/bench.mjs', '--quick', '--only', 'tilemud500,idle', '--sessions', '4', '--idle-sessions', '6', '--duration', '2', '--gateways', '2', '--pin', '--out-dir', out];
     // The bench starts and stops its own apps; the registry stops the bench itself if the test ends first.
     const proc = spawnTracked('bench', process.execPath, args, { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -42,6 +45,7 @@ describe('bench smoke (npm run bench -- --quick)', () => {
 
   it('prints the table and exits 0', () => {
     expect({ exitCode, stderr: exitCode === 0 ? '' : stderr.slice(-3000) }).toEqual({ exitCode: 0, stderr: '' });
+    expect(stdout).toMatch(/^TileMUD bench .*; 2 gateways, (harness on CPU \d+, apps on CPU [\d,]+|unpinned \(--pin could not pin\))\)$/m);
     expect(stdout).toMatch(/\| figure +\| TileMUD +\| Colyseus +\| ratio T\/C/);
     expect(stdout).toMatch(/\| 4 × 1\/s, one world: ack p99 \(ms\) +\| [\d.,]+ /);
     expect(stdout).toMatch(/\| idle: RSS KiB per session after GC \(6 sessions\) +\| -?[\d.,]+ /);
@@ -55,6 +59,12 @@ describe('bench smoke (npm run bench -- --quick)', () => {
     const doc = JSON.parse(readFileSync(join(out, json), 'utf8')) as BenchDoc;
     const t = doc.results.tilemud500;
     expect(t.sessions.live).toBe(4);
+    expect(doc.gateways).toBe(2);
+    expect(t.gateways).toBe(2);
+    expect(doc.pin.requested).toBe(true);
+    // The harness had both gateways' URLs (its sessions round robin over them).
+    const harness = JSON.parse(readFileSync(join(ROOT, t.reports[0]), 'utf8')) as { parameters: { urls: string[] } };
+    expect(harness.parameters.urls).toHaveLength(2);
     expect(t.acksPerSec).toBeGreaterThan(0);
     for (const v of [t.ackMs.p50, t.ackMs.p99, t.deltaMs.p50, t.deltaMs.p99]) expect(typeof v).toBe('number');
     expect(doc.results.idle.sessions.live).toBe(6);
