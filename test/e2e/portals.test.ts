@@ -2,6 +2,7 @@ import type { Client } from 'pg';
 import type { BootstrapResponse, CharacterResponse } from '@tilemud/contracts';
 import { api, changesOf, TestClient, joinPlayer } from '../support/client';
 import { db } from '../support/db';
+import { Flow } from '../support/intent-flow';
 import { TestSystem } from '../support/system';
 
 // The lobby's portal is at (62,20), reached from (61,20) going east; it leads to the meadow's
@@ -68,6 +69,36 @@ describe('worlds joined by portals', () => {
     expect((await walker.move('west')).status).toBe('applied');
     await walker.waitForType('event.state_delta', (m) => m.full && m.worldId === 'lobby', 15_000, from);
     await watcherInLobby.waitForType('event.state_delta', (m) => m.worldId === 'lobby' && changesOf(m, 'character.joined').some((c) => c.character.id === walker.characterId));
+  }, 120_000);
+
+  // What the shutdown suite's random walk met in a full run (58 moves refused NOT_IN_WORLD): the
+  // moves a player sends behind a portal move without waiting go to the world it is leaving, which
+  // refuses them; the flow counts those as the rules' refusals, and only those.
+  it('moves sent behind a portal move without waiting are refused NOT_IN_WORLD by the world left, and the flow knows why', async () => {
+    const c = await join();
+    expect(await c.walkTo(LOBBY_APPROACH.x, LOBBY_APPROACH.y)).toBe(true);
+    const flow = new Flow([c]);
+    const from = c.received.length;
+    // In one go: all of them reach the gateway before the portal move's ack can come back.
+    flow.send(c, 'east');
+    for (let i = 0; i < 5; i++) flow.send(c, 'north');
+    await flow.settle(15_000);
+    await c.waitForType('event.state_delta', (m) => m.full && m.worldId === 'meadow', 15_000, from);
+    const answers = [...flow.answers.entries()].sort(([a], [b]) => Number(a.split(':')[1]) - Number(b.split(':')[1])).map(([, a]) => a.code ?? a.status);
+    expect(answers).toEqual(['applied', ...Array<string>(5).fill('NOT_IN_WORLD')]);
+    // The shutdown suite's check before (every refusal MOVE_*, TILE_* or UNAVAILABLE) failed on these five.
+    expect([...flow.answers.values()].filter((a) => a.status === 'rejected' && !/^(MOVE_|TILE_|UNAVAILABLE$)/.test(a.code ?? ''))).toHaveLength(5);
+    expect(flow.unexplainedRefusals()).toEqual([]);
+
+    // Sent once the client is in the meadow: decided there, never refused for the lobby.
+    flow.send(c, 'north');
+    await flow.settle(15_000);
+    const key = `${c.characterId}:${c.intentSeq}`;
+    expect(flow.answers.get(key)?.code).not.toBe('NOT_IN_WORLD');
+    expect(flow.unexplainedRefusals()).toEqual([]);
+    // Had it been refused NOT_IN_WORLD, nothing would explain it.
+    flow.answers.set(key, { ...flow.answers.get(key)!, status: 'rejected', code: 'NOT_IN_WORLD' });
+    expect(flow.unexplainedRefusals().map((a) => a.key)).toEqual([key]);
   }, 120_000);
 
   it('a crossing whose sequencer is killed between its commit and everything else ends in exactly one world', async () => {

@@ -9,6 +9,8 @@ export interface Answer {
   originalStatus?: string;
   code?: string;
   at: number;
+  /** Where it came among the flow's sends and messages (`Flow.events`): times alone may tie within a millisecond. */
+  order: number;
 }
 
 /**
@@ -27,15 +29,27 @@ export class Flow {
   readonly answers = new Map<string, Answer>();
   /** When incremental deltas arrived (to see when projection flows again). */
   readonly deltaTimes: number[] = [];
+  /** Each player's portal crossings: where (`order`) its client got the full state of a world other than the one it was in. */
+  readonly crossings = new Map<string, number[]>();
+  /** Where each intent's send came (`order`). */
+  private readonly sentOrder = new Map<string, number>();
+  /** Sends and messages so far: the order of what happened at this end. */
+  private events = 0;
   private timer?: NodeJS.Timeout;
 
   constructor(readonly players: TestClient[]) {
     for (const p of players) {
+      let world = p.worldId;
       p.ws!.on('message', (d) => {
         const m = JSON.parse(messageText(d)) as ServerMessage;
+        const order = ++this.events;
         if (m.type === 'event.state_delta' && !m.full) this.deltaTimes.push(Date.now());
+        if (m.type === 'event.state_delta' && m.full && m.worldId !== world) {
+          if (world) this.crossings.set(p.characterId, [...(this.crossings.get(p.characterId) ?? []), order]);
+          world = m.worldId;
+        }
         if (isIntentAck(m) && !this.answers.has(`${p.characterId}:${m.intentSeq}`)) {
-          this.answers.set(`${p.characterId}:${m.intentSeq}`, { status: m.status, seq: m.seq, originalStatus: m.originalStatus, code: m.error?.code, at: Date.now() });
+          this.answers.set(`${p.characterId}:${m.intentSeq}`, { status: m.status, seq: m.seq, originalStatus: m.originalStatus, code: m.error?.code, at: Date.now(), order });
         }
       });
     }
@@ -44,13 +58,39 @@ export class Flow {
   start(periodMs = 20): void {
     running.add(this);
     this.timer = setInterval(() => {
-      for (const p of this.players) {
-        const intentSeq = ++p.intentSeq;
-        this.sent.set(`${p.characterId}:${intentSeq}`, Date.now());
-        const direction = (['north', 'south', 'east', 'west'] as const)[Math.floor(Math.random() * 4)] as Direction;
-        p.send({ type: 'intent.move', intentSeq, payload: { direction } });
-      }
+      for (const p of this.players) this.send(p, (['north', 'south', 'east', 'west'] as const)[Math.floor(Math.random() * 4)] as Direction);
     }, periodMs);
+  }
+
+  /** Sends one move of `p` now, without waiting for its answer. */
+  send(p: TestClient, direction: Direction): void {
+    const intentSeq = ++p.intentSeq;
+    this.sent.set(`${p.characterId}:${intentSeq}`, Date.now());
+    this.sentOrder.set(`${p.characterId}:${intentSeq}`, ++this.events);
+    p.send({ type: 'intent.move', intentSeq, payload: { direction } });
+  }
+
+  /**
+   * The refusals the rules do not explain. A move is refused by the rules of moving (MOVE_*,
+   * TILE_*) or retryably (UNAVAILABLE); and NOT_IN_WORLD when its player had stepped onto a portal
+   * before it and the move was already on its way to the world left: a random walk may cross the
+   * lobby's portal (62,20), and the gateway sends a session's intents to the new world only from
+   * the portal move's ack on. So a NOT_IN_WORLD is the portal's when the move came after the
+   * player's last move applied before a crossing and was sent before that move's ack came back.
+   */
+  unexplainedRefusals(): Array<Answer & { key: string }> {
+    const refused = [...this.answers.entries()].filter(([, a]) => a.status === 'rejected' && !/^(MOVE_|TILE_|UNAVAILABLE$)/.test(a.code ?? ''));
+    return refused.filter(([key, a]) => a.code !== 'NOT_IN_WORLD' || !this.inFlightAcrossPortal(key)).map(([key, a]) => ({ key, ...a }));
+  }
+
+  private inFlightAcrossPortal(key: string): boolean {
+    const [characterId, seq] = key.split(':') as [string, string];
+    const sentAt = this.sentOrder.get(key) ?? Infinity;
+    const applied = [...this.answers.entries()].filter(([k, a]) => k.startsWith(`${characterId}:`) && a.status === 'applied').map(([k, a]) => ({ intentSeq: Number(k.split(':')[1]), order: a.order }));
+    return (this.crossings.get(characterId) ?? []).some((crossedAt) => {
+      const portalMove = applied.filter((a) => a.order < crossedAt).sort((x, y) => y.intentSeq - x.intentSeq)[0];
+      return !!portalMove && Number(seq) > portalMove.intentSeq && sentAt < portalMove.order;
+    });
   }
 
   stop(): void {
