@@ -84,6 +84,15 @@ export function layoutLine({ gateways = 1, pin = null } = {}) {
   return `${gw}, ${pin?.requested ? 'unpinned (--pin could not pin)' : 'unpinned'}`;
 }
 
+/** A load step's CPU (cpu.mjs) in one line: each app's share of a core and ms per 1,000 acked intents; the machine's busy and steal shares. */
+export function cpuLine(cpu) {
+  if (!cpu) return '';
+  const pct = (x) => `${Math.round(x * 100)} %`;
+  const apps = Object.entries(cpu.apps).map(([name, a]) => `${name} ${pct(a.cores)} of a core (${fmt(a.msPer1000Acked)} ms per 1,000 acked)`);
+  const machine = cpu.machine ? `; machine ${pct(cpu.machine.busy)} busy, ${pct(cpu.machine.steal)} stolen` : '';
+  return `${apps.join(', ')}${machine}`;
+}
+
 /** The whole printed block: the table and, under it, what did not run or ran saturated. */
 export function formatResults(results, meta) {
   const header = ['figure', 'TileMUD', 'Colyseus', 'ratio T/C', 'target (issue #16)'];
@@ -93,6 +102,9 @@ export function formatResults(results, meta) {
     if (r?.error) notes.push(`${job}: failed (${r.error.split('\n')[0]})`);
     if (r?.harnessSaturated) notes.push(`${job}: the load harness was saturated (its own queueing is in the figures)`);
     for (const s of r?.steps ?? []) if (s.harnessSaturated) notes.push(`${job} ${s.offeredPerSec}/s: the load harness was saturated`);
+    const cpu = cpuLine(r?.cpu);
+    if (cpu) notes.push(`${job}: CPU over the drive: ${cpu}`);
+    for (const s of r?.steps ?? []) if (s.cpu) notes.push(`${job} ${s.offeredPerSec}/s: CPU over the drive: ${cpuLine(s.cpu)}`);
   }
   const head = `TileMUD bench ${meta.stamp} (${meta.quick ? 'quick' : 'full'}; ${meta.cpus} CPUs, load average ${meta.loadAverage}; ${layoutLine(meta)})`;
   return [head, '', formatTable(header, tableRows(results)), ...(notes.length ? ['', ...notes.map((n) => `note: ${n}`)] : [])].join('\n');

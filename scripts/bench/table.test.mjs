@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { kibPerSession } from './job-idle.mjs';
-import { fmt, fmtRatio, formatResults, formatTable, layoutLine, ratio, tableRows } from './table.mjs';
+import { cpuLine, fmt, fmtRatio, formatResults, formatTable, layoutLine, ratio, tableRows } from './table.mjs';
 
 const lat = (p50, p99) => ({ count: 10, p50, p95: p99, p99 });
 const results = {
@@ -93,4 +93,10 @@ test('kibPerSession: the RSS grown per idle session', () => {
   assert.equal(kibPerSession(100 * 2 ** 20, 110 * 2 ** 20, 1024), 10);
   assert.equal(kibPerSession(null, 1, 1), null);
   assert.equal(kibPerSession(1, 2, 0), null);
+});
+
+test('cpuLine: each app and the machine in one line; nothing without a reading', () => {
+  assert.equal(cpuLine(null), '');
+  const cpu = { seconds: 20, apps: { gateway: { cores: 0.452, msPer1000Acked: 904 }, sequencer: { cores: 0.1, msPer1000Acked: 200 } }, machine: { busy: 0.91, steal: 0.04 } };
+  assert.equal(cpuLine(cpu), 'gateway 45 % of a core (904 ms per 1,000 acked), sequencer 10 % of a core (200 ms per 1,000 acked); machine 91 % busy, 4 % stolen');
 });

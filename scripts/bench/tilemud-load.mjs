@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkStop, spawnChild, stopChild } from './context.mjs';
+import { cpuBetween, cpuReading } from './cpu.mjs';
 import { combineReports } from './merge.mjs';
 import { cpusFor, pinnedCommand } from './pin.mjs';
 import { ROOT } from './system.mjs';
@@ -25,6 +26,13 @@ export async function runTileLoad(ctx, system, step, dir) {
       `${step.worlds ? ` over ${step.worlds.length} worlds` : ' in one world'}${shares.length > 1 ? `, ${shares.length} harness processes` : ''}` +
       `${system.urls?.length > 1 ? `, ${system.urls.length} gateways` : ''}`,
   );
+  // The apps' CPU time over the drive: read when every harness process has finished its setup,
+  // and again when every one has finished its drive.
+  const cpu = { setups: 0, drives: 0, start: null, end: null };
+  const phase = (line) => {
+    if (/^load: setup done/.test(line) && ++cpu.setups === shares.length) cpu.start = cpuReading(system.apps);
+    if (/^load: drive done/.test(line) && ++cpu.drives === shares.length) cpu.end = cpuReading(system.apps);
+  };
   const runs = shares.map((sessions, i) => {
     const report = path.join(dir, `${step.name}-${i}.report.json`);
     const args = [
@@ -48,7 +56,10 @@ export async function runTileLoad(ctx, system, step, dir) {
     if (step.ramp) args.push('--ramp', String(step.ramp));
     if (step.worlds) args.push('--worlds', step.worlds.join(','), '--database-url', system.databaseUrl);
     // The harness's progress lines (every few seconds) and its phase lines go to the bench's log.
-    const onLine = (line) => /^(\[\s*[\d.]+s\]|load: (setup|interrupted))/.test(line) && ctx.log(`  ${step.name}#${i} ${line}`);
+    const onLine = (line) => {
+      phase(line);
+      if (/^(\[\s*[\d.]+s\]|load: (setup|interrupted))/.test(line)) ctx.log(`  ${step.name}#${i} ${line}`);
+    };
     const [command, argv] = pinnedCommand(cpusFor(system.pin, 'harness'), process.execPath, args);
     const child = spawnChild(ctx, `load ${step.name}#${i}`, command, argv, { cwd: ROOT, onLine });
     return { child, report };
@@ -70,8 +81,11 @@ export async function runTileLoad(ctx, system, step, dir) {
     }
   }
   const figures = combineReports(reports);
+  const window = cpu.start && cpu.end ? (cpu.end.at - cpu.start.at) / 1000 : 0;
   return {
     ...figures,
+    // Each app's share of a core and CPU ms per 1,000 acked intents over the drive; the machine's busy and steal shares.
+    cpu: window > 0 ? cpuBetween(cpu.start, cpu.end, figures.acksPerSec * window) : null,
     offeredPerSec: step.sessions * step.rate,
     gateways: (system.urls ?? [system.baseUrl]).length,
     harnessProcesses: shares.length,

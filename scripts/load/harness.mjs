@@ -43,6 +43,7 @@ export async function runLoad(run, log = console.log) {
     times.driveEndedAt = new Date();
     driveCpu = process.cpuUsage(cpu0);
     driveLoop.disable();
+    log(`load: drive done in ${((mono.driveEnd - mono.driveStart) / 1000).toFixed(1)} s`);
     run.phase = 'grace';
     await runGrace(run);
   }

@@ -1,0 +1,60 @@
+// CPU time, read from /proc: how much of a core each app used during a load step, and how busy
+// the whole machine was (with the hypervisor's steal). Latency on a shared two-core machine swings
+// with what else runs; CPU time per acked intent is the figure that says what the code costs.
+
+import { readFileSync } from 'node:fs';
+
+/** utime + stime of /proc/<pid>/stat, in clock ticks (fields 14 and 15; the name may hold spaces). */
+export function parseProcStat(text) {
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** The `cpu` line of /proc/stat: { busy, idle, steal, total } in ticks. */
+export function parseMachineStat(text) {
+  const [, ...v] = text.split('\n')[0].trim().split(/\s+/).map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal = 0] = v;
+  const idleAll = idle + iowait;
+  const busy = user + nice + system + irq + softirq;
+  return { busy, idle: idleAll, steal, total: busy + idleAll + steal };
+}
+
+const TICKS_PER_S = 100; // USER_HZ on Linux
+
+function read(path, parse) {
+  try {
+    return parse(readFileSync(path, 'utf8'));
+  } catch {
+    return null; // not Linux, or the process is gone
+  }
+}
+
+/** A reading now: each app's CPU ticks (by name) and the machine's. */
+export function cpuReading(apps) {
+  const out = { at: performance.now(), apps: {}, machine: read('/proc/stat', parseMachineStat) };
+  for (const [name, child] of Object.entries(apps)) {
+    const pid = child?.proc?.pid;
+    if (pid) out.apps[name] = read(`/proc/${pid}/stat`, parseProcStat);
+  }
+  return out;
+}
+
+/**
+ * What happened between two readings: each app's share of one core (1.0 = a whole core), its CPU
+ * ms per 1,000 acked intents, and the machine's busy and steal shares of all its cores.
+ */
+export function cpuBetween(a, b, acked) {
+  const seconds = (b.at - a.at) / 1000;
+  const apps = {};
+  for (const [name, t1] of Object.entries(b.apps)) {
+    const t0 = a.apps[name];
+    if (t0 === null || t0 === undefined || t1 === null) continue;
+    const cpuS = (t1 - t0) / TICKS_PER_S;
+    apps[name] = { cores: round(cpuS / seconds), msPer1000Acked: acked > 0 ? round((cpuS * 1e6) / acked) : null };
+  }
+  const m = a.machine && b.machine ? { total: b.machine.total - a.machine.total, busy: b.machine.busy - a.machine.busy, steal: b.machine.steal - a.machine.steal } : null;
+  const machine = m && m.total > 0 ? { busy: round(m.busy / m.total), steal: round(m.steal / m.total) } : null;
+  return { seconds: round(seconds), apps, machine };
+}
+
+const round = (x) => Math.round(x * 1000) / 1000;
