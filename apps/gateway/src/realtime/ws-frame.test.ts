@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import { sendPrebuilt, textFrame, textFrameOf } from './ws-frame';
+import { sendPrebuilt, textFrame } from './ws-frame';
 
 describe('prebuilt WebSocket frames', () => {
   it.each([5, 125, 126, 65_535, 65_536, 200_000])('a real ws client reads a %i-byte prebuilt frame as that text', async (size) => {
@@ -11,8 +11,6 @@ describe('prebuilt WebSocket frames', () => {
     const payload = Buffer.from(text);
     server.on('connection', (ws) => {
       sendPrebuilt(ws, textFrame(payload), payload);
-      const own = textFrameOf(text); // a text encoded straight into its frame
-      sendPrebuilt(ws, own.wire, own.payload);
       sendPrebuilt(ws, textFrame(Buffer.from('next')), Buffer.from('next'));
     });
     const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
@@ -21,11 +19,11 @@ describe('prebuilt WebSocket frames', () => {
       client.on('message', (d, isBinary) => {
         expect(isBinary).toBe(false);
         got.push((d as Buffer).toString()); // a Buffer: ws's default binaryType is 'nodebuffer'
-        if (got.length === 3) resolve();
+        if (got.length === 2) resolve();
       });
       client.on('error', reject);
     });
-    expect(got).toEqual([text, text, 'next']);
+    expect(got).toEqual([text, 'next']);
     client.close();
     server.close();
   });

@@ -6,24 +6,7 @@ import type WebSocket from 'ws';
  * framing or copying.
  */
 export function textFrame(payload: Buffer): Buffer {
-  const { frame, headerLen } = frameFor(payload.length);
-  payload.copy(frame, headerLen);
-  return frame;
-}
-
-/**
- * A text as a complete frame, encoded straight into it (one buffer, one socket write), and the
- * payload within it (for the fallback through ws). What `ws.send(text)` does in two writes
- * (header, then the string), each with its own encoding step.
- */
-export function textFrameOf(text: string): { wire: Buffer; payload: Buffer } {
-  const { frame, headerLen } = frameFor(Buffer.byteLength(text));
-  frame.write(text, headerLen, 'utf8');
-  return { wire: frame, payload: frame.subarray(headerLen) };
-}
-
-/** A frame's buffer for a payload of `len` bytes, its header written. */
-function frameFor(len: number): { frame: Buffer; headerLen: number } {
+  const len = payload.length;
   const headerLen = len < 126 ? 2 : len < 65_536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(headerLen + len);
   frame[0] = 0x81; // FIN + text
@@ -35,7 +18,8 @@ function frameFor(len: number): { frame: Buffer; headerLen: number } {
     frame[1] = 127;
     frame.writeBigUInt64BE(BigInt(len), 2);
   }
-  return { frame, headerLen };
+  payload.copy(frame, headerLen);
+  return frame;
 }
 
 interface WsInternals {

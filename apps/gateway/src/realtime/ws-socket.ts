@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import type { GatewayMetrics } from '../system/gateway-metrics';
 import type { EncodedFrame } from './fanout.service';
 import type { SessionSocket, SocketEvents } from './session-socket';
-import { sendPrebuilt, textFrameOf } from './ws-frame';
+import { sendPrebuilt } from './ws-frame';
 
 /** How long a closing socket has to finish the close handshake before it is cut (its unsent bytes freed). */
 const CLOSE_GRACE_MS = 2000;
@@ -20,8 +20,7 @@ export class WsSocket implements SessionSocket {
   }
 
   send(text: string): void {
-    const { wire, payload } = textFrameOf(text);
-    sendPrebuilt(this.ws, wire, payload);
+    this.ws.send(text);
   }
 
   sendShared(frame: EncodedFrame): boolean {
