@@ -9,10 +9,23 @@ import { CONFIG, NATS, REDIS, TOPOLOGY } from '../tokens';
 
 type Dep = { status: 'up' | 'down'; latencyMs: number };
 
+/**
+ * `work`, or a rejection once `timeoutMs` have passed. When the timer fires, the verdict waits for
+ * the event loop's next check phase (`setImmediate`): an answer that came while this process was
+ * held up (a gateway starved of CPU, its loop late by more than the timeout) is taken in the poll
+ * phase before it, rather than losing only because timers run first in a loop turn. Without this,
+ * a busy gateway took its own lateness for PostgreSQL being down and refused every intent.
+ */
+export function withinTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => setImmediate(() => reject(new Error('timeout'))), timeoutMs)));
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 async function probe(check: () => Promise<unknown>, timeoutMs = 1500): Promise<Dep> {
   const start = performance.now();
   try {
-    await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs))]);
+    await withinTimeout(check(), timeoutMs);
     return { status: 'up', latencyMs: Math.round((performance.now() - start) * 100) / 100 };
   } catch {
     return { status: 'down', latencyMs: Math.round(performance.now() - start) };
@@ -97,6 +110,5 @@ export class HealthService implements OnApplicationShutdown {
 }
 
 function withTimeout(work: () => Promise<void>, timeoutMs = 1500): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([work(), new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), timeoutMs)))]).finally(() => clearTimeout(timer));
+  return withinTimeout(work(), timeoutMs);
 }
