@@ -48,7 +48,7 @@ export function systemEnv({ id, databaseUrl, port, maxSessions, natsUrl, redisUr
     METRICS_PORT: '0',
     METRICS_HOST: '127.0.0.1',
     // The area of interest (docs/performance.md, Area of interest): the gateway's default unless set,
-    // so one command measures it on (default) and off (AOI_RADIUS=0).
+    // so one command measures it off (default, radius 0) and on (AOI_RADIUS=12).
     // The same for the fan-out's, the sequencer's and the projector's tuning (FANOUT_MAX_SENDS_PER_S,
     // SEQUENCER_MAX_BATCH, ...), so that one command measures a setting against its default.
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(AOI|FANOUT|SEQUENCER|PROJECTOR|SNAPSHOT)_/.test(k))),

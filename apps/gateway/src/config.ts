@@ -84,9 +84,12 @@ export const GatewayConfigSchema = BaseConfigSchema.extend({
   FANOUT_IDLE_FRAME_MS: intFromEnv(1000, 10, 60_000),
   /**
    * Area of interest: a client gets the changes of characters within this many tiles (Chebyshev)
-   * of its own, plus the world-wide ones (chat, items); 0 = every change of the world to everyone.
+   * of its own, plus the world-wide ones (chat, items); 0 (the default) = every change of the world
+   * to everyone. Opt-in: each client's lens holds its own copy of the world's characters, so memory
+   * grows with sessions × characters per world, and on the maps of today the lenses cost the
+   * gateway more than the bytes they save (docs/performance.md, "Area of interest on or off").
    */
-  AOI_RADIUS: intFromEnv(12, 0, 1000),
+  AOI_RADIUS: intFromEnv(0, 0, 1000),
   /** A character in view stays in view until it is this much beyond AOI_RADIUS (no flicker at the edge). */
   AOI_MARGIN: intFromEnv(2, 0, 1000),
   /** A client with more than this many bytes unsent gets its deltas merged until it drains. */
