@@ -4,10 +4,7 @@
 // loaded: the sequencer from the newest world snapshot and the events after it, the projector
 // caught up from its checkpoint). The suite runs it twice, after the first load and at the end,
 // so that the two log lengths show whether a start grows with the log.
-import { createRequire } from 'node:module';
-import { logLength, startApp, stopApp } from './system.mjs';
-
-const require = createRequire(import.meta.url);
+import { logLength, queryOnce, startApp, stopApp } from './system.mjs';
 
 const TAKEN = /"msg":"world taken"/;
 const WORLD_ID = /"worldId":"([^"]+)"/;
@@ -21,15 +18,8 @@ export function worldsTaken(lines) {
 }
 
 async function heldWorlds(databaseUrl, role) {
-  const { Client } = require('pg');
-  const c = new Client({ connectionString: databaseUrl });
-  await c.connect();
-  try {
-    const { rows } = await c.query('SELECT count(*)::int AS n FROM world_leases WHERE role = $1 AND expires_at > clock_timestamp()', [role]);
-    return rows[0].n;
-  } finally {
-    await c.end();
-  }
+  const rows = await queryOnce(databaseUrl, 'SELECT count(*)::int AS n FROM world_leases WHERE role = $1 AND expires_at > clock_timestamp()', [role]);
+  return rows[0].n;
 }
 
 /** Resolves with ms from the child's spawn until `n` worlds were taken (polls its output). */

@@ -182,17 +182,10 @@ async function withNats(runtime, url, id, fn) {
 }
 
 async function dropDatabase(databaseUrl) {
-  const { Client } = require('pg');
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1));
   url.pathname = '/postgres';
-  const admin = new Client({ connectionString: url.toString() });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
+  await queryOnce(url.toString(), `DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
 }
 
 async function deleteRedisKeys(redisUrl, id) {
@@ -214,12 +207,17 @@ async function deleteRedisKeys(redisUrl, id) {
 
 /** Events in the log and their worlds, for the cold-start figure. */
 export async function logLength(databaseUrl) {
+  const rows = await queryOnce(databaseUrl, 'SELECT count(*)::int AS events, count(DISTINCT world_id)::int AS worlds FROM action_events');
+  return rows[0];
+}
+
+/** One query on a connection of its own (opened, then closed whatever happens); its rows. */
+export async function queryOnce(databaseUrl, sql, params = []) {
   const { Client } = require('pg');
   const c = new Client({ connectionString: databaseUrl });
   await c.connect();
   try {
-    const { rows } = await c.query('SELECT count(*)::int AS events, count(DISTINCT world_id)::int AS worlds FROM action_events');
-    return rows[0];
+    return (await c.query(sql, params)).rows;
   } finally {
     await c.end();
   }

@@ -22,7 +22,10 @@ export function withinTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
-async function probe(check: () => Promise<unknown>, timeoutMs = 1500): Promise<Dep> {
+/** How long each probe (and each part of the pipeline's round) may take before it counts as not answering. */
+const PROBE_TIMEOUT_MS = 1500;
+
+async function probe(check: () => Promise<unknown>, timeoutMs = PROBE_TIMEOUT_MS): Promise<Dep> {
   const start = performance.now();
   try {
     await withinTimeout(check(), timeoutMs);
@@ -85,30 +88,32 @@ export class HealthService implements OnApplicationShutdown {
 
   /** Unknown (left unset) when a query fails: the next round asks again. */
   private async pipeline(round: ProbeRound): Promise<void> {
-    await withTimeout(async () => {
-      const roles = await this.pool.query<{ role: string; held: boolean }>(ROLES_HELD, [this.config.NATS_PREFIX]);
-      for (const r of roles.rows) round[r.role === 'sequencer' ? 'sequencerOwned' : 'projectorOwned'] = r.held;
-      // Per world the projector has seen: the log's head (an index lookup each) and its checkpoint.
-      const checkpoints = await this.pool.query<{ world_id: string; seq: string }>(CHECKPOINTS);
-      const heads = await new LogReader(this.pool).heads(checkpoints.rows.map((c) => c.world_id));
-      round.worlds = checkpoints.rows.map((c) => ({ worldId: c.world_id, head: heads.get(c.world_id) ?? 0, checkpoint: Number(c.seq) }));
-    }).catch(() => undefined);
+    await withinTimeout(
+      (async () => {
+        const roles = await this.pool.query<{ role: string; held: boolean }>(ROLES_HELD, [this.config.NATS_PREFIX]);
+        for (const r of roles.rows) round[r.role === 'sequencer' ? 'sequencerOwned' : 'projectorOwned'] = r.held;
+        // Per world the projector has seen: the log's head (an index lookup each) and its checkpoint.
+        const checkpoints = await this.pool.query<{ world_id: string; seq: string }>(CHECKPOINTS);
+        const heads = await new LogReader(this.pool).heads(checkpoints.rows.map((c) => c.world_id));
+        round.worlds = checkpoints.rows.map((c) => ({ worldId: c.world_id, head: heads.get(c.world_id) ?? 0, checkpoint: Number(c.seq) }));
+      })(),
+      PROBE_TIMEOUT_MS,
+    ).catch(() => undefined);
   }
 
   private async streams(round: ProbeRound): Promise<void> {
-    await withTimeout(async () => {
-      this.jsm ??= jetstreamManager(this.nc);
-      const jsm = await this.jsm.catch((err: Error) => ((this.jsm = undefined), Promise.reject(err)));
-      const exists = (name: string) =>
-        jsm.streams.info(name).then(
-          () => true,
-          (err: unknown) => (isNotFound(err) ? false : undefined),
-        );
-      [round.eventsStream, round.intentsStream] = await Promise.all([exists(this.t.eventsStream), exists(this.t.intentsStream)]);
-    }).catch(() => undefined);
+    await withinTimeout(
+      (async () => {
+        this.jsm ??= jetstreamManager(this.nc);
+        const jsm = await this.jsm.catch((err: Error) => ((this.jsm = undefined), Promise.reject(err)));
+        const exists = (name: string) =>
+          jsm.streams.info(name).then(
+            () => true,
+            (err: unknown) => (isNotFound(err) ? false : undefined),
+          );
+        [round.eventsStream, round.intentsStream] = await Promise.all([exists(this.t.eventsStream), exists(this.t.intentsStream)]);
+      })(),
+      PROBE_TIMEOUT_MS,
+    ).catch(() => undefined);
   }
-}
-
-function withTimeout(work: () => Promise<void>, timeoutMs = 1500): Promise<void> {
-  return withinTimeout(work(), timeoutMs);
 }
