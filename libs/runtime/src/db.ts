@@ -1,4 +1,5 @@
 import { Pool, PoolClient } from 'pg';
+import { prepareParameterised } from './pg-prepared';
 
 /**
  * A pool that survives PostgreSQL going away: connecting gives up after 5 s, and a query after
@@ -11,7 +12,11 @@ export function createPool(connectionString: string, max = 10, queryTimeoutMs = 
   // Nor one that dies while checked out (inside a transaction, between its statements): pg-pool
   // listens for its 'error' only while it is idle. The failure still reaches the caller through
   // its query, and the pool drops the broken client when it is released.
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+    // Parameterised statements parsed and planned once per connection (pg-prepared.ts); PG_PREPARE=off as before.
+    if (process.env.PG_PREPARE !== 'off') prepareParameterised(client);
+  });
   return pool;
 }
 

@@ -2,6 +2,7 @@ export * from './config';
 export * from './logger';
 export * from './log-file';
 export * from './db';
+export * from './pg-prepared';
 export * from './migrate';
 export * from './nats/index';
 export * from './nats-errors';
