@@ -20,3 +20,9 @@ test('cpuBetween: cores used, CPU ms per 1,000 acked intents, machine busy and s
     machine: { busy: 0.75, steal: 0.05 },
   });
 });
+
+test('cpuBetween: services summed over the processes seen at both readings, named with a star', () => {
+  const a = { at: 0, apps: {}, services: { postgres: { 10: 100, 11: 50 }, nats: {} }, machine: null };
+  const b = { at: 10_000, apps: {}, services: { postgres: { 10: 300, 11: 150, 12: 999 }, nats: { 20: 5 } }, machine: null };
+  assert.deepEqual(cpuBetween(a, b, 1000), { seconds: 10, apps: { 'postgres*': { cores: 0.3, msPer1000Acked: 3000 } }, machine: null });
+});

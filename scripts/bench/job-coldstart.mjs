@@ -40,9 +40,36 @@ function allTaken(ctx, child, n, timeoutMs) {
   });
 }
 
+/** Worlds whose read model is behind the log (the projector's checkpoint below the log's head). */
+const BEHIND = `SELECT count(*)::int AS n FROM (SELECT world_id, max(seq) AS head FROM action_events GROUP BY world_id) l
+  LEFT JOIN projection_checkpoints c ON c.projection = 'world_read_model' AND c.world_id = l.world_id WHERE coalesce(c.seq, 0) < l.head`;
+
+/**
+ * Waits until the work of the jobs before has settled: the log has not grown for a second and
+ * every world is projected up to its head. Otherwise a start would be timed with the intents still
+ * queued (the idle job's 10,000 logouts) to decide or project, which is not what a start costs.
+ * Answers ms waited.
+ */
+export async function settled(ctx, databaseUrl, timeoutMs = 120_000) {
+  const t0 = performance.now();
+  let last = -1;
+  let stableSince = t0;
+  for (;;) {
+    const { events } = await logLength(databaseUrl);
+    const [{ n: behind }] = await queryOnce(databaseUrl, BEHIND);
+    const now = performance.now();
+    if (events !== last) [last, stableSince] = [events, now];
+    if (behind === 0 && now - stableSince >= 1000) return now - t0;
+    if (ctx.stopping || now - t0 > timeoutMs) throw new Error(`coldstart: the log still grows or is not projected after ${timeoutMs / 1000} s (${behind} worlds behind)`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 export async function runColdstart(ctx, { system }) {
+  const settledMs = await settled(ctx, system.databaseUrl);
+  if (settledMs > 1500) ctx.log(`coldstart: waited ${(settledMs / 1000).toFixed(1)} s for the jobs before to settle (log still growing or not yet projected)`);
   const log = await logLength(system.databaseUrl);
-  const out = { logEvents: log.events, logWorlds: log.worlds };
+  const out = { logEvents: log.events, logWorlds: log.worlds, settledMs };
   for (const name of ['sequencer', 'projector']) {
     const worlds = await heldWorlds(system.databaseUrl, `${system.id}:${name}`); // the lease table's role: <prefix>:<app>
     await stopApp(system, name);

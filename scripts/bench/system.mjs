@@ -4,6 +4,7 @@
 // clean-ups are registered on the context before anything is made).
 
 import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -50,8 +51,9 @@ export function systemEnv({ id, databaseUrl, port, maxSessions, natsUrl, redisUr
     // The area of interest (docs/performance.md, Area of interest): the gateway's default unless set,
     // so one command measures it off (default, radius 0) and on (AOI_RADIUS=12).
     // The same for the fan-out's, the sequencer's and the projector's tuning (FANOUT_MAX_SENDS_PER_S,
-    // SEQUENCER_MAX_BATCH, ...), so that one command measures a setting against its default.
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(AOI|FANOUT|SEQUENCER|PROJECTOR|SNAPSHOT)_/.test(k))),
+    // SEQUENCER_MAX_BATCH, ...) and prepared statements (PG_PREPARE=off, libs/runtime/src/pg-prepared.ts),
+    // so that one command measures a setting against its default.
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(AOI|FANOUT|SEQUENCER|PROJECTOR|SNAPSHOT)_|^PG_PREPARE$/.test(k))),
     // glibc's allocator knobs, when the operator sets them for a run (to compare RSS with and without).
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_'))),
   };
@@ -143,13 +145,18 @@ export async function startApp(ctx, system, key, nodeArgs = [], env = {}) {
   // Named by the key: two gateways started in the same millisecond write two files.
   const prof = profiled.includes(name) && process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`, `--cpu-prof-name=${key}-${Date.now()}.cpuprofile`] : [];
   const [command, args] = pinnedCommand(cpusFor(system.pin, 'apps'), process.execPath, [...prof, ...nodeArgs, path.join(ROOT, 'apps', name, 'dist', 'main.js')]);
+  // BENCH_LOG_DIR: every line each app prints goes to <dir>/<key>-<ms>.log as well (its interval
+  // stats: batch sizes, append times, event-loop delay).
+  const logFile = process.env.BENCH_LOG_DIR ? createWriteStream(path.join(process.env.BENCH_LOG_DIR, `${key}-${Date.now()}.log`)) : null;
   const child = spawnChild(ctx, key, command, args, {
     env: { ...system.env, ...system.appEnv?.[key], ...env },
     cwd: ROOT,
     onLine: (line, t) => {
+      logFile?.write(line + '\n');
       if (readyAt === null && READY[name].test(line)) readyAt = t;
     },
   });
+  if (logFile) void child.exited.then(() => logFile.end());
   system.apps[key] = child;
   await waitForLine(ctx, child, READY[name], START_TIMEOUT_MS, key);
   return (readyAt ?? performance.now()) - child.startedAt;
