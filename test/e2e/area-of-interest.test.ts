@@ -45,12 +45,22 @@ describe('area of interest', () => {
     await pg?.end();
   });
 
-  /** Every client has caught up with the log's head; the world as the log's fold has it there. */
+  /**
+   * Every client has caught up with the log's head, and the head has not moved meanwhile; the world
+   * as the log's fold has it there. The lobby may still be changing without the players: in a full
+   * run, characters earlier suites left in it are reaped by this system's gateway (marked away, then
+   * left), and a client already holding such a leave must not be compared with a fold from before it.
+   * The caller compares at once, with no await between: nothing can arrive meanwhile.
+   */
   async function settled(clients: TestClient[]) {
-    const head = await new LogReader(pg).head('lobby');
-    await eventually(`every client at seq ${head}`, () => clients.every((c) => c.lastSeq >= head), 10_000);
-    const { state } = await stateAt(pg, getWorld('lobby')!, head);
-    return onlineCharacters(state);
+    const reader = new LogReader(pg);
+    for (let round = 1; ; round++) {
+      if (round > 30) throw new Error('the lobby did not stay still long enough to compare the clients with the log');
+      const head = await reader.head('lobby');
+      await eventually(`every client at seq ${head}`, () => clients.every((c) => c.lastSeq >= head), 10_000);
+      const { state } = await stateAt(pg, getWorld('lobby')!, head);
+      if ((await reader.head('lobby')) === head && clients.every((c) => c.lastSeq === head)) return onlineCharacters(state);
+    }
   }
 
   /** The client holds every character within the radius as the log has it, and none beyond radius + margin. */
