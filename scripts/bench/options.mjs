@@ -2,7 +2,7 @@
 
 import { parseArgs } from 'node:util';
 
-export const JOBS = ['tilemud500', 'colyseus500', 'spread2000', 'saturation', 'idle', 'coldstart'];
+export const JOBS = ['tilemud500', 'colyseus500', 'spread2000', 'saturation', 'seqsat', 'idle', 'coldstart'];
 export const TEN_WORLDS = ['lobby', 'meadow', 'grove', 'dunes', 'marsh', 'harbor', 'quarry', 'orchard', 'tundra', 'canyon'];
 /** Roomy worlds for many idle players (the meadow holds fewer than 1,000). */
 export const IDLE_WORLDS = ['lobby', 'grove', 'dunes', 'marsh', 'harbor', 'quarry', 'orchard', 'tundra', 'canyon'];
@@ -22,6 +22,9 @@ jobs (--only takes a comma-separated list of these; default: all)
   spread2000    2,000 sessions × 1/s over 10 worlds, one gateway/sequencer/projector
   saturation    offered load stepped 1k, 2k, 4k, 6k, 8k, 10k intents/s (1,000 players over 10
                 worlds): acked intents/s, ack and delta p99 per step
+  seqsat        one sequencer alone: intents published straight to JetStream at 2k, 4k, 6k, 8k,
+                10k, 12k intents/s (1,000 players over 10 worlds), no gateway or WebSocket harness
+                in the way: answers/s, ack p50/p99 and each process's CPU per step
   idle          gateway memory with N idle sessions (default 10,000) minus with 0, per session,
                 after a full GC: RSS, and the JS heap (through the inspector)
   coldstart     sequencer and projector: spawn to ready, with the log the runs above left
@@ -115,6 +118,13 @@ export function parsePlan(argv, now = new Date()) {
       worlds: TEN_WORLDS,
       procs: o >= 4000 ? 2 : 1,
     })),
+    seqsat: {
+      players: quick ? 100 : 1000,
+      worlds: TEN_WORLDS,
+      offered: quick ? [200, 400] : [2000, 4000, 6000, 8000, 10_000, 12_000],
+      duration: quick ? Math.min(duration, 4) : Math.min(duration, 10),
+      grace: quick ? 5 : 15,
+    },
     idle: { sessions: idleSessions, worlds: IDLE_WORLDS },
   };
 }

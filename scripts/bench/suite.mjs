@@ -8,6 +8,7 @@ import { runColdstart } from './job-coldstart.mjs';
 import { runColyseus500 } from './job-colyseus500.mjs';
 import { runIdle } from './job-idle.mjs';
 import { runSaturation } from './job-saturation.mjs';
+import { runSeqsat } from './job-seqsat.mjs';
 import { runSpread2000 } from './job-spread2000.mjs';
 import { runTilemud500 } from './job-tilemud500.mjs';
 import { sessionCeiling } from './options.mjs';
@@ -19,6 +20,7 @@ const JOB_RUNNERS = {
   colyseus500: runColyseus500,
   spread2000: runSpread2000,
   saturation: runSaturation,
+  seqsat: runSeqsat,
   idle: runIdle,
   coldstart: runColdstart,
 };

@@ -51,6 +51,10 @@ export function tableRows(results) {
     const cell = s.error ? `failed: ${s.error.slice(0, 40)}` : `${fmt(s.acksPerSec)}/s, p99 ${fmt(s.ackMs?.p99)} ms`;
     rows.push([`saturation, offered ${fmtCount(s.offeredPerSec)}/s: acked, ack p99`, cell, '', '', '≥ 10,000 acked/s']);
   }
+  for (const s of results.seqsat?.steps ?? []) {
+    const cell = s.error ? `failed: ${s.error.slice(0, 40)}` : `${fmt(s.acksPerSec)}/s, p99 ${fmt(s.ackMs?.p99)} ms`;
+    rows.push([`sequencer alone, offered ${fmtCount(s.offeredPerSec)}/s: acked, ack p99`, cell, '', '', '≥ 10,000 acked/s']);
+  }
   const idle = results.idle;
   if (idle && !idle.error) {
     const n = fmtCount(idle.sessions.live);

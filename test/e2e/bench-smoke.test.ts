@@ -15,13 +15,14 @@ interface BenchDoc {
   pin: { requested: boolean; pinned: boolean; harness: string | null; apps: string | null };
   results: {
     tilemud500: { gateways: number; reports: string[]; sessions: { live: number }; acksPerSec: number; ackMs: { p50: unknown; p99: unknown }; deltaMs: { p50: unknown; p99: unknown } };
+    seqsat: { entered: Record<string, number>; steps: Array<{ offeredPerSec: number; answered: number; unanswered: number }> };
     idle: { sessions: { live: number }; kibPerSession: unknown; heapKibPerSession: unknown };
   };
   cleanupProblems: unknown[];
 }
 
 /**
- * `npm run bench` works: a tiny quick run of the one-world job and the idle-memory job, with two
+ * `npm run bench` works: a tiny quick run of the one-world job, the sequencer-alone job and the idle-memory job, with two
  * gateways and --pin, prints the table and writes the JSON (with numbers) and the SVG, and removes
  * the system it made (database, streams, Redis keys). Whether the figures are good is the bench's
  * business, not this test's.
@@ -33,7 +34,7 @@ describe('bench smoke (npm run bench -- --quick)', () => {
   let exitCode: number | null = null;
 
   beforeAll(async () => {
-    const args = ['scripts/bench.mjs', '--quick', '--only', 'tilemud500,idle', '--sessions', '4', '--idle-sessions', '6', '--duration', '2', '--gateways', '2', '--pin', '--out-dir', out];
+    const args = ['scripts/bench.mjs', '--quick', '--only', 'tilemud500,seqsat,idle', '--sessions', '4', '--idle-sessions', '6', '--duration', '2', '--gateways', '2', '--pin', '--out-dir', out];
     // The bench starts and stops its own apps; the registry stops the bench itself if the test ends first.
     const proc = spawnTracked('bench', process.execPath, args, { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -48,6 +49,7 @@ describe('bench smoke (npm run bench -- --quick)', () => {
     expect(stdout).toMatch(/^TileMUD bench .*; 2 gateways, (harness on CPU \d+, apps on CPU [\d,]+|unpinned \(--pin could not pin\))\)$/m);
     expect(stdout).toMatch(/\| figure +\| TileMUD +\| Colyseus +\| ratio T\/C/);
     expect(stdout).toMatch(/\| 4 × 1\/s, one world: ack p99 \(ms\) +\| [\d.,]+ /);
+    expect(stdout).toMatch(/\| sequencer alone, offered 400\/s: acked, ack p99 +\| [\d.,]+\/s, p99 [\d.,]+ ms /);
     expect(stdout).toMatch(/\| idle: RSS KiB per session after GC \(6 sessions\) +\| -?[\d.,]+ /);
     expect(stdout).toMatch(/\| idle: JS heap KiB per session after GC \(6\) +\| -?[\d.,]+ /);
   });
@@ -67,6 +69,10 @@ describe('bench smoke (npm run bench -- --quick)', () => {
     expect(harness.parameters.urls).toHaveLength(2);
     expect(t.acksPerSec).toBeGreaterThan(0);
     for (const v of [t.ackMs.p50, t.ackMs.p99, t.deltaMs.p50, t.deltaMs.p99]) expect(typeof v).toBe('number');
+    // The sequencer alone: its players entered, every step's intents answered.
+    expect(doc.results.seqsat.entered).toEqual({ applied: 100 });
+    expect(doc.results.seqsat.steps.map((s) => s.offeredPerSec)).toEqual([200, 400]);
+    for (const s of doc.results.seqsat.steps) expect({ answered: s.answered > 0, unanswered: s.unanswered }).toEqual({ answered: true, unanswered: 0 });
     expect(doc.results.idle.sessions.live).toBe(6);
     expect(typeof doc.results.idle.kibPerSession).toBe('number');
     expect(typeof doc.results.idle.heapKibPerSession).toBe('number'); // read through the inspector, after a GC
