@@ -41,6 +41,8 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
   /** A player of its own for the checks after each cut: it keeps a view of its world. */
   let probe: TestClient;
   let timer: NodeJS.Timeout | undefined;
+  /** The workers of the two-member cases, named, whose output afterAll keeps. */
+  const kept: Array<[string, AppProcess]> = [];
 
   beforeAll(async () => {
     await migrate(databaseUrl);
@@ -65,6 +67,7 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
   afterAll(async () => {
     mkdirSync(join(__dirname, '..', '..', 'test-artifacts'), { recursive: true });
     writeFileSync(join(__dirname, '..', '..', 'test-artifacts', 'worker-outage.json'), JSON.stringify(report, null, 2));
+    for (const [name, app] of kept) writeFileSync(join(__dirname, '..', '..', 'test-artifacts', `worker-outage-${name}.log`), app.output);
     if (timer) clearInterval(timer);
     players.forEach((p) => p.stop());
     await probe?.close().catch(() => undefined);
@@ -222,6 +225,8 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
     async (role) => {
       const first = system.apps[role];
       const second = new AppProcess(role, system.apps[role].env);
+      // Both members' output is kept for a failure's diagnosis (test-artifacts/worker-outage-<role>-<n>.log).
+      kept.push([`${role}-1`, first], [`${role}-2`, second]);
       await second.start();
       const shared = async () => {
         const [x, y] = await Promise.all([first.worlds(), second.worlds()]);
