@@ -213,7 +213,12 @@ describe('OpenTelemetry traces across the three apps (OTLP/HTTP)', () => {
     }
 
     // The rejected intent: its error code on the sequencer's decide span and on the gateway's ack span.
-    await eventually("the refused intent's gateway.ack span", () => inTrace(refusedParent.traceId).some((s) => s.name === 'gateway.ack'), 20_000);
+    // Each app exports its spans in its own batches: the gateway's ack span may come before the sequencer's decide span.
+    await eventually(
+      "the refused intent's sequencer.decide and gateway.ack spans",
+      () => ['sequencer.decide', 'gateway.ack'].every((name) => inTrace(refusedParent.traceId).some((s) => s.name === name)),
+      20_000,
+    );
     const rt = inTrace(refusedParent.traceId);
     expect(rt.find((s) => s.name === 'sequencer.decide')?.attributes).toMatchObject({ 'tilemud.outcome': 'rejected', 'tilemud.error_code': 'ITEM_NOT_FOUND' });
     expect(rt.find((s) => s.name === 'gateway.ack')?.attributes).toMatchObject({ 'tilemud.outcome': 'rejected', 'tilemud.error_code': 'ITEM_NOT_FOUND' });
@@ -221,7 +226,11 @@ describe('OpenTelemetry traces across the three apps (OTLP/HTTP)', () => {
     // Without a traceparent the gateway's span is the root; the event stores that trace id.
     const { rows } = await pg.query<{ trace_id: string }>('SELECT trace_id FROM action_events WHERE character_id = $1 AND intent_seq = $2', [clients[1]!.characterId, bare.intentSeq]);
     const bareTrace = rows[0]!.trace_id;
-    await eventually("the untraced intent's projector.apply span", () => inTrace(bareTrace).some((s) => s.name === 'projector.apply'), 20_000);
+    await eventually(
+      "the untraced intent's gateway.intent and projector.apply spans",
+      () => ['gateway.intent', 'projector.apply'].every((name) => inTrace(bareTrace).some((s) => s.name === name)),
+      20_000,
+    );
     expect(inTrace(bareTrace).find((s) => s.name === 'gateway.intent')).toMatchObject({ parentSpanId: undefined, attributes: { 'tilemud.client_trace': false } });
     expect(inTrace(bareTrace).some((s) => s.name === 'projector.apply')).toBe(true);
 
