@@ -68,12 +68,13 @@ export function cpuReading(apps) {
  */
 export function cpuBetween(a, b, acked) {
   const seconds = (b.at - a.at) / 1000;
+  // A process's CPU seconds as a share of one core and CPU ms per 1,000 acked intents.
+  const share = (cpuS) => ({ cores: round(cpuS / seconds), msPer1000Acked: acked > 0 ? round((cpuS * 1e6) / acked) : null });
   const apps = {};
   for (const [name, t1] of Object.entries(b.apps)) {
     const t0 = a.apps[name];
     if (t0 === null || t0 === undefined || t1 === null) continue;
-    const cpuS = (t1 - t0) / TICKS_PER_S;
-    apps[name] = { cores: round(cpuS / seconds), msPer1000Acked: acked > 0 ? round((cpuS * 1e6) / acked) : null };
+    apps[name] = share((t1 - t0) / TICKS_PER_S);
   }
   // Services: the processes seen at both readings (a connection opened meanwhile is not counted).
   // Every process of the name on the machine: on a quiet machine, the bench's load on them.
@@ -81,8 +82,7 @@ export function cpuBetween(a, b, acked) {
     const before = a.services?.[service] ?? {};
     const pids = Object.keys(now).filter((pid) => pid in before);
     if (!pids.length) continue;
-    const cpuS = pids.reduce((sum, pid) => sum + now[pid] - before[pid], 0) / TICKS_PER_S;
-    apps[`${service}*`] = { cores: round(cpuS / seconds), msPer1000Acked: acked > 0 ? round((cpuS * 1e6) / acked) : null };
+    apps[`${service}*`] = share(pids.reduce((sum, pid) => sum + now[pid] - before[pid], 0) / TICKS_PER_S);
   }
   const m = a.machine && b.machine ? { total: b.machine.total - a.machine.total, busy: b.machine.busy - a.machine.busy, steal: b.machine.steal - a.machine.steal } : null;
   const machine = m && m.total > 0 ? { busy: round(m.busy / m.total), steal: round(m.steal / m.total) } : null;
