@@ -10,6 +10,9 @@ export class TcpProxy {
   private server?: Server;
   private readonly pairs = new Set<Socket>();
   private isCut = false;
+  private isSwallowing = false;
+  /** Bytes from clients dropped by `swallow()`. */
+  swallowed = 0;
   port = 0;
   /** Connections accepted and refused, for the drills' reports. */
   accepted = 0;
@@ -58,6 +61,15 @@ export class TcpProxy {
 
   restore(): void {
     this.isCut = false;
+    this.isSwallowing = false;
+  }
+
+  /**
+   * From now until `restore()`, what clients send goes nowhere while the connections stay open:
+   * a link dying mid-send, before the reset a `cut()` then gives.
+   */
+  swallow(): void {
+    this.isSwallowing = true;
   }
 
   async close(): Promise<void> {
@@ -88,7 +100,10 @@ export class TcpProxy {
     upstream.on('error', end);
     client.on('close', end);
     upstream.on('close', end);
-    client.pipe(upstream);
+    client.on('data', (b: Buffer) => {
+      if (!this.isSwallowing) return void upstream.write(b);
+      this.swallowed += b.length;
+    });
     upstream.pipe(client);
   }
 }

@@ -8,6 +8,7 @@ function fakeNats() {
   let subject = '';
   const nc = {
     options: {}, // read by jetstream()
+    status: () => (async function* () {})(), // no connection changes
     subscribe: (s: string, opts: { callback: typeof deliver }) => {
       subject = s;
       deliver = opts.callback;

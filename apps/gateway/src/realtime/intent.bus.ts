@@ -41,6 +41,8 @@ export class IntentBus implements OnModuleInit, OnApplicationShutdown {
   private readonly ackParents = new Map<string, SpanContext>();
   /** The INTENTS stream being made again (one attempt at a time, shared by every publish that found it gone). */
   private remaking?: Promise<void>;
+  /** Fails each publish awaiting JetStream's answer (see `unlessDisconnected`). */
+  private readonly inFlight = new Set<(err: Error) => void>();
   readonly stats = new IntervalStats();
 
   constructor(
@@ -70,6 +72,32 @@ export class IntentBus implements OnModuleInit, OnApplicationShutdown {
         for (const ack of acks) this.onAck(ack);
       },
     });
+    void this.watchDisconnects();
+  }
+
+  /** A lost NATS connection fails every publish still waiting for JetStream's answer, at once. */
+  private async watchDisconnects(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (s.type !== 'disconnect' || !this.inFlight.size) continue;
+      this.logger.warn({ publishes: this.inFlight.size }, 'NATS connection lost with publishes unanswered: they fail now');
+      for (const fail of [...this.inFlight]) fail(new Error('the NATS connection was lost before JetStream answered the publish'));
+    }
+  }
+
+  /**
+   * `publish`, or an error as soon as the connection is lost while it waits. nats.js keeps a
+   * request whose connection went until its own timeout (5 s), even when its bytes were lost with
+   * the socket; meanwhile the session's later frames wait behind it (they are handled one at a
+   * time), so a NATS cut would leave them unanswered instead of refused at once (protocol: NATS
+   * down, every intent answered UNAVAILABLE). A publish that did reach JetStream before the loss is
+   * decided and acked all the same; the client's resend under the same intentSeq is answered as a
+   * duplicate with its outcome.
+   */
+  private unlessDisconnected<T>(publish: Promise<T>): Promise<T> {
+    let fail!: (err: Error) => void;
+    const lost = new Promise<never>((_, reject) => (fail = reject));
+    this.inFlight.add(fail);
+    return Promise.race([publish, lost]).finally(() => this.inFlight.delete(fail));
   }
 
   private onAck(ack: AckEnvelope): void {
@@ -189,7 +217,7 @@ export class IntentBus implements OnModuleInit, OnApplicationShutdown {
    */
   private async jsPublish(subject: string, data: string, opts: Partial<JetStreamPublishOptions>): Promise<PubAck> {
     try {
-      return await this.js.publish(subject, data, opts);
+      return await this.unlessDisconnected(this.js.publish(subject, data, opts));
     } catch (err) {
       if (!isNoStream(err)) throw err;
       this.remaking ??= jetstreamManager(this.nc)
@@ -197,7 +225,7 @@ export class IntentBus implements OnModuleInit, OnApplicationShutdown {
         .then(() => this.logger.warn({ stream: this.t.intentsStream }, 'INTENTS stream was missing; made again'))
         .finally(() => (this.remaking = undefined));
       await this.remaking;
-      return this.js.publish(subject, data, opts);
+      return this.unlessDisconnected(this.js.publish(subject, data, opts));
     }
   }
 }
