@@ -57,6 +57,27 @@ describe('cluster drills', () => {
   const idle = (at: number) => placed.filter(({ player }) => !playsAfter(player, at)).map(({ worldId, player }) => `${worldId} (${player.pending.size} unanswered)`);
 
   /**
+   * For a failed wait on play: the idle players, and for their worlds the sequencer consumers as
+   * NATS answers for them and the last lines each sequencer wrote about them (the whole output is
+   * in test-artifacts/cluster-logs, which a CI log does not carry).
+   */
+  const stuck = async (at: number) => {
+    const worlds = [...new Set(placed.filter(({ player }) => !playsAfter(player, at)).map(({ worldId }) => worldId))];
+    const said = (a: AppProcess, w: string) =>
+      a
+        .since()
+        .split('\n')
+        .filter((l) => l.includes(`"${w}"`) || l.includes(`_${w.toUpperCase()}"`))
+        .slice(-3)
+        .map((l) => l.slice(0, 260));
+    return {
+      idle: idle(at),
+      consumers: await cluster.sequencerConsumers(worlds).catch((e: Error) => e.message),
+      sequencers: Object.fromEntries(cluster.sequencers.map((a, i) => [`sequencer-${i}`, Object.fromEntries(worlds.map((w) => [w, said(a, w)]))])),
+    };
+  };
+
+  /**
    * The load of drills (c) to (f): two players in each of the ten worlds, through HAProxy, made
    * once. A new character starts in the lobby; each is placed in its world as the load harness's
    * `--worlds` does it (its home world set between the bootstrap and the hello).
@@ -272,7 +293,7 @@ describe('cluster drills', () => {
         'every player playing after the restart',
         () => everyonePlaysAfter(players, restartAt),
         90_000,
-        () => idle(restartAt),
+        () => stuck(restartAt),
       );
       const playingAgainS = (Date.now() - killedAt) / 1000;
       report.d_natsNodeKilled = {

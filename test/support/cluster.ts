@@ -298,6 +298,35 @@ export class TestCluster {
     }
   }
 
+  /**
+   * For a failed wait: each world's sequencer consumer as the cluster answers for it now (leader,
+   * delivered, acked, waiting, in flight, pulls waiting), or the error it answered with.
+   */
+  async sequencerConsumers(worlds: string[]): Promise<Record<string, unknown>> {
+    const nc = await this.connect('cluster-check');
+    try {
+      const jsm = await jetstreamManager(nc, { timeout: 2000 });
+      const t = topology(process.env.NATS_PREFIX!);
+      const out: Record<string, unknown> = {};
+      for (const w of worlds) {
+        out[w] = await jsm.consumers.info(t.intentsStream, t.sequencerConsumerOf(w)).then(
+          (i) => ({
+            leader: i.cluster?.leader,
+            delivered: i.delivered.consumer_seq,
+            acked: i.ack_floor.consumer_seq,
+            waiting: i.num_pending,
+            inFlight: i.num_ack_pending,
+            pulls: i.num_waiting,
+          }),
+          (e: Error) => e.message,
+        );
+      }
+      return out;
+    } finally {
+      await nc.close();
+    }
+  }
+
   async stop(): Promise<void> {
     if (this.haproxy && this.haproxy.exitCode === null) {
       const gone = new Promise((r) => this.haproxy!.once('exit', r));

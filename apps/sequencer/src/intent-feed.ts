@@ -1,6 +1,6 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { Backoff, ConsumerLoop, ensureIntentsStream, ensureWorldSequencerConsumer, Logger, RECREATE_SETTLE_MS, resetSequencerConsumer, Topology } from '@tilemud/runtime';
+import { Backoff, ConsumerLoop, ensureIntentsStream, ensureWorldSequencerConsumer, Logger, RECREATE_SETTLE_MS, resetSequencerConsumer, streamCreated, Topology } from '@tilemud/runtime';
 import type { Sequencer } from './sequencer';
 
 /**
@@ -13,6 +13,9 @@ import type { Sequencer } from './sequencer';
  * player, and then look stale. Every change goes through one queue, so an open, a close and a
  * heal never interleave.
  */
+/** How long a step of the feed may take before it is said to be slow (opening a world takes milliseconds; a consumer lookup times out after 5 s). */
+const STEP_SLOW_MS = 15_000;
+
 export class IntentFeed {
   private readonly loops = new Map<string, ConsumerLoop>();
   /**
@@ -24,6 +27,10 @@ export class IntentFeed {
   private readonly wanted = new Set<string>();
   private chain: Promise<unknown> = Promise.resolve();
   private healing?: Promise<void>;
+  /** The worlds the heal waiting its turn will make again. */
+  private readonly toHeal = new Set<string>();
+  /** Where the opening of a world under way is, for a step said to be slow. */
+  private stage?: string;
 
   constructor(
     private readonly js: JetStreamClient,
@@ -42,19 +49,19 @@ export class IntentFeed {
   /** Starts consuming a world just taken: its consumer made again, so whatever its previous owner left comes first, in order. */
   open(worldId: string): Promise<void> {
     this.wanted.add(worldId);
-    return this.serially(() => this.start(worldId));
+    return this.serially(`open ${worldId}`, () => this.start(worldId));
   }
 
   /** Takes no more of a world's intents; those received and not yet in a batch go back to the queue. */
   close(worldId: string): Promise<void> {
     this.wanted.delete(worldId);
-    return this.serially(() => this.halt(worldId));
+    return this.serially(`close ${worldId}`, () => this.halt(worldId));
   }
 
   /** Takes no more intents at all (shutdown, or PostgreSQL away). */
   closeAll(): Promise<void> {
     this.wanted.clear();
-    return this.serially(async () => {
+    return this.serially('close all', async () => {
       for (const w of [...this.loops.keys()]) await this.halt(w);
     });
   }
@@ -62,10 +69,14 @@ export class IntentFeed {
   /** (Re)starts a wanted world's loop on a consumer made again; nothing if it was closed meanwhile. */
   private async start(worldId: string): Promise<void> {
     if (!this.wanted.has(worldId)) return;
+    this.stage = 'stopping the old loop';
     await this.halt(worldId);
     // A batch holding the world's intents acks them to the consumer about to go: finished first.
+    this.stage = 'waiting for the batch under way';
     await this.sequencer.settled();
+    this.stage = 'making the consumer again';
     await resetSequencerConsumer(this.jsm, this.t, worldId);
+    this.stage = undefined;
     const loop = new ConsumerLoop(
       this.js,
       this.t.intentsStream,
@@ -73,34 +84,53 @@ export class IntentFeed {
       { max_messages: this.prefetch },
       (m) => this.sequencer.enqueue(m),
       this.logger,
-      () => void this.heal(),
+      () => void this.heal([worldId]),
     );
     this.loops.set(worldId, loop);
     loop.start();
   }
 
   /**
-   * The INTENTS stream or a world's consumer was deleted under us: makes them again (whatever the
-   * queue held is gone; clients resend what was not answered) and consumes afresh.
+   * The INTENTS stream or some worlds' consumers were deleted under us (all the worlds consumed
+   * unless named): makes them again (whatever the queue held is gone; clients resend what was not
+   * answered) and consumes those worlds afresh. Asks made while a heal waits its turn join it; one
+   * made while a heal runs gets a heal of its own after it. Only the worlds named are touched: a
+   * heal restarting every world's loop took seconds per world while JetStream elected, and the
+   * world that needed it waited behind the others.
    */
-  heal(): Promise<void> {
-    this.healing ??= this.serially(async () => {
+  heal(worlds: Iterable<string> = this.wanted): Promise<void> {
+    for (const w of worlds) this.toHeal.add(w);
+    if (this.healing) return this.healing;
+    const healing = this.serially('heal', async () => {
       await new Promise((r) => setTimeout(r, RECREATE_SETTLE_MS)); // let the deletion finish first
-      await ensureIntentsStream(this.jsm, this.t);
-      for (const w of [...this.wanted]) {
-        const loop = this.loops.get(w);
-        if (!loop) {
-          await this.start(w); // a reopen that failed before: made again now
-          continue;
+      if (this.healing === healing) this.healing = undefined; // asks from now on are for the next heal
+      const worlds = [...this.toHeal].filter((w) => this.wanted.has(w));
+      this.toHeal.clear();
+      const left = new Set(worlds);
+      try {
+        if (!(await streamCreated(this.jsm, this.t.intentsStream))) await ensureIntentsStream(this.jsm, this.t);
+        for (const w of worlds) {
+          const loop = this.loops.get(w);
+          if (!loop)
+            await this.start(w); // a reopen that failed before: made again now
+          else {
+            await ensureWorldSequencerConsumer(this.jsm, this.t, w);
+            await loop.restart();
+          }
+          left.delete(w);
         }
-        await ensureWorldSequencerConsumer(this.jsm, this.t, w);
-        await loop.restart();
+      } catch (err) {
+        for (const w of left) this.toHeal.add(w); // the next heal (the keeper's next look asks for one) takes them
+        throw err;
       }
-      this.logger.warn({ stream: this.t.intentsStream, worlds: this.worlds() }, 'intents stream and consumers made again; consuming afresh');
+      this.logger.warn({ stream: this.t.intentsStream, worlds }, 'intents consumers made again; consuming afresh');
     })
-      .catch((err) => this.logger.warn({ err: (err as Error).message }, 'intents consumers could not be made again yet'))
-      .finally(() => (this.healing = undefined));
-    return this.healing;
+      .catch((err) => this.logger.warn({ err: (err as Error).message, left: [...this.toHeal] }, 'intents consumers could not be made again yet'))
+      .finally(() => {
+        if (this.healing === healing) this.healing = undefined;
+      });
+    this.healing = healing;
+    return healing;
   }
 
   /**
@@ -126,7 +156,7 @@ export class IntentFeed {
     while (active() && pending.size) {
       try {
         for (const w of [...pending]) {
-          await this.serially(() => this.start(w));
+          await this.serially(`reopen ${w} after a reconnect`, () => this.start(w));
           pending.delete(w);
         }
         this.logger.info({ worlds: this.worlds() }, 'NATS reconnected: intents consumers recreated');
@@ -145,9 +175,22 @@ export class IntentFeed {
     this.sequencer.returnQueued(worldId);
   }
 
-  /** Runs step after the steps before it, whatever they did (a step that throws rejects only its own promise). */
-  private serially<T>(step: () => T | Promise<T>): Promise<T> {
-    const run = this.chain.then(step, step);
+  /**
+   * Runs step after the steps before it, whatever they did (a step that throws rejects only its
+   * own promise). A step still under way after STEP_SLOW_MS is said, once, by name: every later
+   * open, close and heal waits behind it.
+   */
+  private serially<T>(name: string, step: () => T | Promise<T>): Promise<T> {
+    const timed = async () => {
+      this.stage = undefined;
+      const slow = setTimeout(() => this.logger.warn({ step: name, stage: this.stage, ms: STEP_SLOW_MS }, 'intents consumers: a step is still under way; those after it wait'), STEP_SLOW_MS);
+      try {
+        return await step();
+      } finally {
+        clearTimeout(slow);
+      }
+    };
+    const run = this.chain.then(timed, timed);
     this.chain = run.catch(() => undefined);
     return run;
   }

@@ -17,6 +17,14 @@ import type { StreamFills } from './stream-fills';
  */
 /** Looks in a row without an answer after which a world's intents consumer is made again. */
 const UNANSWERED_LOOKS = 3;
+/**
+ * Looks in a row with intents in flight and nothing delivered or acked after which a world's
+ * consumer is stalled: the sequencer acks each intent within a batch (milliseconds) and the
+ * consumer hands back what is not acked within its ack_wait (5 s), so three looks (9 s at the
+ * default interval) with nothing moved mean no pull of ours reaches it. Seen once after a NATS
+ * node restarted under load: one world unanswered for more than 90 s.
+ */
+const IN_FLIGHT_LOOKS = 3;
 
 export class StreamKeeper {
   /** Each world taken, with the EVENTS stream (by creation time) its log was wholly published into. */
@@ -95,13 +103,13 @@ export class StreamKeeper {
     const worlds = this.feed.worlds();
     for (const w of this.stalls.keys()) if (!worlds.includes(w)) this.stalls.delete(w);
     const remade = await Promise.all(worlds.map((w) => this.keepConsumer(w)));
-    if (remade.some(Boolean)) await this.feed.heal();
+    if (remade.some(Boolean)) await this.feed.heal(worlds.filter((_, i) => remade[i]));
   }
 
   /** True when the world's consumer was found gone (or deleted here) and must be made again. */
   private async keepConsumer(w: string): Promise<boolean> {
     const consumer = this.t.sequencerConsumerOf(w);
-    const stall = this.stalls.get(w) ?? this.stalls.set(w, new StallWatch()).get(w)!;
+    const stall = this.stalls.get(w) ?? this.stalls.set(w, new StallWatch(IN_FLIGHT_LOOKS)).get(w)!;
     let info: Awaited<ReturnType<typeof consumerInfo>>;
     try {
       info = await consumerInfo(this.probe, this.t.intentsStream, consumer);
@@ -117,7 +125,7 @@ export class StreamKeeper {
       info = undefined;
     }
     if (info && !stall.observe(info)) return false;
-    if (info) this.logger.warn({ consumer, waiting: info.num_pending }, 'intents consumer delivers nothing though intents wait; making it again');
+    if (info) this.logger.warn({ consumer, waiting: info.num_pending, inFlight: info.num_ack_pending }, 'intents consumer delivers nothing though intents wait; making it again');
     await this.jsm.consumers.delete(this.t.intentsStream, consumer).catch(() => undefined);
     stall.forget();
     return true;

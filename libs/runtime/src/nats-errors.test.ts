@@ -23,8 +23,8 @@ describe('telling NATS errors apart by class and code', () => {
 });
 
 describe('a consumer that delivers nothing', () => {
-  const info = (delivered: number, pending: number, ackPending = 0) =>
-    ({ delivered: { consumer_seq: delivered, stream_seq: delivered }, num_pending: pending, num_ack_pending: ackPending }) as ConsumerInfo;
+  const info = (delivered: number, pending: number, ackPending = 0, acked = delivered - ackPending) =>
+    ({ delivered: { consumer_seq: delivered, stream_seq: delivered }, ack_floor: { consumer_seq: acked, stream_seq: acked }, num_pending: pending, num_ack_pending: ackPending }) as ConsumerInfo;
 
   it('is stalled when two looks find messages waiting, none in flight and nothing more delivered', () => {
     const w = new StallWatch();
@@ -35,5 +35,30 @@ describe('a consumer that delivers nothing', () => {
   it('is not stalled while it delivers, holds messages in flight, or has nothing to deliver', () => {
     const w = new StallWatch();
     expect([w.observe(info(3, 5)), w.observe(info(4, 5)), w.observe(info(4, 5, 2)), w.observe(info(4, 0)), w.observe(info(4, 0))]).toEqual([false, false, false, false, false]);
+  });
+
+  it('by default is never stalled while messages are in flight, however long nothing moves', () => {
+    const w = new StallWatch();
+    expect([1, 2, 3, 4, 5, 6].map(() => w.observe(info(4, 5, 2)))).toEqual([false, false, false, false, false, false]);
+  });
+
+  it('with inFlightLooks, is stalled when messages are in flight and neither a delivery nor an ack moved over that many looks', () => {
+    const w = new StallWatch(3);
+    // Acks moving (the owner working through what it holds): not stalled.
+    expect([w.observe(info(4, 5, 2, 2)), w.observe(info(4, 5, 1, 3)), w.observe(info(4, 5, 1, 3)), w.observe(info(4, 5, 1, 3))]).toEqual([false, false, false, false]);
+    // The fourth look of the same figures is the third in a row with nothing moved: stalled, and the count starts over.
+    expect([w.observe(info(4, 5, 1, 3)), w.observe(info(4, 5, 1, 3))]).toEqual([true, false]);
+  });
+
+  it('with inFlightLooks, a redelivery or an empty queue in between starts the count over', () => {
+    const w = new StallWatch(2);
+    expect([w.observe(info(4, 5, 2)), w.observe(info(4, 5, 2)), w.observe(info(5, 5, 2)), w.observe(info(5, 5, 2)), w.observe(info(5, 0, 2)), w.observe(info(5, 3, 2))]).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });

@@ -71,8 +71,19 @@ export class ConsumerLoop {
     if (!run) return;
     run.stopped = true;
     run.backoff.interrupt();
-    await run.messages?.close().catch(() => undefined);
-    await run.done;
+    // Nothing is handed on from here (the run checks `stopped` before each message). The waits
+    // below only let the library stop pulling, each bounded: a lookup of the consumer under way
+    // goes on until its request times out (5 s while JetStream elects), and whoever waits on this
+    // stop (the sequencer's opens and heals go one at a time) must not. Past the bound, whatever
+    // the old run still receives is nak'd and comes again to the next.
+    if (
+      !(await within(
+        HALT_WAIT_MS,
+        run.messages?.close().catch(() => undefined),
+      ))
+    )
+      this.logger.info({ consumer: this.consumer, ms: HALT_WAIT_MS }, 'consumer: its messages did not close in time; going on');
+    if (!(await within(HALT_WAIT_MS, run.done))) this.logger.info({ consumer: this.consumer, ms: HALT_WAIT_MS }, 'consumer: its run did not end in time; going on');
   }
 
   private async run(run: ConsumerRun): Promise<void> {
@@ -101,7 +112,8 @@ export class ConsumerLoop {
         this.logger.warn({ consumer: this.consumer, err: (err as Error).message, retryMs: run.backoff.delayMs }, 'consumer unavailable; trying again');
         if (isNotFound(err)) this.onGone?.();
       }
-      await run.backoff.wait();
+      // Stopped meanwhile: no wait (an interrupt before the wait began would not end it).
+      if (!run.stopped) await run.backoff.wait();
     }
   }
 
@@ -116,6 +128,21 @@ export class ConsumerLoop {
       seen.add(s.type);
       this.logger.info({ consumer: this.consumer, status: s.type }, 'consumer recovering');
     }
+  }
+}
+
+/** How long a stop waits for the library's iterator to close, and then for the run to end. */
+const HALT_WAIT_MS = 2000;
+
+/** True when `p` settled within `ms` (an absent promise has). */
+async function within(ms: number, p: Promise<unknown> | undefined): Promise<boolean> {
+  if (!p) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
