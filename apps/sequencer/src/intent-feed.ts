@@ -3,6 +3,9 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { Backoff, ConsumerLoop, ensureIntentsStream, ensureWorldSequencerConsumer, Logger, RECREATE_SETTLE_MS, resetSequencerConsumer, streamCreated, Topology } from '@tilemud/runtime';
 import type { Sequencer } from './sequencer';
 
+/** How long a step of the feed may take before it is said to be slow (opening a world takes milliseconds; a consumer lookup times out after 5 s). */
+const STEP_SLOW_MS = 15_000;
+
 /**
  * The sequencer's intake from the INTENTS work queue: one consumer per world this process holds
  * (filtered on the world's subject), so each member consumes only its worlds' intents. Whenever
@@ -13,9 +16,6 @@ import type { Sequencer } from './sequencer';
  * player, and then look stale. Every change goes through one queue, so an open, a close and a
  * heal never interleave.
  */
-/** How long a step of the feed may take before it is said to be slow (opening a world takes milliseconds; a consumer lookup times out after 5 s). */
-const STEP_SLOW_MS = 15_000;
-
 export class IntentFeed {
   private readonly loops = new Map<string, ConsumerLoop>();
   /**
