@@ -156,7 +156,11 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
     // Intents lost in flight came back in order (the consumer is recreated on reconnect), not as stale.
     expect(audit.report.answersByCode.INTENT_SEQ_STALE ?? 0).toBe(0);
 
-    // After the restore, a move is applied and projected to the player who made it.
+    // After the restore, a move is applied and projected to the player who made it: chosen once
+    // the probe's view holds its world's whole log (the players' last moves included), so that the
+    // tile it steps on is free.
+    const head = (await pg.query<{ s: number }>('SELECT coalesce(max(seq), 0)::int AS s FROM action_events WHERE world_id = $1', [probe.worldId])).rows[0]!.s;
+    await probe.waitForType('event.state_delta', (m) => m.worldId === probe.worldId && m.seq >= head, 10_000, 0, `the probe's world (head ${head}) projected to it`);
     const ack = await probe.move(probe.freeDirection());
     expect(ack.status).toBe('applied');
     await probe.waitForType('event.state_delta', (m) => m.worldId === probe.worldId && m.seq >= ack.seq!, 10_000, 0, `the probe's move (seq ${ack.seq}) projected`);
@@ -255,6 +259,9 @@ describe('workers ride out PostgreSQL and NATS outages', () => {
         () => survivor.worlds(),
       );
       system.apps[role] = survivor;
+      // The probe's view holds its move before the kill (a killed projector may not have projected
+      // it; the survivor does once it holds the world): its next step is chosen from where it stands.
+      await probe.waitForType('event.state_delta', (m) => m.worldId === probe.worldId && m.seq >= before.seq!, 10_000, 0, `the probe's move before the kill (seq ${before.seq}) projected`);
       const next = await probe.move(probe.freeDirection());
       expect(next).toMatchObject({ status: 'applied', seq: before.seq! + 1 });
       await probe.waitForType('event.state_delta', (m) => m.worldId === probe.worldId && m.seq >= next.seq!, 10_000, 0, `the probe's move (seq ${next.seq}) projected`);
