@@ -2,10 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { Client } from 'pg';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNats, ensureTopology, topology } from '../../libs/runtime/src/nats';
+import { connectNats, ensureTopology, topology, type Topology } from '../../libs/runtime/src/nats';
 import { eventually } from './eventually';
 import { spawnTracked } from './processes';
 import { AppProcess, freePort, runEnv } from './system';
@@ -253,12 +253,19 @@ export class TestCluster {
     return connectNats(this.natsUrl, name);
   }
 
-  /** Replicas of each stream, and how many of them are current (caught up with the leader). */
-  async streamReplicas(): Promise<Record<string, { replicas: number; current: number }>> {
+  /** `look` run with a JetStream manager on a connection of its own (closed after), and the run's names. */
+  private async look<T>(look: (jsm: JetStreamManager, t: Topology) => Promise<T>, timeout?: number): Promise<T> {
     const nc = await this.connect('cluster-check');
     try {
-      const jsm = await jetstreamManager(nc);
-      const t = topology(process.env.NATS_PREFIX!);
+      return await look(await jetstreamManager(nc, timeout ? { timeout } : undefined), topology(process.env.NATS_PREFIX!));
+    } finally {
+      await nc.close();
+    }
+  }
+
+  /** Replicas of each stream, and how many of them are current (caught up with the leader). */
+  streamReplicas(): Promise<Record<string, { replicas: number; current: number }>> {
+    return this.look(async (jsm, t) => {
       const out: Record<string, { replicas: number; current: number }> = {};
       for (const s of [t.intentsStream, t.eventsStream]) {
         const info = await jsm.streams.info(s);
@@ -266,25 +273,20 @@ export class TestCluster {
         out[s] = { replicas: info.config.num_replicas, current: 1 + followers.filter((r) => r.current && !r.offline).length };
       }
       return out;
-    } finally {
-      await nc.close();
-    }
+    });
   }
 
   /**
    * The nodes (1..3) that lead now: the EVENTS stream, each world's sequencer consumer of INTENTS,
    * and the node that leads the most of those (`sequencerConsumer`).
    */
-  async leaders(): Promise<{ events: number; sequencerConsumer: number; sequencerConsumers: Record<string, number> }> {
-    const nc = await this.connect('cluster-check');
+  leaders(): Promise<{ events: number; sequencerConsumer: number; sequencerConsumers: Record<string, number> }> {
     const node = (what: string, leader: string | undefined) => {
       const n = Number(/^n(\d)$/.exec(leader ?? '')?.[1]);
       if (!n) throw new Error(`no leader for ${what}`);
       return n;
     };
-    try {
-      const jsm = await jetstreamManager(nc);
-      const t = topology(process.env.NATS_PREFIX!);
+    return this.look(async (jsm, t) => {
       const sequencerConsumers: Record<string, number> = {};
       for (const w of WORLD_IDS) sequencerConsumers[w] = node(`${w}'s sequencer consumer`, (await jsm.consumers.info(t.intentsStream, t.sequencerConsumerOf(w))).cluster?.leader);
       const led = [1, 2, 3].map((n) => Object.values(sequencerConsumers).filter((l) => l === n).length);
@@ -293,20 +295,15 @@ export class TestCluster {
         sequencerConsumer: led.indexOf(Math.max(...led)) + 1,
         sequencerConsumers,
       };
-    } finally {
-      await nc.close();
-    }
+    });
   }
 
   /**
    * For a failed wait: each world's sequencer consumer as the cluster answers for it now (leader,
    * delivered, acked, waiting, in flight, pulls waiting), or the error it answered with.
    */
-  async sequencerConsumers(worlds: string[]): Promise<Record<string, unknown>> {
-    const nc = await this.connect('cluster-check');
-    try {
-      const jsm = await jetstreamManager(nc, { timeout: 2000 });
-      const t = topology(process.env.NATS_PREFIX!);
+  sequencerConsumers(worlds: string[]): Promise<Record<string, unknown>> {
+    return this.look(async (jsm, t) => {
       const out: Record<string, unknown> = {};
       for (const w of worlds) {
         out[w] = await jsm.consumers.info(t.intentsStream, t.sequencerConsumerOf(w)).then(
@@ -322,9 +319,7 @@ export class TestCluster {
         );
       }
       return out;
-    } finally {
-      await nc.close();
-    }
+    }, 2000);
   }
 
   async stop(): Promise<void> {

@@ -1,4 +1,5 @@
 import { createConnection, createServer, Server, Socket } from 'node:net';
+import { Transform } from 'node:stream';
 
 /**
  * A TCP proxy of our own between apps and one real service (PostgreSQL, Redis, NATS), so that a
@@ -100,10 +101,15 @@ export class TcpProxy {
     upstream.on('error', end);
     client.on('close', end);
     upstream.on('close', end);
-    client.on('data', (b: Buffer) => {
-      if (!this.isSwallowing) return void upstream.write(b);
-      this.swallowed += b.length;
+    // Piped (with its backpressure) through a gate that drops what clients send while swallowing.
+    const gate = new Transform({
+      transform: (b: Buffer, _enc, done) => {
+        if (!this.isSwallowing) return done(null, b);
+        this.swallowed += b.length;
+        done();
+      },
     });
+    client.pipe(gate).pipe(upstream);
     upstream.pipe(client);
   }
 }

@@ -101,12 +101,12 @@ export class IntentFeed {
   heal(worlds: Iterable<string> = this.wanted): Promise<void> {
     for (const w of worlds) this.toHeal.add(w);
     if (this.healing) return this.healing;
-    const healing = this.serially('heal', async () => {
+    this.healing = this.serially('heal', async () => {
       await new Promise((r) => setTimeout(r, RECREATE_SETTLE_MS)); // let the deletion finish first
-      if (this.healing === healing) this.healing = undefined; // asks from now on are for the next heal
+      this.healing = undefined; // asks from now on are for the next heal
       const worlds = [...this.toHeal].filter((w) => this.wanted.has(w));
       this.toHeal.clear();
-      const left = new Set(worlds);
+      let done = 0;
       try {
         if (!(await streamCreated(this.jsm, this.t.intentsStream))) await ensureIntentsStream(this.jsm, this.t);
         for (const w of worlds) {
@@ -117,20 +117,15 @@ export class IntentFeed {
             await ensureWorldSequencerConsumer(this.jsm, this.t, w);
             await loop.restart();
           }
-          left.delete(w);
+          done++;
         }
       } catch (err) {
-        for (const w of left) this.toHeal.add(w); // the next heal (the keeper's next look asks for one) takes them
+        for (const w of worlds.slice(done)) this.toHeal.add(w); // the next heal (the keeper's next look asks for one) takes them
         throw err;
       }
       this.logger.warn({ stream: this.t.intentsStream, worlds }, 'intents consumers made again; consuming afresh');
-    })
-      .catch((err) => this.logger.warn({ err: (err as Error).message, left: [...this.toHeal] }, 'intents consumers could not be made again yet'))
-      .finally(() => {
-        if (this.healing === healing) this.healing = undefined;
-      });
-    this.healing = healing;
-    return healing;
+    }).catch((err) => this.logger.warn({ err: (err as Error).message, left: [...this.toHeal] }, 'intents consumers could not be made again yet'));
+    return this.healing;
   }
 
   /**

@@ -80,7 +80,9 @@ export class IntentBus implements OnModuleInit, OnApplicationShutdown {
     for await (const s of this.nc.status()) {
       if (s.type !== 'disconnect' || !this.inFlight.size) continue;
       this.logger.warn({ publishes: this.inFlight.size }, 'NATS connection lost with publishes unanswered: they fail now');
-      for (const fail of [...this.inFlight]) fail(new Error('the NATS connection was lost before JetStream answered the publish'));
+      const lost = new Error('the NATS connection was lost before JetStream answered the publish');
+      for (const fail of this.inFlight) fail(lost);
+      this.inFlight.clear();
     }
   }
 
@@ -94,10 +96,13 @@ export class IntentBus implements OnModuleInit, OnApplicationShutdown {
    * duplicate with its outcome.
    */
   private unlessDisconnected<T>(publish: Promise<T>): Promise<T> {
-    let fail!: (err: Error) => void;
-    const lost = new Promise<never>((_, reject) => (fail = reject));
-    this.inFlight.add(fail);
-    return Promise.race([publish, lost]).finally(() => this.inFlight.delete(fail));
+    return new Promise<T>((resolve, reject) => {
+      this.inFlight.add(reject);
+      publish.then(
+        (v) => (this.inFlight.delete(reject), resolve(v)),
+        (err: Error) => (this.inFlight.delete(reject), reject(err)),
+      );
+    });
   }
 
   private onAck(ack: AckEnvelope): void {

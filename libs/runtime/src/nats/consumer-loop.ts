@@ -2,6 +2,7 @@ import type { ConsumeOptions, ConsumerMessages, JetStreamClient, JsMsg } from '@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Backoff } from '../backoff';
 import { isNotFound } from '../nats-errors';
+import { within } from '../shutdown';
 import type { Logger } from '../logger';
 
 /**
@@ -76,14 +77,13 @@ export class ConsumerLoop {
     // goes on until its request times out (5 s while JetStream elects), and whoever waits on this
     // stop (the sequencer's opens and heals go one at a time) must not. Past the bound, whatever
     // the old run still receives is nak'd and comes again to the next.
-    if (
-      !(await within(
-        HALT_WAIT_MS,
-        run.messages?.close().catch(() => undefined),
-      ))
-    )
-      this.logger.info({ consumer: this.consumer, ms: HALT_WAIT_MS }, 'consumer: its messages did not close in time; going on');
-    if (!(await within(HALT_WAIT_MS, run.done))) this.logger.info({ consumer: this.consumer, ms: HALT_WAIT_MS }, 'consumer: its run did not end in time; going on');
+    await this.waitAtMost(run.messages?.close(), 'its messages did not close in time; going on');
+    await this.waitAtMost(run.done, 'its run did not end in time; going on');
+  }
+
+  /** Waits for `p` at most HALT_WAIT_MS, saying so when the time ran out first. */
+  private async waitAtMost(p: Promise<unknown> | undefined, late: string): Promise<void> {
+    if (p && !(await within(p, HALT_WAIT_MS))) this.logger.info({ consumer: this.consumer, ms: HALT_WAIT_MS }, `consumer: ${late}`);
   }
 
   private async run(run: ConsumerRun): Promise<void> {
@@ -133,18 +133,6 @@ export class ConsumerLoop {
 
 /** How long a stop waits for the library's iterator to close, and then for the run to end. */
 const HALT_WAIT_MS = 2000;
-
-/** True when `p` settled within `ms` (an absent promise has). */
-async function within(ms: number, p: Promise<unknown> | undefined): Promise<boolean> {
-  if (!p) return true;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
-  try {
-    return await Promise.race([p.then(() => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 interface ConsumerRun {
   stopped: boolean;
