@@ -200,7 +200,21 @@ const projectorsOf = (system: TestSystem): Projectors => ({ stopProjectors: () =
 export async function expectProjectionsEqualRebuild(layout: TestSystem | Projectors, pg: Client, logMax: number): Promise<void> {
   const projectors = 'apps' in layout ? projectorsOf(layout) : layout;
   const cp = async () => (await pg.query<{ seq: number }>('SELECT coalesce(sum(seq), 0)::int AS seq FROM projection_checkpoints')).rows[0]?.seq ?? 0;
-  const caughtUp = (what: string) => eventually(`the projector's checkpoints to reach the log's ${logMax} events (${what})`, async () => (await cp()) >= logMax, 30_000, cp);
+  // A portal crossing's arrival is appended to the new world after its departure (a hand-over in
+  // flight): until every departure has arrived the log still grows, and a live dump taken before
+  // the arrival would be compared with a rebuild made after it.
+  const unarrived = async () =>
+    (
+      await pg.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM action_events d WHERE d.type = 'character.departed' AND NOT EXISTS (
+           SELECT 1 FROM action_events a WHERE a.type = 'character.arrived' AND a.world_id = d.payload->>'toWorldId'
+              AND a.character_id = d.character_id AND a.payload->>'handoverId' = d.payload->>'handoverId')`,
+      )
+    ).rows[0]!.n;
+  await eventually('every portal hand-over in the log to have arrived', async () => (await unarrived()) === 0, 30_000, unarrived);
+  const total = (await pg.query<{ n: number }>('SELECT coalesce(sum(m), 0)::int AS n FROM (SELECT max(seq) AS m FROM action_events GROUP BY world_id) w')).rows[0]!.n;
+  const events = Math.max(logMax, total);
+  const caughtUp = (what: string) => eventually(`the projector's checkpoints to reach the log's ${events} events (${what})`, async () => (await cp()) >= events, 30_000, cp);
   await caughtUp('live');
   await projectors.stopProjectors();
   const live = await dumpReadModels(pg);
