@@ -4,7 +4,7 @@
 // clean-ups are registered on the context before anything is made).
 
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -146,8 +146,10 @@ export async function startApp(ctx, system, key, nodeArgs = [], env = {}) {
   const prof = profiled.includes(name) && process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`, `--cpu-prof-name=${key}-${Date.now()}.cpuprofile`] : [];
   const [command, args] = pinnedCommand(cpusFor(system.pin, 'apps'), process.execPath, [...prof, ...nodeArgs, path.join(ROOT, 'apps', name, 'dist', 'main.js')]);
   // BENCH_LOG_DIR: every line each app prints goes to <dir>/<key>-<ms>.log as well (its interval
-  // stats: batch sizes, append times, event-loop delay).
-  const logFile = process.env.BENCH_LOG_DIR ? createWriteStream(path.join(process.env.BENCH_LOG_DIR, `${key}-${Date.now()}.log`)) : null;
+  // stats: batch sizes, append times, event-loop delay). The directory is made if it is missing.
+  const logDir = process.env.BENCH_LOG_DIR;
+  if (logDir) mkdirSync(logDir, { recursive: true });
+  const logFile = logDir ? createWriteStream(path.join(logDir, `${key}-${Date.now()}.log`)) : null;
   const child = spawnChild(ctx, key, command, args, {
     env: { ...system.env, ...system.appEnv?.[key], ...env },
     cwd: ROOT,
