@@ -2,7 +2,7 @@
 
 import { parseArgs } from 'node:util';
 
-export const JOBS = ['tilemud500', 'colyseus500', 'spread2000', 'saturation', 'seqsat', 'idle', 'coldstart'];
+export const JOBS = ['tilemud500', 'colyseus500', 'floor', 'spread2000', 'saturation', 'seqsat', 'idle', 'coldstart'];
 export const TEN_WORLDS = ['lobby', 'meadow', 'grove', 'dunes', 'marsh', 'harbor', 'quarry', 'orchard', 'tundra', 'canyon'];
 /** Roomy worlds for many idle players (the meadow holds fewer than 1,000). */
 export const IDLE_WORLDS = ['lobby', 'grove', 'dunes', 'marsh', 'harbor', 'quarry', 'orchard', 'tundra', 'canyon'];
@@ -19,6 +19,9 @@ jobs (--only takes a comma-separated list of these; default: all)
   tilemud500    N sessions × 1 intent/s in one world (N = --sessions, default 500)
   colyseus500   the same workload on Colyseus, right after (skipped, with the reason, when it
                 cannot be installed)
+  floor         the same workload and harness against a server that does nothing but the
+                protocol (in memory: intents answered at once, one frame per world every 50,
+                20 and 10 ms): the floor this machine and the harness set for any server
   spread2000    2,000 sessions × 1/s over 10 worlds, one gateway/sequencer/projector
   saturation    offered load stepped 1k, 2k, 4k, 6k, 8k, 10k intents/s (1,000 players over 10
                 worlds): acked intents/s, ack and delta p99 per step
@@ -126,6 +129,7 @@ export function parsePlan(argv, now = new Date()) {
       grace: quick ? 5 : 15,
     },
     idle: { sessions: idleSessions, worlds: IDLE_WORLDS },
+    floor: { frameMs: quick ? [50] : [50, 20, 10] },
   };
 }
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Interrupted, runCleanups, stopChildren } from './context.mjs';
 import { runColdstart } from './job-coldstart.mjs';
 import { runColyseus500 } from './job-colyseus500.mjs';
+import { runFloor } from './job-floor.mjs';
 import { runIdle } from './job-idle.mjs';
 import { runSaturation } from './job-saturation.mjs';
 import { runSeqsat } from './job-seqsat.mjs';
@@ -18,6 +19,7 @@ import { startSystem } from './system.mjs';
 const JOB_RUNNERS = {
   tilemud500: runTilemud500,
   colyseus500: runColyseus500,
+  floor: runFloor,
   spread2000: runSpread2000,
   saturation: runSaturation,
   seqsat: runSeqsat,
@@ -25,7 +27,7 @@ const JOB_RUNNERS = {
   coldstart: runColdstart,
 };
 /** Jobs that need no TileMUD system. */
-const STANDALONE = new Set(['colyseus500']);
+const STANDALONE = new Set(['colyseus500', 'floor']);
 
 /**
  * The layout the plan asks for, as run: gateway processes, and where --pin put what (resolvePin;
@@ -61,7 +63,7 @@ export async function runSuite(ctx, plan, dir, layout = layoutOf(plan)) {
       }
       const t0 = performance.now();
       try {
-        results[job] = await JOB_RUNNERS[job](ctx, { system, plan, dir });
+        results[job] = await JOB_RUNNERS[job](ctx, { system, plan, dir, layout });
       } catch (err) {
         if (err instanceof Interrupted || ctx.stopping) throw new Interrupted();
         results[job] = { error: err.message };

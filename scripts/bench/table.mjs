@@ -74,6 +74,18 @@ export function tableRows(results) {
   return rows;
 }
 
+/**
+ * The floor job's own table: the same harness and workload against a server that does nothing but
+ * the protocol, per frame interval (what no server can beat on this machine with this harness).
+ */
+export function floorRows(results) {
+  return (results.floor?.steps ?? []).map((s) =>
+    s.error
+      ? [fmtCount(s.frameMs), `failed: ${s.error.split('\n')[0].slice(0, 60)}`, '', '', '', '', '']
+      : [fmtCount(s.frameMs), fmt(s.ackMs?.p50), fmt(s.ackMs?.p99), fmt(s.deltaMs?.p50), fmt(s.deltaMs?.p99), fmt(s.acksPerSec), s.harnessSaturated ? 'yes' : 'no'],
+  );
+}
+
 /** A Markdown table with padded columns (readable in a terminal, pasteable into docs). */
 export function formatTable(header, rows) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
@@ -105,11 +117,23 @@ export function formatResults(results, meta) {
     if (r?.skipped) notes.push(`${job}: skipped (${r.skipped})`);
     if (r?.error) notes.push(`${job}: failed (${r.error.split('\n')[0]})`);
     if (r?.harnessSaturated) notes.push(`${job}: the load harness was saturated (its own queueing is in the figures)`);
-    for (const s of r?.steps ?? []) if (s.harnessSaturated) notes.push(`${job} ${s.offeredPerSec}/s: the load harness was saturated`);
+    // A step is named by its label (the floor's frame interval) or its offered load.
+    const step = (s) => s.label ?? `${s.offeredPerSec}/s`;
+    for (const s of r?.steps ?? []) if (s.harnessSaturated) notes.push(`${job} ${step(s)}: the load harness was saturated`);
     const cpu = cpuLine(r?.cpu);
     if (cpu) notes.push(`${job}: CPU over the drive: ${cpu}`);
-    for (const s of r?.steps ?? []) if (s.cpu) notes.push(`${job} ${s.offeredPerSec}/s: CPU over the drive: ${cpuLine(s.cpu)}`);
+    for (const s of r?.steps ?? []) if (s.cpu) notes.push(`${job} ${step(s)}: CPU over the drive: ${cpuLine(s.cpu)}`);
   }
   const head = `TileMUD bench ${meta.stamp} (${meta.quick ? 'quick' : 'full'}; ${meta.cpus} CPUs, load average ${meta.loadAverage}; ${layoutLine(meta)})`;
-  return [head, '', formatTable(header, tableRows(results)), ...(notes.length ? ['', ...notes.map((n) => `note: ${n}`)] : [])].join('\n');
+  const rows = tableRows(results);
+  const floor = floorRows(results);
+  const floorBlock = floor.length
+    ? [
+        '',
+        `Floor: the same harness and workload (${fmtCount(results.floor.sessions)} × ${results.floor.rate}/s, one world) against a server that does nothing but the protocol`,
+        '',
+        formatTable(['frames every (ms)', 'ack p50 (ms)', 'ack p99 (ms)', 'delta p50 (ms)', 'delta p99 (ms)', 'acked/s', 'harness saturated'], floor),
+      ]
+    : [];
+  return [head, ...(rows.length ? ['', formatTable(header, rows)] : []), ...floorBlock, ...(notes.length ? ['', ...notes.map((n) => `note: ${n}`)] : [])].join('\n');
 }

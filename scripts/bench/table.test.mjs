@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { kibPerSession } from './job-idle.mjs';
-import { cpuLine, fmt, fmtRatio, formatResults, formatTable, layoutLine, ratio, tableRows } from './table.mjs';
+import { cpuLine, floorRows, fmt, fmtRatio, formatResults, formatTable, layoutLine, ratio, tableRows } from './table.mjs';
 
 const lat = (p50, p99) => ({ count: 10, p50, p95: p99, p99 });
 const results = {
@@ -99,4 +99,35 @@ test('cpuLine: each app and the machine in one line; nothing without a reading',
   assert.equal(cpuLine(null), '');
   const cpu = { seconds: 20, apps: { gateway: { cores: 0.452, msPer1000Acked: 904 }, sequencer: { cores: 0.1, msPer1000Acked: 200 } }, machine: { busy: 0.91, steal: 0.04 } };
   assert.equal(cpuLine(cpu), 'gateway 45 % of a core (904 ms per 1,000 acked), sequencer 10 % of a core (200 ms per 1,000 acked); machine 91 % busy, 4 % stolen');
+});
+
+test('the floor job prints its own table, a row per frame interval, and names its steps by interval', () => {
+  const floor = {
+    sessions: 500,
+    rate: 1,
+    steps: [
+      {
+        frameMs: 50,
+        label: 'frames every 50 ms',
+        ackMs: lat(0.5, 12),
+        deltaMs: lat(30, 61),
+        acksPerSec: 499,
+        harnessSaturated: false,
+        cpu: { apps: { floor: { cores: 0.1, msPer1000Acked: 200 } }, machine: { busy: 0.5, steal: 0 } },
+      },
+      { frameMs: 5, label: 'frames every 5 ms', error: 'load floor-5#0 wrote no report (exit 1):\nmore' },
+    ],
+  };
+  assert.deepEqual(floorRows({ floor }), [
+    ['50', '0.50', '12.0', '30.0', '61.0', '499', 'no'],
+    ['5', 'failed: load floor-5#0 wrote no report (exit 1):', '', '', '', '', ''],
+  ]);
+  assert.deepEqual(floorRows(results), []);
+  const text = formatResults({ floor }, { stamp: 'T', quick: false, cpus: 2, loadAverage: '1.0' });
+  assert.match(text, /Floor: the same harness and workload \(500 × 1\/s, one world\)/);
+  assert.match(text, /\| 50 +\| 0\.50 +\| 12\.0 /);
+  assert.match(text, /note: floor frames every 50 ms: CPU over the drive: floor 10 % of a core/);
+  // Without the floor, no floor block; without one-world rows, no empty main table.
+  assert.doesNotMatch(formatResults(results, { stamp: 'T', quick: false, cpus: 2, loadAverage: '1.0' }), /Floor:/);
+  assert.doesNotMatch(text, /\| figure /);
 });

@@ -172,3 +172,23 @@ test('bad arguments exit 2 with usage', async () => {
   assert.equal(missing.code, 2);
   assert.match(missing.err, /--duration is required/);
 });
+
+test('frameMs: the mock gathers changes into one frame per interval (the bench floor), chained without a gap', async () => {
+  await withMock({ rejectEvery: 0, deltaFirstEvery: 0, commitDelayMs: 0, frameMs: 200 }, async (url, mock) => {
+    const report = path.join(tmp, 'framed.json');
+    const { code, out, err } = await run(['--url', url, '--sessions', '5', '--rate', '10', '--duration', '2', '--grace', '2', '--chat', '0', '--report', report]);
+    assert.equal(code, 0, out + err);
+    const r = JSON.parse(fs.readFileSync(report, 'utf8'));
+    assert.equal(r.intents.missingAcks.total, 0);
+    assert.equal(r.deltas.gaps, 0);
+    // Answered in the turn they arrive: every intent acked, and the changes of many in each frame.
+    assert.equal(r.intents.acked, r.intents.sent);
+    const applied = r.intents.ackByStatus.applied;
+    assert.ok(applied > 50, `applied ${applied}`);
+    const framesPerClient = r.deltas.frames / 5;
+    assert.ok(framesPerClient < applied / 3, `${framesPerClient} frames per client for ${applied} changes`);
+    // Each client sees every other client's applied changes (every frame goes to everyone).
+    assert.ok(r.latencyMs.intentToDeltaOtherClients.count >= applied * 4 * 0.9, `${r.latencyMs.intentToDeltaOtherClients.count} samples`);
+    assert.equal(mock.stats().seq - 100, applied + 10); // one change per applied intent, one per join and one per leave
+  });
+});

@@ -17,9 +17,11 @@ const DELTAS = { north: [0, -1], south: [0, 1], east: [1, 0], west: [-1, 0] };
  * applied intent is broadcast before its ack), commitDelayMs, rateLimitEvery
  * (every n-th intent is refused with `event.error` RATE_LIMITED instead of an
  * ack), closeFirstAfter (the first connection is closed 4429 after that many
- * intents).
+ * intents), frameMs (above 0: changes are gathered and go out as one frame per world every
+ * frameMs, as a real gateway batches them; 0: a frame per change). commitDelayMs 0 answers an
+ * intent in the same turn (the bench's `floor` job: a server that does no work but the protocol).
  */
-export function createMockServer({ failGuestEvery = 0, rejectEvery = 5, deltaFirstEvery = 3, commitDelayMs = 1, rateLimitEvery = 0, closeFirstAfter = 0 } = {}) {
+export function createMockServer({ failGuestEvery = 0, rejectEvery = 5, deltaFirstEvery = 3, commitDelayMs = 1, rateLimitEvery = 0, closeFirstAfter = 0, frameMs = 0 } = {}) {
   const worldId = randomUUID();
   const width = 64;
   const height = 64;
@@ -34,11 +36,37 @@ export function createMockServer({ failGuestEvery = 0, rejectEvery = 5, deltaFir
   const characters = new Map(); // characterId -> character
   const sockets = new Set();
 
+  // Changes gathered for the next frame (frameMs > 0), and the seq the clients were last sent.
+  let gathered = [];
+  let sentSeq = seq;
+  let frameTimer = null;
+  const sendFrame = (prevSeq, changes) => {
+    // Encoded once; the same bytes go to every socket.
+    const frame = Buffer.from(JSON.stringify({ type: 'event.state_delta', worldId, seq, prevSeq, full: false, changes }));
+    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(frame, { binary: false });
+    sentSeq = seq;
+  };
+  let lastFlush = -Infinity;
+  const flush = () => {
+    frameTimer = null;
+    lastFlush = performance.now();
+    const changes = gathered;
+    gathered = [];
+    if (changes.length) sendFrame(sentSeq, changes);
+  };
+  // As the gateway's fan-out does: a change after a quiet interval goes at once, those arriving
+  // sooner wait for the interval since the last frame to end and go out together.
   const broadcast = (changes) => {
-    const prevSeq = seq;
     seq += 1;
-    const frame = JSON.stringify({ type: 'event.state_delta', worldId, seq, prevSeq, full: false, changes });
-    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(frame);
+    if (frameMs <= 0) sendFrame(seq - 1, changes);
+    else {
+      gathered.push(...changes);
+      if (frameTimer === null) {
+        const wait = lastFlush + frameMs - performance.now();
+        if (wait <= 0) flush();
+        else frameTimer = setTimeout(flush, wait);
+      }
+    }
     return seq;
   };
 
@@ -117,6 +145,11 @@ export function createMockServer({ failGuestEvery = 0, rejectEvery = 5, deltaFir
       if (!helloSeen) {
         if (msg.type !== 'hello') return ws.close(4400, 'hello expected');
         helloSeen = true;
+        // The snapshot is at the world's seq: what was gathered goes out first, so that the next frame starts there.
+        if (frameTimer) {
+          clearTimeout(frameTimer);
+          flush();
+        }
         ws.send(
           JSON.stringify({
             type: 'event.ack',
@@ -174,7 +207,7 @@ export function createMockServer({ failGuestEvery = 0, rejectEvery = 5, deltaFir
         );
         return;
       }
-      setTimeout(() => {
+      const decide = () => {
         if (ws.readyState !== ws.OPEN) return;
         if (msg.type === 'intent.move') {
           moves += 1;
@@ -207,7 +240,9 @@ export function createMockServer({ failGuestEvery = 0, rejectEvery = 5, deltaFir
           ws.send(ack);
           broadcast([change]);
         }
-      }, commitDelayMs);
+      };
+      if (commitDelayMs > 0) setTimeout(decide, commitDelayMs);
+      else decide();
     });
     ws.on('close', () => {
       if (!sockets.delete(ws)) return;
@@ -223,6 +258,7 @@ export function createMockServer({ failGuestEvery = 0, rejectEvery = 5, deltaFir
       });
     },
     close() {
+      if (frameTimer) clearTimeout(frameTimer);
       for (const ws of wss.clients) ws.terminate();
       return new Promise((resolve) => server.close(() => resolve()));
     },

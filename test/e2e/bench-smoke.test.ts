@@ -17,12 +17,14 @@ interface BenchDoc {
     tilemud500: { gateways: number; reports: string[]; sessions: { live: number }; acksPerSec: number; ackMs: { p50: unknown; p99: unknown }; deltaMs: { p50: unknown; p99: unknown } };
     seqsat: { entered: Record<string, number>; steps: Array<{ offeredPerSec: number; answered: number; unanswered: number }> };
     idle: { sessions: { live: number }; kibPerSession: unknown; heapKibPerSession: unknown };
+    floor: { steps: Array<{ frameMs: number; sessions: { live: number }; acksPerSec: number }> };
   };
   cleanupProblems: unknown[];
 }
 
 /**
- * `npm run bench` works: a tiny quick run of the one-world job, the sequencer-alone job and the idle-memory job, with two
+ * `npm run bench` works: a tiny quick run of the one-world job, the sequencer-alone job, the idle-memory job and the
+ * floor (the same harness against a server doing nothing but the protocol), with two
  * gateways and --pin, prints the table and writes the JSON (with numbers) and the SVG, and removes
  * the system it made (database, streams, Redis keys). Whether the figures are good is the bench's
  * business, not this test's.
@@ -34,7 +36,7 @@ describe('bench smoke (npm run bench -- --quick)', () => {
   let exitCode: number | null = null;
 
   beforeAll(async () => {
-    const args = ['scripts/bench.mjs', '--quick', '--only', 'tilemud500,seqsat,idle', '--sessions', '4', '--idle-sessions', '6', '--duration', '2', '--gateways', '2', '--pin', '--out-dir', out];
+    const args = ['scripts/bench.mjs', '--quick', '--only', 'tilemud500,seqsat,idle,floor', '--sessions', '4', '--idle-sessions', '6', '--duration', '2', '--gateways', '2', '--pin', '--out-dir', out];
     // The bench starts and stops its own apps; the registry stops the bench itself if the test ends first.
     const proc = spawnTracked('bench', process.execPath, args, { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -52,6 +54,8 @@ describe('bench smoke (npm run bench -- --quick)', () => {
     expect(stdout).toMatch(/\| sequencer alone, offered 400\/s: acked, ack p99 +\| [\d.,]+\/s, p99 [\d.,]+ ms /);
     expect(stdout).toMatch(/\| idle: RSS KiB per session after GC \(6 sessions\) +\| -?[\d.,]+ /);
     expect(stdout).toMatch(/\| idle: JS heap KiB per session after GC \(6\) +\| -?[\d.,]+ /);
+    expect(stdout).toMatch(/^Floor: the same harness and workload \(4 × 1\/s, one world\)/m);
+    expect(stdout).toMatch(/^\| 50 +\| [\d.,]+ +\| [\d.,]+ +\| [\d.,—]+ +\| [\d.,—]+ +\| [\d.,]+ +\| (yes|no) +\|$/m);
   });
 
   it('writes the JSON with numbers, and the SVG chart', () => {
@@ -73,6 +77,11 @@ describe('bench smoke (npm run bench -- --quick)', () => {
     expect(doc.results.seqsat.entered).toEqual({ applied: 100 });
     expect(doc.results.seqsat.steps.map((s) => s.offeredPerSec)).toEqual([200, 400]);
     for (const s of doc.results.seqsat.steps) expect({ answered: s.answered > 0, unanswered: s.unanswered }).toEqual({ answered: true, unanswered: 0 });
+    // The floor: one quick step (frames every 50 ms), every intent of its 4 sessions answered.
+    const floor = doc.results.floor.steps;
+    expect(floor.map((s) => s.frameMs)).toEqual([50]);
+    expect(floor[0].sessions.live).toBe(4);
+    expect(floor[0].acksPerSec).toBeGreaterThan(0);
     expect(doc.results.idle.sessions.live).toBe(6);
     expect(typeof doc.results.idle.kibPerSession).toBe('number');
     expect(typeof doc.results.idle.heapKibPerSession).toBe('number'); // read through the inspector, after a GC
