@@ -39,7 +39,14 @@ export class IntentFeed {
     private readonly sequencer: Sequencer,
     private readonly logger: Logger,
     private readonly prefetch: number,
-  ) {}
+  ) {
+    // Twice what is pulled ahead: a pull's worth in the library's buffer and one in the
+    // sequencer's queue and batch (streams.ts, SEQUENCER_MAX_IN_FLIGHT: what this bounds).
+    this.maxInFlight = 2 * prefetch;
+  }
+
+  /** The consumers' max_ack_pending: intents of a world delivered and not yet acked, at most. */
+  private readonly maxInFlight: number;
 
   /** The worlds this process consumes (or is about to consume again). */
   worlds(): string[] {
@@ -75,7 +82,7 @@ export class IntentFeed {
     this.stage = 'waiting for the batch under way';
     await this.sequencer.settled();
     this.stage = 'making the consumer again';
-    await resetSequencerConsumer(this.jsm, this.t, worldId);
+    await resetSequencerConsumer(this.jsm, this.t, worldId, this.maxInFlight);
     this.stage = undefined;
     const loop = new ConsumerLoop(
       this.js,
@@ -114,7 +121,7 @@ export class IntentFeed {
           if (!loop)
             await this.start(w); // a reopen that failed before: made again now
           else {
-            await ensureWorldSequencerConsumer(this.jsm, this.t, w);
+            await ensureWorldSequencerConsumer(this.jsm, this.t, w, this.maxInFlight);
             await loop.restart();
           }
           done++;

@@ -59,7 +59,12 @@ export class Sequencer {
     this.acks = new AckSender(nc, t, this.stats);
     const one = this.acks.one.bind(this.acks);
     this.memory = new WorldMemory(log, publisher, logger, opts.snapshotEvery, opts.leases && ((worlds) => opts.leases!.fence(worlds)));
-    this.queue = new BatchQueue(opts.maxBatch, (batch) => this.process(batch));
+    // Keyed by the intent's stream sequence: a redelivery of an intent still queued is not queued twice.
+    this.queue = new BatchQueue(
+      opts.maxBatch,
+      (batch) => this.process(batch),
+      (m) => m.seq,
+    );
     this.intake = new Intake(one, logger);
     this.guard = new LeaseGuard(this.intake, opts.leases);
     this.content = new ContentRefusals((part) => this.processBatch(part), this.intake, one, logger);
@@ -134,7 +139,12 @@ export class Sequencer {
     if (this.queue.closed) return msg.nak(); // stopping: the batch in hand is the last (`handBack`)
     this.stats.time('storedToReceivedMs', Date.now() - Number(msg.timestampNanos / 1_000_000n));
     if (!this.intake.admit(msg)) return;
-    this.queue.push(msg);
+    if (this.queue.push(msg)) return;
+    // A second delivery of an intent still queued (it waited past the consumer's ack_wait): the
+    // queued one is decided and acked; this one is dropped, not decided twice. Under overload a
+    // queue that took every redelivery grew without bound (gigabytes, every intent many times).
+    this.intake.answered(msg);
+    this.stats.count('redeliveriesDropped');
   }
 
   /** Each world's seq as this owner knows it (worlds it has loaded), for the log-head gauge. */
