@@ -20,7 +20,7 @@ export class BatchQueue<T extends object> {
     private readonly maxBatch: number,
     private readonly process: (batch: T[]) => Promise<void>,
     /**
-     * An item's identity (the sequencer: the intent's stream sequence). An item whose key is
+     * An item's identity (the sequencer: the intent's stream sequence and store time). An item whose key is
      * already queued is a second delivery of it (JetStream redelivers what waited past its
      * ack_wait): it is not queued again (`push` answers false). Without it, every item is queued.
      */
@@ -62,8 +62,8 @@ export class BatchQueue<T extends object> {
   /** Removes and returns what was received but not yet taken into a batch (those `which` picks, or all). */
   takeQueued(which?: (item: T) => boolean): T[] {
     // One pass, in queue order: it runs when a world is dropped, often with a long queue (under
-    // overload), and splicing item by item made that quadratic (a 100,000-intent queue held the
-    // event loop for over a minute, the world leases ran out and every world was dropped again).
+    // overload), and splicing item by item made that quadratic (13 s for 200,000 here: the event
+    // loop held past the world leases' TTL, and every world was dropped and taken again).
     const taken: T[] = [];
     const kept: T[] = [];
     for (const item of this.queue) (!which || which(item) ? taken : kept).push(item);

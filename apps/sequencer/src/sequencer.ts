@@ -59,11 +59,13 @@ export class Sequencer {
     this.acks = new AckSender(nc, t, this.stats);
     const one = this.acks.one.bind(this.acks);
     this.memory = new WorldMemory(log, publisher, logger, opts.snapshotEvery, opts.leases && ((worlds) => opts.leases!.fence(worlds)));
-    // Keyed by the intent's stream sequence: a redelivery of an intent still queued is not queued twice.
+    // Keyed by the intent's stream sequence and store time: a redelivery of an intent still queued
+    // is not queued twice, and an intent of an INTENTS stream made again (its sequences start over)
+    // is never taken for one of the old stream still queued.
     this.queue = new BatchQueue(
       opts.maxBatch,
       (batch) => this.process(batch),
-      (m) => m.seq,
+      (m) => `${m.seq}/${m.timestampNanos}`,
     );
     this.intake = new Intake(one, logger);
     this.guard = new LeaseGuard(this.intake, opts.leases);
