@@ -39,14 +39,12 @@ export class IntentFeed {
     private readonly sequencer: Sequencer,
     private readonly logger: Logger,
     private readonly prefetch: number,
-  ) {
-    // Twice what is pulled ahead: a pull's worth in the library's buffer and one in the
-    // sequencer's queue and batch (streams.ts, SEQUENCER_MAX_IN_FLIGHT: what this bounds).
-    this.maxInFlight = 2 * prefetch;
-  }
+  ) {}
 
-  /** The consumers' max_ack_pending: intents of a world delivered and not yet acked, at most. */
-  private readonly maxInFlight: number;
+  /** The consumers' max_ack_pending (streams.ts): a pull's worth in the library's buffer, one in the sequencer's queue and batch. */
+  private get maxInFlight(): number {
+    return 2 * this.prefetch;
+  }
 
   /** The worlds this process consumes (or is about to consume again). */
   worlds(): string[] {

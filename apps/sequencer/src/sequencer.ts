@@ -65,7 +65,7 @@ export class Sequencer {
     this.queue = new BatchQueue(
       opts.maxBatch,
       (batch) => this.process(batch),
-      (m) => `${m.seq}/${m.timestampNanos}`,
+      (m) => `${m.seq}/${m.info.timestampNanos}`,
     );
     this.intake = new Intake(one, logger);
     this.guard = new LeaseGuard(this.intake, opts.leases);
@@ -139,7 +139,8 @@ export class Sequencer {
 
   enqueue(msg: JsMsg): void {
     if (this.queue.closed) return msg.nak(); // stopping: the batch in hand is the last (`handBack`)
-    this.stats.time('storedToReceivedMs', Date.now() - Number(msg.timestampNanos / 1_000_000n));
+    // `info` is parsed from the reply subject once and kept (`timestampNanos` parses it again at each read).
+    this.stats.time('storedToReceivedMs', Date.now() - msg.info.timestampNanos / 1_000_000);
     if (!this.intake.admit(msg)) return;
     if (this.queue.push(msg)) return;
     // A second delivery of an intent still queued (it waited past the consumer's ack_wait): the

@@ -90,18 +90,9 @@ export async function ensureWorldProjectorConsumer(jsm: JetStreamManager, t: Top
 }
 
 /** A world's sequencer consumer, made when missing (the INTENTS stream must exist). */
-export async function ensureWorldSequencerConsumer(jsm: JetStreamManager, t: Topology, worldId: string, maxInFlight = SEQUENCER_MAX_IN_FLIGHT): Promise<void> {
+export async function ensureWorldSequencerConsumer(jsm: JetStreamManager, t: Topology, worldId: string, maxInFlight: number): Promise<void> {
   await upsertConsumer(jsm, t.intentsStream, sequencerConsumerConfig(t, worldId, maxInFlight));
 }
-
-/**
- * Intents of one world delivered to its sequencer and not yet acked, at most (the consumer's
- * max_ack_pending). What waits beyond stays in the stream, undelivered. It bounds the time an
- * intent spends in the sequencer's hands under overload below the consumer's ack_wait: with
- * 20,000 per world, ten worlds held 200,000 intents that took minutes to decide, each was
- * delivered again every 5 s, and the sequencer drowned in the copies (docs/reliability.md).
- */
-export const SEQUENCER_MAX_IN_FLIGHT = 400;
 
 /** When the stream was created: a different value means it was deleted and made again (and is empty of what came before). */
 export async function streamCreated(jsm: JetStreamManager, stream: string): Promise<string | undefined> {
@@ -154,6 +145,10 @@ function sequencerConsumerConfig(t: Topology, worldId: string, maxInFlight: numb
     // Short: intents a crashed sequencer held come back to its successor within seconds.
     // Redelivery is harmless (the sequencer answers a decided intent as a duplicate).
     ack_wait: nanos(5_000),
+    // The world's intents delivered and not yet acked, at most; what waits beyond stays in the
+    // stream, undelivered. It keeps an intent's time in the sequencer's hands under overload below
+    // ack_wait: with 20,000 per world, ten worlds held 200,000 intents that took minutes to decide,
+    // each was delivered again every 5 s, and the sequencer drowned in the copies (docs/reliability.md).
     max_ack_pending: maxInFlight,
   };
 }
@@ -164,7 +159,7 @@ function sequencerConsumerConfig(t: Topology, worldId: string, maxInFlight: numb
  * stream order. Waiting for their redelivery instead would let newer intents of the same character
  * be decided before them, and the older ones would then look stale.
  */
-export async function resetSequencerConsumer(jsm: JetStreamManager, t: Topology, worldId: string, maxInFlight = SEQUENCER_MAX_IN_FLIGHT): Promise<void> {
+export async function resetSequencerConsumer(jsm: JetStreamManager, t: Topology, worldId: string, maxInFlight: number): Promise<void> {
   await jsm.consumers.delete(t.intentsStream, t.sequencerConsumerOf(worldId)).catch((err) => {
     if (!isNotFound(err)) throw err;
   });
